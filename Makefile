@@ -1,0 +1,105 @@
+# rtprof build.
+#
+#   make            build build/rtprof (BPF objects, skeletons and user code)
+#   make deps       install the Debian packages the build and the tests need (idempotent)
+#   make test       build, then run unit, BPF and end-to-end tests (BPF/e2e need root)
+#   make fuzz       build and run the libFuzzer harnesses for a short while
+#   make format     reformat C sources with clang-format; make lint checks without writing
+#
+# Every object is compiled with -MMD -MP, clang-for-BPF included, so editing a header that
+# both halves share (bpf/NAME.h) rebuilds the BPF object, its skeleton and the user code.
+
+OUT      := build
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine)
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	    -MMD -MP -I. -I$(OUT) -DRTPROF_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -I. \
+	      -I/usr/include/$(MULTIARCH) -MMD -MP -Wall -Wno-unused-function
+LDLIBS   := -lbpf -lelf -ldw -lunwind-ptrace -lunwind-generic -lunwind -lz -lpthread -lm
+
+LIB_SRCS := $(sort $(wildcard runtimes/*.c symbolize/*.c flamegraph/*.c) \
+	      $(filter-out profiler/main.c,$(wildcard profiler/*.c)))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
+MAIN_OBJ := $(OUT)/obj/profiler/main.o
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
+SKELS    := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
+
+.PHONY: all deps test unit fuzz format lint clean targets
+all: $(OUT)/rtprof
+
+$(OUT)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+# User objects may include any skeleton; generate them all first (order-only).
+$(OUT)/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/rtprof: $(MAIN_OBJ) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# Unit tests: one cmocka binary per tests/unit/test_*.c, linked with everything but main().
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
+
+# Small programs the tests run (USDT probes, known hot paths, leaks): each tests/targets/*.mk
+# adds its programs to TARGET_BINS.
+include $(sort $(wildcard tests/targets/*.mk))
+targets: $(TARGET_BINS)
+
+deps:
+	scripts/install-deps.sh
+
+unit: $(UNIT_BINS)
+
+test: all unit targets
+	tests/run
+
+# libFuzzer harnesses, linked with the library compiled again with sanitizers.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$(OUT)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) -o $@ $(LDLIBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		mkdir -p $(OUT)/fuzz/corpus-$$(basename $$f); \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(OUT)/fuzz/corpus-$$(basename $$f) tests/fuzz/seeds/$$(basename $$f) \
+			2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)' \
+			|| exit 1; \
+	done
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRCS)
+lint:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf $(OUT)
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Commands. Each takes the arguments after its name (argv[0] is the command name), handles
+ * --help itself, and returns 0 or a negative error that main() maps to an exit code.
+ */
+#ifndef RTPROF_COMMANDS_H
+#define RTPROF_COMMANDS_H
+
+int cmd_probes(int argc, char **argv);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Errors and exit codes.
+ *
+ * Library functions return 0 or a negative errno; constructors return NULL and set errno. A few
+ * conditions have no errno of their own and use codes above errno's range. main() alone turns an
+ * error into an exit code, with the table below (also in README.md, "Exit codes").
+ */
+#ifndef RTPROF_ERRORS_H
+#define RTPROF_ERRORS_H
+
+enum {
+	ERR_USAGE = 4096, /* bad command line */
+	ERR_NOPROBES,	  /* target has no probes, or the runtime keeps them silent */
+	ERR_BADINPUT,	  /* input file is not ELF, is corrupt, or is malformed */
+};
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,    /* anything not listed below */
+	EXIT_USAGE = 2,	     /* bad command line */
+	EXIT_TARGET = 3,     /* target process does not exist or is gone */
+	EXIT_PERMISSION = 4, /* not allowed: needs root or CAP_BPF + CAP_PERFMON */
+	EXIT_NOPROBES = 5,   /* nothing to trace: no probes, unsupported or silent runtime */
+	EXIT_BADINPUT = 6,   /* input file missing, not ELF, corrupt, or malformed */
+};
+
+/* Message for an error code, errno or ours; never NULL. */
+const char *err_str(int err);
+
+#endif

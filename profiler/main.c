@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rtprof: a profiler for language runtimes built on eBPF. main() finds the command, runs it,
+ * and is the one place where errors become exit codes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "profiler/commands.h"
+#include "profiler/errors.h"
+#include "profiler/log.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: rtprof [-v] COMMAND [OPTIONS]\n"
+		   "       rtprof COMMAND --help     options and examples of COMMAND\n"
+		   "       rtprof --version\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nexit codes: 0 ok, 1 runtime error, 2 usage, 3 target process gone or missing,\n"
+		   "            4 permission denied, 5 no probes (or silent runtime), 6 bad input file\n");
+}
+
+static int exit_code(int err)
+{
+	switch (-err) {
+	case 0:
+		return EXIT_OK;
+	case ERR_USAGE:
+		return EXIT_USAGE;
+	case ESRCH:
+		return EXIT_TARGET;
+	case EPERM:
+	case EACCES:
+		return EXIT_PERMISSION;
+	case ERR_NOPROBES:
+		return EXIT_NOPROBES;
+	case ERR_BADINPUT:
+	case ENOEXEC:
+	case ENOENT:
+		return EXIT_BADINPUT;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int argi = 1;
+
+	while (argi < argc && argv[argi][0] == '-') {
+		if (!strcmp(argv[argi], "-v") || !strcmp(argv[argi], "--verbose")) {
+			log_set_level(LOG_DEBUG);
+		} else if (!strcmp(argv[argi], "-h") || !strcmp(argv[argi], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[argi], "--version")) {
+			printf("rtprof %s\n", RTPROF_VERSION);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "rtprof: unknown option '%s'\n", argv[argi]);
+			return EXIT_USAGE;
+		}
+		argi++;
+	}
+	if (argi >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_hook_libbpf();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[argi], commands[i].name))
+			return exit_code(commands[i].run(argc - argi, argv + argi));
+	}
+	fprintf(stderr, "rtprof: unknown command '%s' (see rtprof --help)\n", argv[argi]);
+	return EXIT_USAGE;
+}
