@@ -36,7 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 
-.PHONY: all deps test unit fuzz format lint clean targets
+.PHONY: all deps test unit fuzz format lint clean targets example
 all: $(OUT)/rtprof
 
 $(OUT)/vmlinux.h:
@@ -72,6 +72,10 @@ deps:
 	scripts/install-deps.sh
 
 unit: $(UNIT_BINS)
+
+# The README's example: rtprof's main job on a bundled workload.
+example: all targets
+	scripts/example.sh
 
 test: all unit targets
 	tests/run

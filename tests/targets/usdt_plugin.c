@@ -4,6 +4,7 @@
 #include <sys/sdt.h>
 
 unsigned short rtprof_plugin_loaded_semaphore __attribute__((unused, section(".probes")));
+unsigned short rtprof_plugin_no_args_semaphore __attribute__((unused, section(".probes")));
 
 __attribute__((constructor)) static void plugin_init(void)
 {

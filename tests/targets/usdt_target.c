@@ -10,7 +10,6 @@
  * At exit (SIGTERM) it prints "guarded=N semaphore=S" to stdout: N is how often the guarded
  * probe fired, S the semaphore's value at the end.
  */
-#define _SDT_HAS_SEMAPHORES 1
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +19,9 @@
 
 #define BURST 1000
 
-unsigned short rtprof_test_guarded_semaphore __attribute__((unused, section(".probes")));
+/* in usdt_guarded.c, the one translation unit built with semaphores */
+extern unsigned short rtprof_test_guarded_semaphore;
+int fire_guarded(int i);
 
 static volatile sig_atomic_t want_dlopen, want_burst, want_exit;
 
@@ -77,10 +78,7 @@ int main(int argc, char **argv)
 			want_burst = 0;
 			for (i = 0; i < BURST; i++) {
 				DTRACE_PROBE1(rtprof_test, burst, i);
-				if (rtprof_test_guarded_semaphore) {
-					DTRACE_PROBE1(rtprof_test, guarded, i);
-					guarded++;
-				}
+				guarded += fire_guarded(i);
 			}
 		}
 		usleep(10000);
