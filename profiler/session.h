@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The session: what a tracing command runs against. Either an existing process (-p PID) or a
+ * command launched by rtprof (-- CMD ARGS...). A launched command is forked at once but held
+ * before exec until session__start(), so probes and perf events attached with its PID in
+ * between see it from its first instruction; perf events and uprobes bound to a task survive exec.
+ *
+ * Typical use:
+ *	s = session__new(&target);            // -p: checks the process; --: forks, holds
+ *	... attach with session__pid(s) ...
+ *	session__start(s);                    // launched command: exec now
+ *	while (session__alive(s) && !signals_stop_requested()) poll ...;
+ *	session__free(s);
+ */
+#ifndef RTPROF_SESSION_H
+#define RTPROF_SESSION_H
+
+#include <stdbool.h>
+
+struct target_opts {
+	int pid;     /* -p PID, or 0 */
+	char **argv; /* command after "--", NULL-terminated, or NULL */
+};
+
+/* Parse a PID argument; -ERR_USAGE with a message naming cmd when it is not a positive number. */
+int target_parse_pid(const char *cmd, const char *arg, int *pid);
+/* After getopt: take argv[optind..] as the command; check that exactly one of -p and -- was
+ * given. Returns 0 or -ERR_USAGE (with a message naming cmd). */
+int target_opts__finish(struct target_opts *t, const char *cmd, int argc, char **argv, int optind);
+
+struct session;
+
+/* NULL with errno: ESRCH (no such process), ENOENT (command not found), EPERM, ... */
+struct session *session__new(const struct target_opts *t);
+void session__free(struct session *s);
+
+int session__pid(const struct session *s);
+bool session__launched(const struct session *s);
+/* The path of the target's executable as this process can open it (/proc/PID/exe for -p; the
+ * command looked up in PATH for a launched one). */
+const char *session__exe(const struct session *s);
+/* Let a launched command exec; 0 for -p. -ENOENT etc. when exec failed. */
+int session__start(struct session *s);
+/* False once the target has exited (a launched command is reaped; its status is kept). */
+bool session__alive(struct session *s);
+/* Exit status of a launched command as waitpid() gave it, or -1 while unknown. */
+int session__wait_status(const struct session *s);
+
+#endif
