@@ -19,7 +19,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	    -MMD -MP -I. -I$(OUT) -DRTPROF_VERSION='"$(VERSION)"'
+	    -MMD -MP -D_GNU_SOURCE -I. -I$(OUT) -DRTPROF_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -I. \
 	      -I/usr/include/$(MULTIARCH) -MMD -MP -Wall -Wno-unused-function
 LDLIBS   := -lbpf -lelf -ldw -lunwind-ptrace -lunwind-generic -lunwind -lz -lpthread -lm
