@@ -433,6 +433,8 @@ static void print_table(const struct probes_scan *scan, int pid, bool counted)
 	for (i = 0; i < scan->n; i++) {
 		const struct probed_object *o = &scan->objs[i];
 
+		if (o->notes->n == 0)
+			continue;
 		printf("%s%s%s%s%s  (%zu site%s)\n", i ? "\n" : "", o->path, o->runtime ? "  [" : "",
 		       o->runtime ? o->runtime->name : "", o->runtime ? "]" : "", o->notes->n,
 		       o->notes->n == 1 ? "" : "s");

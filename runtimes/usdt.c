@@ -392,7 +392,7 @@ static int push_note(struct usdt_notes *notes, size_t *cap, const struct usdt_no
 static int read_notes(Elf *elf, struct usdt_notes *notes)
 {
 	Elf_Scn *scn = NULL;
-	size_t shstrndx, phnum, cap = 0;
+	size_t shstrndx, phnum, cap = 0, file_size = 0;
 	__u64 base_addr = 0;
 	GElf_Ehdr eh;
 	bool is64;
@@ -401,6 +401,11 @@ static int read_notes(Elf *elf, struct usdt_notes *notes)
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
 		return -ENOEXEC;
 	if (elf_getshdrstrndx(elf, &shstrndx) || elf_getphdrnum(elf, &phnum))
+		return -ERR_BADINPUT;
+	/* libelf quietly reports no sections when the section header table is cut off */
+	if (!elf_rawfile(elf, &file_size) ||
+	    (eh.e_shnum && eh.e_shoff + (__u64)eh.e_shnum * eh.e_shentsize > file_size) ||
+	    (eh.e_phnum && eh.e_phoff + (__u64)eh.e_phnum * eh.e_phentsize > file_size))
 		return -ERR_BADINPUT;
 	is64 = gelf_getclass(elf) == ELFCLASS64;
 	notes->is_dyn = eh.e_type == ET_DYN;
