@@ -80,21 +80,26 @@ example: all targets
 test: all unit targets
 	tests/run
 
-# libFuzzer harnesses, linked with the library compiled again with sanitizers.
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$(OUT)
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(SKELS)
+# libFuzzer harnesses: the parsers compiled again with sanitizers. Seeds: tests/fuzz/seeds/NAME
+# plus the small ELF targets (their notes are real).
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I$(OUT)
+FUZZ_LIB := runtimes/usdt.c profiler/log.c
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) -o $@ $(LDLIBS)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB) -o $@ -lelf -lbpf
 
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) targets
 	@for f in $(FUZZ_BINS); do \
-		mkdir -p $(OUT)/fuzz/corpus-$$(basename $$f); \
-		echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			$(OUT)/fuzz/corpus-$$(basename $$f) tests/fuzz/seeds/$$(basename $$f) \
-			2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)' \
-			|| exit 1; \
+		name=$$(basename $$f); corpus=$(OUT)/fuzz/corpus-$$name; mkdir -p $$corpus; \
+		for t in $(TGT)/libusdt_plugin.so $(TGT)/usdt_target; do \
+			{ printf '\001'; cat $$t; } > $$corpus/seed-$$(basename $$t); done; \
+		echo "== $$name ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=65536 \
+			$$corpus tests/fuzz/seeds/$$name > $(OUT)/fuzz/$$name.log 2>&1; rc=$$?; \
+		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY' \
+			$(OUT)/fuzz/$$name.log; \
+		[ $$rc -eq 0 ] || { echo "$$name: crash (see $(OUT)/fuzz/$$name.log)"; exit 1; }; \
 	done
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
