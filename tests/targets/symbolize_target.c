@@ -37,7 +37,7 @@ static __attribute__((noinline)) unsigned sym_cold(unsigned x, unsigned unused)
 
 int main(int argc, char **argv)
 {
-	struct timespec ts = { 0, 2 * 1000 * 1000 }; /* 2 ms */
+	struct timespec ts = {0, 2 * 1000 * 1000}; /* 2 ms */
 	FILE *f;
 
 	if (argc < 2) {
