@@ -256,7 +256,7 @@ function rtprofHotJsFunction(n) { let s = 0; for (let i = 0; i < n; i++) s += Ma
 let t = 0;
 setInterval(() => { t += rtprofHotJsFunction(20000); }, 5);
 JSEOF
-	bg node --perf-basic-prof "$TMP/hot.js"
+	bg bash -c 'cd "$1" && exec node --perf-basic-prof "$2"' _ "$TMP" "$TMP/hot.js"
 	npid=$BG_PID
 	map=/tmp/perf-$npid.map
 	for ((i = 0; i < 100; i++)); do
