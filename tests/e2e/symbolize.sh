@@ -3,7 +3,7 @@
 # inline chains, innermost first, full paths as llvm prints them) on programs compiled here with
 # -O2 -g and forced inlining, on the same programs stripped with their debug files found by
 # build-id and by .gnu_debuglink under --debug-dir, and on 1000 text addresses of python3.11;
-# JIT names from node's perf map; a perf map of another user ignored; bad input.
+# JIT names from the perf maps of node and the JVM; a perf map of another user ignored; bad input.
 source "$(dirname "$0")/../lib.sh"
 
 TGT=$TARGETS/symbolize_target
@@ -280,4 +280,46 @@ JSEOF
 	rm -f "$map"
 else
 	fail "node_perf_map: node is not installed"
+fi
+
+# --- the JVM's map (jcmd PID Compiler.perfmap, "0x"-prefixed hex): a JIT-compiled method ------
+if command -v java >/dev/null && command -v jcmd >/dev/null; then
+	cat >"$TMP/Hot.java" <<'JEOF'
+public class Hot {
+	static double rtprofHotJavaMethod(int n) {
+		double s = 0;
+		for (int i = 0; i < n; i++) s += Math.sqrt(i ^ (long) s);
+		return s;
+	}
+	public static void main(String[] a) throws Exception {
+		double t = 0;
+		while (true) { t += rtprofHotJavaMethod(100000); Thread.sleep(1); }
+	}
+}
+JEOF
+	bg bash -c 'cd "$1" && exec java -Xshare:auto Hot.java' _ "$TMP"
+	jpid=$BG_PID
+	line=
+	for ((i = 0; i < 60; i++)); do
+		[ -n "$line" ] && break
+		sleep 0.5
+		jcmd "$jpid" Compiler.perfmap >/dev/null 2>&1 &&
+			line=$(grep -m1 'Hot.rtprofHotJavaMethod' "/tmp/perf-$jpid.map" 2>/dev/null)
+	done
+	if [ -n "$line" ]; then
+		read -r start size _ <<<"$line"
+		addr=$(printf '0x%x' $((start + size / 2)))
+		out=$("$RTPROF" symbolize -p "$jpid" "$addr" 2>&1 | head -1)
+		case "$out" in
+		*Hot.rtprofHotJavaMethod*) ok "jvm_perf_map: $addr -> $out" ;;
+		*) fail "jvm_perf_map: $addr -> '$out'" ;;
+		esac
+	else
+		fail "jvm_perf_map: Hot.rtprofHotJavaMethod never appeared in /tmp/perf-$jpid.map"
+	fi
+	kill "$jpid" 2>/dev/null
+	wait "$jpid" 2>/dev/null
+	rm -f "/tmp/perf-$jpid.map"
+else
+	fail "jvm_perf_map: java or jcmd is not installed"
 fi
