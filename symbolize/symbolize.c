@@ -95,37 +95,61 @@ struct symbolizer {
 	size_t n_elf;
 };
 
+/* Debug roots must be absolute for libdwfl (a relative one means "below the binary's folder"). */
+static char *absolute_dir(const char *dir)
+{
+	char cwd[4096], *out = NULL;
+
+	if (dir[0] == '/')
+		return strdup(dir);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, dir) < 0)
+		return NULL;
+	return out;
+}
+
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s;
-	size_t len = 64, i;
-	char *p;
+	size_t n_dirs = opts ? opts->n_debug_dirs : 0, len = 64, i;
+	char **dirs = NULL, *p;
+	int err = -ENOMEM;
 
 	elf_version(EV_CURRENT);
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		goto nomem;
-	for (i = 0; opts && i < opts->n_debug_dirs; i++)
-		len += strlen(opts->debug_dirs[i]) + 1;
+	dirs = calloc(n_dirs + 1, sizeof(*dirs));
+	if (!s || !dirs)
+		goto cleanup;
+	for (i = 0; i < n_dirs; i++) {
+		dirs[i] = absolute_dir(opts->debug_dirs[i]);
+		if (!dirs[i])
+			goto cleanup;
+		len += strlen(dirs[i]) + 1;
+	}
 	s->debuginfo_path = malloc(len);
 	s->arena = arena__new();
 	if (!s->debuginfo_path || !s->arena)
-		goto nomem;
+		goto cleanup;
 	/* check CRCs; the main file's folder, its .debug/, then the roots (build-id and path) */
 	p = s->debuginfo_path + sprintf(s->debuginfo_path, "+:.debug");
-	for (i = 0; opts && i < opts->n_debug_dirs; i++)
-		p += sprintf(p, ":%s", opts->debug_dirs[i]);
+	for (i = 0; i < n_dirs; i++)
+		p += sprintf(p, ":%s", dirs[i]);
 	sprintf(p, ":/usr/lib/debug");
 	s->cb.find_elf = dwfl_build_id_find_elf;
 	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->no_inline = opts && opts->no_inline;
+	err = 0;
+cleanup:
+	for (i = 0; dirs && i < n_dirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	if (err) {
+		symbolizer__free(s);
+		errno = -err;
+		return NULL;
+	}
 	return s;
-nomem:
-	symbolizer__free(s);
-	errno = ENOMEM;
-	return NULL;
 }
 
 static void module_free(struct sym_module *m)
@@ -504,6 +528,7 @@ static struct sym_module *module_for_path(struct symbolizer *s, const char *path
 	struct sym_module *m;
 	char **paths;
 	struct sym_module **mods;
+	char *real;
 	size_t i;
 	int fd;
 
@@ -518,7 +543,10 @@ static struct sym_module *module_for_path(struct symbolizer *s, const char *path
 		*errp = -errno;
 		return NULL;
 	}
-	m = module_from_fd(s, fd, path, path, errp);
+	/* debuglink files under the debug roots are found from the absolute folder */
+	real = realpath(path, NULL);
+	m = module_from_fd(s, fd, path, real ? real : path, errp);
+	free(real);
 	if (!m)
 		return NULL;
 	paths = realloc(s->elf_paths, (s->n_elf + 1) * sizeof(*paths));
@@ -625,6 +653,18 @@ static int open_mapped(const struct proc_maps *maps, const struct proc_map *map,
 	return fd >= 0 ? fd : -errno;
 }
 
+/* Debuglink files are searched beside the path the target sees, when it names the same file
+ * for us (same mount namespace, not replaced); else beside the path we opened. */
+static const char *search_path(const struct proc_map *pm, int fd, const char *opened)
+{
+	struct stat a, b;
+
+	if (!pm->deleted && !stat(pm->path, &a) && !fstat(fd, &b) && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return pm->path;
+	return opened;
+}
+
 static bool same_file(const struct proc_map *a, const struct proc_map *b)
 {
 	return a->inode == b->inode && a->dev_major == b->dev_major &&
@@ -669,17 +709,7 @@ static int snapshot(struct sym_process *p, const struct proc_maps *maps)
 					 strerror(-fd));
 				continue;
 			}
-			{
-				struct stat a, b;
-				/* debuglink files are searched beside the path the target sees */
-				const char *search =
-					!pm->deleted && !stat(pm->path, &a) && !fstat(fd, &b) &&
-							a.st_ino == b.st_ino && a.st_dev == b.st_dev
-						? pm->path
-						: path;
-
-				m = module_from_fd(s, fd, pm->path, search, &merr);
-			}
+			m = module_from_fd(s, fd, pm->path, search_path(pm, fd, path), &merr);
 			if (!m && merr == -ENOMEM) {
 				err = merr;
 				goto cleanup;

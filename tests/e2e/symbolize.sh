@@ -156,6 +156,13 @@ mv "$TMP/dbg-dl$TMP/dl/tgt.debug" "$TMP/dbg-dl$TMP/dl/tgt-nobid.debug"
 # truth is its answer for the build-id copy, whose code is byte for byte the same)
 compare_with_llvm stripped_debuglink "$TMP/tgt.addrs" 0 -e "$TMP/dl/tgt" --debug-dir "$TMP/dbg-dl" -- \
 	--obj="$TMP/bid/tgt" --debug-file-directory="$TMP/dbg-bid"
+# relative -e path and --debug-dir work the same
+hot=$(nm "$TGT" | awk '$3 == "sym_hot" { print "0x" $1 }')
+out=$(cd "$TMP" && "$RTPROF" symbolize -e dl/tgt --debug-dir dbg-dl "$hot" | tr '\n' ' ')
+case "$out" in
+"sym_hot "*symbolize_target.c:*) ok "debuglink_relative_paths" ;;
+*) fail "debuglink_relative_paths: got '$out'" ;;
+esac
 # a debuglink file whose CRC does not match is not used
 cp "$TMP/tgt.debug" "$TMP/dbg-dl$TMP/dl/tgt-nobid.debug"
 hot=$(nm "$TGT" | awk '$3 == "sym_hot" { print "0x" $1 }')
