@@ -50,9 +50,9 @@ void sym_process__free(struct sym_process *p);
 int sym_process__refresh(struct sym_process *p);
 
 /* Resolve a runtime address in p into frames, innermost first. For a return address taken from
- * a stack, pass address - 1 so that it lands in the call instruction (as perf does). Returns the number of frames
- * written (at least 1: the fallback "module+0xOFFSET", or "[unknown]" outside any mapping), or a
- * negative errno. Strings stay valid until symbolizer__free. */
+ * a stack, pass address - 1 so that it lands in the call instruction (as perf does). Returns the
+ * number of frames written (at least 1: the fallback "module+0xOFFSET", or "[unknown]" outside any
+ * mapping), or a negative errno. Strings stay valid until symbolizer__free. */
 int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
 			struct sym_frame *frames, int max_frames);
 /* The same for an address as in the ELF file (like addr2line -e). -ENOENT when the file does
