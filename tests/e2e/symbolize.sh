@@ -172,6 +172,14 @@ case "$out" in
 *) fail "debuglink_crc_mismatch_ignored: got '$(echo $out)'" ;;
 esac
 
+# compressed debug sections (zlib, as in SHF_COMPRESSED)
+objcopy --compress-debug-sections=zlib "$TGT" "$TMP/tgt-z"
+if readelf -SW "$TMP/tgt-z" | grep -q '\.debug_info.* C '; then
+	compare_with_llvm compressed_debug_sections "$TMP/tgt.addrs" 0 -e "$TMP/tgt-z" -- --obj="$TMP/tgt-z"
+else
+	fail "compressed_debug_sections: objcopy did not compress .debug_info"
+fi
+
 # --- python3.11 (LTO) with python3.11-dbg: 1000 text addresses --------------------------------
 read -r tsize taddr <<<"$(readelf -SW "$PY" | awk '$2 == ".text" { print $6, $4 }')"
 python3 -c "
