@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
@@ -77,7 +78,8 @@ struct sym_process {
 	struct sym_map *maps; /* sorted by start, disjoint */
 	size_t n;
 	struct perf_map *perf;
-	bool perf_warned; /* the map file was refused once: do not warn again */
+	bool perf_warned;    /* the map file was refused once: do not warn again */
+	__u64 perf_tried_ns; /* last attempt to open a missing map (CLOCK_MONOTONIC) */
 };
 
 struct symbolizer {
@@ -761,9 +763,23 @@ cleanup:
 	return err;
 }
 
-static void perf_map_try(struct sym_process *p)
+#define PERF_MAP_RETRY_NS (100ULL * 1000 * 1000) /* 100 ms between attempts to open it */
+
+static __u64 now_ns(void)
 {
-	if (!p->perf && !p->perf_warned) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Open the perf map if it appeared (unless forced, not more often than every
+ * PERF_MAP_RETRY_NS), read what was appended to it. */
+static void perf_map_try(struct sym_process *p, bool force)
+{
+	if (!p->perf && !p->perf_warned &&
+	    (force || now_ns() - p->perf_tried_ns >= PERF_MAP_RETRY_NS)) {
+		p->perf_tried_ns = now_ns();
 		p->perf = perf_map__open(p->pid, p->nspid, p->uid);
 		if (!p->perf && errno == EPERM)
 			p->perf_warned = true;
@@ -794,7 +810,7 @@ struct sym_process *symbolizer__process(struct symbolizer *s, int pid)
 	err = snapshot(p, maps);
 	if (err)
 		goto cleanup;
-	perf_map_try(p);
+	perf_map_try(p, true);
 	p->next = s->procs;
 	s->procs = p;
 cleanup:
@@ -832,7 +848,7 @@ int sym_process__refresh(struct sym_process *p)
 	struct proc_maps *maps;
 	int err;
 
-	perf_map_try(p);
+	perf_map_try(p, true);
 	maps = proc_maps__read(p->pid);
 	if (!maps)
 		return -errno;
@@ -874,7 +890,7 @@ int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
 	if (p->perf)
 		name = perf_map__find(p->perf, addr, &start);
 	if (!name) {
-		perf_map_try(p);
+		perf_map_try(p, false);
 		if (p->perf)
 			name = perf_map__find(p->perf, addr, &start);
 	}
