@@ -7,5 +7,6 @@
 #define RTPROF_COMMANDS_H
 
 int cmd_probes(int argc, char **argv);
+int cmd_symbolize(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
+	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
 };
 
 static void usage(FILE *f)

@@ -5,7 +5,7 @@
 set -eu
 
 # build: compiler for BPF, skeleton generator, libraries
-BUILD="clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
+BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
        systemtap-sdt-dev"
 # tests: unit framework, ground-truth tools and the runtimes rtprof profiles
 TEST="libcmocka-dev elfutils binutils gdb valgrind python3.11 python3.11-dbg ruby
