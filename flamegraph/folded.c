@@ -21,6 +21,7 @@
 
 #define ST_MAX_DEPTH 8192	 /* frames per stack; deeper lines are invalid */
 #define READ_CHUNK (4u << 20) /* bytes */
+#define ST_SCAN_CHILDREN 8 /* a parent with more children is indexed in the kids hash */
 
 enum parse_mode {
 	PARSE_PAIR,	  /* one count: AFTER; two counts: BEFORE AFTER */
@@ -74,7 +75,8 @@ struct stack_tree *stack_tree__new(void)
 	t->kids = calloc(t->kids_mask + 1, sizeof(*t->kids));
 	t->name_mask = 1023;
 	t->name_idx = calloc(t->name_mask + 1, sizeof(*t->name_idx));
-	if (!t->nodes || !t->kids || !t->name_idx) {
+	t->indexed = calloc(t->cap_nodes / 64, sizeof(*t->indexed));
+	if (!t->nodes || !t->kids || !t->name_idx || !t->indexed) {
 		stack_tree__free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -91,6 +93,7 @@ void stack_tree__free(struct stack_tree *t)
 	free(t->nodes);
 	free(t->before);
 	free(t->kids);
+	free(t->indexed);
 	free(t->arena);
 	free(t->names);
 	free(t->name_idx);
@@ -148,16 +151,20 @@ static int ensure_before(struct stack_tree *t)
 /* Name id of p[0..len), interned on first sight; ST_NONE when out of memory. */
 static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 {
-	uint32_t h = (uint32_t)hash_bytes(p, len), i, id, *idx;
+	uint32_t h = (uint32_t)hash_bytes(p, len), i, id;
+	struct st_slot *idx;
 	struct st_name *names;
 	size_t need;
 	char *arena;
 
-	for (i = h & t->name_mask; t->name_idx[i]; i = (i + 1) & t->name_mask) {
-		const struct st_name *n = &t->names[t->name_idx[i] - 1];
+	for (i = h & t->name_mask; t->name_idx[i].id; i = (i + 1) & t->name_mask) {
+		const struct st_name *n;
 
-		if (n->hash == h && n->len == len && !memcmp(t->arena + n->off, p, len))
-			return t->name_idx[i] - 1;
+		if (t->name_idx[i].hash != h)
+			continue;
+		n = &t->names[t->name_idx[i].id - 1];
+		if (n->len == len && !memcmp(t->arena + n->off, p, len))
+			return t->name_idx[i].id - 1;
 	}
 	if (len > UINT32_MAX / 2 || t->n_names >= UINT32_MAX / 4)
 		return ST_NONE;
@@ -187,7 +194,7 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	id = t->n_names++;
 	t->names[id] = (struct st_name){ t->arena_len, (uint32_t)len, h };
 	t->arena_len = need;
-	t->name_idx[i] = id + 1;
+	t->name_idx[i] = (struct st_slot){ h, id + 1 };
 	if (t->n_names * 2 > t->name_mask) {
 		uint32_t mask = t->name_mask * 2 + 1, j, k;
 
@@ -195,9 +202,9 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 		if (!idx)
 			return id; /* still correct, only slower */
 		for (j = 0; j < t->n_names; j++) {
-			for (k = t->names[j].hash & mask; idx[k]; k = (k + 1) & mask)
+			for (k = t->names[j].hash & mask; idx[k].id; k = (k + 1) & mask)
 				;
-			idx[k] = j + 1;
+			idx[k] = (struct st_slot){ t->names[j].hash, j + 1 };
 		}
 		free(t->name_idx);
 		t->name_idx = idx;
@@ -213,18 +220,23 @@ static inline uint32_t kid_slot(uint32_t parent, uint32_t name, uint32_t mask)
 	return (uint32_t)(h >> 32) & mask;
 }
 
+/* The kids table is grown at 70% load: linear probing stays short and the table small. */
 static int grow_kids(struct stack_tree *t)
 {
-	uint32_t mask = t->kids_mask * 2 + 1, i, k, *kids;
+	uint32_t mask = t->kids_mask * 2 + 1, i, k;
+	struct st_kid *kids;
 
 	kids = calloc((size_t)mask + 1, sizeof(*kids));
 	if (!kids)
 		return -ENOMEM;
-	for (i = 1; i < t->n_nodes; i++) {
-		for (k = kid_slot(t->nodes[i].parent, t->nodes[i].name, mask); kids[k];
-		     k = (k + 1) & mask)
+	for (i = 0; i <= t->kids_mask; i++) {
+		const struct st_kid *e = &t->kids[i];
+
+		if (!e->node)
+			continue;
+		for (k = kid_slot(e->parent, e->name, mask); kids[k].node; k = (k + 1) & mask)
 			;
-		kids[k] = i + 1;
+		kids[k] = *e;
 	}
 	free(t->kids);
 	t->kids = kids;
@@ -246,6 +258,14 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 		if (!nodes)
 			return ST_NONE;
 		t->nodes = nodes;
+		{
+			uint64_t *bits = realloc(t->indexed, (size_t)cap / 64 * sizeof(*bits));
+
+			if (!bits)
+				return ST_NONE;
+			memset(bits + t->cap_nodes / 64, 0, (size_t)(cap - t->cap_nodes) / 64 * sizeof(*bits));
+			t->indexed = bits;
+		}
 		if (t->before) {
 			double *b = realloc(t->before, (size_t)cap * sizeof(*b));
 
@@ -262,10 +282,36 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 	return id;
 }
 
-/* The child of parent named p[0..len), created if needed; ST_NONE when out of memory. */
+/* Index every child of parent in the kids hash (it has too many to scan). */
+static int index_children(struct stack_tree *t, uint32_t parent)
+{
+	uint32_t c, k;
+
+	for (c = t->nodes[parent].child; c != ST_NONE; c = t->nodes[c].sibling) {
+		for (k = kid_slot(parent, t->nodes[c].name, t->kids_mask); t->kids[k].node;
+		     k = (k + 1) & t->kids_mask)
+			;
+		t->kids[k] = (struct st_kid){ parent, t->nodes[c].name, c + 1 };
+		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
+			return -ENOMEM;
+	}
+	t->indexed[parent / 64] |= 1ull << (parent % 64);
+	return 0;
+}
+
+static inline bool is_indexed(const struct stack_tree *t, uint32_t node)
+{
+	return t->indexed[node / 64] & (1ull << (node % 64));
+}
+
+/*
+ * The child of parent named p[0..len), created if needed; ST_NONE when out of memory. A parent
+ * with few children is searched by walking its list (most nodes of a big profile have zero or
+ * one child, and their lookups then cost no hash probe); one with more is indexed in the hash.
+ */
 static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size_t len)
 {
-	uint32_t name, k, id;
+	uint32_t name, k, id, n = 0;
 
 	name = intern(t, p, len);
 	if (name == ST_NONE)
@@ -277,16 +323,26 @@ static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size
 			return id;
 		return new_node(t, parent, name);
 	}
-	for (k = kid_slot(parent, name, t->kids_mask); t->kids[k]; k = (k + 1) & t->kids_mask) {
-		id = t->kids[k] - 1;
-		if (t->nodes[id].parent == parent && t->nodes[id].name == name)
+	if (is_indexed(t, parent)) {
+		for (k = kid_slot(parent, name, t->kids_mask); t->kids[k].node;
+		     k = (k + 1) & t->kids_mask) {
+			if (t->kids[k].parent == parent && t->kids[k].name == name)
+				return t->kids[k].node - 1;
+		}
+		id = new_node(t, parent, name);
+		if (id == ST_NONE)
+			return ST_NONE;
+		t->kids[k] = (struct st_kid){ parent, name, id + 1 };
+		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
+			return ST_NONE;
+		return id;
+	}
+	for (id = t->nodes[parent].child; id != ST_NONE; id = t->nodes[id].sibling, n++) {
+		if (t->nodes[id].name == name)
 			return id;
 	}
 	id = new_node(t, parent, name);
-	if (id == ST_NONE)
-		return ST_NONE;
-	t->kids[k] = id + 1;
-	if (t->n_nodes * 2 > t->kids_mask && grow_kids(t))
+	if (id != ST_NONE && n + 1 > ST_SCAN_CHILDREN && index_children(t, parent))
 		return ST_NONE;
 	return id;
 }
