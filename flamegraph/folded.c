@@ -598,6 +598,8 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 			s++;
 		if (s == n)
 			continue; /* blank line */
+		line += s; /* leading white space is not part of the first frame */
+		n -= s;
 		if (!take_count(line, &n, &after)) {
 			(*bad)++;
 			continue;
