@@ -19,9 +19,9 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/tree.h"
 
-#define ST_MAX_DEPTH 8192	 /* frames per stack; deeper lines are invalid */
-#define READ_CHUNK (4u << 20) /* bytes */
-#define ST_SCAN_CHILDREN 8 /* a parent with more children is indexed in the kids hash */
+#define ST_MAX_DEPTH	 8192	    /* frames per stack; deeper lines are invalid */
+#define READ_CHUNK	 (4u << 20) /* bytes */
+#define ST_SCAN_CHILDREN 8	    /* a parent with more children is indexed in the kids hash */
 
 enum parse_mode {
 	PARSE_PAIR,	  /* one count: AFTER; two counts: BEFORE AFTER */
@@ -32,7 +32,7 @@ enum parse_mode {
 /* What is remembered of the previous line to reuse the frames it shares with the next one. */
 struct parse_state {
 	enum parse_mode mode;
-	char *prev;	 /* previous stack text */
+	char *prev; /* previous stack text */
 	size_t prev_len, prev_cap;
 	uint32_t *nodes; /* its nodes, root excluded */
 	size_t *ends;	 /* end offset of each of its frames in prev */
@@ -81,7 +81,7 @@ struct stack_tree *stack_tree__new(void)
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->nodes[0] = (struct st_node){ ST_ROOT_NAME, ST_NONE, ST_NONE, ST_NONE, 0 };
+	t->nodes[0] = (struct st_node){ST_ROOT_NAME, ST_NONE, ST_NONE, ST_NONE, 0};
 	t->n_nodes = 1;
 	return t;
 }
@@ -192,9 +192,9 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	memcpy(t->arena + t->arena_len, p, len);
 	t->arena[t->arena_len + len] = '\0';
 	id = t->n_names++;
-	t->names[id] = (struct st_name){ t->arena_len, (uint32_t)len, h };
+	t->names[id] = (struct st_name){t->arena_len, (uint32_t)len, h};
 	t->arena_len = need;
-	t->name_idx[i] = (struct st_slot){ h, id + 1 };
+	t->name_idx[i] = (struct st_slot){h, id + 1};
 	if (t->n_names * 2 > t->name_mask) {
 		uint32_t mask = t->name_mask * 2 + 1, j, k;
 
@@ -204,7 +204,7 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 		for (j = 0; j < t->n_names; j++) {
 			for (k = t->names[j].hash & mask; idx[k].id; k = (k + 1) & mask)
 				;
-			idx[k] = (struct st_slot){ t->names[j].hash, j + 1 };
+			idx[k] = (struct st_slot){t->names[j].hash, j + 1};
 		}
 		free(t->name_idx);
 		t->name_idx = idx;
@@ -263,7 +263,8 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 
 			if (!bits)
 				return ST_NONE;
-			memset(bits + t->cap_nodes / 64, 0, (size_t)(cap - t->cap_nodes) / 64 * sizeof(*bits));
+			memset(bits + t->cap_nodes / 64, 0,
+			       (size_t)(cap - t->cap_nodes) / 64 * sizeof(*bits));
 			t->indexed = bits;
 		}
 		if (t->before) {
@@ -277,7 +278,7 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 		t->cap_nodes = cap;
 	}
 	id = t->n_nodes++;
-	t->nodes[id] = (struct st_node){ name, parent, ST_NONE, t->nodes[parent].child, 0 };
+	t->nodes[id] = (struct st_node){name, parent, ST_NONE, t->nodes[parent].child, 0};
 	t->nodes[parent].child = id;
 	return id;
 }
@@ -291,7 +292,7 @@ static int index_children(struct stack_tree *t, uint32_t parent)
 		for (k = kid_slot(parent, t->nodes[c].name, t->kids_mask); t->kids[k].node;
 		     k = (k + 1) & t->kids_mask)
 			;
-		t->kids[k] = (struct st_kid){ parent, t->nodes[c].name, c + 1 };
+		t->kids[k] = (struct st_kid){parent, t->nodes[c].name, c + 1};
 		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
 			return -ENOMEM;
 	}
@@ -332,7 +333,7 @@ static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size
 		id = new_node(t, parent, name);
 		if (id == ST_NONE)
 			return ST_NONE;
-		t->kids[k] = (struct st_kid){ parent, name, id + 1 };
+		t->kids[k] = (struct st_kid){parent, name, id + 1};
 		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
 			return ST_NONE;
 		return id;
@@ -598,7 +599,7 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 			s++;
 		if (s == n)
 			continue; /* blank line */
-		line += s; /* leading white space is not part of the first frame */
+		line += s;	  /* leading white space is not part of the first frame */
 		n -= s;
 		if (!take_count(line, &n, &after)) {
 			(*bad)++;
@@ -636,7 +637,7 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 
 int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, size_t *bad_lines)
 {
-	struct parse_state ps = { .mode = PARSE_PAIR };
+	struct parse_state ps = {.mode = PARSE_PAIR};
 	size_t bad = 0;
 	int err;
 
@@ -649,7 +650,7 @@ int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, siz
 
 static int parse_stream(struct stack_tree *t, FILE *f, enum parse_mode mode, size_t *bad_lines)
 {
-	struct parse_state ps = { .mode = mode };
+	struct parse_state ps = {.mode = mode};
 	size_t cap = READ_CHUNK, have = 0, bad = 0, done;
 	char *buf = NULL, *nl, *nb;
 	size_t r;
@@ -704,8 +705,7 @@ int stack_tree__parse_file(struct stack_tree *t, FILE *f, size_t *bad_lines)
 	return parse_stream(t, f, PARSE_PAIR, bad_lines);
 }
 
-int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col,
-			       size_t *bad_lines)
+int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col, size_t *bad_lines)
 {
 	return parse_stream(t, f, col == STACK_COL_BEFORE ? PARSE_COL_BEFORE : PARSE_COL_AFTER,
 			    bad_lines);
@@ -748,6 +748,19 @@ const char *stack_count_str(double v, char *buf, size_t size)
 {
 	size_t n;
 
+	if (v == floor(v) && v >= 0 && v < 1e15 && size >= 20) {
+		/* integers, the common case, without printf's float conversion */
+		unsigned long long q = (unsigned long long)v;
+		char tmp[24], *p = tmp + sizeof(tmp);
+
+		*--p = '\0';
+		do {
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+		} while (q);
+		memcpy(buf, p, (size_t)(tmp + sizeof(tmp) - p));
+		return buf;
+	}
 	if (v == floor(v) && fabs(v) < 1e15) {
 		snprintf(buf, size, "%.0f", v);
 		return buf;
@@ -828,7 +841,8 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 		qsort_r(w->pool + start, n, sizeof(*w->pool), cmp_rank, w);
 	}
 	/* counts are sums of the input's, so a residue this small is rounding, not a stack */
-	if (id && (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
+	if (id &&
+	    (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
 		put_stack(w);
 		if (t->before)
 			fprintf(w->f, " %s %s\n", stack_count_str(self_b > 0 ? self_b : 0, b1, 48),
@@ -849,7 +863,7 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 
 int stack_tree__write_folded(const struct stack_tree *t, FILE *f)
 {
-	struct fold_writer w = { .t = t, .f = f };
+	struct fold_writer w = {.t = t, .f = f};
 	int err;
 
 	w.rank = stack_tree__name_ranks(t);

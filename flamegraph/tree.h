@@ -16,7 +16,7 @@
 
 #include "flamegraph/folded.h"
 
-#define ST_NONE UINT32_MAX /* no node */
+#define ST_NONE	     UINT32_MAX /* no node */
 #define ST_ROOT_NAME UINT32_MAX
 
 struct st_node {

@@ -37,9 +37,9 @@ static void check_folded(struct stack_tree *t, const char *want)
 static void test_add_merges_prefixes(void **state)
 {
 	struct stack_tree *t = stack_tree__new();
-	const char *s1[] = { "main", "parse", "lex" };
-	const char *s2[] = { "main", "parse" };
-	const char *s3[] = { "main", "eval" };
+	const char *s1[] = {"main", "parse", "lex"};
+	const char *s2[] = {"main", "parse"};
+	const char *s3[] = {"main", "eval"};
 
 	assert_non_null(t);
 	assert_int_equal(stack_tree__add(t, s1, 3, 5), 0);
@@ -166,7 +166,7 @@ static void test_svg_empty_and_zero(void **state)
 {
 	struct stack_tree *t = stack_tree__new();
 	struct flamegraph_opts o;
-	const char *s[] = { "a" };
+	const char *s[] = {"a"};
 	FILE *f = fopen("/dev/null", "w");
 
 	flamegraph_opts__init(&o);
