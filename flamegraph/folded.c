@@ -19,7 +19,7 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/tree.h"
 
-#define ST_MAX_DEPTH	 8192	    /* frames per stack; deeper lines are invalid */
+#define ST_MAX_DEPTH	 8192	    /* frames per stack; deeper lines count as invalid */
 #define READ_CHUNK	 (4u << 20) /* bytes */
 #define ST_SCAN_CHILDREN 8	    /* a parent with more children is indexed in the kids hash */
 
@@ -504,15 +504,31 @@ static void state_free(struct parse_state *ps)
 	free(ps->fl);
 }
 
+/* Length of the common prefix of a and b (n bytes at most), compared a word at a time. */
+static size_t mismatch(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return i + (size_t)__builtin_ctzll(x ^ y) / 8; /* little endian */
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
 /* Frames of s[0..len) that are the same as the previous line's, byte for byte. */
 static size_t shared_frames(const struct parse_state *ps, const char *s, size_t len)
 {
-	size_t common = 0, max = len < ps->prev_len ? len : ps->prev_len, k = 0;
+	size_t common, k = 0;
 
 	if (!ps->have_prev)
 		return 0;
-	while (common < max && s[common] == ps->prev[common])
-		common++;
+	common = mismatch(s, ps->prev, len < ps->prev_len ? len : ps->prev_len);
 	if (common == ps->prev_len && (len == ps->prev_len || s[common] == ';'))
 		return ps->depth;
 	while (k < ps->depth && ps->ends[k] < common)
@@ -523,32 +539,30 @@ static size_t shared_frames(const struct parse_state *ps, const char *s, size_t 
 static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s, size_t len,
 		    double after, double before, bool has_before)
 {
-	size_t depth = 1, i, k, start;
+	/* a line of len bytes has at most len + 1 frames: no counting pass needed */
+	size_t max = len + 1 < ST_MAX_DEPTH + 1 ? len + 1 : ST_MAX_DEPTH + 1, depth, i, k, start;
 	const char *p, *e = s + len, *semi;
 	uint32_t parent;
 	int err;
 
-	for (p = s; (p = memchr(p, ';', (size_t)(e - p))); p++)
-		depth++;
-	if (depth > ST_MAX_DEPTH)
-		return -E2BIG;
-	err = state_reserve(ps, depth, len);
+	err = state_reserve(ps, max, len);
 	if (!err)
-		err = ensure_path(t, depth);
+		err = ensure_path(t, max);
 	if (err)
 		return err;
 
 	if (t->flags & STACK_TREE_REVERSE) {
-		for (p = s, i = 0; i < depth; i++) {
+		for (p = s, depth = 0; p <= e; p = semi + 1, depth++) {
+			if (depth == ST_MAX_DEPTH)
+				return -E2BIG;
 			semi = memchr(p, ';', (size_t)(e - p));
 			if (!semi)
 				semi = e;
-			ps->fr[depth - 1 - i] = p;
-			ps->fl[depth - 1 - i] = (size_t)(semi - p);
-			p = semi + 1;
+			ps->fr[depth] = p;
+			ps->fl[depth] = (size_t)(semi - p);
 		}
 		for (parent = 0, i = 0; i < depth; i++) {
-			parent = child(t, parent, ps->fr[i], ps->fl[i]);
+			parent = child(t, parent, ps->fr[depth - 1 - i], ps->fl[depth - 1 - i]);
 			if (parent == ST_NONE)
 				return -ENOMEM;
 			t->path[i] = parent;
@@ -560,7 +574,11 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 	memcpy(t->path, ps->nodes, k * sizeof(*t->path));
 	start = k ? ps->ends[k - 1] + 1 : 0;
 	parent = k ? t->path[k - 1] : 0;
-	for (i = k, p = s + start; i < depth; i++) {
+	for (i = k, p = s + start; p <= e; i++) {
+		if (i == ST_MAX_DEPTH) {
+			ps->have_prev = false; /* its ends were overwritten */
+			return -E2BIG;
+		}
 		semi = memchr(p, ';', (size_t)(e - p));
 		if (!semi)
 			semi = e;
@@ -571,6 +589,7 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 		ps->ends[i] = (size_t)(semi - s);
 		p = semi + 1;
 	}
+	depth = i;
 	memcpy(ps->nodes, t->path, depth * sizeof(*t->path));
 	memcpy(ps->prev, s, len);
 	ps->prev_len = len;
