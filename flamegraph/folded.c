@@ -158,15 +158,13 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	char *arena;
 
 	for (i = h & t->name_mask; t->name_idx[i].id; i = (i + 1) & t->name_mask) {
-		const struct st_name *n;
+		const struct st_slot *e = &t->name_idx[i];
 
-		if (t->name_idx[i].hash != h)
-			continue;
-		n = &t->names[t->name_idx[i].id - 1];
-		if (n->len == len && !memcmp(t->arena + n->off, p, len))
-			return t->name_idx[i].id - 1;
+		if (e->hash == h && e->len == len && !memcmp(t->arena + e->off, p, len))
+			return e->id - 1;
 	}
-	if (len > UINT32_MAX / 2 || t->n_names >= UINT32_MAX / 4)
+	if (len > UINT32_MAX / 2 || t->n_names >= UINT32_MAX / 4 ||
+	    t->arena_len + len + 1 > UINT32_MAX)
 		return ST_NONE;
 	if (t->n_names == t->cap_names) {
 		uint32_t cap = t->cap_names ? t->cap_names * 2 : 1024;
@@ -194,7 +192,7 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	id = t->n_names++;
 	t->names[id] = (struct st_name){t->arena_len, (uint32_t)len, h};
 	t->arena_len = need;
-	t->name_idx[i] = (struct st_slot){h, id + 1};
+	t->name_idx[i] = (struct st_slot){h, id + 1, (uint32_t)t->names[id].off, (uint32_t)len};
 	if (t->n_names * 2 > t->name_mask) {
 		uint32_t mask = t->name_mask * 2 + 1, j, k;
 
@@ -204,7 +202,8 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 		for (j = 0; j < t->n_names; j++) {
 			for (k = t->names[j].hash & mask; idx[k].id; k = (k + 1) & mask)
 				;
-			idx[k] = (struct st_slot){t->names[j].hash, j + 1};
+			idx[k] = (struct st_slot){t->names[j].hash, j + 1,
+						  (uint32_t)t->names[j].off, t->names[j].len};
 		}
 		free(t->name_idx);
 		t->name_idx = idx;
