@@ -755,8 +755,8 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		r.height - r.ypad2 / 2);
 	fprintf(f,
 		"<g id=\"frames\" data-xpad=\"%d\" data-fontsize=\"%g\" data-fontwidth=\"%g\" "
-		"data-frameheight=\"%d\" data-nametype=\"",
-		XPAD, o->fontsize, o->fontwidth, o->frameheight);
+		"data-frameheight=\"%d\" data-inverted=\"%d\" data-nametype=\"",
+		XPAD, o->fontsize, o->fontwidth, o->frameheight, o->inverted ? 1 : 0);
 	put_str(f, o->nametype);
 	fprintf(f, "\" data-total=\"%s\">\n", exact_txt(r.total, b, sizeof(b)));
 	err = draw(&r, 0, 0, 0);

@@ -144,6 +144,16 @@ async function main() {
 			const hidden2 = await page.evaluate(
 				() => document.querySelectorAll('#frames > g.hide').length);
 			expect('browser Escape after keyboard zoom', hidden2, 0);
+			// arrows: down to the root, up to its first child, right to the next sibling
+			const active = () => page.evaluate(() => document.activeElement
+				.querySelector('title').textContent.split(' (')[0]);
+			const path = [];
+			for (const k of cases.arrows.keys) {
+				await page.keyboard.press(k);
+				path.push(await active());
+			}
+			expect('browser arrow keys move between frames', path.join(','),
+			       cases.arrows.names.join(','));
 		} else {
 			fail('browser Tab reaches a frame', 'focus never reached #frames');
 		}

@@ -63,6 +63,11 @@ cases = {
     "zoom": {"title": "eval (9 ", "ancestors": ["main (18 ", "all ("],
              "child": "call (6 ", "child_width": "%.1f" % (6 / 9 * fullw),
              "hidden": "idle (3 ", "title_width": "%.1f" % (9 / total * fullw)},
+    # from Main (a child of the root): down to all, up to its first child (Main), right to
+    # idle, right to main, up to eval (main's first child), left to nothing (stays), down
+    "arrows": {"keys": ["ArrowDown", "ArrowUp", "ArrowRight", "ArrowRight", "ArrowUp",
+                        "ArrowLeft", "ArrowDown"],
+               "names": ["all", "Main", "idle", "main", "eval", "eval", "main"]},
     "hostile_names": ["<script>window.pwned=1</script>", "<img src=x onerror=window.pwned=1>",
                       '"onload="window.pwned=1', "' onmouseover='window.pwned=1",
                       "]]><script>window.pwned=1</script>", "<svg onload=window.pwned=1/>",
