@@ -22,8 +22,8 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 /* Route libbpf's messages through log_msg(); call once before using libbpf. */
 void log_hook_libbpf(void);
 
-#define pr_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define pr_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -34,12 +34,12 @@ struct probes_opts {
 
 /* One ELF object with probes: the path the target sees and the notes read from it. */
 struct probed_object {
-	char *path;	   /* as the target sees it (or as given) */
-	char *open_path;   /* through which we opened it */
+	char *path;		    /* as the target sees it (or as given) */
+	char *open_path;	    /* through which we opened it */
 	const struct proc_map *map; /* any mapping of it, NULL for a file */
 	const struct runtime *runtime;
 	struct usdt_notes *notes;
-	__u64 *hits;	   /* per note, with --count */
+	__u64 *hits; /* per note, with --count */
 };
 
 struct probes_scan {
@@ -121,9 +121,9 @@ static int scan_file(struct probes_scan *scan, const char *path)
 	if (!notes) {
 		err = -errno;
 		pr_warn("probes %s: %s\n", path,
-			err == -ENOEXEC ? "not an ELF file" :
-			err == -ERR_BADINPUT ? "corrupt ELF file (bad notes or program headers)" :
-					       err_str(err));
+			err == -ENOEXEC	       ? "not an ELF file"
+			: err == -ERR_BADINPUT ? "corrupt ELF file (bad notes or program headers)"
+					       : err_str(err));
 		return err == -ENOENT || err == -ENOEXEC ? -ERR_BADINPUT : err;
 	}
 	err = add_object(scan, path, path, NULL, notes);
@@ -144,7 +144,8 @@ static int scan_process(struct probes_scan *scan, int pid)
 		if (err == -ESRCH)
 			pr_warn("probes -p %d: no such process\n", pid);
 		else
-			pr_warn("probes -p %d: cannot read /proc/%d/maps: %s\n", pid, pid, err_str(err));
+			pr_warn("probes -p %d: cannot read /proc/%d/maps: %s\n", pid, pid,
+				err_str(err));
 		return err;
 	}
 	for (i = 0; i < scan->maps->n; i++) {
@@ -389,13 +390,15 @@ static void print_json(const struct probes_scan *scan, int pid, bool counted)
 			json_str(stdout, n->name);
 			printf(",\"address\":%" PRIu64 ",\"semaphore\":%" PRIu64
 			       ",\"file_offset\":%" PRIu64 ",\"semaphore_offset\":%" PRIu64,
-			       (uint64_t)n->address, (uint64_t)n->semaphore, (uint64_t)n->file_offset,
-			       (uint64_t)n->sema_offset);
+			       (uint64_t)n->address, (uint64_t)n->semaphore,
+			       (uint64_t)n->file_offset, (uint64_t)n->sema_offset);
 			if (pid > 0)
 				printf(",\"pid\":%d,\"runtime_address\":%" PRIu64
 				       ",\"runtime_semaphore\":%" PRIu64,
 				       pid, (uint64_t)runtime_addr(scan, o, n->file_offset),
-				       (uint64_t)(n->semaphore ? runtime_addr(scan, o, n->sema_offset) : 0));
+				       (uint64_t)(n->semaphore
+							  ? runtime_addr(scan, o, n->sema_offset)
+							  : 0));
 			if (counted)
 				printf(",\"hits\":%" PRIu64, (uint64_t)o->hits[j]);
 			fputs(",\"args_spec\":", stdout);
@@ -435,9 +438,9 @@ static void print_table(const struct probes_scan *scan, int pid, bool counted)
 
 		if (o->notes->n == 0)
 			continue;
-		printf("%s%s%s%s%s  (%zu site%s)\n", i ? "\n" : "", o->path, o->runtime ? "  [" : "",
-		       o->runtime ? o->runtime->name : "", o->runtime ? "]" : "", o->notes->n,
-		       o->notes->n == 1 ? "" : "s");
+		printf("%s%s%s%s%s  (%zu site%s)\n", i ? "\n" : "", o->path,
+		       o->runtime ? "  [" : "", o->runtime ? o->runtime->name : "",
+		       o->runtime ? "]" : "", o->notes->n, o->notes->n == 1 ? "" : "s");
 		printf("  %-36s %-18s %-18s", "PROBE", "ADDRESS", "SEMAPHORE");
 		if (pid > 0)
 			printf(" %-18s", "RUNTIME ADDR");
@@ -454,7 +457,8 @@ static void print_table(const struct probes_scan *scan, int pid, bool counted)
 			format_args(n, args, sizeof(args));
 			printf("  %-36s 0x%-16" PRIx64 " %-18s", probe, (uint64_t)n->address, sema);
 			if (pid > 0)
-				printf(" 0x%-16" PRIx64, (uint64_t)runtime_addr(scan, o, n->file_offset));
+				printf(" 0x%-16" PRIx64,
+				       (uint64_t)runtime_addr(scan, o, n->file_offset));
 			if (counted)
 				printf(" %10" PRIu64, (uint64_t)o->hits[j]);
 			printf("  %s\n", args);
@@ -467,7 +471,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof probes (-p PID | PATH) [--json] [--count SECONDS]\n"
 		"\n"
-		"List the USDT probe sites of every ELF object a process maps, or of one ELF file.\n"
+		"List the USDT probe sites of every ELF object a process maps, or of one ELF "
+		"file.\n"
 		"\n"
 		"  -p, --pid PID          scan the objects mapped by process PID (read through\n"
 		"                         /proc/PID/root), with the runtime address of each site\n"
@@ -486,9 +491,9 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct probes_opts *opts)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },   { "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },	   {},
+		{"pid", required_argument, NULL, 'p'},	 {"json", no_argument, NULL, 'j'},
+		{"count", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},	 {},
 	};
 	char *end;
 	int c;

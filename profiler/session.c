@@ -21,8 +21,8 @@ struct session {
 	bool started;
 	bool exited;
 	int wait_status;
-	int go_fd;   /* write end: one byte lets the held child exec; -1 when not launched */
-	int err_fd;  /* read end: the child's errno if exec failed; EOF when exec succeeded */
+	int go_fd;  /* write end: one byte lets the held child exec; -1 when not launched */
+	int err_fd; /* read end: the child's errno if exec failed; EOF when exec succeeded */
 	char exe[PATH_MAX];
 };
 
@@ -98,7 +98,7 @@ static bool process_exists(int pid)
 
 static int launch(struct session *s, char **argv)
 {
-	int go[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int go[2] = {-1, -1}, errp[2] = {-1, -1};
 	int err;
 	pid_t pid;
 

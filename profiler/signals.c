@@ -35,7 +35,7 @@ void signals_sleep_ms(unsigned int ms)
 {
 	while (ms > 0 && !stop_requested) {
 		unsigned int step = ms < 50 ? ms : 50;
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = step * 1000000L };
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = step * 1000000L};
 
 		nanosleep(&ts, NULL);
 		ms -= step;

@@ -12,7 +12,7 @@
 #include "profiler/errors.h"
 #include "runtimes/usdt.h"
 
-#define NT_STAPSDT 3
+#define NT_STAPSDT    3
 #define STAPSDT_OWNER "stapsdt"
 
 /* x86-64 general purpose registers: each name with the 64-bit register it is part of. */
@@ -21,21 +21,21 @@ static const struct {
 	const char *reg64;
 	int width;
 } x86_regs[] = {
-	{ "rax", "rax", 8 }, { "eax", "rax", 4 }, { "ax", "rax", 2 },	{ "al", "rax", 1 },
-	{ "ah", "rax", 1 },  { "rbx", "rbx", 8 }, { "ebx", "rbx", 4 },	{ "bx", "rbx", 2 },
-	{ "bl", "rbx", 1 },  { "bh", "rbx", 1 },  { "rcx", "rcx", 8 },	{ "ecx", "rcx", 4 },
-	{ "cx", "rcx", 2 },  { "cl", "rcx", 1 },  { "ch", "rcx", 1 },	{ "rdx", "rdx", 8 },
-	{ "edx", "rdx", 4 }, { "dx", "rdx", 2 },  { "dl", "rdx", 1 },	{ "dh", "rdx", 1 },
-	{ "rsi", "rsi", 8 }, { "esi", "rsi", 4 }, { "si", "rsi", 2 },	{ "sil", "rsi", 1 },
-	{ "rdi", "rdi", 8 }, { "edi", "rdi", 4 }, { "di", "rdi", 2 },	{ "dil", "rdi", 1 },
-	{ "rbp", "rbp", 8 }, { "ebp", "rbp", 4 }, { "bp", "rbp", 2 },	{ "bpl", "rbp", 1 },
-	{ "rsp", "rsp", 8 }, { "esp", "rsp", 4 }, { "sp", "rsp", 2 },	{ "spl", "rsp", 1 },
-	{ "rip", "rip", 8 },
+	{"rax", "rax", 8}, {"eax", "rax", 4}, {"ax", "rax", 2},	 {"al", "rax", 1},
+	{"ah", "rax", 1},  {"rbx", "rbx", 8}, {"ebx", "rbx", 4}, {"bx", "rbx", 2},
+	{"bl", "rbx", 1},  {"bh", "rbx", 1},  {"rcx", "rcx", 8}, {"ecx", "rcx", 4},
+	{"cx", "rcx", 2},  {"cl", "rcx", 1},  {"ch", "rcx", 1},	 {"rdx", "rdx", 8},
+	{"edx", "rdx", 4}, {"dx", "rdx", 2},  {"dl", "rdx", 1},	 {"dh", "rdx", 1},
+	{"rsi", "rsi", 8}, {"esi", "rsi", 4}, {"si", "rsi", 2},	 {"sil", "rsi", 1},
+	{"rdi", "rdi", 8}, {"edi", "rdi", 4}, {"di", "rdi", 2},	 {"dil", "rdi", 1},
+	{"rbp", "rbp", 8}, {"ebp", "rbp", 4}, {"bp", "rbp", 2},	 {"bpl", "rbp", 1},
+	{"rsp", "rsp", 8}, {"esp", "rsp", 4}, {"sp", "rsp", 2},	 {"spl", "rsp", 1},
+	{"rip", "rip", 8},
 };
 
 const char *usdt_reg_canonical(const char *reg, int *width)
 {
-	static const char *const rn[] = { "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+	static const char *const rn[] = {"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
 	size_t i, len = strlen(reg);
 
 	for (i = 0; i < sizeof(x86_regs) / sizeof(x86_regs[0]); i++) {
@@ -272,8 +272,8 @@ void usdt_arg_format(const struct usdt_arg *arg, char *buf, size_t size)
 		if (arg->kind == USDT_ARG_MEM)
 			snprintf(buf, size, "%s(%%%s)", disp, arg->reg);
 		else
-			snprintf(buf, size, "%s(%s%s,%%%s,%d)", disp, arg->reg[0] ? "%" : "", arg->reg,
-				 arg->index, arg->scale);
+			snprintf(buf, size, "%s(%s%s,%%%s,%d)", disp, arg->reg[0] ? "%" : "",
+				 arg->reg, arg->index, arg->scale);
 		return;
 	}
 	snprintf(buf, size, "?");
@@ -441,7 +441,8 @@ static int read_notes(Elf *elf, struct usdt_notes *notes)
 			size_t next = gelf_getnote(data, off, &nh, &name_off, &desc_off);
 
 			if (next == 0)
-				return -ERR_BADINPUT; /* a note header or size that runs past the section */
+				return -ERR_BADINPUT; /* a note header or size that runs past the
+							 section */
 			if (nh.n_type == NT_STAPSDT && nh.n_namesz == sizeof(STAPSDT_OWNER) &&
 			    !memcmp((char *)data->d_buf + name_off, STAPSDT_OWNER, nh.n_namesz)) {
 				err = decode_note(elf, phnum, (char *)data->d_buf + desc_off,

@@ -20,8 +20,8 @@
 #include <linux/types.h>
 
 #define USDT_MAX_ARGS 12
-#define USDT_REG_LEN 8
-#define USDT_SYM_LEN 64
+#define USDT_REG_LEN  8
+#define USDT_SYM_LEN  64
 
 enum usdt_arg_kind {
 	USDT_ARG_CONST, /* $value */
@@ -32,13 +32,13 @@ enum usdt_arg_kind {
 
 struct usdt_arg {
 	enum usdt_arg_kind kind;
-	int size;		    /* bytes: 1, 2, 4 or 8 */
-	bool is_signed;		    /* the size was negative */
-	long long value;	    /* CONST: the constant; MEM and SIB: the displacement */
-	char reg[USDT_REG_LEN];	    /* REG: register as written ("eax"); MEM/SIB: base, may be "" */
-	char index[USDT_REG_LEN];   /* SIB: index register */
-	int scale;		    /* SIB: 1, 2, 4 or 8 */
-	char symbol[USDT_SYM_LEN];  /* MEM relative to %rip: the symbol, or "" */
+	int size;		   /* bytes: 1, 2, 4 or 8 */
+	bool is_signed;		   /* the size was negative */
+	long long value;	   /* CONST: the constant; MEM and SIB: the displacement */
+	char reg[USDT_REG_LEN];	   /* REG: register as written ("eax"); MEM/SIB: base, may be "" */
+	char index[USDT_REG_LEN];  /* SIB: index register */
+	int scale;		   /* SIB: 1, 2, 4 or 8 */
+	char symbol[USDT_SYM_LEN]; /* MEM relative to %rip: the symbol, or "" */
 };
 
 /* Parse a whole argument spec. Returns the number of arguments (0 for an empty spec) or
@@ -58,12 +58,12 @@ void usdt_arg_format(const struct usdt_arg *arg, char *buf, size_t size);
 struct usdt_note {
 	char *provider;
 	char *name;
-	char *args_spec;     /* argument spec as written in the note */
-	__u64 address;	     /* link-time address of the site, adjusted for .stapsdt.base */
-	__u64 semaphore;     /* link-time address of the semaphore, 0 when none */
-	__u64 file_offset;   /* file offset of the site (what a uprobe is attached to) */
-	__u64 sema_offset;   /* file offset of the semaphore, 0 when none */
-	int nargs;	     /* parsed arguments, or a negative error when the spec is malformed */
+	char *args_spec;   /* argument spec as written in the note */
+	__u64 address;	   /* link-time address of the site, adjusted for .stapsdt.base */
+	__u64 semaphore;   /* link-time address of the semaphore, 0 when none */
+	__u64 file_offset; /* file offset of the site (what a uprobe is attached to) */
+	__u64 sema_offset; /* file offset of the semaphore, 0 when none */
+	int nargs;	   /* parsed arguments, or a negative error when the spec is malformed */
 	struct usdt_arg args[USDT_MAX_ARGS];
 };
 

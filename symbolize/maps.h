@@ -12,15 +12,15 @@
 #include <linux/types.h>
 
 struct proc_map {
-	__u64 start;	 /* first address */
-	__u64 end;	 /* one past the last address */
-	__u64 offset;	 /* file offset mapped at start */
-	__u64 inode;	 /* 0 for anonymous mappings */
+	__u64 start;  /* first address */
+	__u64 end;    /* one past the last address */
+	__u64 offset; /* file offset mapped at start */
+	__u64 inode;  /* 0 for anonymous mappings */
 	unsigned int dev_major;
 	unsigned int dev_minor;
-	char perms[5];	 /* "r-xp" */
-	char *path;	 /* path as the target sees it, "[vdso]", or NULL when anonymous */
-	bool deleted;	 /* the path was followed by " (deleted)" */
+	char perms[5]; /* "r-xp" */
+	char *path;    /* path as the target sees it, "[vdso]", or NULL when anonymous */
+	bool deleted;  /* the path was followed by " (deleted)" */
 };
 
 struct proc_maps {

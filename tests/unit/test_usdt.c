@@ -131,12 +131,29 @@ static void test_arg_sib(void **state)
 static void test_arg_garbage(void **state)
 {
 	static const char *const bad[] = {
-		"",		"@",	       "8@",	       "8%rax",	      "3@%rax",
-		"16@%rax",	"8@%foo",      "8@%",	       "x@%rax",      "8@$",
-		"8@$abc",	"8@-20(%rbp",  "8@-20%rbp)",   "8@(%rbp,%rax,3)",
-		"8@()",		"8@16(%rsp)x", "8@%rip",       "8@sym(%rax)", "-@%rax",
-		"8@(%rsp,%rip,2)",	       "99999999999999999999@%rax",
-		"8@(,)",	"8@$99999999999999999999999",
+		"",
+		"@",
+		"8@",
+		"8%rax",
+		"3@%rax",
+		"16@%rax",
+		"8@%foo",
+		"8@%",
+		"x@%rax",
+		"8@$",
+		"8@$abc",
+		"8@-20(%rbp",
+		"8@-20%rbp)",
+		"8@(%rbp,%rax,3)",
+		"8@()",
+		"8@16(%rsp)x",
+		"8@%rip",
+		"8@sym(%rax)",
+		"-@%rax",
+		"8@(%rsp,%rip,2)",
+		"99999999999999999999@%rax",
+		"8@(,)",
+		"8@$99999999999999999999999",
 	};
 	struct usdt_arg args[USDT_MAX_ARGS];
 	struct usdt_arg a;
@@ -157,9 +174,9 @@ static void test_arg_lists(void **state)
 	assert_int_equal(usdt_parse_args("", args, USDT_MAX_ARGS), 0);
 	assert_int_equal(usdt_parse_args("  ", args, USDT_MAX_ARGS), 0);
 	/* ruby's and the JVM's specs as they are on this machine */
-	assert_int_equal(usdt_parse_args("8@(%rsp) 8@8(%rsp) 8@16(%rsp) -4@24(%rsp)", args,
-					 USDT_MAX_ARGS),
-			 4);
+	assert_int_equal(
+		usdt_parse_args("8@(%rsp) 8@8(%rsp) 8@16(%rsp) -4@24(%rsp)", args, USDT_MAX_ARGS),
+		4);
 	assert_int_equal(args[3].value, 24);
 	assert_true(args[3].is_signed);
 	assert_int_equal(usdt_parse_args("-8@%rax 8@%rdx -4@%ecx 8@%rsi -4@%edi 8@%r8 -4@%r9d",
@@ -198,7 +215,7 @@ static struct image build_image(const struct fake_note *notes, size_t n, uint64_
 	Elf64_Shdr *sh;
 
 	for (i = 0; i < n; i++) {
-		Elf64_Nhdr nh = { .n_namesz = 8, .n_type = 3 };
+		Elf64_Nhdr nh = {.n_namesz = 8, .n_type = 3};
 		size_t dlen = 24 + strlen(notes[i].provider) + 1 + strlen(notes[i].name) + 1 +
 			      strlen(notes[i].args) + 1;
 		unsigned char *d;
@@ -250,19 +267,29 @@ static struct image build_image(const struct fake_note *notes, size_t n, uint64_
 	memcpy(img.buf + img.note_off, notebuf, nlen);
 	memcpy(img.buf + off + 8, shstr, sizeof(shstr));
 	sh = (Elf64_Shdr *)(img.buf + eh->e_shoff);
-	sh[1] = (Elf64_Shdr){ .sh_name = NOTE_NAME, .sh_type = SHT_NOTE, .sh_offset = img.note_off,
-			      .sh_size = nlen, .sh_addralign = 4 };
-	sh[2] = (Elf64_Shdr){ .sh_name = BASE_NAME, .sh_type = SHT_PROGBITS,
-			      .sh_flags = SHF_ALLOC, .sh_addr = base_addr, .sh_offset = off,
-			      .sh_size = 8, .sh_addralign = 1 };
-	sh[3] = (Elf64_Shdr){ .sh_name = SHSTR_NAME, .sh_type = SHT_STRTAB, .sh_offset = off + 8,
-			      .sh_size = sizeof(shstr), .sh_addralign = 1 };
+	sh[1] = (Elf64_Shdr){.sh_name = NOTE_NAME,
+			     .sh_type = SHT_NOTE,
+			     .sh_offset = img.note_off,
+			     .sh_size = nlen,
+			     .sh_addralign = 4};
+	sh[2] = (Elf64_Shdr){.sh_name = BASE_NAME,
+			     .sh_type = SHT_PROGBITS,
+			     .sh_flags = SHF_ALLOC,
+			     .sh_addr = base_addr,
+			     .sh_offset = off,
+			     .sh_size = 8,
+			     .sh_addralign = 1};
+	sh[3] = (Elf64_Shdr){.sh_name = SHSTR_NAME,
+			     .sh_type = SHT_STRTAB,
+			     .sh_offset = off + 8,
+			     .sh_size = sizeof(shstr),
+			     .sh_addralign = 1};
 	return img;
 }
 
 static const struct fake_note two_notes[] = {
-	{ 0x400100, 0x400200, 0, "prov", "first", "8@%rdi -4@$0" },
-	{ 0x400110, 0x400200, 0x400180, "prov", "second", "" },
+	{0x400100, 0x400200, 0, "prov", "first", "8@%rdi -4@$0"},
+	{0x400110, 0x400200, 0x400180, "prov", "second", ""},
 };
 
 static void test_notes_basic(void **state)
@@ -330,7 +357,7 @@ static void test_notes_corrupt(void **state)
 
 	/* a site outside every PT_LOAD segment */
 	{
-		const struct fake_note far = { 0x900000, 0x400200, 0, "p", "n", "" };
+		const struct fake_note far = {0x900000, 0x400200, 0, "p", "n", ""};
 
 		img = build_image(&far, 1, 0x400200);
 		notes = usdt_notes__read_mem(img.buf, img.size);
@@ -359,7 +386,7 @@ static void test_notes_not_elf(void **state)
 static void test_notes_malformed_args_kept(void **state)
 {
 	/* a malformed argument spec does not hide the probe: nargs carries the error */
-	const struct fake_note bad = { 0x400100, 0x400200, 0, "p", "n", "8@%bogus" };
+	const struct fake_note bad = {0x400100, 0x400200, 0, "p", "n", "8@%bogus"};
 	struct image img = build_image(&bad, 1, 0x400200);
 	struct usdt_notes *notes = usdt_notes__read_mem(img.buf, img.size);
 
@@ -373,11 +400,16 @@ static void test_notes_malformed_args_kept(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arg_register),   cmocka_unit_test(test_arg_constant),
-		cmocka_unit_test(test_arg_memory),     cmocka_unit_test(test_arg_sib),
-		cmocka_unit_test(test_arg_garbage),    cmocka_unit_test(test_arg_lists),
-		cmocka_unit_test(test_notes_basic),    cmocka_unit_test(test_notes_prelinked),
-		cmocka_unit_test(test_notes_corrupt),  cmocka_unit_test(test_notes_not_elf),
+		cmocka_unit_test(test_arg_register),
+		cmocka_unit_test(test_arg_constant),
+		cmocka_unit_test(test_arg_memory),
+		cmocka_unit_test(test_arg_sib),
+		cmocka_unit_test(test_arg_garbage),
+		cmocka_unit_test(test_arg_lists),
+		cmocka_unit_test(test_notes_basic),
+		cmocka_unit_test(test_notes_prelinked),
+		cmocka_unit_test(test_notes_corrupt),
+		cmocka_unit_test(test_notes_not_elf),
 		cmocka_unit_test(test_notes_malformed_args_kept),
 	};
 
