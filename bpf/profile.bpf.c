@@ -20,7 +20,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PROFILE_MAX_PIDS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u8); /* enum profile_pid_state */
 } pids SEC(".maps");
 
 struct {
@@ -33,13 +33,22 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct stack_capture *c;
+	bool first;
+	__u8 *seen;
 
-	if (!pid || !bpf_map_lookup_elem(&pids, &pid))
+	if (!pid)
+		return 0;
+	seen = bpf_map_lookup_elem(&pids, &pid);
+	if (!seen)
 		return 0;
 	c = stack_capture__fill(ctx, true);
 	if (!c)
 		return 0;
-	stack_capture__submit(&events, c);
+	/* wake user space at a process's first sample: it snapshots the maps while it lives */
+	first = *seen == PROFILE_PID_NEW;
+	if (first)
+		*seen = PROFILE_PID_SEEN;
+	stack_capture__submit(&events, c, first);
 	return 0;
 }
 
@@ -48,7 +57,7 @@ int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child
 {
 	__u32 ppid = BPF_CORE_READ(parent, tgid);
 	__u32 cpid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
+	__u8 one = PROFILE_PID_NEW;
 
 	if (!follow_children || ppid == cpid || !bpf_map_lookup_elem(&pids, &ppid))
 		return 0;

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <math.h>
 #include <stdio.h>
@@ -184,6 +185,22 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 	return target_opts__finish(&o->target, "profile", argc, argv, optind);
 }
 
+/* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON: what loading the programs and opening a
+ * system-wide cpu-clock event need. */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {};
+	bool sys_admin, bpf, perfmon;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	sys_admin = data[0].effective & (1u << CAP_SYS_ADMIN);
+	bpf = data[1].effective & (1u << (CAP_BPF - 32));
+	perfmon = data[1].effective & (1u << (CAP_PERFMON - 32));
+	return sys_admin || (bpf && perfmon);
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct profile_run *run = ctx;
@@ -350,13 +367,19 @@ int cmd_profile(int argc, char **argv)
 	double start = 0, deadline = 0, rb_bytes;
 	bool gone = false;
 	int n_links = 0, err, i, pid;
-	__u8 one = 1;
+	__u8 one = PROFILE_PID_NEW;
 	__u32 key;
 
 	err = parse_opts(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
 	signals_install();
+	if (!privileged()) {
+		pr_warn("profile: permission denied: run as root (or with CAP_BPF and "
+			"CAP_PERFMON)\n");
+		err = -EPERM;
+		goto cleanup;
+	}
 
 	skel = profile_bpf__open();
 	if (!skel) {
@@ -377,11 +400,10 @@ int cmd_profile(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.profile_fork, false);
 	err = profile_bpf__load(skel);
 	if (err) {
+		pr_warn("profile: cannot load the BPF programs: %s (-v shows the verifier's log)\n",
+			err_str(err));
 		if (err == -EPERM || err == -EACCES)
-			pr_warn("profile: permission denied loading BPF: run as root (or with "
-				"CAP_BPF and CAP_PERFMON)\n");
-		else
-			pr_warn("profile: cannot load the BPF programs: %s\n", err_str(err));
+			err = -EINVAL; /* the verifier said no: not a permission the user can fix */
 		goto cleanup;
 	}
 
@@ -446,6 +468,8 @@ int cmd_profile(int argc, char **argv)
 
 	while (!signals_stop_requested()) {
 		err = ring_buffer__poll(rb, PROFILE_POLL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("profile: ring buffer: %s\n", err_str(err));
 			goto cleanup;
