@@ -79,14 +79,53 @@ let t = 0;
 while (Date.now() < end) t += hotLoop(1e5);
 console.log(t > 0 ? "done" : "zero");
 JS
-if "$RTPROF" profile -F 499 --folded "$TMP/node.folded" -- node --perf-basic-prof "$TMP/hot.js" 2 \
+# (through sh, which writes its PID and execs node, so node's perf map can be removed afterwards)
+if "$RTPROF" profile -F 499 --folded "$TMP/node.folded" -- sh -c \
+	"echo \$\$ > $TMP/node.pid; exec node --perf-basic-prof $TMP/hot.js 2" \
 	>/dev/null 2>"$TMP/node.err"; then
+	rm -f "/tmp/perf-$(cat "$TMP/node.pid").map"
 	m=$(awk '{ n = $NF; t += n; s = $0; sub(/ [0-9.]+$/, "", s); k = split(s, f, ";");
 		if (f[k] ~ /hotLoop/) m += n } END { printf "%.4f\n", t ? m / t : 0 }' "$TMP/node.folded")
 	if ge "$m" 0.5; then ok "profile-node-jit-leaf ($m of $(samples "$TMP/node.folded") samples)"
 	else fail "profile-node-jit-leaf: hotLoop innermost in only $m"; fi
 else
 	fail "profile-node-jit-leaf: rtprof failed: $(tail -2 "$TMP/node.err" | tr '\n' ' ')"
+fi
+
+# Java after `jcmd PID Compiler.perfmap`: the hot method, by name, is the innermost user frame.
+mkdir -p "$TMP/java"
+cat >"$TMP/java/Hot.java" <<'JAVA'
+public class Hot {
+    static long hotMethod(long n) {
+        long s = 0;
+        for (long i = 0; i < n; i++) s = (s + i * 7) % 1000003;
+        return s;
+    }
+    public static void main(String[] a) {
+        long end = System.currentTimeMillis() + (long) (Double.parseDouble(a[0]) * 1000);
+        long t = 0;
+        while (System.currentTimeMillis() < end) t += hotMethod(1000000);
+        System.out.println(t > 0 ? "done" : "zero");
+    }
+}
+JAVA
+if javac -d "$TMP/java" "$TMP/java/Hot.java" 2>"$TMP/javac.err"; then
+	bg java -cp "$TMP/java" Hot 60
+	jpid=$BG_PID
+	for ((i = 0; i < 100; i++)); do
+		jcmd "$jpid" Compiler.perfmap >/dev/null 2>&1 && [ -s "/tmp/perf-$jpid.map" ] &&
+			grep -q hotMethod "/tmp/perf-$jpid.map" && break
+		sleep 0.2
+	done
+	"$RTPROF" profile -p "$jpid" -d 2 -F 499 --folded "$TMP/java.folded" 2>"$TMP/java.err"
+	kill "$jpid" 2>/dev/null
+	m=$(awk '{ n = $NF; t += n; s = $0; sub(/ [0-9.]+$/, "", s); k = split(s, f, ";");
+		if (f[k] ~ /Hot\.hotMethod/) m += n } END { printf "%.4f\n", t ? m / t : 0 }' "$TMP/java.folded")
+	rm -f "/tmp/perf-$jpid.map"
+	if ge "$m" 0.5; then ok "profile-java-perfmap-leaf ($m of $(samples "$TMP/java.folded") samples)"
+	else fail "profile-java-perfmap-leaf: Hot.hotMethod innermost in only $m"; fi
+else
+	fail "profile-java-perfmap-leaf: javac failed: $(tail -1 "$TMP/javac.err")"
 fi
 
 # Every busy thread is sampled (--per-thread roots "comm-TID").
