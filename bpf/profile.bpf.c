@@ -46,8 +46,10 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	/* wake user space at a process's first sample: it snapshots the maps while it lives */
 	first = *seen == PROFILE_PID_NEW;
-	if (first)
+	if (first) {
 		*seen = PROFILE_PID_SEEN;
+		c->flags |= SC_F_NEW_IMAGE;
+	}
 	stack_capture__submit(&events, c, first);
 	return 0;
 }
@@ -62,5 +64,17 @@ int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child
 	if (!follow_children || ppid == cpid || !bpf_map_lookup_elem(&pids, &ppid))
 		return 0;
 	bpf_map_update_elem(&pids, &cpid, &one, BPF_ANY);
+	return 0;
+}
+
+/* After an exec the process's mappings are new: its next sample is a first one again. */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(profile_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid);
+	__u8 *seen = bpf_map_lookup_elem(&pids, &pid);
+
+	if (seen)
+		*seen = PROFILE_PID_NEW;
 	return 0;
 }

@@ -43,6 +43,8 @@ enum stack_capture_flags {
 	SC_F_NO_VMA = 2,      /* the stack mapping could not be looked up; copy size guessed */
 	SC_F_KERNEL_MODE = 4, /* the sample interrupted kernel code (a system call, a fault) */
 	SC_F_NO_USER = 8,     /* no user registers (kernel thread) */
+	SC_F_NEW_IMAGE = 16,  /* set by the caller: first capture of a process or of a new exec;
+			       * user space takes a new snapshot of its maps */
 };
 
 struct stack_capture {

@@ -361,7 +361,7 @@ int cmd_profile(int argc, char **argv)
 	struct profile_run run = {};
 	struct profile_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct bpf_link **links = NULL, *fork_link = NULL;
+	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
 	double start = 0, deadline = 0, rb_bytes;
@@ -446,6 +446,13 @@ int cmd_profile(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	exec_link = bpf_program__attach(skel->progs.profile_exec);
+	if (!exec_link) {
+		err = -errno;
+		pr_warn("profile: attach profile_exec (raw_tp/sched_process_exec): %s\n",
+			err_str(err));
+		goto cleanup;
+	}
 	err = attach_perf_events(skel, o.hz, &links, &n_links);
 	if (err) {
 		if (err == -EACCES || err == -EPERM)
@@ -506,6 +513,7 @@ cleanup:
 		bpf_link__destroy(links ? links[i] : NULL);
 	free(links);
 	bpf_link__destroy(fork_link);
+	bpf_link__destroy(exec_link);
 	ring_buffer__free(rb);
 	/* a launched command still running (Ctrl-C, -d) is left to run; it is not ours to kill */
 	session__free(sess);

@@ -6,7 +6,7 @@
  * same few thousand addresses, so each (pid, address) is resolved once and its frames (function
  * names, innermost first, inline frames included) are kept in a hash table. An address that
  * resolves to nothing ("[unknown]", or an anonymous mapping without a perf map entry yet) is not
- * cached: it is retried, and the process's maps are re-read at most every 10 ms, so JIT code
+ * cached: it is retried, and the process's maps are re-read at most every 2 ms, so JIT code
  * whose perf-PID.map entry appears later still gets its name.
  */
 #include <errno.h>
@@ -25,7 +25,7 @@
 #define STACKS_MAX_ADDRS  256 /* user frames unwound per stack */
 #define STACKS_MAX_INLINE 16  /* frames one address may expand to */
 #define STACKS_MAX_FRAMES (2 + STACKS_MAX_ADDRS * 4 + STACK_CAPTURE_MAX_KFRAMES)
-#define STACKS_RESYM_NS	  10000000ULL /* 10 ms between two refreshes of a process's maps */
+#define STACKS_RESYM_NS	  2000000ULL /* 2 ms between two refreshes of a process's maps */
 
 /* A string owned by the table, with the self weight of the function it names. */
 struct str_entry {
@@ -39,10 +39,10 @@ struct str_table {
 	size_t n, mask;
 };
 
-/* (pid, address) -> frames pool[off .. off+n), innermost first */
+/* (process image, address) -> frames pool[off .. off+n), innermost first */
 struct addr_entry {
 	__u64 addr;
-	__u32 pid;
+	__u32 image;
 	__u32 n; /* 0: empty slot */
 	__u32 off;
 };
@@ -54,6 +54,7 @@ struct ksym {
 
 struct sym_proc {
 	int pid;
+	__u32 image; /* changes with each snapshot (exec): the key of the address cache */
 	struct sym_process *sp;
 	__u64 refreshed_ns;
 };
@@ -71,6 +72,7 @@ struct stacks {
 	size_t pool_n, pool_cap;
 	struct sym_proc *procs;
 	size_t n_procs, cap_procs;
+	__u32 next_image;
 	struct ksym *ksyms; /* sorted by address; loaded at the first kernel frame */
 	size_t n_ksyms;
 	char *ksym_names;
@@ -147,9 +149,9 @@ static void str_table__free(struct str_table *t)
 	free(t->e);
 }
 
-static size_t addr_slot(__u32 pid, __u64 addr, size_t mask)
+static size_t addr_slot(__u32 image, __u64 addr, size_t mask)
 {
-	__u64 h = (addr ^ ((__u64)pid << 40)) * 0x9e3779b97f4a7c15ULL;
+	__u64 h = (addr ^ ((__u64)image << 40)) * 0x9e3779b97f4a7c15ULL;
 
 	return (h >> 20) & mask;
 }
@@ -167,7 +169,7 @@ static int cache_grow(struct stacks *s)
 
 		if (!e->n)
 			continue;
-		for (j = addr_slot(e->pid, e->addr, cap - 1); c[j].n; j = (j + 1) & (cap - 1))
+		for (j = addr_slot(e->image, e->addr, cap - 1); c[j].n; j = (j + 1) & (cap - 1))
 			;
 		c[j] = *e;
 	}
@@ -254,14 +256,21 @@ static const char *ksym_name(struct stacks *s, __u64 addr)
 
 /* ---- user symbols ---- */
 
-static struct sym_proc *sym_proc_get(struct stacks *s, int pid)
+/* The symbols of pid; with new_image (first sample, exec), a new snapshot of its maps. */
+static struct sym_proc *sym_proc_get(struct stacks *s, int pid, bool new_image)
 {
-	struct sym_proc *p;
+	struct sym_proc *p = NULL;
 	size_t i;
 
-	for (i = 0; i < s->n_procs; i++)
+	for (i = 0; i < s->n_procs && !p; i++)
 		if (s->procs[i].pid == pid)
-			return &s->procs[i];
+			p = &s->procs[i];
+	if (p && !new_image)
+		return p;
+	if (p) {
+		sym_process__free(p->sp);
+		goto snapshot;
+	}
 	if (s->n_procs == s->cap_procs) {
 		size_t cap = s->cap_procs ? s->cap_procs * 2 : 8;
 
@@ -273,6 +282,8 @@ static struct sym_proc *sym_proc_get(struct stacks *s, int pid)
 	}
 	p = &s->procs[s->n_procs++];
 	p->pid = pid;
+snapshot:
+	p->image = ++s->next_image;
 	p->sp = symbolizer__process(s->sym, pid);
 	if (!p->sp)
 		pr_debug("stacks %d: cannot read the maps: %s\n", pid, err_str(-errno));
@@ -282,9 +293,11 @@ static struct sym_proc *sym_proc_get(struct stacks *s, int pid)
 
 int stacks__track(struct stacks *s, int pid)
 {
-	int err = unwinder__track(s->unw, pid);
+	int err;
 
-	if (!sym_proc_get(s, pid))
+	unwinder__forget(s->unw, pid);
+	err = unwinder__track(s->unw, pid);
+	if (!sym_proc_get(s, pid, true))
 		return -ENOMEM;
 	return err;
 }
@@ -303,10 +316,10 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 	int n, k;
 
 	if (s->cache_mask) {
-		for (i = addr_slot(p->pid, addr, s->cache_mask); s->cache[i].n;
+		for (i = addr_slot(p->image, addr, s->cache_mask); s->cache[i].n;
 		     i = (i + 1) & s->cache_mask) {
 			e = &s->cache[i];
-			if (e->addr == addr && e->pid == (__u32)p->pid) {
+			if (e->addr == addr && e->image == p->image) {
 				n = e->n < (__u32)max ? (int)e->n : max;
 				memcpy(out, s->pool + e->off, n * sizeof(*out));
 				return n;
@@ -346,9 +359,11 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 		s->pool_cap = cap;
 	}
 	memcpy(s->pool + s->pool_n, out, n * sizeof(*out));
-	for (i = addr_slot(p->pid, addr, s->cache_mask); s->cache[i].n; i = (i + 1) & s->cache_mask)
+	for (i = addr_slot(p->image, addr, s->cache_mask); s->cache[i].n;
+	     i = (i + 1) & s->cache_mask)
 		;
-	s->cache[i] = (struct addr_entry){.addr = addr, .pid = p->pid, .n = n, .off = s->pool_n};
+	s->cache[i] =
+		(struct addr_entry){.addr = addr, .image = p->image, .n = n, .off = s->pool_n};
 	s->pool_n += n;
 	s->cache_n++;
 	return n;
@@ -415,7 +430,11 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 	if (size < STACK_CAPTURE_HDR_SIZE || size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len ||
 	    c->kframes > STACK_CAPTURE_MAX_KFRAMES || c->fpframes > STACK_CAPTURE_MAX_FPFRAMES)
 		return -ERR_BADINPUT;
-	p = sym_proc_get(s, c->pid);
+	/* A new process image: snapshot its maps now, before anything else (it may be short-lived)
+	 */
+	if (c->flags & SC_F_NEW_IMAGE)
+		unwinder__forget(s->unw, c->pid);
+	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
 	if (!p)
 		return -ENOMEM;
 	s->stats.records++;

@@ -81,12 +81,22 @@ static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, D
 	return fd;
 }
 
-static char *debuginfo_path;
+/*
+ * No separate debug files: .eh_frame is in every binary built for x86-64 and is what the unwinder
+ * needs. Looking up .debug_frame in a debug file would make libdw open it and decompress all its
+ * DWARF sections, for every process (a Dwfl is per address space): most of rtprof's time when
+ * following a workload that runs many short processes.
+ */
+static int find_debuginfo_cb(Dwfl_Module *mod, void **userdata, const char *modname,
+			     Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			     GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	return -1;
+}
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf_cb,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	.find_debuginfo = find_debuginfo_cb,
 };
 
 static bool get_thread_cb(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp)
