@@ -21,7 +21,7 @@ WORK=$PWD/build/targets/profile_work
 PY=/usr/bin/python3.11
 RUNS=${1:-5}
 C_ITERS=1500 # millions of iterations of profile_work: about 1.5 s of CPU
-PY_N=25	     # fib(PY_N) repeated 4 times: about 1.5 s of CPU
+PY_N=31	     # fib(PY_N) repeated 4 times: about 1.5 s of CPU
 if [ "$(id -u)" != 0 ]; then
 	echo "bench/profile.sh: run as root" >&2
 	exit 1

@@ -79,9 +79,10 @@ let t = 0;
 while (Date.now() < end) t += hotLoop(1e5);
 console.log(t > 0 ? "done" : "zero");
 JS
-# (through sh, which writes its PID and execs node, so node's perf map can be removed afterwards)
+# (through sh, which writes its PID and execs node in $TMP, so node's perf map can be removed
+# afterwards and its isolate-*.log lands in $TMP)
 if "$RTPROF" profile -F 499 --folded "$TMP/node.folded" -- sh -c \
-	"echo \$\$ > $TMP/node.pid; exec node --perf-basic-prof $TMP/hot.js 2" \
+	"echo \$\$ > $TMP/node.pid; cd $TMP && exec node --perf-basic-prof hot.js 2" \
 	>/dev/null 2>"$TMP/node.err"; then
 	rm -f "/tmp/perf-$(cat "$TMP/node.pid").map"
 	m=$(awk '{ n = $NF; t += n; s = $0; sub(/ [0-9.]+$/, "", s); k = split(s, f, ";");
