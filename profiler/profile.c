@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -199,6 +200,18 @@ static bool privileged(void)
 	bpf = data[1].effective & (1u << (CAP_BPF - 32));
 	perfmon = data[1].effective & (1u << (CAP_PERFMON - 32));
 	return sys_admin || (bpf && perfmon);
+}
+
+/* Every followed process keeps its modules open while it is unwound: allow as many files as the
+ * hard limit does. */
+static void raise_nofile_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
 }
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -381,6 +394,7 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 
+	raise_nofile_limit();
 	skel = profile_bpf__open();
 	if (!skel) {
 		err = -errno;

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -21,7 +22,9 @@
 #include "symbolize/unwind.h"
 
 #define UNWIND_MAX_FRAMES     512
-#define UNWIND_REFRESH_MIN_NS 20000000ULL /* 20 ms between two maps re-reads of a process */
+#define UNWIND_REFRESH_MIN_NS 20000000ULL  /* 20 ms between two maps re-reads of a process */
+#define UNWIND_GC_PROCS	      32	   /* above this many processes, drop the exited ones */
+#define UNWIND_GC_IDLE_NS     100000000ULL /* ... not used for 100 ms */
 
 struct unw_proc {
 	int pid;
@@ -30,6 +33,7 @@ struct unw_proc {
 	char **open_paths; /* one per reported file module, owned here */
 	size_t n_open_paths;
 	__u64 refreshed_ns;
+	__u64 used_ns; /* last unwind */
 	struct unwinder *u;
 	/* the unwind in progress */
 	const struct stack_capture *cur;
@@ -246,6 +250,29 @@ static int proc_build(struct unw_proc *p)
 	return err;
 }
 
+/*
+ * Each process's Dwfl keeps its modules' files open. Following a workload of many short
+ * processes would run out of file descriptors: drop processes that have exited and were not
+ * unwound for a while (their samples were consumed in order, before later processes' ones).
+ */
+static void proc_gc(struct unwinder *u)
+{
+	__u64 now = now_ns();
+	size_t i;
+
+	for (i = 0; i < u->n;) {
+		struct unw_proc *p = u->procs[i];
+
+		if (now - p->used_ns > UNWIND_GC_IDLE_NS && kill(p->pid, 0) && errno == ESRCH) {
+			proc_drop_dwfl(p);
+			free(p);
+			u->procs[i] = u->procs[--u->n];
+			continue;
+		}
+		i++;
+	}
+}
+
 static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
 {
 	struct unw_proc *p, **procs;
@@ -256,6 +283,8 @@ static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
 			return u->procs[i];
 	if (!create)
 		return NULL;
+	if (u->n >= UNWIND_GC_PROCS)
+		proc_gc(u);
 	if (u->n == u->cap) {
 		size_t cap = u->cap ? u->cap * 2 : 8;
 
@@ -270,6 +299,7 @@ static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
 		return NULL;
 	p->pid = pid;
 	p->u = u;
+	p->used_ns = now_ns();
 	u->procs[u->n++] = p;
 	return p;
 }
@@ -362,6 +392,7 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 	p = proc_get(u, c->pid, true);
 	if (!p)
 		return -ENOMEM;
+	p->used_ns = now_ns();
 	proc_maybe_refresh(p, c->regs[SC_REG_IP]);
 	if (!p->dwfl || !dwfl_pid(p->dwfl)) {
 		addrs[0] = c->regs[SC_REG_IP];
