@@ -387,13 +387,14 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 
 	res->n = 0;
 	res->status = UNWIND_BROKEN;
+	res->maps_reread = false;
 	if (c->flags & SC_F_NO_USER)
 		return 0;
 	p = proc_get(u, c->pid, true);
 	if (!p)
 		return -ENOMEM;
 	p->used_ns = now_ns();
-	proc_maybe_refresh(p, c->regs[SC_REG_IP]);
+	res->maps_reread = proc_maybe_refresh(p, c->regs[SC_REG_IP]);
 	if (!p->dwfl || !dwfl_pid(p->dwfl)) {
 		addrs[0] = c->regs[SC_REG_IP];
 		res->n = max ? 1 : 0;
@@ -402,8 +403,10 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 	rc = unwind_once(p, c, addrs, max);
 	/* Stopped at a return address outside every known mapping: re-read the maps, retry. */
 	if ((rc != 0 || p->read_failed) && !p->ran_out && p->n > 0 &&
-	    proc_maybe_refresh(p, p->addrs[p->n - 1] + 1) && p->dwfl)
+	    proc_maybe_refresh(p, p->addrs[p->n - 1] + 1) && p->dwfl) {
+		res->maps_reread = true;
 		rc = unwind_once(p, c, addrs, max);
+	}
 	/* libdw ends a walk normally when a return address cannot be read, so "complete" also
 	 * needs the walk's last read to have been served from the copy. */
 	if (p->ran_out)
@@ -418,6 +421,26 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 	}
 	res->n = p->n;
 	p->cur = NULL;
+	return 0;
+}
+
+int unwinder__locate(struct unwinder *u, int pid, __u64 addr, const char **path, __u64 *elf_addr)
+{
+	struct unw_proc *p = proc_get(u, pid, false);
+	Dwarf_Addr bias;
+	Dwfl_Module *mod;
+	const char *name;
+
+	if (!p || !p->dwfl)
+		return -ENOENT;
+	mod = dwfl_addrmodule(p->dwfl, addr);
+	if (!mod || !dwfl_module_getelf(mod, &bias))
+		return -ENOENT;
+	name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (!name || name[0] != '/')
+		return -ENOENT;
+	*path = name;
+	*elf_addr = addr - bias;
 	return 0;
 }
 
