@@ -166,6 +166,15 @@ c=$(share "$TMP/nof.folded" busy_alpha)
 if [ "$c" = 0 ] || [ "$c" = 0.0000 ]; then ok "profile-no-follow-without-f"
 else fail "profile-no-follow-without-f: child sampled ($c) without --follow"; fi
 
+# Ten short children in a row (--follow): each one's maps are read at its first sample after
+# exec, so the samples in the busy functions are whole stacks reaching main.
+"$RTPROF" profile -F 999 -f --folded "$TMP/kids.folded" -- sh -c \
+	"for i in 1 2 3 4 5 6 7 8 9 10; do $TARGETS/profile_target 0.05 2>/dev/null; done" 2>/dev/null
+m=$(awk '/busy_/ { t += $NF; if ($0 ~ /;main;/) m += $NF } END { printf "%.4f %d\n", t ? m / t : 0, t }' \
+	"$TMP/kids.folded")
+if ge "${m% *}" 0.95 && [ "${m#* }" -ge 100 ]; then ok "profile-follow-short-children ($m)"
+else fail "profile-follow-short-children: share reaching main, busy samples: $m"; fi
+
 # SVG: well-formed, names the hot function.
 "$RTPROF" profile -F 499 --svg "$TMP/p.svg" -- "$TARGETS/profile_target" 0.5 2>/dev/null
 if xmllint --noout "$TMP/p.svg" 2>/dev/null && grep -q busy_alpha "$TMP/p.svg"; then ok "profile-svg"
