@@ -278,7 +278,9 @@ static int attach_perf_events(struct profile_bpf *skel, int hz, struct bpf_link 
 			if (errno == ENODEV) /* offline CPU */
 				continue;
 			err = -errno;
-			pr_warn("profile: cpu-clock event on CPU %d: %s\n", cpu, err_str(err));
+			pr_warn("profile: cpu-clock event on CPU %d: %s%s\n", cpu, err_str(err),
+				err == -EINVAL ? " (is -F above kernel.perf_event_max_sample_rate?)"
+					       : "");
 			break;
 		}
 		links[n] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);

@@ -62,19 +62,17 @@ static __u64 now_ns(void)
 static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		       char **file_name, Elf **elfp)
 {
-	struct unw_proc *p;
+	const struct unw_proc *p;
 	const char *path;
-	void *img;
 	int fd;
 
+	/* userdata: the process for [vdso], the path to open for a file */
 	if (!*userdata)
 		return -1;
 	if (strcmp(modname, "[vdso]") == 0) {
 		p = *userdata;
-		if (!p->u->vdso)
-			return -1;
-		img = p->u->vdso;
-		*elfp = elf_memory(img, p->u->vdso_size);
+		if (p->u->vdso)
+			*elfp = elf_memory(p->u->vdso, p->u->vdso_size);
 		return -1;
 	}
 	path = *userdata;
