@@ -194,6 +194,24 @@ else
 	fail "profile-pid-gone: exit $rc, $(samples "$TMP/gone.folded") samples, $(head -2 "$TMP/gone.err" | tr '\n' ' ')"
 fi
 
+# Ctrl-C (SIGINT) ends a PID profile: exit 0, stacks written, the target keeps running.
+bg "$TARGETS/profile_target" 30
+tp=$BG_PID
+"$RTPROF" profile -p "$tp" --folded "$TMP/int.folded" 2>"$TMP/int.err" &
+rp=$!
+wait_for_line() { local i; for ((i = 0; i < 200; i++)); do grep -q "$2" "$1" && return 0; sleep 0.05; done; return 1; }
+wait_for_line "$TMP/int.err" "sampling PID"
+sleep 1
+kill -INT "$rp"
+wait "$rp"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(samples "$TMP/int.folded")" -gt 0 ] && kill -0 "$tp" 2>/dev/null; then
+	ok "profile-ctrl-c ($(samples "$TMP/int.folded") samples)"
+else
+	fail "profile-ctrl-c: exit $rc, $(samples "$TMP/int.folded") samples, target alive: $(kill -0 "$tp" 2>/dev/null && echo yes || echo no)"
+fi
+kill "$tp" 2>/dev/null
+
 # No such PID: exit 3.
 "$RTPROF" profile -p 999999999 -d 1 2>"$TMP/nopid.err" >/dev/null
 rc=$?
