@@ -405,6 +405,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	skel->rodata->stack_capture_bytes = (__u32)o.stack_bytes;
 	skel->rodata->stack_capture_kernel = o.kernel;
+	skel->rodata->stack_capture_fp_chain = o.stack_bytes == 0;
 	skel->rodata->follow_children = o.follow;
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
