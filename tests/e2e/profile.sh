@@ -39,6 +39,17 @@ truth_check() { # NAME BINARY
 truth_check profile-nofp-shares "$TARGETS/profile_target"
 truth_check profile-fp-shares "$TARGETS/profile_target_fp"
 
+# --stack-bytes 0 (frame-pointer chain only): complete on the frame-pointer build, and far from it
+# on the other one, which is why the stack is copied by default.
+"$RTPROF" profile -F 999 --stack-bytes 0 --folded "$TMP/fp0.folded" -- "$TARGETS/profile_target_fp" 1 \
+	2>/dev/null
+"$RTPROF" profile -F 999 --stack-bytes 0 --folded "$TMP/nofp0.folded" -- "$TARGETS/profile_target" 1 \
+	2>/dev/null
+a=$(share "$TMP/fp0.folded" main)
+b=$(share "$TMP/nofp0.folded" main)
+if ge "$a" 0.99 && ! ge "$b" 0.5; then ok "profile-fp-only-mode (fp build $a, no-fp build $b reach main)"
+else fail "profile-fp-only-mode: fp build $a, no-fp build $b reach main"; fi
+
 # python3.11 (no frame pointers): >= 95 % of the samples reach Py_BytesMain.
 cat >"$TMP/cpu.py" <<'PY'
 import sys, time
