@@ -4,8 +4,9 @@
  *
  * The kernel half (bpf/profile.bpf.c) runs on the software cpu-clock event of every CPU at HZ,
  * keeps samples of the target's processes only, and sends each one as a stack capture (registers,
- * frame-pointer chain, optional kernel stack, a copy of the top of the user stack) through a ring
- * buffer. This file drains the ring buffer into the stack pipeline (profiler/stacks.h), which
+ * optional kernel stack, a copy of the top of the user stack, or with --stack-bytes 0 the
+ * frame-pointer chain) through a ring buffer, waking this process only at a process's first
+ * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains the ring buffer into the stack pipeline (profiler/stacks.h), which
  * unwinds the copy with CFI, symbolizes and aggregates; at the end it writes folded stacks and/or
  * the SVG and prints a summary to stderr.
  *
