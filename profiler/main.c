@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
 	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
+	{ "profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared between bpf/profile.bpf.c and profiler/profile.c. */
+#ifndef RTPROF_PROFILE_H
+#define RTPROF_PROFILE_H
+
+#define PROFILE_MAX_PIDS 4096 /* processes followed at once (--follow) */
+
+enum profile_pid_state {
+	PROFILE_PID_NEW = 1,  /* to profile, not sampled yet */
+	PROFILE_PID_SEEN = 2, /* sampled at least once */
+};
+
+#endif
