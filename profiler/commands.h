@@ -7,5 +7,9 @@
 #define RTPROF_COMMANDS_H
 
 int cmd_probes(int argc, char **argv);
+int cmd_flow(int argc, char **argv);
+int cmd_calls(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_objnew(int argc, char **argv);
 
 #endif

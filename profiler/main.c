@@ -19,6 +19,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
+	{ "flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program" },
+	{ "calls", cmd_calls, "call counts and times per method, aggregated in BPF" },
+	{ "gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node" },
+	{ "objnew", cmd_objnew, "allocations by type (Ruby, JVM)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,1 @@
+int cmd_objnew(int argc, char **argv) { return 0; }
