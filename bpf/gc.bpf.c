@@ -148,19 +148,15 @@ int gc_pool(struct pt_regs *ctx)
 	e->value = used;
 	e->committed = committed;
 	e->max = max;
-	/* "manager/pool", each read by its length (not NUL-terminated) */
-	m = (__u32)mgr_len;
-	if (m > 31)
-		m = 31;
-	if (m && bpf_probe_read_user(e->name, m & 31, (const void *)mgr))
-		m = 0;
-	e->name[m & 31] = '/';
-	n = (__u32)pool_len;
-	if (n > 30)
-		n = 30;
-	if (n && bpf_probe_read_user(e->name + 32, n & 31, (const void *)pool))
-		n = 0;
-	e->name[(32 + n) & 63] = '\0';
+	/* "manager/<NULs>pool": each read by its length (not NUL-terminated) into a half */
+	m = mgr_len > 31 ? 31 : (__u32)mgr_len;
+	asm volatile("%[m] &= 31" : [m] "+r"(m));
+	if (bpf_probe_read_user(e->name, m, (const void *)mgr))
+		e->name[0] = '\0';
+	n = pool_len > 31 ? 31 : (__u32)pool_len;
+	asm volatile("%[n] &= 31" : [n] "+r"(n));
+	if (bpf_probe_read_user(e->name + 32, n, (const void *)pool))
+		e->name[32] = '\0';
 	bpf_ringbuf_submit(e, 0);
 	count(GC_SENT);
 	return 0;

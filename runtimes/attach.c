@@ -666,7 +666,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		{ "interval", required_argument, NULL, 'i' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "histogram", no_argument, NULL, 'L' },
-		{ "min", required_argument, NULL, 'M' },
+		{ "min", required_argument, NULL, 0x100 },
 		{ "no-tracepoint", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -713,7 +713,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 			ok = accepts & RT_OPT_HIST;
 			o->hist = true;
 			break;
-		case 'M':
+		case 0x100:
 			ok = accepts & RT_OPT_MIN;
 			err = parse_num(cmd, "--min", optarg, &o->min_ms);
 			break;
