@@ -30,6 +30,13 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_event);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FLOW_NCOUNTERS);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -62,6 +69,7 @@ int on_method(struct pt_regs *ctx)
 	struct rt_method_ptrs p;
 	struct flow_event *e;
 	__s32 zero = 0, *d, depth;
+	__u32 zero_key = 0;
 	bool unmatched = false;
 
 	if (rt_method_ptrs(ctx, RT_COOKIE_LAYOUT(cookie), &p))
@@ -84,13 +92,10 @@ int on_method(struct pt_regs *ctx)
 		unmatched = true;
 	}
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		/* Lost only if it would have passed the filters; we cannot know without reading
-		 * the strings, so count it as lost: better too many than silently missing. */
-		count(FLOW_LOST);
+	/* Build the event in a per-CPU buffer and filter it before it takes ring buffer room. */
+	e = bpf_map_lookup_elem(&scratch, &zero_key);
+	if (!e)
 		return 0;
-	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->tid = tid;
 	e->line = p.line;
@@ -102,12 +107,14 @@ int on_method(struct pt_regs *ctx)
 	RT_READ_STR(e->method, p.method, p.method_len);
 	RT_READ_STR(e->klass, p.klass, p.klass_len);
 	if (!wanted(e)) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		count(FLOW_FILTERED);
 		return 0;
 	}
 	RT_READ_STR(e->file, p.file, 0);
-	bpf_ringbuf_submit(e, 0);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0)) {
+		count(FLOW_LOST);
+		return 0;
+	}
 	count(FLOW_SENT);
 	return 0;
 }

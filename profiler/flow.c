@@ -197,6 +197,7 @@ int cmd_flow(int argc, char **argv)
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;
+		fflush(stdout); /* a pipe or file sees events as they come */
 		waited += 0.1; /* at most; only used for -d */
 	}
 	ring_buffer__consume(rb);
