@@ -149,14 +149,14 @@ int gc_pool(struct pt_regs *ctx)
 	e->committed = committed;
 	e->max = max;
 	/* "manager/<NULs>pool": each read by its length (not NUL-terminated) into a half */
-	m = mgr_len > 31 ? 31 : (__u32)mgr_len;
-	asm volatile("%[m] &= 31" : [m] "+r"(m));
+	m = mgr_len > 63 ? 63 : (__u32)mgr_len;
+	asm volatile("%[m] &= 63" : [m] "+r"(m));
 	if (bpf_probe_read_user(e->name, m, (const void *)mgr))
 		e->name[0] = '\0';
-	n = pool_len > 31 ? 31 : (__u32)pool_len;
-	asm volatile("%[n] &= 31" : [n] "+r"(n));
-	if (bpf_probe_read_user(e->name + 32, n, (const void *)pool))
-		e->name[32] = '\0';
+	n = pool_len > 63 ? 63 : (__u32)pool_len;
+	asm volatile("%[n] &= 63" : [n] "+r"(n));
+	if (bpf_probe_read_user(e->name + 64, n, (const void *)pool))
+		e->name[64] = '\0';
 	bpf_ringbuf_submit(e, 0);
 	count(GC_SENT);
 	return 0;

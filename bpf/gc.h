@@ -36,7 +36,7 @@ enum gc_event_type {
 	GC_EV_POOL_AFTER,
 };
 
-#define GC_NAME_LEN 64
+#define GC_NAME_LEN 128 /* two halves: manager at 0, pool at 64 */
 
 struct gc_event {
 	__u64 ts_ns;	/* start (pool events: when reported) */
@@ -48,7 +48,7 @@ struct gc_event {
 	__s64 value;	/* python: objects collected (-1 unknown); pool: used bytes */
 	__u64 committed; /* pool events */
 	__u64 max;
-	char name[GC_NAME_LEN]; /* pool events: "manager/pool" */
+	char name[GC_NAME_LEN]; /* pool events: manager and pool names */
 };
 
 enum gc_counter {

@@ -21,14 +21,15 @@
 #include "runtimes/attach.h"
 #include "gc.skel.h"
 
-_Static_assert(sizeof(struct gc_event) == 120, "gc_event layout");
+_Static_assert(sizeof(struct gc_event) == 184, "gc_event layout");
 
 #define MAX_POOLS 32
 #define MAX_KINDS 16
 #define HIST_SLOTS 40
 
 struct pool_usage {
-	char name[GC_NAME_LEN + 8];
+	char manager[64];
+	char name[64];
 	__s64 before, after;
 	__u64 committed, max;
 };
@@ -126,19 +127,13 @@ static void add_summary(struct gc_ctx *gc, const char *kind, __u64 dur)
 	k->hist[slot]++;
 }
 
-/* "manager/<NULs>pool" as written by gc.bpf.c -> "manager/pool" */
-static void pool_name(const struct gc_event *e, char *out, size_t size)
-{
-	snprintf(out, size, "%.*s/%.*s", (int)strnlen(e->name, 31), e->name, 31, e->name + 32);
-}
-
 static void note_pool(struct gc_ctx *gc, const struct gc_event *e)
 {
-	char name[GC_NAME_LEN + 8];
 	struct pool_usage *p = NULL;
+	char name[64];
 	size_t i;
 
-	pool_name(e, name, sizeof(name));
+	snprintf(name, sizeof(name), "%.63s", e->name + 64);
 	for (i = 0; i < gc->npools; i++) {
 		if (!strcmp(gc->pools[i].name, name))
 			p = &gc->pools[i];
@@ -148,6 +143,7 @@ static void note_pool(struct gc_ctx *gc, const struct gc_event *e)
 			return;
 		p = &gc->pools[gc->npools++];
 		snprintf(p->name, sizeof(p->name), "%s", name);
+		snprintf(p->manager, sizeof(p->manager), "%.63s", e->name);
 		p->before = p->after = -1;
 	}
 	if (e->type == GC_EV_POOL_BEFORE)
@@ -169,6 +165,8 @@ static void print_pools(struct gc_ctx *gc)
 
 			fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
 			json_str(stdout, p->name);
+			fputs(",\"manager\":", stdout);
+			json_str(stdout, p->manager);
 			printf(",\"before\":%lld,\"after\":%lld,\"committed\":%llu,\"max\":%lld}",
 			       (long long)p->before, (long long)p->after,
 			       (unsigned long long)p->committed, (long long)p->max);
@@ -179,7 +177,7 @@ static void print_pools(struct gc_ctx *gc)
 	for (i = 0; i < gc->npools; i++) {
 		const struct pool_usage *p = &gc->pools[i];
 
-		printf("%38s %-40s %10.1f -> %10.1f KiB\n", "", p->name, p->before / 1024.0,
+		printf("%30s %-32s %10.1f -> %10.1f KiB\n", "", p->name, p->before / 1024.0,
 		       p->after / 1024.0);
 	}
 }
@@ -220,6 +218,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		       gc->runtime, kind, e->dur_ns / 1e6);
 		if (e->phase == GC_PY)
 			printf("  collected %lld", (long long)e->value);
+		if (e->phase == GC_JVM && gc->npools)
+			printf("  %s", gc->pools[0].manager);
 		putchar('\n');
 		if (e->phase == GC_JVM)
 			print_pools(gc);

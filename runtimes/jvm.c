@@ -174,16 +174,14 @@ static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 	}
 	if (on)
 		return 0;
-	pr_warn("%s: the JVM%s%.0d fires its %s probes only when started with %s%s; %s\n",
-		rt_trace__cmd_name(tr), version ? " (JDK " : "", version,
+	pr_warn("%s: the JVM%s%.0d%s fires its %s probes only when started with %s%s; %s\n",
+		rt_trace__cmd_name(tr), version ? " (JDK " : "", version, version ? ")" : "",
 		cmd == RT_CMD_OBJNEW ? "allocation" : "method", flag,
 		version && version <= 19 ? " (or -XX:+ExtendedDTraceProbes, which exists up to JDK 19)"
 					 : "",
 		argv ? "add it to the java command line (or to JAVA_TOOL_OPTIONS)" :
 		       "restart the program with it: it cannot be switched on in a running JVM "
 		       "(flags from @argfiles or -XX:Flags= files are not checked)");
-	if (version)
-		pr_debug("%s: JDK %d)\n", rt_trace__cmd_name(tr), version);
 	return -ERR_NOPROBES;
 }
 
