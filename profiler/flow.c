@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/usdt_events.h"
@@ -61,6 +62,15 @@ static void usage(FILE *f)
 		"  rtprof flow -m 'handle*' --json -- java -XX:+DTraceMethodProbes -jar app.jar\n");
 }
 
+/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct flow_ctx *fc = ctx;
@@ -72,8 +82,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	fc->received++;
 	if (!e->cfunc)
 		fc->method_events++;
-	if (!fc->t0)
-		fc->t0 = e->ts_ns;
 	if (fc->opts->json) {
 		printf("{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
 		       e->tid, (uint64_t)e->ts_ns, call ? "call" : "return", e->depth);
@@ -89,7 +97,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		fputs("}\n", stdout);
 		return 0;
 	}
-	printf("%12.6f %7u %*s%s %s%s%s", (double)(e->ts_ns - fc->t0) / 1e9, e->tid,
+	printf("%12.6f %7u %*s%s %s%s%s", ((double)e->ts_ns - (double)fc->t0) / 1e9, e->tid,
 	       2 * (e->depth > 200 ? 200 : e->depth), "", call ? "->" : "<-", e->klass,
 	       e->klass[0] ? fc->sep : "", e->method);
 	if (e->file[0])
@@ -185,6 +193,7 @@ int cmd_flow(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
+	fc.t0 = monotonic_ns();
 	while (!signals_stop_requested()) {
 		if (!rt_trace__alive(tr)) {
 			if (!rt_trace__launched(tr))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/gc.h"
@@ -182,6 +183,15 @@ static void print_pools(struct gc_ctx *gc)
 	}
 }
 
+/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct gc_ctx *gc = ctx;
@@ -196,8 +206,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	gc->received++;
-	if (!gc->t0)
-		gc->t0 = e->ts_ns;
 	kind = kind_name(e, buf, sizeof(buf));
 	add_summary(gc, kind, e->dur_ns);
 	if (gc->opts->json) {
@@ -214,7 +222,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 			print_pools(gc);
 		fputs("}\n", stdout);
 	} else {
-		printf("%12.6f %7u %-6s %-20s %10.3f ms", (double)(e->ts_ns - gc->t0) / 1e9, e->tid,
+		printf("%12.6f %7u %-6s %-20s %10.3f ms", ((double)e->ts_ns - (double)gc->t0) / 1e9, e->tid,
 		       gc->runtime, kind, e->dur_ns / 1e6);
 		if (e->phase == GC_PY)
 			printf("  collected %lld", (long long)e->value);
@@ -325,6 +333,7 @@ int cmd_gc(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
+	gc->t0 = monotonic_ns();
 	while (!signals_stop_requested()) {
 		if (!rt_trace__alive(tr)) {
 			if (!rt_trace__launched(tr))

@@ -1,6 +1,10 @@
 # Helpers shared by the runtimes_*/flow_*/calls_*/gc_* tests. Source after lib.sh.
 PY=/usr/bin/python3.11
 RUBY=/usr/bin/ruby3.1
+# Ruby 3.1.2 itself crashes now and then (RSTRING_PTR NULL in rb_dtrace_setup, while rubygems
+# loads monitor.rb) when its method probes are enabled, with bpftrace as with rtprof: the tests
+# run ruby without rubygems.
+RUBYT="$RUBY --disable-gems"
 JAVA_HOME17=/usr/lib/jvm/java-17-openjdk-amd64
 JAVA=$JAVA_HOME17/bin/java
 NODE=/usr/bin/node
