@@ -19,15 +19,17 @@ const volatile char class_pat[RT_PAT_LEN] = {};
 const volatile __u32 class_pat_len = 0;
 const volatile bool class_prefix = false;
 
+/* Per-thread stacks live in task storage: found from the task, no hash lookup per event. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct calls_stack);
 } stacks SEC(".maps");
 
+/* Per CPU: plain increments, no atomic instructions; user space adds the CPUs up. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct calls_key);
 	__type(value, struct calls_stats);
@@ -92,24 +94,20 @@ static __always_inline __u32 log2u64(__u64 v)
 	return r;
 }
 
-static __always_inline void key_of(const struct rt_method_ptrs *p, __u32 layout,
-				   struct calls_key *k)
+/* The key needs only the string addresses: fetch just those arguments on the common path. */
+static __always_inline void key_of(struct pt_regs *ctx, __u32 layout, struct calls_key *k)
 {
 	switch (layout) {
-	case RT_L_PY:
-		k->a = p->file;
-		k->b = p->method;
+	case RT_L_PY:	/* (filename, funcname, line) */
+	case RT_L_RUBY: /* (class, method, file, line) */
+		k->a = rt_arg(ctx, 0);
+		k->b = rt_arg(ctx, 1);
 		k->c = 0;
 		break;
-	case RT_L_RUBY:
-		k->a = p->klass;
-		k->b = p->method;
-		k->c = 0;
-		break;
-	default:
-		k->a = p->klass;
-		k->b = p->method;
-		k->c = p->sig;
+	default: /* JVM (tid, class, len, method, len, sig, len) */
+		k->a = rt_arg(ctx, 1);
+		k->b = rt_arg(ctx, 3);
+		k->c = rt_arg(ctx, 5);
 		break;
 	}
 }
@@ -147,39 +145,40 @@ static __noinline struct calls_stats *first_sight(struct calls_key *k, struct rt
 	return bpf_map_lookup_elem(&stats, k);
 }
 
+/*
+ * Entry: push the time. No argument is needed, so the USDT spec is not even looked up: the
+ * cheapest path a probe can have besides a no-op.
+ */
 SEC("usdt")
-int on_method(struct pt_regs *ctx)
+int calls_entry(struct pt_regs *ctx)
 {
-	__u64 now = bpf_ktime_get_ns(), cookie = bpf_usdt_cookie(ctx), dur;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), layout = RT_COOKIE_LAYOUT(cookie), d;
+	__u64 now = bpf_ktime_get_ns();
+	struct calls_stack *st;
+	__u32 d;
+
+	st = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	d = st->depth;
+	if (d < CALLS_MAX_DEPTH)
+		st->ts[d] = now;
+	st->depth = d + 1;
+	return 0;
+}
+
+/* Return: pop the time and account it to the method. One program per layout, so that the
+ * layout is a constant and only the key's arguments are fetched. */
+static __always_inline int calls_return(struct pt_regs *ctx, __u32 layout)
+{
+	__u64 now = bpf_ktime_get_ns(), dur;
 	struct calls_stack *st;
 	struct rt_method_ptrs p;
 	struct calls_stats *s;
 	struct calls_key k;
+	__u32 d;
 
-	count(CALLS_EVENTS);
-	if (!(cookie & RT_COOKIE_CFUNC))
-		count(CALLS_METHOD_EVENTS);
-	st = bpf_map_lookup_elem(&stacks, &tid);
-	if (RT_COOKIE_EVENT(cookie) == RT_EV_ENTRY) {
-		if (!st) {
-			__u32 zero = 0;
-			struct zeros *z = bpf_map_lookup_elem(&scratch, &zero);
-
-			if (!z)
-				return 0;
-			z->stack.depth = 0;
-			bpf_map_update_elem(&stacks, &tid, &z->stack, BPF_NOEXIST);
-			st = bpf_map_lookup_elem(&stacks, &tid);
-			if (!st)
-				return 0;
-		}
-		d = st->depth;
-		if (d < CALLS_MAX_DEPTH)
-			st->ts[d] = now;
-		st->depth = d + 1;
-		return 0;
-	}
+	st = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->depth) {
 		count(CALLS_UNMATCHED);
 		return 0;
@@ -190,17 +189,17 @@ int on_method(struct pt_regs *ctx)
 		return 0;
 	}
 	dur = now - st->ts[d];
-	if (rt_method_ptrs(ctx, layout, &p))
-		return 0;
-	key_of(&p, layout, &k);
+	key_of(ctx, layout, &k);
 	s = bpf_map_lookup_elem(&stats, &k);
 	if (!s) {
-		s = first_sight(&k, &p, !!(cookie & RT_COOKIE_CFUNC));
+		if (rt_method_ptrs(ctx, layout, &p))
+			return 0;
+		s = first_sight(&k, &p, !!(bpf_usdt_cookie(ctx) & RT_COOKIE_CFUNC));
 		if (!s)
 			return 0;
 	}
-	__sync_fetch_and_add(&s->count, 1);
-	__sync_fetch_and_add(&s->total_ns, dur);
+	s->count++;
+	s->total_ns += dur;
 	if (dur > s->max_ns)
 		s->max_ns = dur;
 	if (histogram) {
@@ -208,9 +207,27 @@ int on_method(struct pt_regs *ctx)
 
 		if (slot >= CALLS_HIST_SLOTS)
 			slot = CALLS_HIST_SLOTS - 1;
-		__sync_fetch_and_add(&s->hist[slot], 1);
+		s->hist[slot]++;
 	}
 	return 0;
+}
+
+SEC("usdt")
+int calls_return_py(struct pt_regs *ctx)
+{
+	return calls_return(ctx, RT_L_PY);
+}
+
+SEC("usdt")
+int calls_return_rb(struct pt_regs *ctx)
+{
+	return calls_return(ctx, RT_L_RUBY);
+}
+
+SEC("usdt")
+int calls_return_jvm(struct pt_regs *ctx)
+{
+	return calls_return(ctx, RT_L_JVM);
 }
 
 SEC("uprobe")

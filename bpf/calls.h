@@ -40,9 +40,8 @@ struct calls_stack {
 	__u64 ts[CALLS_MAX_DEPTH];
 };
 
+/* Rare conditions only: nothing is counted on the common path (events are the stats' counts). */
 enum calls_counter {
-	CALLS_EVENTS,	     /* entries and returns seen */
-	CALLS_METHOD_EVENTS, /* of methods written in the language */
 	CALLS_UNMATCHED,     /* returns whose entry was not seen */
 	CALLS_TOO_DEEP,	     /* returns deeper than CALLS_MAX_DEPTH, not timed */
 	CALLS_NCOUNTERS,

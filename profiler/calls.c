@@ -78,8 +78,9 @@ static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, 
 {
 	struct calls_key key, next, *keys = NULL;
 	struct method_row *rows = NULL, *r;
+	struct calls_stats *percpu = NULL;
 	size_t n = 0, cap = 0, nkeys = 0, i, j;
-	int err = 0, stats_fd = bpf_map__fd(skel->maps.stats);
+	int ncpu, err = 0, stats_fd = bpf_map__fd(skel->maps.stats);
 	int names_fd = bpf_map__fd(skel->maps.names);
 	void *prev = NULL;
 
@@ -96,12 +97,27 @@ static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, 
 		key = next;
 		prev = &key;
 	}
+	ncpu = libbpf_num_possible_cpus();
+	percpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*percpu));
+	if (ncpu <= 0 || !percpu) {
+		err = ncpu <= 0 ? ncpu : -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < nkeys; i++) {
 		struct method_row row = {};
+		int c, s;
 
-		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], &row.st) :
-			  bpf_map_lookup_elem(stats_fd, &keys[i], &row.st))
+		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], percpu) :
+			  bpf_map_lookup_elem(stats_fd, &keys[i], percpu))
 			continue;
+		for (c = 0; c < ncpu; c++) {
+			row.st.count += percpu[c].count;
+			row.st.total_ns += percpu[c].total_ns;
+			if (percpu[c].max_ns > row.st.max_ns)
+				row.st.max_ns = percpu[c].max_ns;
+			for (s = 0; s < CALLS_HIST_SLOTS; s++)
+				row.st.hist[s] += percpu[c].hist[s];
+		}
 		if (bpf_map_lookup_elem(names_fd, &keys[i], &row.name))
 			continue;
 		for (j = 0; j < n && !same_name(&rows[j].name, &row.name); j++)
@@ -129,6 +145,7 @@ static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, 
 	qsort(rows, n, sizeof(*rows), by_total);
 out:
 	free(keys);
+	free(percpu);
 	if (err) {
 		free(rows);
 		return err;
@@ -211,6 +228,35 @@ static void print_rows(const struct method_row *rows, size_t n, const struct rt_
 	fflush(stdout);
 }
 
+static __u64 sum_rows(const struct method_row *rows, size_t n, bool methods_only)
+{
+	__u64 total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!methods_only || !rows[i].name.cfunc)
+			total += rows[i].st.count;
+	}
+	return total;
+}
+
+/* Was any method written in the language (not a C function) seen, filtered out or not? */
+static bool any_method(struct calls_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.names);
+	struct calls_key key, next;
+	struct calls_name name;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &name) && !name.cfunc)
+			return true;
+		key = next;
+		prev = &key;
+	}
+	return false;
+}
+
 static __u64 sum_counter(struct calls_bpf *skel, __u32 which)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
@@ -260,6 +306,7 @@ int cmd_calls(int argc, char **argv)
 	struct method_row *rows = NULL;
 	struct rt_seen seen = {};
 	double waited = 0, since_print = 0;
+	__u64 total_calls = 0;
 	const char *sep;
 	size_t n = 0;
 	int err;
@@ -289,6 +336,9 @@ int cmd_calls(int argc, char **argv)
 		pr_warn("calls: cannot load the BPF programs: %s\n", err_str(err));
 		goto cleanup;
 	}
+	/* bench/calls.sh: the same probes with a program that does nothing, for the baseline */
+	if (getenv("RTPROF_CALLS_NOOP"))
+		rt_trace__alias_prog(tr, "*", "noop_usdt");
 	err = rt_trace__attach(tr, skel->obj);
 	if (err)
 		goto cleanup;
@@ -315,6 +365,7 @@ int cmd_calls(int argc, char **argv)
 				goto cleanup;
 			printf("\n%s", opts.json ? "" : "");
 			print_rows(rows, n, &opts, sep);
+			total_calls += sum_rows(rows, n, false);
 			free(rows);
 			rows = NULL;
 		}
@@ -323,12 +374,12 @@ int cmd_calls(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	print_rows(rows, n, &opts, sep);
-	seen.events = sum_counter(skel, CALLS_EVENTS);
-	seen.method_events = sum_counter(skel, CALLS_METHOD_EVENTS);
+	seen.events = 2 * (total_calls + sum_rows(rows, n, false));
+	seen.method_events = any_method(skel) ? 1 : 0;
 	fprintf(stderr,
-		"calls: %" PRIu64 " events, %zu methods, %" PRIu64
+		"calls: %" PRIu64 " calls timed, %zu methods, %" PRIu64
 		" returns without a seen entry, %" PRIu64 " returns too deep to time\n",
-		(uint64_t)seen.events, n, (uint64_t)sum_counter(skel, CALLS_UNMATCHED),
+		(uint64_t)seen.events / 2, n, (uint64_t)sum_counter(skel, CALLS_UNMATCHED),
 		(uint64_t)sum_counter(skel, CALLS_TOO_DEEP));
 	rt_trace__explain(tr, &seen);
 cleanup:

@@ -30,6 +30,7 @@ struct rt_trace {
 	char exe[PATH_MAX];
 	struct bpf_link **links;
 	size_t nlinks;
+	const char *alias_from, *alias_to;
 	char *tempfiles[MAX_TEMPFILES];
 	size_t ntempfiles;
 };
@@ -513,11 +514,14 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 		return err;
 	}
 	for (; p && p->prog; p++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, p->prog);
+		bool alias = tr->alias_to && p->kind == RT_USDT &&
+			     (!strcmp(tr->alias_from, "*") || !strcmp(p->prog, tr->alias_from));
+		const char *name = alias ? tr->alias_to : p->prog;
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
 		const char *what = p->kind == RT_HOLD_SEMAPHORE ? p->sema_of : p->name;
 
 		if (!prog) {
-			pr_warn("%s: internal: no BPF program %s\n", tr->cmd_name, p->prog);
+			pr_warn("%s: internal: no BPF program %s\n", tr->cmd_name, name);
 			err = -EINVAL;
 			break;
 		}
@@ -559,6 +563,12 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 		err = -ERR_NOPROBES;
 	}
 	return err;
+}
+
+void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to)
+{
+	tr->alias_from = from;
+	tr->alias_to = to;
 }
 
 int rt_trace__start(struct rt_trace *tr)

@@ -95,6 +95,9 @@ void rt_trace__free(struct rt_trace *tr);
 /* Attach every probe of the command's descriptor list to programs of obj. A failure of a
  * required probe is reported by name and returned; optional ones are reported at -v. */
 int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
+/* Attach program `to` wherever the descriptor names program `from` ("*": every USDT probe);
+ * bench/calls.sh attaches a no-op on the same probes this way. */
+void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to);
 int rt_trace__start(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
 void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);

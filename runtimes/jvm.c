@@ -27,14 +27,14 @@
 
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-#define JVM_METHOD_PROBES                                                                 \
-	{ .prog = "on_method", .kind = RT_USDT, .provider = "hotspot",                     \
-	  .name = "method__entry", .cookie = RT_COOKIE(RT_L_JVM, RT_EV_ENTRY) },           \
-	{ .prog = "on_method", .kind = RT_USDT, .provider = "hotspot",                     \
-	  .name = "method__return", .cookie = RT_COOKIE(RT_L_JVM, RT_EV_RETURN) }, {}
+#define JVM_METHOD_PROBES(entry, ret)                                                     \
+	{ .prog = entry, .kind = RT_USDT, .provider = "hotspot", .name = "method__entry",  \
+	  .cookie = RT_COOKIE(RT_L_JVM, RT_EV_ENTRY) },                                    \
+	{ .prog = ret, .kind = RT_USDT, .provider = "hotspot", .name = "method__return",   \
+	  .cookie = RT_COOKIE(RT_L_JVM, RT_EV_RETURN) }, {}
 
-static const struct rt_probe jvm_flow[] = { JVM_METHOD_PROBES };
-static const struct rt_probe jvm_calls[] = { JVM_METHOD_PROBES };
+static const struct rt_probe jvm_flow[] = { JVM_METHOD_PROBES("on_method", "on_method") };
+static const struct rt_probe jvm_calls[] = { JVM_METHOD_PROBES("calls_entry", "calls_return_jvm") };
 
 static const struct rt_probe jvm_gc[] = {
 	{ .prog = "gc_begin", .kind = RT_USDT, .provider = "hotspot", .name = "gc__begin",

@@ -20,17 +20,19 @@
 
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-#define PY_METHOD_PROBES                                                                    \
-	{ .prog = "on_method", .kind = RT_USDT, .provider = "python",                       \
-	  .name = "function__entry", .cookie = RT_COOKIE(RT_L_PY, RT_EV_ENTRY) },           \
-	{ .prog = "on_method", .kind = RT_USDT, .provider = "python",                       \
-	  .name = "function__return", .cookie = RT_COOKIE(RT_L_PY, RT_EV_RETURN) },         \
+/* flow: one program for every method probe (usdt_events.bpf.c); calls: an entry program and
+ * a return program per layout (calls.bpf.c). */
+#define PY_METHOD_PROBES(entry, ret)                                                        \
+	{ .prog = entry, .kind = RT_USDT, .provider = "python", .name = "function__entry",  \
+	  .cookie = RT_COOKIE(RT_L_PY, RT_EV_ENTRY) },                                      \
+	{ .prog = ret, .kind = RT_USDT, .provider = "python", .name = "function__return",   \
+	  .cookie = RT_COOKIE(RT_L_PY, RT_EV_RETURN) },                                     \
 	{ .prog = "hold_sema", .kind = RT_HOLD_SEMAPHORE, .provider = "python",             \
 	  .name = "Py_FinalizeEx", .sema_of = "line" },                                     \
 	{}
 
-static const struct rt_probe py_flow[] = { PY_METHOD_PROBES };
-static const struct rt_probe py_calls[] = { PY_METHOD_PROBES };
+static const struct rt_probe py_flow[] = { PY_METHOD_PROBES("on_method", "on_method") };
+static const struct rt_probe py_calls[] = { PY_METHOD_PROBES("calls_entry", "calls_return_py") };
 
 static const struct rt_probe py_gc[] = {
 	{ .prog = "gc_begin", .kind = RT_USDT, .provider = "python", .name = "gc__start",

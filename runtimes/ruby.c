@@ -23,18 +23,18 @@
 
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-#define RB_METHOD(n, ev, extra)                                                           \
-	{ .prog = "on_method", .kind = RT_USDT, .provider = "ruby", .name = n,             \
+#define RB_METHOD(prog_, n, ev, extra)                                                    \
+	{ .prog = prog_, .kind = RT_USDT, .provider = "ruby", .name = n,                   \
 	  .cookie = RT_COOKIE(RT_L_RUBY, ev) | (extra) }
 
-#define RB_METHOD_PROBES                                                                  \
-	RB_METHOD("method__entry", RT_EV_ENTRY, 0),                                       \
-	RB_METHOD("method__return", RT_EV_RETURN, 0),                                     \
-	RB_METHOD("cmethod__entry", RT_EV_ENTRY, RT_COOKIE_CFUNC),                        \
-	RB_METHOD("cmethod__return", RT_EV_RETURN, RT_COOKIE_CFUNC), {}
+#define RB_METHOD_PROBES(entry, ret)                                                      \
+	RB_METHOD(entry, "method__entry", RT_EV_ENTRY, 0),                                \
+	RB_METHOD(ret, "method__return", RT_EV_RETURN, 0),                                \
+	RB_METHOD(entry, "cmethod__entry", RT_EV_ENTRY, RT_COOKIE_CFUNC),                 \
+	RB_METHOD(ret, "cmethod__return", RT_EV_RETURN, RT_COOKIE_CFUNC), {}
 
-static const struct rt_probe rb_flow[] = { RB_METHOD_PROBES };
-static const struct rt_probe rb_calls[] = { RB_METHOD_PROBES };
+static const struct rt_probe rb_flow[] = { RB_METHOD_PROBES("on_method", "on_method") };
+static const struct rt_probe rb_calls[] = { RB_METHOD_PROBES("calls_entry", "calls_return_rb") };
 
 static const struct rt_probe rb_gc[] = {
 	{ .prog = "gc_begin", .kind = RT_USDT, .provider = "ruby", .name = "gc__mark__begin",

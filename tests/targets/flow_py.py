@@ -51,5 +51,15 @@ def record():
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 if sys.argv[1:2] == ["--record"]:
     record()
+elif sys.argv[1:2] == ["bench"]:  # bench R GO OUT: wait for GO, t_main(R), elapsed ns to OUT
+    import os
+    import time
+    open(sys.argv[4] + ".ready", "w").write("%d\n" % os.getpid())
+    while not os.path.exists(sys.argv[3]):
+        time.sleep(0.02)
+    t0 = time.process_time_ns()  # CPU time: traps and BPF run in the process
+    t_main(ROUNDS)
+    open(sys.argv[4], "w").write("%d\n" % (time.process_time_ns() - t0))
+    time.sleep(1)
 else:
     t_main(ROUNDS)

@@ -2,6 +2,7 @@
 //   calls N        f() and g() called exactly N times each (g from f), on the main thread
 //   threads T N    T threads, each calls f() N times (f calls g): depth per thread
 //   gc K GO DONE   once file GO exists: System.gc() K times, then write DONE and sleep
+//   bench N GO OUT once file GO exists: calls(N), then write the elapsed ns to OUT and exit
 import java.io.File;
 import java.io.FileWriter;
 
@@ -46,6 +47,14 @@ public class RtTarget {
 			}
 			for (Thread x : th)
 				x.join();
+			break;
+		}
+		case "bench": {
+			write(args[3] + ".ready", ProcessHandle.current().pid() + "\n");
+			waitFor(args[2]);
+			long t0 = System.nanoTime();
+			calls(Integer.parseInt(args[1]));
+			write(args[3], (System.nanoTime() - t0) + "\n");
 			break;
 		}
 		case "gc": {
