@@ -11,8 +11,8 @@
 
 #include "bpf/usdt_events.h"
 
-#define CALLS_MAX_DEPTH 127 /* entry timestamps kept per thread; deeper calls are not timed */
-#define CALLS_HIST_SLOTS 40 /* log2 buckets of nanoseconds */
+#define CALLS_MAX_DEPTH	 127 /* entry timestamps kept per thread; deeper calls are not timed */
+#define CALLS_HIST_SLOTS 40  /* log2 buckets of nanoseconds */
 
 struct calls_key {
 	__u64 a, b, c;
@@ -42,8 +42,8 @@ struct calls_stack {
 
 /* Rare conditions only: nothing is counted on the common path (events are the stats' counts). */
 enum calls_counter {
-	CALLS_UNMATCHED,     /* returns whose entry was not seen */
-	CALLS_TOO_DEEP,	     /* returns deeper than CALLS_MAX_DEPTH, not timed */
+	CALLS_UNMATCHED, /* returns whose entry was not seen */
+	CALLS_TOO_DEEP,	 /* returns deeper than CALLS_MAX_DEPTH, not timed */
 	CALLS_NCOUNTERS,
 };
 

@@ -52,8 +52,8 @@ static __always_inline void count(__u32 which)
 
 static __always_inline int begin(__u32 phase, __s64 kind)
 {
-	struct start_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .phase = phase };
-	struct start_val v = { .ts = bpf_ktime_get_ns(), .kind = kind };
+	struct start_key k = {.tid = (__u32)bpf_get_current_pid_tgid(), .phase = phase};
+	struct start_val v = {.ts = bpf_ktime_get_ns(), .kind = kind};
 
 	bpf_map_update_elem(&starts, &k, &v, BPF_ANY);
 	return 0;
@@ -61,7 +61,7 @@ static __always_inline int begin(__u32 phase, __s64 kind)
 
 static __always_inline int end(__u32 phase, __s64 value)
 {
-	struct start_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .phase = phase };
+	struct start_key k = {.tid = (__u32)bpf_get_current_pid_tgid(), .phase = phase};
 	__u64 now = bpf_ktime_get_ns();
 	struct start_val *v = bpf_map_lookup_elem(&starts, &k);
 	struct gc_event *e;

@@ -24,7 +24,7 @@ SEC("usdt")
 int on_alloc(struct pt_regs *ctx)
 {
 	__u32 kind = (__u32)bpf_usdt_cookie(ctx);
-	struct objnew_key k = { .kind = kind };
+	struct objnew_key k = {.kind = kind};
 	struct objnew_stats *s, zero = {};
 	long klass = 0, len = 0, size = 0;
 

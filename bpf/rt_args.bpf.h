@@ -56,21 +56,21 @@ static __always_inline int rt_method_ptrs(struct pt_regs *ctx, __u32 layout,
  * Copy a string of the target into dst (size bytes, NUL-terminated afterwards). len == 0: the
  * string is NUL-terminated; otherwise it has len bytes (truncated to size - 1).
  */
-#define RT_READ_STR(dst, ptr, len)                                                         \
-	do {                                                                               \
-		__u32 __n = (len);                                                          \
-		(dst)[0] = '\0';                                                            \
-		if (!(ptr))                                                                 \
-			break;                                                              \
-		if (!__n) {                                                                 \
-			bpf_probe_read_user_str((dst), sizeof(dst), (const void *)(ptr));   \
-			break;                                                              \
-		}                                                                           \
-		if (__n > sizeof(dst) - 1)                                                  \
-			__n = sizeof(dst) - 1;                                              \
+#define RT_READ_STR(dst, ptr, len)                                                            \
+	do {                                                                                  \
+		__u32 __n = (len);                                                            \
+		(dst)[0] = '\0';                                                              \
+		if (!(ptr))                                                                   \
+			break;                                                                \
+		if (!__n) {                                                                   \
+			bpf_probe_read_user_str((dst), sizeof(dst), (const void *)(ptr));     \
+			break;                                                                \
+		}                                                                             \
+		if (__n > sizeof(dst) - 1)                                                    \
+			__n = sizeof(dst) - 1;                                                \
 		if (bpf_probe_read_user((dst), __n & (sizeof(dst) - 1), (const void *)(ptr))) \
-			__n = 0;                                                            \
-		(dst)[__n & (sizeof(dst) - 1)] = '\0';                                      \
+			__n = 0;                                                              \
+		(dst)[__n & (sizeof(dst) - 1)] = '\0';                                        \
 	} while (0)
 
 /* Does s (NUL-terminated within n bytes) match pat? A pattern ending in '*' is a prefix. */

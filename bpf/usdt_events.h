@@ -32,19 +32,19 @@ enum rt_event {
 };
 
 #define RT_COOKIE(layout, event) (((__u64)(layout) << 8) | (__u64)(event))
-#define RT_COOKIE_LAYOUT(c) ((__u32)((c) >> 8) & 0xff)
+#define RT_COOKIE_LAYOUT(c)	 ((__u32)((c) >> 8) & 0xff)
 /* Set in the cookie of probes of functions written in C (Ruby's cmethod__*). */
-#define RT_COOKIE_CFUNC (1ULL << 16)
-#define RT_COOKIE_EVENT(c) ((__u32)(c) & 0xff)
+#define RT_COOKIE_CFUNC	   (1ULL << 16)
+#define RT_COOKIE_EVENT(c) ((__u32)(c)&0xff)
 
-#define RT_CLASS_LEN 64
+#define RT_CLASS_LEN  64
 #define RT_METHOD_LEN 64
-#define RT_FILE_LEN 128
-#define RT_PAT_LEN 32
+#define RT_FILE_LEN   128
+#define RT_PAT_LEN    32
 
 /* One call or return, sent through the ring buffer by flow. */
 struct flow_event {
-	__u64 ts_ns;	/* bpf_ktime_get_ns() */
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
 	__u32 tid;
 	__u32 line;	/* 0 when the runtime does not give it */
 	__s32 depth;	/* of the call this event belongs to, per thread, 0 = outermost seen */

@@ -34,8 +34,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof calls [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
 		"\n"
-		"Count calls of every method of a Python, Ruby or JVM program with their total, mean\n"
-		"and maximum time (entry to return), aggregated in BPF. Recursion-safe: each thread\n"
+		"Count calls of every method of a Python, Ruby or JVM program with their total, "
+		"mean\n"
+		"and maximum time (entry to return), aggregated in BPF. Recursion-safe: each "
+		"thread\n"
 		"keeps a stack of entry times.\n"
 		"\n"
 		"  -p, --pid PID          trace a running process\n"
@@ -48,7 +50,8 @@ static void usage(FILE *f)
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
 		"      --json             one JSON object per method: class, method, file, count,\n"
 		"                         total_ns, mean_ns, max_ns (and hist with -L)\n"
-		"      --no-tracepoint    ruby, launched command: do not enable the empty TracePoint\n"
+		"      --no-tracepoint    ruby, launched command: do not enable the empty "
+		"TracePoint\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -107,8 +110,8 @@ static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, 
 		struct method_row row = {};
 		int c, s;
 
-		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], percpu) :
-			  bpf_map_lookup_elem(stats_fd, &keys[i], percpu))
+		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], percpu)
+			: bpf_map_lookup_elem(stats_fd, &keys[i], percpu))
 			continue;
 		for (c = 0; c < ncpu; c++) {
 			row.st.count += percpu[c].count;
@@ -288,8 +291,8 @@ static int set_filters(struct calls_bpf *skel, const struct rt_cmd_opts *o)
 		skel->rodata->method_prefix = prefix;
 	}
 	if (o->class_pat) {
-		err = rt_pattern("calls", o->class_pat, (char *)skel->rodata->class_pat,
-				 RT_PAT_LEN, &len, &prefix);
+		err = rt_pattern("calls", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
+				 &len, &prefix);
 		if (err)
 			return err;
 		skel->rodata->class_pat_len = len;

@@ -41,19 +41,24 @@ static void usage(FILE *f)
 		"\n"
 		"  -p, --pid PID          trace a running process\n"
 		"  -l, --lang LANG        python, ruby or jvm (default: found from the process)\n"
-		"  -m, --method PAT       only methods named PAT, or starting with PREFIX if PAT is\n"
+		"  -m, --method PAT       only methods named PAT, or starting with PREFIX if PAT "
+		"is\n"
 		"                         PREFIX* (applied in BPF; depths still count every call)\n"
 		"  -c, --class PAT        only classes matching PAT (same form)\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
-		"      --json             one JSON object per event: tid, ts_ns, dir, depth, class,\n"
+		"      --json             one JSON object per event: tid, ts_ns, dir, depth, "
+		"class,\n"
 		"                         method, file, line\n"
-		"      --no-tracepoint    ruby, launched command: do not enable the empty TracePoint\n"
+		"      --no-tracepoint    ruby, launched command: do not enable the empty "
+		"TracePoint\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Python 3.11 fires function__entry for Python-to-Python calls only on its tracing\n"
-		"path: rtprof holds the `line` probe's semaphore up while tracing (the kernel lowers\n"
-		"it again when rtprof exits, however it exits). Ruby fires method probes only while a\n"
+		"path: rtprof holds the `line` probe's semaphore up while tracing (the kernel "
+		"lowers\n"
+		"it again when rtprof exits, however it exits). Ruby fires method probes only "
+		"while a\n"
 		"TracePoint is on; the JVM needs -XX:+DTraceMethodProbes. Node: not available.\n"
 		"\n"
 		"examples:\n"
@@ -149,7 +154,7 @@ static int set_filters(struct usdt_events_bpf *skel, const struct rt_cmd_opts *o
 int cmd_flow(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
-	struct flow_ctx fc = { .opts = &opts };
+	struct flow_ctx fc = {.opts = &opts};
 	struct usdt_events_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
@@ -207,7 +212,7 @@ int cmd_flow(int argc, char **argv)
 			break;
 		err = 0;
 		fflush(stdout); /* a pipe or file sees events as they come */
-		waited += 0.1; /* at most; only used for -d */
+		waited += 0.1;	/* at most; only used for -d */
 	}
 	ring_buffer__consume(rb);
 	fflush(stdout);

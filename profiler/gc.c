@@ -24,8 +24,8 @@
 
 _Static_assert(sizeof(struct gc_event) == 184, "gc_event layout");
 
-#define MAX_POOLS 32
-#define MAX_KINDS 16
+#define MAX_POOLS  32
+#define MAX_KINDS  16
 #define HIST_SLOTS 40
 
 struct pool_usage {
@@ -57,7 +57,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof gc [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
 		"\n"
-		"Print each garbage collection of a Python, Ruby, JVM or Node program: start, duration\n"
+		"Print each garbage collection of a Python, Ruby, JVM or Node program: start, "
+		"duration\n"
 		"and kind, then a summary with a histogram of durations per kind.\n"
 		"  python: generation (gen0..gen2) and objects collected (gc__start/gc__done)\n"
 		"  ruby:   mark and sweep phases (gc__mark__*, gc__sweep__*; lazy sweeping shows\n"
@@ -67,10 +68,13 @@ static void usage(FILE *f)
 		"          Heap::PerformGarbageCollection)\n"
 		"\n"
 		"  -p, --pid PID          trace a running process\n"
-		"  -l, --lang LANG        python, ruby, jvm or node (default: found from the process)\n"
-		"      --min MS           only collections lasting at least MS milliseconds (in BPF)\n"
+		"  -l, --lang LANG        python, ruby, jvm or node (default: found from the "
+		"process)\n"
+		"      --min MS           only collections lasting at least MS milliseconds (in "
+		"BPF)\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
-		"      --json             one JSON object per collection, then one per kind summary\n"
+		"      --json             one JSON object per collection, then one per kind "
+		"summary\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -82,7 +86,7 @@ static void usage(FILE *f)
 
 static const char *kind_name(const struct gc_event *e, char *buf, size_t size)
 {
-	static const char *const v8[] = { "scavenge", "mark-compact", "minor-mark-compact" };
+	static const char *const v8[] = {"scavenge", "mark-compact", "minor-mark-compact"};
 
 	switch (e->phase) {
 	case GC_PY:
@@ -222,8 +226,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 			print_pools(gc);
 		fputs("}\n", stdout);
 	} else {
-		printf("%12.6f %7u %-6s %-20s %10.3f ms", ((double)e->ts_ns - (double)gc->t0) / 1e9, e->tid,
-		       gc->runtime, kind, e->dur_ns / 1e6);
+		printf("%12.6f %7u %-6s %-20s %10.3f ms", ((double)e->ts_ns - (double)gc->t0) / 1e9,
+		       e->tid, gc->runtime, kind, e->dur_ns / 1e6);
 		if (e->phase == GC_PY)
 			printf("  collected %lld", (long long)e->value);
 		if (e->phase == GC_JVM && gc->npools)
@@ -255,7 +259,8 @@ static void print_summary(const struct gc_ctx *gc)
 			fputs("]}\n", stdout);
 			continue;
 		}
-		printf("\n%s %s: %" PRIu64 " collections, total %.3f ms, mean %.3f ms, max %.3f ms\n",
+		printf("\n%s %s: %" PRIu64
+		       " collections, total %.3f ms, mean %.3f ms, max %.3f ms\n",
 		       gc->runtime, k->kind, (uint64_t)k->count, k->total_ns / 1e6,
 		       k->count ? k->total_ns / 1e6 / k->count : 0, k->max_ns / 1e6);
 		for (s = 0; s < HIST_SLOTS; s++) {
@@ -265,7 +270,8 @@ static void print_summary(const struct gc_ctx *gc)
 				continue;
 			printf("  %12llu -> %-12llu us : %-8" PRIu64 " |%-40.*s|\n",
 			       (s ? 1ULL << s : 0ULL) / 1000, ((1ULL << (s + 1)) - 1) / 1000,
-			       (uint64_t)k->hist[s], bar, "****************************************");
+			       (uint64_t)k->hist[s], bar,
+			       "****************************************");
 		}
 	}
 }

@@ -32,27 +32,27 @@ struct type_row {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: rtprof objnew [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
-		"\n"
-		"Count allocations by type, aggregated in BPF.\n"
-		"  ruby: objects per class (object__create), strings (bytes = their lengths), arrays\n"
-		"        and hashes (elements)\n"
-		"  jvm:  objects per class with their sizes (object__alloc; needs\n"
-		"        -XX:+DTraceAllocProbes)\n"
-		"\n"
-		"  -p, --pid PID          trace a running process\n"
-		"  -l, --lang LANG        ruby or jvm (default: found from the process)\n"
-		"  -n, --top N            the N types with the most allocations (default: all)\n"
-		"  -i, --interval SECS    print (and reset) the table every SECS\n"
-		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
-		"      --json             one JSON object per type: type, count, bytes, unit\n"
-		"  -v, --verbose          debug output\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"examples:\n"
-		"  rtprof objnew -n 10 -- ruby app.rb\n"
-		"  rtprof objnew -p $(pgrep -n java) -i 5\n");
+	fprintf(f, "usage: rtprof objnew [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
+		   "\n"
+		   "Count allocations by type, aggregated in BPF.\n"
+		   "  ruby: objects per class (object__create), strings (bytes = their lengths), "
+		   "arrays\n"
+		   "        and hashes (elements)\n"
+		   "  jvm:  objects per class with their sizes (object__alloc; needs\n"
+		   "        -XX:+DTraceAllocProbes)\n"
+		   "\n"
+		   "  -p, --pid PID          trace a running process\n"
+		   "  -l, --lang LANG        ruby or jvm (default: found from the process)\n"
+		   "  -n, --top N            the N types with the most allocations (default: all)\n"
+		   "  -i, --interval SECS    print (and reset) the table every SECS\n"
+		   "  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
+		   "      --json             one JSON object per type: type, count, bytes, unit\n"
+		   "  -v, --verbose          debug output\n"
+		   "  -h, --help             this help\n"
+		   "\n"
+		   "examples:\n"
+		   "  rtprof objnew -n 10 -- ruby app.rb\n"
+		   "  rtprof objnew -p $(pgrep -n java) -i 5\n");
 }
 
 static int by_count(const void *a, const void *b)
@@ -108,8 +108,8 @@ static int read_rows(struct objnew_bpf *skel, bool del, struct type_row **out, s
 		struct objnew_name name = {};
 		struct type_row r = {};
 
-		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], &r.st) :
-			  bpf_map_lookup_elem(stats_fd, &keys[i], &r.st))
+		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], &r.st)
+			: bpf_map_lookup_elem(stats_fd, &keys[i], &r.st))
 			continue;
 		bpf_map_lookup_elem(names_fd, &keys[i], &name);
 		row_name(&keys[i], &name, &r);
@@ -129,7 +129,6 @@ static int read_rows(struct objnew_bpf *skel, bool del, struct type_row **out, s
 	*nout = n;
 	return 0;
 nomem:
-
 
 	free(keys);
 	free(rows);

@@ -24,9 +24,9 @@ struct rt_trace {
 	enum rt_cmd cmd;
 	const char *cmd_name;
 	struct session *session;
-	int pid;		   /* -p PID; the launched command's once it exists */
+	int pid; /* -p PID; the launched command's once it exists */
 	char *const *argv;
-	char object[PATH_MAX];	   /* probe object as we open it */
+	char object[PATH_MAX]; /* probe object as we open it */
 	char exe[PATH_MAX];
 	struct bpf_link **links;
 	size_t nlinks;
@@ -94,8 +94,13 @@ static int resolve_command(const char *cmd, char *out, size_t size)
 int rt_needed_lib(const char *elf_path, const char *glob, char *out, size_t size)
 {
 	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/local/lib",
-		"/lib64", "/usr/lib", "/lib", NULL,
+		"/lib/x86_64-linux-gnu",
+		"/usr/lib/x86_64-linux-gnu",
+		"/usr/local/lib",
+		"/lib64",
+		"/usr/lib",
+		"/lib",
+		NULL,
 	};
 	Elf *elf = NULL;
 	Elf_Scn *scn = NULL;
@@ -221,6 +226,19 @@ static int find_in_process(struct rt_trace *tr, int pid, const char *lang)
 	return err;
 }
 
+static bool is_script(const char *path)
+{
+	char magic[2] = {};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, magic, sizeof(magic)) != sizeof(magic))
+		magic[0] = '\0';
+	close(fd);
+	return magic[0] == '#' && magic[1] == '!';
+}
+
 /* -- CMD: the runtime from the executable, the probe object from the descriptor. */
 static int find_for_command(struct rt_trace *tr, const char *lang)
 {
@@ -232,6 +250,14 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 	if (err) {
 		pr_warn("%s: %s: command not found\n", tr->cmd_name, tr->argv[0]);
 		return err;
+	}
+	if (is_script(tr->exe)) {
+		pr_warn("%s: %s is a script (a wrapper such as a pyenv shim?), not a runtime's "
+			"executable: run the interpreter itself, e.g. rtprof %s -- "
+			"/usr/bin/python3.11 "
+			"app.py\n",
+			tr->cmd_name, tr->exe, tr->cmd_name);
+		return -ERR_NOPROBES;
 	}
 	for (j = 0; !t && tracers[j]; j++) {
 		if (globs_match(tracers[j]->exe_globs, tr->exe))
@@ -405,8 +431,8 @@ static int find_symbol(const char *path, const char *name, char *out, size_t siz
 		Elf_Data *data;
 		size_t i, n;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize)
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
 			continue;
 		data = elf_getdata(scn, NULL);
 		n = sh.sh_size / sh.sh_entsize;
@@ -414,8 +440,8 @@ static int find_symbol(const char *path, const char *name, char *out, size_t siz
 			GElf_Sym sym;
 			const char *s;
 
-			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    !sym.st_value)
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
 				continue;
 			s = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (s && !strncmp(s, prefix, strlen(prefix))) {
@@ -449,7 +475,8 @@ static const struct usdt_note *find_note(const struct usdt_notes *notes, const c
 	size_t i;
 
 	for (i = 0; notes && i < notes->n; i++) {
-		if (!strcmp(notes->notes[i].provider, provider) && !strcmp(notes->notes[i].name, name))
+		if (!strcmp(notes->notes[i].provider, provider) &&
+		    !strcmp(notes->notes[i].name, name))
 			return &notes->notes[i];
 	}
 	return NULL;
@@ -535,7 +562,8 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 			continue;
 		}
 		if (err == -EPERM || err == -EACCES) {
-			pr_warn("%s: permission denied attaching %s: run as root (or with CAP_BPF and "
+			pr_warn("%s: permission denied attaching %s: run as root (or with CAP_BPF "
+				"and "
 				"CAP_PERFMON)\n",
 				tr->cmd_name, what);
 			break;
@@ -667,19 +695,19 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		       char **argv, void (*usage)(FILE *f))
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "lang", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "method", required_argument, NULL, 'm' },
-		{ "class", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "histogram", no_argument, NULL, 'L' },
-		{ "min", required_argument, NULL, 0x100 },
-		{ "no-tracepoint", no_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		{"pid", required_argument, NULL, 'p'},
+		{"lang", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
+		{"method", required_argument, NULL, 'm'},
+		{"class", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'd'},
+		{"interval", required_argument, NULL, 'i'},
+		{"top", required_argument, NULL, 'n'},
+		{"histogram", no_argument, NULL, 'L'},
+		{"min", required_argument, NULL, 0x100},
+		{"no-tracepoint", no_argument, NULL, 'T'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	double top;
@@ -741,7 +769,8 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 			return -ERR_USAGE;
 		}
 		if (!ok) {
-			fprintf(stderr, "rtprof %s: option -%c does not apply to %s\n", cmd, c, cmd);
+			fprintf(stderr, "rtprof %s: option -%c does not apply to %s\n", cmd, c,
+				cmd);
 			return -ERR_USAGE;
 		}
 	}

@@ -39,16 +39,16 @@ enum rt_cmd {
 };
 
 enum rt_probe_kind {
-	RT_USDT,	  /* provider:name of the probe object */
-	RT_UPROBE,	  /* entry of a function: C name, or C++ qualified name prefix ("a::b::f") */
-	RT_URETPROBE,	  /* return of such a function */
+	RT_USDT,      /* provider:name of the probe object */
+	RT_UPROBE,    /* entry of a function: C name, or C++ qualified name prefix ("a::b::f") */
+	RT_URETPROBE, /* return of such a function */
 	RT_HOLD_SEMAPHORE, /* no-op uprobe at function `name` whose only job is to keep the
 			    * semaphore of USDT probe provider:sema_of raised (ref_ctr_offset);
 			    * the kernel lowers it when the uprobe goes, even after kill -9 */
 };
 
 struct rt_probe {
-	const char *prog;     /* program name in the command's BPF object; NULL ends a list */
+	const char *prog; /* program name in the command's BPF object; NULL ends a list */
 	enum rt_probe_kind kind;
 	const char *provider; /* RT_USDT, RT_HOLD_SEMAPHORE */
 	const char *name;     /* USDT name, or function */
@@ -66,11 +66,11 @@ struct rt_seen {
 struct rt_trace;
 
 struct rt_tracer {
-	const char *name;		  /* "python", as in runtimes[] and -l */
-	const char *const *exe_globs;	  /* launched command: executable file names */
-	const char *const *object_globs;  /* file name of the object that holds the probes */
+	const char *name;			 /* "python", as in runtimes[] and -l */
+	const char *const *exe_globs;		 /* launched command: executable file names */
+	const char *const *object_globs;	 /* file name of the object that holds the probes */
 	const struct rt_probe *probes[RT_NCMDS]; /* NULL: the command is unavailable, see why[] */
-	const char *why[RT_NCMDS];	  /* why a command is unavailable and what to use */
+	const char *why[RT_NCMDS];		 /* why a command is unavailable and what to use */
 	/* Launched command: the probe object from the executable's path (not mapped yet). */
 	int (*launched_object)(const char *exe, char *out, size_t size);
 	/* Launched command, before the fork: change the environment (Ruby's TracePoint). */

@@ -25,6 +25,7 @@
 #include "profiler/log.h"
 #include "runtimes/attach.h"
 
+/* clang-format off */
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 #define JVM_METHOD_PROBES(entry, ret)                                                     \
@@ -53,6 +54,7 @@ static const struct rt_probe jvm_objnew[] = {
 	  .cookie = OBJNEW_JVM },
 	{},
 };
+/* clang-format on */
 
 /* java launcher: JAVA_HOME/bin/java -> JAVA_HOME/lib/server/libjvm.so (dlopened later). */
 static int jvm_launched_object(const char *exe, char *out, size_t size)
@@ -131,9 +133,9 @@ static const char *env_lookup(const char *env, size_t len, const char *name)
 
 static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 {
-	const char *const flags[] = { "DTraceMethodProbes", "DTraceAllocProbes",
-				      "ExtendedDTraceProbes", NULL };
-	static const char *const env_before[] = { "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", NULL };
+	const char *const flags[] = {"DTraceMethodProbes", "DTraceAllocProbes",
+				     "ExtendedDTraceProbes", NULL};
+	static const char *const env_before[] = {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", NULL};
 	char *const *argv = rt_trace__argv(tr);
 	int state[3] = {}, version, pid = rt_trace__pid(tr);
 	char *env = NULL, *cmdline = NULL;
@@ -149,8 +151,8 @@ static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 		cmdline = rt_proc_strings(pid, "cmdline", &cmdlen);
 	}
 	for (i = 0; env_before[i]; i++)
-		scan_words(argv ? getenv(env_before[i]) : env_lookup(env ? env : "", envlen,
-								      env_before[i]),
+		scan_words(argv ? getenv(env_before[i])
+				: env_lookup(env ? env : "", envlen, env_before[i]),
 			   flags, state);
 	if (argv) {
 		for (i = 0; argv[i]; i++)
@@ -159,8 +161,8 @@ static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 		for (p = cmdline; p && p < cmdline + cmdlen; p += strlen(p) + 1)
 			scan_option(p, strlen(p), flags, state);
 	}
-	scan_words(argv ? getenv("_JAVA_OPTIONS") : env_lookup(env ? env : "", envlen,
-							       "_JAVA_OPTIONS"),
+	scan_words(argv ? getenv("_JAVA_OPTIONS")
+			: env_lookup(env ? env : "", envlen, "_JAVA_OPTIONS"),
 		   flags, state);
 	free(env);
 	free(cmdline);
@@ -177,14 +179,16 @@ static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 	pr_warn("%s: the JVM%s%.0d%s fires its %s probes only when started with %s%s; %s\n",
 		rt_trace__cmd_name(tr), version ? " (JDK " : "", version, version ? ")" : "",
 		cmd == RT_CMD_OBJNEW ? "allocation" : "method", flag,
-		version && version <= 19 ? " (or -XX:+ExtendedDTraceProbes, which exists up to JDK 19)"
-					 : "",
-		argv ? "add it to the java command line (or to JAVA_TOOL_OPTIONS)" :
-		       "restart the program with it: it cannot be switched on in a running JVM "
+		version && version <= 19
+			? " (or -XX:+ExtendedDTraceProbes, which exists up to JDK 19)"
+			: "",
+		argv ? "add it to the java command line (or to JAVA_TOOL_OPTIONS)"
+		     : "restart the program with it: it cannot be switched on in a running JVM "
 		       "(flags from @argfiles or -XX:Flags= files are not checked)");
 	return -ERR_NOPROBES;
 }
 
+/* clang-format off */
 const struct rt_tracer jvm_tracer = {
 	.name = "jvm",
 	.exe_globs = GLOBS("java"),
@@ -198,3 +202,4 @@ const struct rt_tracer jvm_tracer = {
 		[RT_CMD_OBJNEW] = jvm_objnew,
 	},
 };
+/* clang-format on */

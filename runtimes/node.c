@@ -10,6 +10,7 @@
 #include "bpf/gc.h"
 #include "runtimes/attach.h"
 
+/* clang-format off */
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 #define NODE_NO_METHODS                                                                    \
@@ -38,3 +39,4 @@ const struct rt_tracer node_tracer = {
 		[RT_CMD_OBJNEW] = "V8 has no allocation probes and allocates inline in JIT code",
 	},
 };
+/* clang-format on */

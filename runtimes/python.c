@@ -18,10 +18,13 @@
 #include "bpf/gc.h"
 #include "runtimes/attach.h"
 
+/* clang-format off */
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+/* clang-format on */
 
 /* flow: one program for every method probe (usdt_events.bpf.c); calls: an entry program and
  * a return program per layout (calls.bpf.c). */
+/* clang-format off */
 #define PY_METHOD_PROBES(entry, ret)                                                        \
 	{ .prog = entry, .kind = RT_USDT, .provider = "python", .name = "function__entry",  \
 	  .cookie = RT_COOKIE(RT_L_PY, RT_EV_ENTRY) },                                      \
@@ -41,6 +44,7 @@ static const struct rt_probe py_gc[] = {
 	  .cookie = GC_PY | GC_ARG_VALUE },
 	{},
 };
+/* clang-format on */
 
 /* A launched python: the interpreter's own executable, or the libpython it needs. */
 static int py_launched_object(const char *exe, char *out, size_t size)
@@ -50,6 +54,7 @@ static int py_launched_object(const char *exe, char *out, size_t size)
 	return snprintf(out, size, "%s", exe) >= (int)size ? -ENAMETOOLONG : 0;
 }
 
+/* clang-format off */
 const struct rt_tracer python_tracer = {
 	.name = "python",
 	.exe_globs = GLOBS("python[23]*", "python"),
@@ -65,3 +70,4 @@ const struct rt_tracer python_tracer = {
 				  "native allocations",
 	},
 };
+/* clang-format on */

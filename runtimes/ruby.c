@@ -21,6 +21,7 @@
 #include "profiler/log.h"
 #include "runtimes/attach.h"
 
+/* clang-format off */
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 #define RB_METHOD(prog_, n, ev, extra)                                                    \
@@ -59,6 +60,7 @@ static const struct rt_probe rb_objnew[] = {
 	  .cookie = OBJNEW_RB_HASH },
 	{},
 };
+/* clang-format on */
 
 static int rb_launched_object(const char *exe, char *out, size_t size)
 {
@@ -116,6 +118,7 @@ static void rb_explain(const struct rt_trace *tr, enum rt_cmd cmd, const struct 
 		rt_trace__cmd_name(tr), "3.1", rt_trace__cmd_name(tr));
 }
 
+/* clang-format off */
 const struct rt_tracer ruby_tracer = {
 	.name = "ruby",
 	.exe_globs = GLOBS("ruby", "ruby[0-9]*"),
@@ -130,3 +133,4 @@ const struct rt_tracer ruby_tracer = {
 		[RT_CMD_OBJNEW] = rb_objnew,
 	},
 };
+/* clang-format on */

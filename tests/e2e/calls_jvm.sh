@@ -5,7 +5,7 @@
 #  - several threads: flow has the events of every thread, each with its own correct depths
 #  - System.gc() k times while traced: k full collections (gc), with memory pools before/after
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/runtimes_lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
 CP=$TARGETS/java
 N=5000
 

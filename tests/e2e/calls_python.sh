@@ -3,7 +3,7 @@
 # t_rec included), times are consistent (mean*count = total, max <= total), -L adds a histogram
 # whose buckets sum to the count.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/runtimes_lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
 PROG=tests/targets/flow_py.py
 
 $PY $PROG --record 200 | awk '$1 == "call" { n[$2]++ } END { for (f in n) print f, n[f] }' |

@@ -3,7 +3,7 @@
 # sys.setprofile records; the `line` semaphore rtprof raises is back to its old value after
 # Ctrl-C and after kill -9 of rtprof; bad input and a target that exits during the trace.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/runtimes_lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
 PROG=tests/targets/flow_py.py
 LOOP=tests/targets/flow_py_loop.py
 

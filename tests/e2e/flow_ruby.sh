@@ -9,7 +9,7 @@
 #  - gc: GC.start k times -> k mark phases more than without; GC.count agrees
 #  - objnew: Object.new n times of a class -> count n
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/runtimes_lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
 PROG=tests/targets/flow_rb.rb
 
 $RUBYT $PROG --record 30 >"$TMP/truth"

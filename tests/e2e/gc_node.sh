@@ -3,7 +3,7 @@
 # global.gc() k times plus allocation -> the mark-compact and scavenge counts equal the
 # collections V8 itself reports to perf_hooks (major, minor); flow says why it is unavailable.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/runtimes_lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
 K=4
 
 if "$RTPROF" gc --json -- $NODE --expose-gc tests/targets/gc_node.js $K "$TMP/truth.json" \

@@ -3,7 +3,7 @@
 # collections, equal to the count Python keeps itself (gc.get_stats); automatic collections are
 # off in the target (gc.disable) so the window holds only the explicit ones.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/runtimes_lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
 K=7
 
 bg $PY tests/targets/gc_py.py $K "$TMP/go" "$TMP/done"
