@@ -64,12 +64,17 @@ echo "== 1. calls vs no-op uprobe on python:function__entry/return (Python 3.11,
 ROUNDS=3000
 # calls per round: t_mid 1 + t_leaf 3 + t_rec 2.5 + t_main once: 2 events per call
 EVENTS=$(( (ROUNDS * 13 / 2 + 1) * 2 ))
+if [ -z "$SKIP_PY" ]; then
 run_py noop 100 >/dev/null # warm-up
 : >"$TMP/pairs"
 for ((p = 0; p < PAIRS; p++)); do
 	read -r en bn bc < <(run_py noop $ROUNDS)
 	read -r ec cn cc < <(run_py calls $ROUNDS)
-	echo "$en $bn $bc $ec $cn $cc" >>"$TMP/pairs"
+	if [ "${bc:-0}" -gt 0 ] && [ "${cc:-0}" -gt 0 ]; then
+		echo "$en $bn $bc $ec $cn $cc" >>"$TMP/pairs"
+	else
+		echo "  pair $((p + 1)): a run attached nothing, not counted"
+	fi
 done
 awk -v ev=$EVENTS '{ printf "  pair %d: no-op %.2f us/event (bpf %.0f ns), calls %.2f us/event (bpf %.0f ns), ratio %.3f\n", NR, $1/ev/1e3, $2/$3, $4/ev/1e3, $5/$6, $4/$1 }' "$TMP/pairs"
 printf "  %-34s %12s %12s %8s\n" "" "no-op" "calls" "ratio"
@@ -81,8 +86,13 @@ printf "  %-34s %12.0f %12.0f %8.3f\n" "median BPF program cost (ns/event)" \
 	"$(awk '{print $2/$3}' "$TMP/pairs" | median)" "$(awk '{print $5/$6}' "$TMP/pairs" | median)" \
 	"$(awk '{print ($5/$6)/($2/$3)}' "$TMP/pairs" | median)"
 echo "  (goal: calls <= 1.15x the no-op per event; events per run: $EVENTS)"
+fi
 
-# run_jvm TOOL(rtprof|bpftrace) N: prints "elapsed_ns events lost"
+
+# cpu_ms PID: user+system CPU time of a process so far, in ms
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+
+# run_jvm TOOL(rtprof|bpftrace) N: prints "elapsed_ns events lost bpf_ns bpf_cnt tool_cpu_ms"
 run_jvm() {
 	local tool=$1 n=$2 d=$TMP/jvm.$RANDOM pid rt ev lost
 	mkdir -p "$d"
@@ -99,10 +109,14 @@ run_jvm() {
 	sleep 2
 	touch "$d/go"
 	wait_file "$d/out"
-	wait $pid 2>/dev/null
-	sleep 0.5
+	sleep 0.2
+	local st cpu
+	# bpftrace names its programs after the probe
+	if [ "$tool" = rtprof ]; then st=$(prog_stat on_method); else st=$(prog_stat method__); fi
+	cpu=$(cpu_ms $rt)
 	kill -INT $rt 2>/dev/null
 	wait $rt
+	wait $pid 2>/dev/null
 	if [ "$tool" = rtprof ]; then
 		read -r ev lost < <(sed -n 's/^flow: \([0-9]*\) events, \([0-9]*\) lost.*/\1 \2/p' "$d/err")
 	else
@@ -110,7 +124,7 @@ run_jvm() {
 		lost=0
 		grep -q 'Lost' "$d/bt" && lost=$(grep -o '[0-9]* events lost' "$d/bt" | awk '{s+=$1} END {print s}')
 	fi
-	echo "$(cat "$d/out") ${ev:-0} ${lost:-0}"
+	echo "$(cat "$d/out") ${ev:-0} ${lost:-0} $st $cpu"
 }
 
 N=30000
@@ -120,9 +134,9 @@ echo "== 2. flow vs bpftrace counting hotspot:method__entry/return (OpenJDK 17, 
 run_jvm rtprof 1000 >/dev/null # warm-up
 : >"$TMP/jpairs"
 for ((p = 0; p < PAIRS; p++)); do
-	read -r re rv rl < <(run_jvm rtprof $N)
-	read -r be bv bl < <(run_jvm bpftrace $N)
-	echo "$re $rv $rl $be $bv $bl" >>"$TMP/jpairs"
+	read -r re rv rl rbn rbc rcpu < <(run_jvm rtprof $N)
+	read -r be bv bl bbn bbc bcpu < <(run_jvm bpftrace $N)
+	echo "$re $rv $rl $be $bv $bl $rbn $rbc $rcpu $bbn $bbc $bcpu" >>"$TMP/jpairs"
 done
 awk '{ printf "  pair %d: rtprof flow %.0f events/s (%d events, %d lost), bpftrace %.0f events/s (%d events, %d lost)\n", NR, $2/($1/1e9), $2, $3, $5/($4/1e9), $5, $6 }' "$TMP/jpairs"
 printf "  %-34s %14s %14s %8s\n" "" "rtprof flow" "bpftrace" "ratio"
@@ -130,5 +144,12 @@ printf "  %-34s %14.0f %14.0f %8.3f\n" "median events/s of the workload" \
 	"$(awk '{print $2/($1/1e9)}' "$TMP/jpairs" | median)" \
 	"$(awk '{print $5/($4/1e9)}' "$TMP/jpairs" | median)" \
 	"$(awk '{print ($2/($1/1e9))/($5/($4/1e9))}' "$TMP/jpairs" | median)"
+printf "  %-34s %14.0f %14.0f %8.3f\n" "median BPF cost (ns/event)" \
+	"$(awk '$8 > 0 {print $7/$8}' "$TMP/jpairs" | median)" \
+	"$(awk '$11 > 0 {print $10/$11}' "$TMP/jpairs" | median)" \
+	"$(awk '$8 > 0 && $11 > 0 {print ($7/$8)/($10/$11)}' "$TMP/jpairs" | median)"
+printf "  %-34s %14.2f %14.2f\n" "median tracer CPU (us/event)" \
+	"$(awk '{print $9*1000/$2}' "$TMP/jpairs" | median)" \
+	"$(awk '{print $12*1000/$5}' "$TMP/jpairs" | median)"
 printf "  %-34s %14s %14s\n" "events lost (all runs)" "$(awk '{s+=$3} END {print s}' "$TMP/jpairs")" \
 	"$(awk '{s+=$6} END {print s}' "$TMP/jpairs")"

@@ -16,9 +16,11 @@ const volatile char class_pat[RT_PAT_LEN] = {};
 const volatile __u32 class_pat_len = 0;
 const volatile bool class_prefix = false;
 
+#define RB_SIZE (16 << 20)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, RB_SIZE);
 } events SEC(".maps");
 
 struct {
@@ -111,7 +113,12 @@ int on_method(struct pt_regs *ctx)
 		return 0;
 	}
 	RT_READ_STR(e->file, p.file, 0);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0)) {
+	/* Wake the reader only when a good part of the buffer is waiting: it also reads on a short
+	 * timer, so a wakeup per event would only cost. */
+	if (bpf_ringbuf_output(&events, e, sizeof(*e),
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_SIZE / 8 ?
+				       BPF_RB_FORCE_WAKEUP :
+				       BPF_RB_NO_WAKEUP)) {
 		count(FLOW_LOST);
 		return 0;
 	}

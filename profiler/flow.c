@@ -167,6 +167,7 @@ int cmd_flow(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : err;
 	signals_install();
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20); /* flushed after each read of the buffer */
 	skel = usdt_events_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -207,7 +208,11 @@ int cmd_flow(int argc, char **argv)
 		}
 		if (opts.duration_s && waited >= opts.duration_s)
 			break;
-		err = ring_buffer__poll(rb, 100);
+		/* Events come without a wakeup until an eighth of the buffer waits: read on a
+		 * 50 ms timer as well. */
+		err = ring_buffer__poll(rb, 50);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;

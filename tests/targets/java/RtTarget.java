@@ -2,7 +2,7 @@
 //   calls N        f() and g() called exactly N times each (g from f), on the main thread
 //   threads T N    T threads, each calls f() N times (f calls g): depth per thread
 //   gc K GO DONE   once file GO exists: System.gc() K times, then write DONE and sleep
-//   bench N GO OUT once file GO exists: calls(N), then write the elapsed ns to OUT and exit
+//   bench N GO OUT once file GO exists: calls(N), write the elapsed ns to OUT, exit 1.5 s later
 import java.io.File;
 import java.io.FileWriter;
 
@@ -55,6 +55,7 @@ public class RtTarget {
 			long t0 = System.nanoTime();
 			calls(Integer.parseInt(args[1]));
 			write(args[3], (System.nanoTime() - t0) + "\n");
+			Thread.sleep(1500); /* the tracer's figures are read meanwhile */
 			break;
 		}
 		case "gc": {
