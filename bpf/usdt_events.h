@@ -42,9 +42,26 @@ enum rt_event {
 #define RT_FILE_LEN   128
 #define RT_PAT_LEN    32
 
+/*
+ * A method as flow names it: the string addresses the runtime passed (stable while the method
+ * exists, like calls' keys). Its names are read once, the first time the key is seen, into the
+ * names map (with the filters' verdict); events carry only the key.
+ */
+struct flow_key {
+	__u64 klass, method, file;
+};
+
+struct flow_name {
+	char klass[RT_CLASS_LEN];
+	char method[RT_METHOD_LEN];
+	char file[RT_FILE_LEN];
+	__u8 wanted; /* passes the method and class filters */
+	__u8 pad[7];
+};
+
 /* One call or return, sent through the ring buffer by flow. */
 struct flow_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	__u64 ts_ns;	/* bpf_ktime_get_ns() */
 	__u32 tid;
 	__u32 line;	/* 0 when the runtime does not give it */
 	__s32 depth;	/* of the call this event belongs to, per thread, 0 = outermost seen */
@@ -52,9 +69,7 @@ struct flow_event {
 	__u8 unmatched; /* a return whose call was not seen (trace started inside it) */
 	__u8 cfunc;	/* a C function of the runtime (Ruby cmethod) */
 	__u8 pad;
-	char klass[RT_CLASS_LEN];
-	char method[RT_METHOD_LEN];
-	char file[RT_FILE_LEN];
+	struct flow_key key;
 };
 
 /* Counters of flow, one per CPU: events sent, events lost (ring buffer full), filtered out. */
@@ -62,6 +77,7 @@ enum flow_counter {
 	FLOW_SENT,
 	FLOW_LOST,
 	FLOW_FILTERED,
+	FLOW_NAMES_FULL, /* names map full: such events are sent and printed as "?" */
 	FLOW_NCOUNTERS,
 };
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/usdt_events.h"
@@ -22,10 +23,23 @@
 #include "runtimes/attach.h"
 #include "usdt_events.skel.h"
 
-_Static_assert(sizeof(struct flow_event) == 280, "flow_event layout");
+_Static_assert(sizeof(struct flow_event) == 48, "flow_event layout");
+_Static_assert(sizeof(struct flow_name) == 264, "flow_name layout");
+
+#define NAME_BUCKETS 16384
+
+/* Names already fetched from the BPF names map, so that a syscall is made once per method. */
+struct name_entry {
+	struct flow_key key;
+	struct flow_name name;
+	struct name_entry *next;
+};
 
 struct flow_ctx {
 	const struct rt_cmd_opts *opts;
+	int names_fd;
+	struct name_entry **buckets;
+	__u64 unnamed; /* events whose names were not in the map (map full) */
 	const char *sep; /* between class and method */
 	__u64 t0;
 	__u64 received, method_events;
@@ -76,37 +90,78 @@ static __u64 monotonic_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_key *k)
+{
+	static const struct flow_name unknown = { .klass = "", .method = "?", .file = "" };
+	size_t h = (size_t)((k->klass * 31 + k->method) * 31 + k->file);
+	struct name_entry *n;
+
+	h = (h ^ (h >> 17) ^ (h >> 31)) % NAME_BUCKETS;
+	for (n = fc->buckets[h]; n; n = n->next) {
+		if (!memcmp(&n->key, k, sizeof(*k)))
+			return &n->name;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return &unknown;
+	if (bpf_map_lookup_elem(fc->names_fd, k, &n->name)) {
+		free(n);
+		fc->unnamed++;
+		return &unknown;
+	}
+	n->key = *k;
+	n->next = fc->buckets[h];
+	fc->buckets[h] = n;
+	return &n->name;
+}
+
+static void free_names(struct flow_ctx *fc)
+{
+	struct name_entry *n, *next;
+	size_t i;
+
+	for (i = 0; fc->buckets && i < NAME_BUCKETS; i++) {
+		for (n = fc->buckets[i]; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+	}
+	free(fc->buckets);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct flow_ctx *fc = ctx;
-	const struct flow_event *e = data;
-	bool call = e->dir == RT_EV_ENTRY;
+	const struct flow_event *ev = data;
+	const struct flow_name *e;
+	bool call = ev->dir == RT_EV_ENTRY;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(*ev))
 		return 0;
+	e = name_of(fc, &ev->key);
 	fc->received++;
-	if (!e->cfunc)
+	if (!ev->cfunc)
 		fc->method_events++;
 	if (fc->opts->json) {
 		printf("{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
-		       e->tid, (uint64_t)e->ts_ns, call ? "call" : "return", e->depth);
+		       ev->tid, (uint64_t)ev->ts_ns, call ? "call" : "return", ev->depth);
 		json_str(stdout, e->klass);
 		fputs(",\"method\":", stdout);
 		json_str(stdout, e->method);
 		fputs(",\"file\":", stdout);
 		json_str(stdout, e->file[0] ? e->file : NULL);
-		if (e->line)
-			printf(",\"line\":%u", e->line);
-		if (e->unmatched)
+		if (ev->line)
+			printf(",\"line\":%u", ev->line);
+		if (ev->unmatched)
 			fputs(",\"unmatched\":true", stdout);
 		fputs("}\n", stdout);
 		return 0;
 	}
-	printf("%12.6f %7u %*s%s %s%s%s", ((double)e->ts_ns - (double)fc->t0) / 1e9, e->tid,
-	       2 * (e->depth > 200 ? 200 : e->depth), "", call ? "->" : "<-", e->klass,
+	printf("%12.6f %7u %*s%s %s%s%s", ((double)ev->ts_ns - (double)fc->t0) / 1e9, ev->tid,
+	       2 * (ev->depth > 200 ? 200 : ev->depth), "", call ? "->" : "<-", e->klass,
 	       e->klass[0] ? fc->sep : "", e->method);
 	if (e->file[0])
-		printf("  %s:%u", e->file, e->line);
+		printf("  %s:%u", e->file, ev->line);
 	putchar('\n');
 	return 0;
 }
@@ -183,6 +238,11 @@ int cmd_flow(int argc, char **argv)
 		goto cleanup;
 	}
 	fc.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	fc.buckets = calloc(NAME_BUCKETS, sizeof(*fc.buckets));
+	if (!fc.buckets) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	err = usdt_events_bpf__load(skel);
 	if (err) {
 		pr_warn("flow: cannot load the BPF programs: %s\n", err_str(err));
@@ -191,6 +251,7 @@ int cmd_flow(int argc, char **argv)
 	err = rt_trace__attach(tr, skel->obj);
 	if (err)
 		goto cleanup;
+	fc.names_fd = bpf_map__fd(skel->maps.names);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &fc, NULL);
 	if (!rb) {
 		err = -errno;
@@ -229,6 +290,10 @@ int cmd_flow(int argc, char **argv)
 	if (sent != fc.received)
 		pr_warn("flow: %" PRIu64 " events were sent but %" PRIu64 " received\n",
 			(uint64_t)sent, (uint64_t)fc.received);
+	if (fc.unnamed)
+		pr_warn("flow: %" PRIu64 " events of methods whose names did not fit in the names map "
+			"(printed as ?)\n",
+			(uint64_t)fc.unnamed);
 	seen.events = fc.received + filtered + lost;
 	seen.method_events = fc.method_events;
 	rt_trace__explain(tr, &seen);
@@ -236,5 +301,6 @@ cleanup:
 	ring_buffer__free(rb);
 	rt_trace__free(tr);
 	usdt_events_bpf__destroy(skel);
+	free_names(&fc);
 	return err;
 }
