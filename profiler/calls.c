@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"  -c, --class PAT        only classes matching PAT (or PREFIX*)\n"
 		"  -L, --histogram        log2 histogram of the times of each method\n"
 		"  -n, --top N            the N methods with the most total time (default: all)\n"
-		"  -i, --interval SECS    print (and reset) the table every SECS\n"
+		"  -i, --interval SECS    print the table of each interval of SECS (JSON: \"interval\")\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
 		"      --json             one JSON object per method: class, method, file, count,\n"
 		"                         total_ns, mean_ns, max_ns (and hist with -L)\n"
@@ -181,12 +181,15 @@ static void print_hist(const struct calls_stats *st)
 	}
 }
 
+/* interval: 1, 2, ... with -i (the last, partial one included), 0 without */
 static void print_rows(const struct method_row *rows, size_t n, const struct rt_cmd_opts *o,
-		       const char *sep)
+		       const char *sep, int interval)
 {
 	size_t i, lim = o->top && (size_t)o->top < n ? (size_t)o->top : n;
 	int s;
 
+	if (!o->json && interval)
+		printf("interval %d\n", interval);
 	if (!o->json)
 		printf("%-56s %10s %14s %12s %12s\n", "METHOD", "COUNT", "TOTAL_us", "MEAN_us",
 		       "MAX_us");
@@ -195,7 +198,10 @@ static void print_rows(const struct method_row *rows, size_t n, const struct rt_
 		double mean = r->st.count ? (double)r->st.total_ns / r->st.count : 0;
 
 		if (o->json) {
-			fputs("{\"class\":", stdout);
+			if (interval)
+				printf("{\"interval\":%d,\"class\":", interval);
+			else
+				fputs("{\"class\":", stdout);
 			json_str(stdout, r->name.klass);
 			fputs(",\"method\":", stdout);
 			json_str(stdout, r->name.method);
@@ -310,6 +316,7 @@ int cmd_calls(int argc, char **argv)
 	struct rt_seen seen = {};
 	double waited = 0, since_print = 0;
 	__u64 total_calls = 0;
+	int interval = 0;
 	const char *sep;
 	size_t n = 0;
 	int err;
@@ -366,8 +373,9 @@ int cmd_calls(int argc, char **argv)
 			err = read_rows(skel, true, &rows, &n);
 			if (err)
 				goto cleanup;
-			printf("\n%s", opts.json ? "" : "");
-			print_rows(rows, n, &opts, sep);
+			if (!opts.json)
+				putchar('\n');
+			print_rows(rows, n, &opts, sep, ++interval);
 			total_calls += sum_rows(rows, n, false);
 			free(rows);
 			rows = NULL;
@@ -376,7 +384,7 @@ int cmd_calls(int argc, char **argv)
 	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
 	if (err)
 		goto cleanup;
-	print_rows(rows, n, &opts, sep);
+	print_rows(rows, n, &opts, sep, opts.interval_s > 0 ? ++interval : 0);
 	seen.events = 2 * (total_calls + sum_rows(rows, n, false));
 	seen.method_events = any_method(skel) ? 1 : 0;
 	fprintf(stderr,

@@ -214,7 +214,6 @@ int cmd_flow(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
-	double waited = 0;
 	__u64 lost, filtered, sent;
 	int err;
 
@@ -267,7 +266,7 @@ int cmd_flow(int argc, char **argv)
 				pr_info("flow: process %d exited\n", rt_trace__pid(tr));
 			break;
 		}
-		if (opts.duration_s && waited >= opts.duration_s)
+		if (opts.duration_s && (monotonic_ns() - fc.t0) / 1e9 >= opts.duration_s)
 			break;
 		/* Events come without a wakeup until an eighth of the buffer waits: read on a
 		 * 50 ms timer as well. */
@@ -278,7 +277,6 @@ int cmd_flow(int argc, char **argv)
 			break;
 		err = 0;
 		fflush(stdout); /* a pipe or file sees events as they come */
-		waited += 0.1;	/* at most; only used for -d */
 	}
 	ring_buffer__consume(rb);
 	fflush(stdout);

@@ -299,7 +299,6 @@ int cmd_gc(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
-	double waited = 0;
 	int err;
 
 	err = rt_cmd_opts__parse(&opts, "gc", RT_OPT_MIN, argc, argv, usage);
@@ -346,13 +345,12 @@ int cmd_gc(int argc, char **argv)
 				pr_info("gc: process %d exited\n", rt_trace__pid(tr));
 			break;
 		}
-		if (opts.duration_s && waited >= opts.duration_s)
+		if (opts.duration_s && (monotonic_ns() - gc->t0) / 1e9 >= opts.duration_s)
 			break;
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;
-		waited += 0.1;
 	}
 	ring_buffer__consume(rb);
 	print_summary(gc);
