@@ -135,7 +135,8 @@ int on_method(struct pt_regs *ctx)
 	/* Wake the reader only when a good part of the buffer is waiting: it also reads on a short
 	 * timer, so a wakeup per event would only cost. */
 	if (bpf_ringbuf_output(&events, &e, sizeof(e),
-			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RB_SIZE / 8 ?
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+				       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8 ?
 				       BPF_RB_FORCE_WAKEUP :
 				       BPF_RB_NO_WAKEUP)) {
 		count(FLOW_LOST);

@@ -60,6 +60,8 @@ static void usage(FILE *f)
 		"                         PREFIX* (applied in BPF; depths still count every call)\n"
 		"  -c, --class PAT        only classes matching PAT (same form)\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
+		"      --buffer KB        ring buffer size (power of two, default 16384); events\n"
+		"                         that find it full are counted as lost\n"
 		"      --json             one JSON object per event: tid, ts_ns, dir, depth, "
 		"class,\n"
 		"                         method, file, line\n"
@@ -217,7 +219,7 @@ int cmd_flow(int argc, char **argv)
 	__u64 lost, filtered, sent;
 	int err;
 
-	err = rt_cmd_opts__parse(&opts, "flow", RT_OPT_FILTER, argc, argv, usage);
+	err = rt_cmd_opts__parse(&opts, "flow", RT_OPT_FILTER | RT_OPT_BUFFER, argc, argv, usage);
 	if (err)
 		return err > 0 ? 0 : err;
 	signals_install();
@@ -229,6 +231,8 @@ int cmd_flow(int argc, char **argv)
 		goto cleanup;
 	}
 	err = set_filters(skel, &opts);
+	if (!err && opts.buffer_kb)
+		err = bpf_map__set_max_entries(skel->maps.events, opts.buffer_kb * 1024);
 	if (err)
 		goto cleanup;
 	tr = rt_trace__new("flow", RT_CMD_FLOW, opts.lang, &opts.target);

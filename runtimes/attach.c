@@ -706,6 +706,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		{"histogram", no_argument, NULL, 'L'},
 		{"min", required_argument, NULL, 0x100},
 		{"no-tracepoint", no_argument, NULL, 'T'},
+		{"buffer", required_argument, NULL, 0x101},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -758,6 +759,21 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		case 'T':
 			o->no_tracepoint = true;
 			break;
+		case 0x101: {
+			double kb;
+
+			ok = accepts & RT_OPT_BUFFER;
+			err = parse_num(cmd, "--buffer", optarg, &kb);
+			o->buffer_kb = (unsigned int)kb;
+			/* a ring buffer is a power of two pages */
+			if (!err && (o->buffer_kb < 4 || (o->buffer_kb & (o->buffer_kb - 1)) ||
+				     o->buffer_kb > (1u << 20))) {
+				fprintf(stderr, "rtprof %s: --buffer: a power of two from 4 to %u KiB\n",
+					cmd, 1u << 20);
+				err = -ERR_USAGE;
+			}
+			break;
+		}
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;

@@ -132,6 +132,7 @@ enum {
 	RT_OPT_INTERVAL = 1 << 1, /* -i SECONDS, -n TOP */
 	RT_OPT_HIST = 1 << 2,	  /* -L */
 	RT_OPT_MIN = 1 << 3,	  /* --min MS */
+	RT_OPT_BUFFER = 1 << 4,	  /* --buffer KB */
 };
 
 struct rt_cmd_opts {
@@ -146,6 +147,7 @@ struct rt_cmd_opts {
 	double interval_s; /* 0: print at the end */
 	int top;	   /* 0: all */
 	double min_ms;
+	unsigned int buffer_kb; /* ring buffer size, 0: the command's default */
 };
 
 /* Parse argv; usage() is called for --help (returns 1) and on errors (-ERR_USAGE). */

@@ -85,6 +85,19 @@ fi
 rc=$?
 [ $rc = 3 ] && ok "flow_no_process (exit 3)" || fail "flow_no_process: exit $rc"
 
+# 3b. nothing is dropped silently: a ring buffer of one page fills up; every event is then
+# either printed or counted as lost, and together they are exactly the calls sys.setprofile saw
+R=3000
+$PY $PROG --record $R | wc -l >"$TMP/nrec"
+"$RTPROF" flow --buffer 4 -m 't_*' -- $PY $PROG run $R 2>"$TMP/small.err" | (sleep 1; wc -l) >"$TMP/nprinted"
+read -r shown lost < <(sed -n 's/^flow: \([0-9]*\) events, \([0-9]*\) lost.*/\1 \2/p' "$TMP/small.err")
+if [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$shown" = "$(cat "$TMP/nprinted")" ] &&
+	[ $((shown + lost)) = "$(cat "$TMP/nrec")" ]; then
+	ok "flow_python_lost_counted ($shown printed + $lost lost = $(cat "$TMP/nrec"))"
+else
+	fail "flow_python_lost_counted: printed $(cat "$TMP/nprinted"), summary '$shown $lost', want a sum of $(cat "$TMP/nrec") with some lost"
+fi
+
 # 4. the target exits during the trace: rtprof ends by itself with its summary
 bg $PY $LOOP "$TMP/pid2" 1.5
 wait_for "$TMP/pid2"
