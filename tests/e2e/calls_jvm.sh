@@ -4,6 +4,7 @@
 #  - without it: the exact flag is printed and rtprof exits 5 (before starting the JVM)
 #  - several threads: flow has the events of every thread, each with its own correct depths
 #  - System.gc() k times while traced: k full collections (gc), with memory pools before/after
+#  - objnew with -XX:+DTraceAllocProbes: allocations of a class counted exactly
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/runtimes_lib.inc"
 CP=$TARGETS/java
@@ -65,6 +66,14 @@ K=4
 bg $JAVA -cp "$CP" RtTarget gc $K "$TMP/go" "$TMP/done"
 if wait_for "$TMP/done.ready" 60; then
 	pid=$(cat "$TMP/done.ready")
+	# a running JVM without the flag: the hint says it must be restarted with it
+	"$RTPROF" flow -p "$pid" >/dev/null 2>"$TMP/perr"
+	rc=$?
+	if [ $rc = 5 ] && grep -q -- '-XX:+DTraceMethodProbes' "$TMP/perr" && grep -q 'restart' "$TMP/perr"; then
+		ok "flow_jvm_pid_flag_hint (exit 5)"
+	else
+		fail "flow_jvm_pid_flag_hint: exit $rc: $(cat "$TMP/perr")"
+	fi
 	"$RTPROF" gc --json -p "$pid" >"$TMP/gc.json" 2>"$TMP/err" &
 	rt=$!
 	sleep 1
@@ -81,3 +90,11 @@ assert all(e["pools"] and any(p["name"]=="G1 Old Gen" for p in e["pools"]) for e
 else
 	fail "gc_jvm_system_gc: the JVM did not start"
 fi
+
+# objnew with -XX:+DTraceAllocProbes: N objects of class RtTarget count N (the sizes JDK 17
+# passes are 0 for most allocations, bpftrace shows the same: not checked)
+N=20000
+"$RTPROF" objnew --json -- $JAVA -XX:+DTraceAllocProbes -cp "$CP" RtTarget alloc $N >"$TMP/obj.json" 2>"$TMP/err"
+got=$($PY -c 'import json,sys
+print([o["count"] for l in open(sys.argv[1]) if l[0]=="{" for o in [json.loads(l)] if o["type"]=="RtTarget"])' "$TMP/obj.json")
+[ "$got" = "[$N]" ] && ok "objnew_jvm_class (RtTarget: $N)" || fail "objnew_jvm_class: got $got, want [$N]: $(tail -1 "$TMP/err")"

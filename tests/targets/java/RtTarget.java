@@ -2,6 +2,7 @@
 //   calls N        f() and g() called exactly N times each (g from f), on the main thread
 //   threads T N    T threads, each calls f() N times (f calls g): depth per thread
 //   gc K GO DONE   once file GO exists: System.gc() K times, then write DONE and sleep
+//   alloc N        N objects of class RtTarget, all kept alive
 //   bench N GO OUT once file GO exists: calls(N), write the elapsed ns to OUT, exit 1.5 s later
 import java.io.File;
 import java.io.FileWriter;
@@ -47,6 +48,13 @@ public class RtTarget {
 			}
 			for (Thread x : th)
 				x.join();
+			break;
+		}
+		case "alloc": {
+			Object[] keep = new Object[Integer.parseInt(args[1])];
+			for (int i = 0; i < keep.length; i++)
+				keep[i] = new RtTarget();
+			sink += keep.length;
 			break;
 		}
 		case "bench": {
