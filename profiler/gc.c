@@ -206,6 +206,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	if (e->type != GC_EV_COLLECTION) {
+		/* Pools of a collection that was not reported (shorter than --min) are dropped
+		 * when the next collection's first report arrives. */
+		if (e->type == GC_EV_POOL_BEFORE && gc->npools && gc->pools[0].after != -1)
+			gc->npools = 0;
 		note_pool(gc, e);
 		return 0;
 	}
