@@ -136,9 +136,9 @@ int on_method(struct pt_regs *ctx)
 	 * timer, so a wakeup per event would only cost. */
 	if (bpf_ringbuf_output(&events, &e, sizeof(e),
 			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
-				       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8 ?
-				       BPF_RB_FORCE_WAKEUP :
-				       BPF_RB_NO_WAKEUP)) {
+					       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP)) {
 		count(FLOW_LOST);
 		return 0;
 	}

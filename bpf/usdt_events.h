@@ -61,7 +61,7 @@ struct flow_name {
 
 /* One call or return, sent through the ring buffer by flow. */
 struct flow_event {
-	__u64 ts_ns;	/* bpf_ktime_get_ns() */
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
 	__u32 tid;
 	__u32 line;	/* 0 when the runtime does not give it */
 	__s32 depth;	/* of the call this event belongs to, per thread, 0 = outermost seen */

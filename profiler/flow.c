@@ -39,7 +39,7 @@ struct flow_ctx {
 	const struct rt_cmd_opts *opts;
 	int names_fd;
 	struct name_entry **buckets;
-	__u64 unnamed; /* events whose names were not in the map (map full) */
+	__u64 unnamed;	 /* events whose names were not in the map (map full) */
 	const char *sep; /* between class and method */
 	__u64 t0;
 	__u64 received, method_events;
@@ -94,7 +94,7 @@ static __u64 monotonic_ns(void)
 
 static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_key *k)
 {
-	static const struct flow_name unknown = { .klass = "", .method = "?", .file = "" };
+	static const struct flow_name unknown = {.klass = "", .method = "?", .file = ""};
 	size_t h = (size_t)((k->klass * 31 + k->method) * 31 + k->file);
 	struct name_entry *n;
 
@@ -293,7 +293,8 @@ int cmd_flow(int argc, char **argv)
 		pr_warn("flow: %" PRIu64 " events were sent but %" PRIu64 " received\n",
 			(uint64_t)sent, (uint64_t)fc.received);
 	if (fc.unnamed)
-		pr_warn("flow: %" PRIu64 " events of methods whose names did not fit in the names map "
+		pr_warn("flow: %" PRIu64
+			" events of methods whose names did not fit in the names map "
 			"(printed as ?)\n",
 			(uint64_t)fc.unnamed);
 	seen.events = fc.received + filtered + lost;

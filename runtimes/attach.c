@@ -768,7 +768,8 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 			/* a ring buffer is a power of two pages */
 			if (!err && (o->buffer_kb < 4 || (o->buffer_kb & (o->buffer_kb - 1)) ||
 				     o->buffer_kb > (1u << 20))) {
-				fprintf(stderr, "rtprof %s: --buffer: a power of two from 4 to %u KiB\n",
+				fprintf(stderr,
+					"rtprof %s: --buffer: a power of two from 4 to %u KiB\n",
 					cmd, 1u << 20);
 				err = -ERR_USAGE;
 			}
