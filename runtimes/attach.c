@@ -284,6 +284,36 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 	return 0;
 }
 
+static const struct usdt_note *find_note(const struct usdt_notes *notes, const char *provider,
+					 const char *name);
+
+/* Does the probe object have every USDT probe the command needs? Said before anything starts. */
+static int check_probes(const struct rt_trace *tr)
+{
+	const struct rt_probe *p = tr->tracer->probes[tr->cmd];
+	struct usdt_notes *notes = usdt_notes__read(tr->object);
+	int err = 0;
+
+	if (!notes) {
+		err = -errno;
+		pr_warn("%s: cannot read %s: %s\n", tr->cmd_name, tr->object, err_str(err));
+		return err == -ENOENT || err == -ENOEXEC ? -ERR_NOPROBES : err;
+	}
+	for (; p && p->prog && !err; p++) {
+		const char *name = p->kind == RT_HOLD_SEMAPHORE ? p->sema_of : p->name;
+
+		if ((p->kind != RT_USDT && p->kind != RT_HOLD_SEMAPHORE) || p->optional ||
+		    find_note(notes, p->provider, name))
+			continue;
+		pr_warn("%s: %s has no USDT probe %s:%s%s%s\n", tr->cmd_name, tr->object,
+			p->provider, name, tr->tracer->no_probes ? ": " : "",
+			tr->tracer->no_probes ? tr->tracer->no_probes : "");
+		err = -ERR_NOPROBES;
+	}
+	usdt_notes__free(notes);
+	return err;
+}
+
 struct rt_trace *rt_trace__new(const char *cmd_name, enum rt_cmd cmd, const char *lang,
 			       const struct target_opts *target)
 {
@@ -322,6 +352,9 @@ struct rt_trace *rt_trace__new(const char *cmd_name, enum rt_cmd cmd, const char
 		err = -ERR_NOPROBES;
 		goto fail;
 	}
+	err = check_probes(tr);
+	if (err)
+		goto fail;
 	if (tr->tracer->check) {
 		err = tr->tracer->check(tr, cmd);
 		if (err)

@@ -71,6 +71,7 @@ struct rt_tracer {
 	const char *const *object_globs;	 /* file name of the object that holds the probes */
 	const struct rt_probe *probes[RT_NCMDS]; /* NULL: the command is unavailable, see why[] */
 	const char *why[RT_NCMDS];		 /* why a command is unavailable and what to use */
+	const char *no_probes; /* what to say when the object lacks a needed probe */
 	/* Launched command: the probe object from the executable's path (not mapped yet). */
 	int (*launched_object)(const char *exe, char *out, size_t size);
 	/* Launched command, before the fork: change the environment (Ruby's TracePoint). */

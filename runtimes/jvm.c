@@ -191,6 +191,7 @@ static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 /* clang-format off */
 const struct rt_tracer jvm_tracer = {
 	.name = "jvm",
+	.no_probes = "this JVM was built without DTrace probes (--enable-dtrace)",
 	.exe_globs = GLOBS("java"),
 	.object_globs = GLOBS("libjvm.so"),
 	.launched_object = jvm_launched_object,

@@ -57,6 +57,7 @@ static int py_launched_object(const char *exe, char *out, size_t size)
 /* clang-format off */
 const struct rt_tracer python_tracer = {
 	.name = "python",
+	.no_probes = "this CPython was built without --with-dtrace, or is 3.12 to 3.14, which have no function probes; sample it with rtprof profile instead",
 	.exe_globs = GLOBS("python[23]*", "python"),
 	.object_globs = GLOBS("python[23]*", "libpython[23]*.so*"),
 	.launched_object = py_launched_object,

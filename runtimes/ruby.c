@@ -121,6 +121,7 @@ static void rb_explain(const struct rt_trace *tr, enum rt_cmd cmd, const struct 
 /* clang-format off */
 const struct rt_tracer ruby_tracer = {
 	.name = "ruby",
+	.no_probes = "this Ruby was built without DTrace/SystemTap probes (--disable-dtrace)",
 	.exe_globs = GLOBS("ruby", "ruby[0-9]*"),
 	.object_globs = GLOBS("libruby*.so*"),
 	.launched_object = rb_launched_object,

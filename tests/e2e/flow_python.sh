@@ -81,6 +81,19 @@ if [ $rc = 5 ] && grep -q 'not a runtime' "$TMP/err"; then
 else
 	fail "flow_no_runtime: exit $rc: $(cat "$TMP/err")"
 fi
+# a runtime without probes: python3.11 with its SDT notes removed (it still runs)
+mkdir -p "$TMP/np"
+if objcopy --remove-section .note.stapsdt $PY "$TMP/np/python3.11"; then
+	"$RTPROF" flow -- "$TMP/np/python3.11" -c 1 >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ $rc = 5 ] && grep -q 'has no USDT probe python:function__entry' "$TMP/err"; then
+		ok "flow_python_without_probes (exit 5)"
+	else
+		fail "flow_python_without_probes: exit $rc: $(cat "$TMP/err")"
+	fi
+else
+	fail "flow_python_without_probes: objcopy failed"
+fi
 "$RTPROF" flow -p 999999999 >/dev/null 2>&1
 rc=$?
 [ $rc = 3 ] && ok "flow_no_process (exit 3)" || fail "flow_no_process: exit $rc"
