@@ -57,7 +57,7 @@ static void usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"examples:\n"
-		"  rtprof calls -n 20 -- python3 app.py\n"
+		"  rtprof calls -n 20 -- python3.11 app.py\n"
 		"  rtprof calls -p $(pgrep -n java) -i 5 -L\n"
 		"  rtprof calls -c 'java/util/*' -- java -XX:+DTraceMethodProbes Main\n");
 }

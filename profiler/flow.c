@@ -78,7 +78,7 @@ static void usage(FILE *f)
 		"TracePoint is on; the JVM needs -XX:+DTraceMethodProbes. Node: not available.\n"
 		"\n"
 		"examples:\n"
-		"  rtprof flow -- python3 app.py\n"
+		"  rtprof flow -- python3.11 app.py\n"
 		"  rtprof flow -p $(pgrep -n ruby) -c 'Net*'\n"
 		"  rtprof flow -m 'handle*' --json -- java -XX:+DTraceMethodProbes -jar app.jar\n");
 }

@@ -79,7 +79,7 @@ static void usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"examples:\n"
-		"  rtprof gc -- python3 app.py\n"
+		"  rtprof gc -- python3.11 app.py\n"
 		"  rtprof gc -p $(pgrep -n java) --min 5\n"
 		"  rtprof gc --json -- node --expose-gc app.js\n");
 }
