@@ -11,5 +11,9 @@ int cmd_symbolize(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_flow(int argc, char **argv);
+int cmd_calls(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_objnew(int argc, char **argv);
 
 #endif

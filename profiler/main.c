@@ -23,6 +23,10 @@ static const struct command commands[] = {
 	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
 	{ "profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph" },
+	{ "flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program" },
+	{ "calls", cmd_calls, "call counts and times per method, aggregated in BPF" },
+	{ "gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node" },
+	{ "objnew", cmd_objnew, "allocations by type (Ruby, JVM)" },
 };
 
 static void usage(FILE *f)

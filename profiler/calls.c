@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rtprof calls: count, total, mean and max time per method, aggregated in BPF (calls.bpf.c);
+ * user space reads the maps once per interval (or at the end), merges methods whose keys differ
+ * but whose names are equal, sorts by total time and prints the top N.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/calls.h"
+#include "profiler/commands.h"
+#include "profiler/errors.h"
+#include "profiler/json.h"
+#include "profiler/log.h"
+#include "profiler/signals.h"
+#include "runtimes/attach.h"
+#include "calls.skel.h"
+
+_Static_assert(sizeof(struct calls_key) == 24, "calls_key layout");
+_Static_assert(sizeof(struct calls_name) == 264, "calls_name layout");
+
+struct method_row {
+	struct calls_name name;
+	struct calls_stats st;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rtprof calls [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
+		"\n"
+		"Count calls of every method of a Python, Ruby or JVM program with their total, "
+		"mean\n"
+		"and maximum time (entry to return), aggregated in BPF. Recursion-safe: each "
+		"thread\n"
+		"keeps a stack of entry times.\n"
+		"\n"
+		"  -p, --pid PID          trace a running process\n"
+		"  -l, --lang LANG        python, ruby or jvm (default: found from the process)\n"
+		"  -m, --method PAT       only methods named PAT (or PREFIX*)\n"
+		"  -c, --class PAT        only classes matching PAT (or PREFIX*)\n"
+		"  -L, --histogram        log2 histogram of the times of each method\n"
+		"  -n, --top N            the N methods with the most total time (default: all)\n"
+		"  -i, --interval SECS    print the table of each interval of SECS (JSON: "
+		"\"interval\")\n"
+		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
+		"      --json             one JSON object per method: class, method, file, count,\n"
+		"                         total_ns, mean_ns, max_ns (and hist with -L)\n"
+		"      --no-tracepoint    ruby, launched command: do not enable the empty "
+		"TracePoint\n"
+		"  -v, --verbose          debug output\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"examples:\n"
+		"  rtprof calls -n 20 -- python3.11 app.py\n"
+		"  rtprof calls -p $(pgrep -n java) -i 5 -L\n"
+		"  rtprof calls -c 'java/util/*' -- java -XX:+DTraceMethodProbes Main\n");
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct method_row *x = a, *y = b;
+
+	if (x->st.total_ns != y->st.total_ns)
+		return x->st.total_ns < y->st.total_ns ? 1 : -1;
+	return x->st.count < y->st.count ? 1 : x->st.count > y->st.count ? -1 : 0;
+}
+
+static bool same_name(const struct calls_name *a, const struct calls_name *b)
+{
+	return !strcmp(a->klass, b->klass) && !strcmp(a->method, b->method) &&
+	       !strcmp(a->file, b->file);
+}
+
+/* Read (and, with delete, reset) the stats; merge rows with equal names. */
+static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, size_t *nout)
+{
+	struct calls_key key, next, *keys = NULL;
+	struct method_row *rows = NULL, *r;
+	struct calls_stats *percpu = NULL;
+	size_t n = 0, cap = 0, nkeys = 0, i, j;
+	int ncpu, err = 0, stats_fd = bpf_map__fd(skel->maps.stats);
+	int names_fd = bpf_map__fd(skel->maps.names);
+	void *prev = NULL;
+
+	/* Collect the keys first: deleting while iterating would restart the walk. */
+	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
+		struct calls_key *nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
+
+		if (!nk) {
+			err = -ENOMEM;
+			goto out;
+		}
+		keys = nk;
+		keys[nkeys++] = next;
+		key = next;
+		prev = &key;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	percpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*percpu));
+	if (ncpu <= 0 || !percpu) {
+		err = ncpu <= 0 ? ncpu : -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nkeys; i++) {
+		struct method_row row = {};
+		int c, s;
+
+		if (del ? bpf_map_lookup_and_delete_elem(stats_fd, &keys[i], percpu)
+			: bpf_map_lookup_elem(stats_fd, &keys[i], percpu))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			row.st.count += percpu[c].count;
+			row.st.total_ns += percpu[c].total_ns;
+			if (percpu[c].max_ns > row.st.max_ns)
+				row.st.max_ns = percpu[c].max_ns;
+			for (s = 0; s < CALLS_HIST_SLOTS; s++)
+				row.st.hist[s] += percpu[c].hist[s];
+		}
+		if (bpf_map_lookup_elem(names_fd, &keys[i], &row.name))
+			continue;
+		for (j = 0; j < n && !same_name(&rows[j].name, &row.name); j++)
+			;
+		if (j == n) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				r = realloc(rows, cap * sizeof(*rows));
+				if (!r) {
+					err = -ENOMEM;
+					goto out;
+				}
+				rows = r;
+			}
+			rows[n++] = row;
+			continue;
+		}
+		rows[j].st.count += row.st.count;
+		rows[j].st.total_ns += row.st.total_ns;
+		if (row.st.max_ns > rows[j].st.max_ns)
+			rows[j].st.max_ns = row.st.max_ns;
+		for (int s = 0; s < CALLS_HIST_SLOTS; s++)
+			rows[j].st.hist[s] += row.st.hist[s];
+	}
+	qsort(rows, n, sizeof(*rows), by_total);
+out:
+	free(keys);
+	free(percpu);
+	if (err) {
+		free(rows);
+		return err;
+	}
+	*out = rows;
+	*nout = n;
+	return 0;
+}
+
+static void print_hist(const struct calls_stats *st)
+{
+	int lo = -1, hi = -1, s;
+	__u64 peak = 0;
+
+	for (s = 0; s < CALLS_HIST_SLOTS; s++) {
+		if (!st->hist[s])
+			continue;
+		if (lo < 0)
+			lo = s;
+		hi = s;
+		if (st->hist[s] > peak)
+			peak = st->hist[s];
+	}
+	for (s = lo; s >= 0 && s <= hi; s++) {
+		int bar = (int)(st->hist[s] * 40 / (peak ? peak : 1));
+
+		printf("      %12llu -> %-12llu ns : %-10" PRIu64 " |%-40.*s|\n",
+		       s ? 1ULL << s : 0ULL, (1ULL << (s + 1)) - 1, (uint64_t)st->hist[s], bar,
+		       "****************************************");
+	}
+}
+
+/* interval: 1, 2, ... with -i (the last, partial one included), 0 without */
+static void print_rows(const struct method_row *rows, size_t n, const struct rt_cmd_opts *o,
+		       const char *sep, int interval)
+{
+	size_t i, lim = o->top && (size_t)o->top < n ? (size_t)o->top : n;
+	int s;
+
+	if (!o->json && interval)
+		printf("interval %d\n", interval);
+	if (!o->json)
+		printf("%-56s %10s %14s %12s %12s\n", "METHOD", "COUNT", "TOTAL_us", "MEAN_us",
+		       "MAX_us");
+	for (i = 0; i < lim; i++) {
+		const struct method_row *r = &rows[i];
+		double mean = r->st.count ? (double)r->st.total_ns / r->st.count : 0;
+
+		if (o->json) {
+			if (interval)
+				printf("{\"interval\":%d,\"class\":", interval);
+			else
+				fputs("{\"class\":", stdout);
+			json_str(stdout, r->name.klass);
+			fputs(",\"method\":", stdout);
+			json_str(stdout, r->name.method);
+			fputs(",\"file\":", stdout);
+			json_str(stdout, r->name.file[0] ? r->name.file : NULL);
+			printf(",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64
+			       ",\"mean_ns\":%.0f,\"max_ns\":%" PRIu64,
+			       (uint64_t)r->st.count, (uint64_t)r->st.total_ns, mean,
+			       (uint64_t)r->st.max_ns);
+			if (o->hist) {
+				fputs(",\"hist\":[", stdout);
+				for (s = 0; s < CALLS_HIST_SLOTS; s++)
+					printf("%s%" PRIu64, s ? "," : "", (uint64_t)r->st.hist[s]);
+				fputc(']', stdout);
+			}
+			fputs("}\n", stdout);
+			continue;
+		}
+		{
+			char name[512];
+
+			snprintf(name, sizeof(name), "%s%s%s", r->name.klass,
+				 r->name.klass[0] ? sep : "", r->name.method);
+			printf("%-56s %10" PRIu64 " %14.1f %12.3f %12.1f\n", name,
+			       (uint64_t)r->st.count, r->st.total_ns / 1e3, mean / 1e3,
+			       r->st.max_ns / 1e3);
+		}
+		if (o->hist)
+			print_hist(&r->st);
+	}
+	if (!o->json && lim < n)
+		printf("(%zu more methods; -n to show more)\n", n - lim);
+	fflush(stdout);
+}
+
+static __u64 sum_rows(const struct method_row *rows, size_t n, bool methods_only)
+{
+	__u64 total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!methods_only || !rows[i].name.cfunc)
+			total += rows[i].st.count;
+	}
+	return total;
+}
+
+/* Was any method written in the language (not a C function) seen, filtered out or not? */
+static bool any_method(struct calls_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.names);
+	struct calls_key key, next;
+	struct calls_name name;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &name) && !name.cfunc)
+			return true;
+		key = next;
+		prev = &key;
+	}
+	return false;
+}
+
+static __u64 sum_counter(struct calls_bpf *skel, __u32 which)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u64 v[512] = {}, total = 0;
+
+	if (ncpu <= 0 || ncpu > 512)
+		return 0;
+	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
+				 sizeof(__u64) * ncpu, 0))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		total += v[i];
+	return total;
+}
+
+static int set_filters(struct calls_bpf *skel, const struct rt_cmd_opts *o)
+{
+	__u32 len;
+	bool prefix;
+	int err;
+
+	skel->rodata->histogram = o->hist;
+	if (o->method_pat) {
+		err = rt_pattern("calls", o->method_pat, (char *)skel->rodata->method_pat,
+				 RT_PAT_LEN, &len, &prefix);
+		if (err)
+			return err;
+		skel->rodata->method_pat_len = len;
+		skel->rodata->method_prefix = prefix;
+	}
+	if (o->class_pat) {
+		err = rt_pattern("calls", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
+				 &len, &prefix);
+		if (err)
+			return err;
+		skel->rodata->class_pat_len = len;
+		skel->rodata->class_prefix = prefix;
+	}
+	return 0;
+}
+
+int cmd_calls(int argc, char **argv)
+{
+	struct rt_cmd_opts opts = {};
+	struct calls_bpf *skel = NULL;
+	struct rt_trace *tr = NULL;
+	struct method_row *rows = NULL;
+	struct rt_seen seen = {};
+	double waited = 0, since_print = 0;
+	__u64 total_calls = 0;
+	int interval = 0;
+	const char *sep;
+	size_t n = 0;
+	int err;
+
+	err = rt_cmd_opts__parse(&opts, "calls", RT_OPT_FILTER | RT_OPT_INTERVAL | RT_OPT_HIST,
+				 argc, argv, usage);
+	if (err)
+		return err > 0 ? 0 : err;
+	signals_install();
+	skel = calls_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_warn("calls: cannot open the BPF object: %s\n", err_str(err));
+		goto cleanup;
+	}
+	err = set_filters(skel, &opts);
+	if (err)
+		goto cleanup;
+	tr = rt_trace__new("calls", RT_CMD_CALLS, opts.lang, &opts.target);
+	if (!tr) {
+		err = -errno;
+		goto cleanup;
+	}
+	sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	err = calls_bpf__load(skel);
+	if (err) {
+		pr_warn("calls: cannot load the BPF programs: %s\n", err_str(err));
+		goto cleanup;
+	}
+	/* bench/calls.sh: the same probes with a program that does nothing, for the baseline */
+	if (getenv("RTPROF_CALLS_NOOP"))
+		rt_trace__alias_prog(tr, "*", "noop_usdt");
+	err = rt_trace__attach(tr, skel->obj);
+	if (err)
+		goto cleanup;
+	err = rt_trace__start(tr);
+	if (err)
+		goto cleanup;
+	pr_info("calls: tracing %s process %d (Ctrl-C to stop)\n", rt_trace__tracer(tr)->name,
+		rt_trace__pid(tr));
+	while (!signals_stop_requested()) {
+		if (!rt_trace__alive(tr)) {
+			if (!rt_trace__launched(tr))
+				pr_info("calls: process %d exited\n", rt_trace__pid(tr));
+			break;
+		}
+		if (opts.duration_s && waited >= opts.duration_s)
+			break;
+		signals_sleep_ms(100);
+		waited += 0.1;
+		since_print += 0.1;
+		if (opts.interval_s && since_print + 1e-9 >= opts.interval_s) {
+			since_print = 0;
+			err = read_rows(skel, true, &rows, &n);
+			if (err)
+				goto cleanup;
+			if (!opts.json)
+				putchar('\n');
+			print_rows(rows, n, &opts, sep, ++interval);
+			total_calls += sum_rows(rows, n, false);
+			free(rows);
+			rows = NULL;
+		}
+	}
+	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
+	if (err)
+		goto cleanup;
+	print_rows(rows, n, &opts, sep, opts.interval_s > 0 ? ++interval : 0);
+	seen.events = 2 * (total_calls + sum_rows(rows, n, false));
+	seen.method_events = any_method(skel) ? 1 : 0;
+	fprintf(stderr,
+		"calls: %" PRIu64 " calls timed, %zu methods, %" PRIu64
+		" returns without a seen entry, %" PRIu64 " returns too deep to time\n",
+		(uint64_t)seen.events / 2, n, (uint64_t)sum_counter(skel, CALLS_UNMATCHED),
+		(uint64_t)sum_counter(skel, CALLS_TOO_DEEP));
+	rt_trace__explain(tr, &seen);
+cleanup:
+	free(rows);
+	rt_trace__free(tr);
+	calls_bpf__destroy(skel);
+	return err;
+}

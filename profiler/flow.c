@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rtprof flow: every method call and return of a runtime, indented by depth per thread. Depths
+ * and filters are handled in BPF (usdt_events.bpf.c); events come through a ring buffer; at the
+ * end the counts of events sent, lost and filtered out are printed, so nothing goes missing
+ * without being counted.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/usdt_events.h"
+#include "profiler/commands.h"
+#include "profiler/errors.h"
+#include "profiler/json.h"
+#include "profiler/log.h"
+#include "profiler/signals.h"
+#include "runtimes/attach.h"
+#include "usdt_events.skel.h"
+
+_Static_assert(sizeof(struct flow_event) == 48, "flow_event layout");
+_Static_assert(sizeof(struct flow_name) == 264, "flow_name layout");
+
+#define NAME_BUCKETS 16384
+
+/* Names already fetched from the BPF names map, so that a syscall is made once per method. */
+struct name_entry {
+	struct flow_key key;
+	struct flow_name name;
+	struct name_entry *next;
+};
+
+struct flow_ctx {
+	const struct rt_cmd_opts *opts;
+	int names_fd;
+	struct name_entry **buckets;
+	__u64 unnamed;	 /* events whose names were not in the map (map full) */
+	const char *sep; /* between class and method */
+	__u64 t0;
+	__u64 received, method_events;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rtprof flow [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
+		"\n"
+		"Print every method call and return of a Python, Ruby or JVM program, indented by\n"
+		"call depth per thread, with a kernel timestamp and the thread id.\n"
+		"\n"
+		"  -p, --pid PID          trace a running process\n"
+		"  -l, --lang LANG        python, ruby or jvm (default: found from the process)\n"
+		"  -m, --method PAT       only methods named PAT, or starting with PREFIX if PAT "
+		"is\n"
+		"                         PREFIX* (applied in BPF; depths still count every call)\n"
+		"  -c, --class PAT        only classes matching PAT (same form)\n"
+		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
+		"      --buffer KB        ring buffer size (power of two, default 16384); events\n"
+		"                         that find it full are counted as lost\n"
+		"      --json             one JSON object per event: tid, ts_ns, dir, depth, "
+		"class,\n"
+		"                         method, file, line\n"
+		"      --no-tracepoint    ruby, launched command: do not enable the empty "
+		"TracePoint\n"
+		"  -v, --verbose          debug output\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Python 3.11 fires function__entry for Python-to-Python calls only on its tracing\n"
+		"path: rtprof holds the `line` probe's semaphore up while tracing (the kernel "
+		"lowers\n"
+		"it again when rtprof exits, however it exits). Ruby fires method probes only "
+		"while a\n"
+		"TracePoint is on; the JVM needs -XX:+DTraceMethodProbes. Node: not available.\n"
+		"\n"
+		"examples:\n"
+		"  rtprof flow -- python3.11 app.py\n"
+		"  rtprof flow -p $(pgrep -n ruby) -c 'Net*'\n"
+		"  rtprof flow -m 'handle*' --json -- java -XX:+DTraceMethodProbes -jar app.jar\n");
+}
+
+/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_key *k)
+{
+	static const struct flow_name unknown = {.klass = "", .method = "?", .file = ""};
+	size_t h = (size_t)((k->klass * 31 + k->method) * 31 + k->file);
+	struct name_entry *n;
+
+	h = (h ^ (h >> 17) ^ (h >> 31)) % NAME_BUCKETS;
+	for (n = fc->buckets[h]; n; n = n->next) {
+		if (!memcmp(&n->key, k, sizeof(*k)))
+			return &n->name;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return &unknown;
+	if (bpf_map_lookup_elem(fc->names_fd, k, &n->name)) {
+		free(n);
+		fc->unnamed++;
+		return &unknown;
+	}
+	n->key = *k;
+	n->next = fc->buckets[h];
+	fc->buckets[h] = n;
+	return &n->name;
+}
+
+static void free_names(struct flow_ctx *fc)
+{
+	struct name_entry *n, *next;
+	size_t i;
+
+	for (i = 0; fc->buckets && i < NAME_BUCKETS; i++) {
+		for (n = fc->buckets[i]; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+	}
+	free(fc->buckets);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct flow_ctx *fc = ctx;
+	const struct flow_event *ev = data;
+	const struct flow_name *e;
+	bool call = ev->dir == RT_EV_ENTRY;
+
+	if (size < sizeof(*ev))
+		return 0;
+	e = name_of(fc, &ev->key);
+	fc->received++;
+	if (!ev->cfunc)
+		fc->method_events++;
+	if (fc->opts->json) {
+		printf("{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
+		       ev->tid, (uint64_t)ev->ts_ns, call ? "call" : "return", ev->depth);
+		json_str(stdout, e->klass);
+		fputs(",\"method\":", stdout);
+		json_str(stdout, e->method);
+		fputs(",\"file\":", stdout);
+		json_str(stdout, e->file[0] ? e->file : NULL);
+		if (ev->line)
+			printf(",\"line\":%u", ev->line);
+		if (ev->unmatched)
+			fputs(",\"unmatched\":true", stdout);
+		fputs("}\n", stdout);
+		return 0;
+	}
+	printf("%12.6f %7u %*s%s %s%s%s", ((double)ev->ts_ns - (double)fc->t0) / 1e9, ev->tid,
+	       2 * (ev->depth > 200 ? 200 : ev->depth), "", call ? "->" : "<-", e->klass,
+	       e->klass[0] ? fc->sep : "", e->method);
+	if (e->file[0])
+		printf("  %s:%u", e->file, ev->line);
+	putchar('\n');
+	return 0;
+}
+
+static __u64 sum_counter(struct usdt_events_bpf *skel, __u32 which)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u64 v[512] = {}, total = 0;
+
+	if (ncpu <= 0 || ncpu > 512)
+		return 0;
+	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
+				 sizeof(__u64) * ncpu, 0))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		total += v[i];
+	return total;
+}
+
+static int set_filters(struct usdt_events_bpf *skel, const struct rt_cmd_opts *o)
+{
+	__u32 len;
+	bool prefix;
+	int err;
+
+	if (o->method_pat) {
+		err = rt_pattern("flow", o->method_pat, (char *)skel->rodata->method_pat,
+				 RT_PAT_LEN, &len, &prefix);
+		if (err)
+			return err;
+		skel->rodata->method_pat_len = len;
+		skel->rodata->method_prefix = prefix;
+	}
+	if (o->class_pat) {
+		err = rt_pattern("flow", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
+				 &len, &prefix);
+		if (err)
+			return err;
+		skel->rodata->class_pat_len = len;
+		skel->rodata->class_prefix = prefix;
+	}
+	return 0;
+}
+
+int cmd_flow(int argc, char **argv)
+{
+	struct rt_cmd_opts opts = {};
+	struct flow_ctx fc = {.opts = &opts};
+	struct usdt_events_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct rt_trace *tr = NULL;
+	struct rt_seen seen = {};
+	__u64 lost, filtered, sent;
+	int err;
+
+	err = rt_cmd_opts__parse(&opts, "flow", RT_OPT_FILTER | RT_OPT_BUFFER, argc, argv, usage);
+	if (err)
+		return err > 0 ? 0 : err;
+	signals_install();
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20); /* flushed after each read of the buffer */
+	skel = usdt_events_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_warn("flow: cannot open the BPF object: %s\n", err_str(err));
+		goto cleanup;
+	}
+	err = set_filters(skel, &opts);
+	if (!err && opts.buffer_kb)
+		err = bpf_map__set_max_entries(skel->maps.events, opts.buffer_kb * 1024);
+	if (err)
+		goto cleanup;
+	tr = rt_trace__new("flow", RT_CMD_FLOW, opts.lang, &opts.target);
+	if (!tr) {
+		err = -errno;
+		goto cleanup;
+	}
+	fc.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	fc.buckets = calloc(NAME_BUCKETS, sizeof(*fc.buckets));
+	if (!fc.buckets) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = usdt_events_bpf__load(skel);
+	if (err) {
+		pr_warn("flow: cannot load the BPF programs: %s\n", err_str(err));
+		goto cleanup;
+	}
+	err = rt_trace__attach(tr, skel->obj);
+	if (err)
+		goto cleanup;
+	fc.names_fd = bpf_map__fd(skel->maps.names);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &fc, NULL);
+	if (!rb) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = rt_trace__start(tr);
+	if (err)
+		goto cleanup;
+	fc.t0 = monotonic_ns();
+	while (!signals_stop_requested()) {
+		if (!rt_trace__alive(tr)) {
+			if (!rt_trace__launched(tr))
+				pr_info("flow: process %d exited\n", rt_trace__pid(tr));
+			break;
+		}
+		if (opts.duration_s && (monotonic_ns() - fc.t0) / 1e9 >= opts.duration_s)
+			break;
+		/* Events come without a wakeup until an eighth of the buffer waits: read on a
+		 * 50 ms timer as well. */
+		err = ring_buffer__poll(rb, 50);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = 0;
+		fflush(stdout); /* a pipe or file sees events as they come */
+	}
+	ring_buffer__consume(rb);
+	fflush(stdout);
+	sent = sum_counter(skel, FLOW_SENT);
+	lost = sum_counter(skel, FLOW_LOST);
+	filtered = sum_counter(skel, FLOW_FILTERED);
+	fprintf(stderr, "flow: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " filtered out\n",
+		(uint64_t)fc.received, (uint64_t)lost, (uint64_t)filtered);
+	if (sent != fc.received)
+		pr_warn("flow: %" PRIu64 " events were sent but %" PRIu64 " received\n",
+			(uint64_t)sent, (uint64_t)fc.received);
+	if (fc.unnamed)
+		pr_warn("flow: %" PRIu64
+			" events of methods whose names did not fit in the names map "
+			"(printed as ?)\n",
+			(uint64_t)fc.unnamed);
+	seen.events = fc.received + filtered + lost;
+	seen.method_events = fc.method_events;
+	rt_trace__explain(tr, &seen);
+cleanup:
+	ring_buffer__free(rb);
+	rt_trace__free(tr);
+	usdt_events_bpf__destroy(skel);
+	free_names(&fc);
+	return err;
+}

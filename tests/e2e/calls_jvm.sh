@@ -1,0 +1,100 @@
+#!/bin/bash
+# rtprof on OpenJDK 17 (few JVM runs: startup is slow on shared cores).
+#  - with -XX:+DTraceMethodProbes: f and g called exactly N times show count N (calls)
+#  - without it: the exact flag is printed and rtprof exits 5 (before starting the JVM)
+#  - several threads: flow has the events of every thread, each with its own correct depths
+#  - System.gc() k times while traced: k full collections (gc), with memory pools before/after
+#  - objnew with -XX:+DTraceAllocProbes: allocations of a class counted exactly
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/runtimes_lib.inc"
+CP=$TARGETS/java
+N=5000
+
+if "$RTPROF" calls --json -c RtTarget -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget calls $N \
+	>"$TMP/calls.json" 2>"$TMP/err"; then
+	got=$($PY -c 'import json,sys
+c={json.loads(l)["method"]:json.loads(l)["count"] for l in open(sys.argv[1]) if l[0]=="{"}
+print(c.get("f"), c.get("g"))' "$TMP/calls.json")
+	[ "$got" = "$N $N" ] && ok "calls_jvm_counts (f and g: $N each)" ||
+		fail "calls_jvm_counts: f g = $got, want $N $N"
+else
+	fail "calls_jvm_counts: $(tail -2 "$TMP/err")"
+fi
+
+"$RTPROF" calls -- $JAVA -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc = 5 ] && grep -q -- '-XX:+DTraceMethodProbes' "$TMP/err" && grep -q 'JDK 17' "$TMP/err"; then
+	ok "calls_jvm_flag_hint (exit 5)"
+else
+	fail "calls_jvm_flag_hint: exit $rc: $(cat "$TMP/err")"
+fi
+"$RTPROF" objnew -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc = 5 ] && grep -q -- '-XX:+DTraceAllocProbes' "$TMP/err"; then
+	ok "objnew_jvm_flag_hint (exit 5)"
+else
+	fail "objnew_jvm_flag_hint: exit $rc: $(cat "$TMP/err")"
+fi
+
+T=4
+M=50
+if "$RTPROF" flow --json -c RtTarget -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget threads $T $M \
+	>"$TMP/flow.json" 2>"$TMP/err"; then
+	check flow_jvm_threads $PY -c 'import json,sys
+T,M=int(sys.argv[2]),int(sys.argv[3])
+stacks={}; fcount={}
+for l in open(sys.argv[1]):
+    if l[0]!="{": continue  # the program prints too
+    e=json.loads(l)
+    st=stacks.setdefault(e["tid"],[])
+    if e["dir"]=="call":
+        assert e["depth"]-len(st)==stacks.setdefault(("base",e["tid"]),e["depth"]-len(st)), e
+        st.append(e["method"])
+        if e["method"]=="f": fcount[e["tid"]]=fcount.get(e["tid"],0)+1
+    else:
+        assert st and st[-1]==e["method"], (e, st[-3:])
+        st.pop()
+        assert e["depth"]-len(st)==stacks[("base",e["tid"])], e
+assert all(not s for k,s in stacks.items() if not isinstance(k,tuple)), "unbalanced"
+workers=[t for t,n in fcount.items() if n==M]
+assert len(workers)==T, fcount' "$TMP/flow.json" $T $M
+else
+	fail "flow_jvm_threads: $(tail -2 "$TMP/err")"
+fi
+
+K=4
+bg $JAVA -cp "$CP" RtTarget gc $K "$TMP/go" "$TMP/done"
+if wait_for "$TMP/done.ready" 60; then
+	pid=$(cat "$TMP/done.ready")
+	# a running JVM without the flag: the hint says it must be restarted with it
+	"$RTPROF" flow -p "$pid" >/dev/null 2>"$TMP/perr"
+	rc=$?
+	if [ $rc = 5 ] && grep -q -- '-XX:+DTraceMethodProbes' "$TMP/perr" && grep -q 'restart' "$TMP/perr"; then
+		ok "flow_jvm_pid_flag_hint (exit 5)"
+	else
+		fail "flow_jvm_pid_flag_hint: exit $rc: $(cat "$TMP/perr")"
+	fi
+	"$RTPROF" gc --json -p "$pid" >"$TMP/gc.json" 2>"$TMP/err" &
+	rt=$!
+	sleep 1
+	touch "$TMP/go"
+	wait_for "$TMP/done" 60
+	sleep 0.3
+	kill -INT $rt
+	wait $rt
+	check gc_jvm_system_gc $PY -c 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+full=[e for e in ev if not e.get("summary") and e["kind"]=="full"]
+assert len(full)==int(sys.argv[2]), (len(full), [e["kind"] for e in ev])
+assert all(e["pools"] and any(p["name"]=="G1 Old Gen" for p in e["pools"]) for e in full), full[0]' "$TMP/gc.json" $K
+else
+	fail "gc_jvm_system_gc: the JVM did not start"
+fi
+
+# objnew with -XX:+DTraceAllocProbes: N objects of class RtTarget count N (the sizes JDK 17
+# passes are 0 for most allocations, bpftrace shows the same: not checked)
+N=20000
+"$RTPROF" objnew --json -- $JAVA -XX:+DTraceAllocProbes -cp "$CP" RtTarget alloc $N >"$TMP/obj.json" 2>"$TMP/err"
+got=$($PY -c 'import json,sys
+print([o["count"] for l in open(sys.argv[1]) if l[0]=="{" for o in [json.loads(l)] if o["type"]=="RtTarget"])' "$TMP/obj.json")
+[ "$got" = "[$N]" ] && ok "objnew_jvm_class (RtTarget: $N)" || fail "objnew_jvm_class: got $got, want [$N]: $(tail -1 "$TMP/err")"
