@@ -7,5 +7,6 @@
 #define RTPROF_COMMANDS_H
 
 int cmd_probes(int argc, char **argv);
+int cmd_queries(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
+	{ "queries", cmd_queries, "MySQL/MariaDB query latency and text" },
 };
 
 static void usage(FILE *f)

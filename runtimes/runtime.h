@@ -19,4 +19,47 @@ const struct runtime *runtime_for_object(const char *path);
 /* All known runtimes, NULL-ended. */
 extern const struct runtime *const runtimes[];
 
+/*
+ * Probes of the thread library and of database servers (runtimes/pthread.c, runtimes/mysql.c),
+ * used by the threads, locks and queries commands. Symbol names are exported functions, attached
+ * as uprobes; SDT names are used instead when the object has those notes.
+ */
+enum runtime_lock_op {
+	LOCK_OP_LOCK,	  /* blocks until acquired; returns 0 on success */
+	LOCK_OP_TRYLOCK,  /* never blocks; returns 0 when acquired */
+	LOCK_OP_UNLOCK,	  /* releases */
+	LOCK_OP_CONDWAIT, /* (cond, mutex): releases mutex, waits on cond, reacquires mutex */
+};
+
+enum runtime_lock_kind {
+	LOCK_KIND_MUTEX,
+	LOCK_KIND_RWLOCK_RD,
+	LOCK_KIND_RWLOCK_WR,
+	LOCK_KIND_COND,
+};
+
+struct runtime_lock_func {
+	const char *symbol;
+	enum runtime_lock_op op;
+	enum runtime_lock_kind kind;
+};
+
+struct runtime_pthread_probes {
+	const char *create_symbol;		 /* pthread_create(thread, attr, start, arg) */
+	const struct runtime_lock_func *lock_funcs; /* ended by a NULL symbol */
+	const char *sdt_provider;		 /* "libc" */
+	const char *sdt_mutex_entry, *sdt_mutex_acquired, *sdt_mutex_release;
+};
+
+struct runtime_query_probes {
+	const char *usdt_provider;		/* "mysql" */
+	const char *usdt_start;			/* query__start(query, connid, db, user, host) */
+	const char *usdt_done;			/* query__done(status) */
+	const char *const *dispatch_symbols;	/* (enum cmd, THD *, char *packet, uint len, ...) */
+	unsigned int com_query;			/* value of cmd for a text query */
+};
+
+extern const struct runtime_pthread_probes pthread_probes;
+extern const struct runtime_query_probes mysql_query_probes;
+
 #endif
