@@ -45,18 +45,18 @@ struct runtime_lock_func {
 };
 
 struct runtime_pthread_probes {
-	const char *create_symbol;		 /* pthread_create(thread, attr, start, arg) */
+	const char *create_symbol;		    /* pthread_create(thread, attr, start, arg) */
 	const struct runtime_lock_func *lock_funcs; /* ended by a NULL symbol */
-	const char *sdt_provider;		 /* "libc" */
+	const char *sdt_provider;		    /* "libc" */
 	const char *sdt_mutex_entry, *sdt_mutex_acquired, *sdt_mutex_release;
 };
 
 struct runtime_query_probes {
-	const char *usdt_provider;		/* "mysql" */
-	const char *usdt_start;			/* query__start(query, connid, db, user, host) */
-	const char *usdt_done;			/* query__done(status) */
-	const char *const *dispatch_symbols;	/* (enum cmd, THD *, char *packet, uint len, ...) */
-	unsigned int com_query;			/* value of cmd for a text query */
+	const char *usdt_provider;	     /* "mysql" */
+	const char *usdt_start;		     /* query__start(query, connid, db, user, host) */
+	const char *usdt_done;		     /* query__done(status) */
+	const char *const *dispatch_symbols; /* (enum cmd, THD *, char *packet, uint len, ...) */
+	unsigned int com_query;		     /* value of cmd for a text query */
 };
 
 extern const struct runtime_pthread_probes pthread_probes;
