@@ -7,6 +7,7 @@
 #define RTPROF_COMMANDS_H
 
 int cmd_probes(int argc, char **argv);
+int cmd_threads(int argc, char **argv);
 int cmd_queries(int argc, char **argv);
 
 #endif

@@ -8,6 +8,9 @@
 #ifndef RTPROF_RUNTIME_H
 #define RTPROF_RUNTIME_H
 
+#include <stddef.h>
+#include <linux/types.h>
+
 struct runtime {
 	const char *name;		 /* "python", "ruby", "jvm", ... */
 	const char *const *object_globs; /* fnmatch patterns on an object's file name, NULL-ended */
@@ -61,5 +64,13 @@ struct runtime_query_probes {
 
 extern const struct runtime_pthread_probes pthread_probes;
 extern const struct runtime_query_probes mysql_query_probes;
+
+/* Path (through /proc/PID/root) of the C library process pid maps: 0, -ENOENT (static binary),
+ * -ESRCH, -ENAMETOOLONG. */
+int pthread_find_libc(int pid, char *path, size_t size);
+/* File offset (what a uprobe wants) of function name in the ELF file at path: the default
+ * version in .dynsym (pthread_create@@GLIBC_2.34, not @GLIBC_2.2.5), else .symtab.
+ * 0, -ENOENT (no such function), -ENOEXEC, -errno. */
+int runtime_symbol_offset(const char *path, const char *name, __u64 *offset);
 
 #endif

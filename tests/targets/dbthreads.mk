@@ -1,0 +1,6 @@
+# Targets of the threads and locks tests (built with frame pointers so that user stacks unwind).
+TARGET_BINS += $(OUT)/targets/threads_named
+
+$(OUT)/targets/threads_named: tests/targets/threads_named.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
