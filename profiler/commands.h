@@ -8,6 +8,7 @@
 
 int cmd_probes(int argc, char **argv);
 int cmd_threads(int argc, char **argv);
+int cmd_locks(int argc, char **argv);
 int cmd_queries(int argc, char **argv);
 
 #endif

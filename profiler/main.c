@@ -20,6 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
 	{ "threads", cmd_threads, "thread creation (with stacks), names, starts and exits" },
+	{ "locks", cmd_locks, "pthread mutex, rwlock and condition wait contention" },
 	{ "queries", cmd_queries, "MySQL/MariaDB query latency and text" },
 };
 

@@ -4,3 +4,8 @@ TARGET_BINS += $(OUT)/targets/threads_named
 $(OUT)/targets/threads_named: tests/targets/threads_named.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
+TARGET_BINS += $(OUT)/targets/locks_fight
+
+$(OUT)/targets/locks_fight: tests/targets/locks_fight.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
