@@ -40,21 +40,21 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
 
 struct sym_module {
 	struct sym_module *next;
-	char *key;	       /* "b:" build-id in hex, or "f:" dev, inode, size, mtime */
-	const char *name;      /* path as first seen (interned) */
-	const char *base;      /* its basename, for "module+0xOFFSET" */
-	char *search_path;     /* path libdwfl derives .gnu_debuglink locations from */
-	int fd;		       /* main file, kept open; -1 for the vdso */
+	char *key;	   /* "b:" build-id in hex, or "f:" dev, inode, size, mtime */
+	const char *name;  /* path as first seen (interned) */
+	const char *base;  /* its basename, for "module+0xOFFSET" */
+	char *search_path; /* path libdwfl derives .gnu_debuglink locations from */
+	int fd;		   /* main file, kept open; -1 for the vdso */
 	Elf *elf;
-	GElf_Phdr *loads;      /* PT_LOAD headers */
+	GElf_Phdr *loads; /* PT_LOAD headers */
 	size_t n_loads;
 	struct elf_syms *syms; /* the object's own table (.symtab, else .dynsym) */
 	struct elf_syms *dbg_syms;
 	bool dwfl_tried;
 	Dwfl *dwfl;
-	Dwfl_Module *mod;      /* NULL when there is no DWARF */
+	Dwfl_Module *mod; /* NULL when there is no DWARF */
 	struct dwarf_index *dwidx;
-	struct u64map cache;     /* module offset -> struct cached_frames */
+	struct u64map cache;	 /* module offset -> struct cached_frames */
 	struct u64map demangled; /* raw name pointer -> demangled name */
 };
 
@@ -65,7 +65,7 @@ struct cached_frames {
 
 struct sym_map {
 	__u64 start, end;
-	__u64 bias;	       /* runtime address - ELF address */
+	__u64 bias;		/* runtime address - ELF address */
 	struct sym_module *mod; /* NULL: anonymous, not ELF, or not executable */
 };
 
@@ -421,8 +421,7 @@ static const char *demangle(struct symbolizer *s, struct sym_module *m, const ch
 	return d;
 }
 
-static struct cached_frames *module_compute(struct symbolizer *s, struct sym_module *m,
-					    __u64 off)
+static struct cached_frames *module_compute(struct symbolizer *s, struct sym_module *m, __u64 off)
 {
 	struct dw_frame dw[MAX_CHAIN];
 	struct cached_frames *cf;
@@ -675,9 +674,9 @@ static int snapshot(struct sym_process *p, const struct proc_maps *maps)
 				/* debuglink files are searched beside the path the target sees */
 				const char *search =
 					!pm->deleted && !stat(pm->path, &a) && !fstat(fd, &b) &&
-							a.st_ino == b.st_ino && a.st_dev == b.st_dev ?
-						pm->path :
-						path;
+							a.st_ino == b.st_ino && a.st_dev == b.st_dev
+						? pm->path
+						: path;
 
 				m = module_from_fd(s, fd, pm->path, search, &merr);
 			}

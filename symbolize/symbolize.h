@@ -19,17 +19,18 @@
 struct symbolizer_opts {
 	const char *const *debug_dirs; /* extra debug roots (--debug-dir), may be NULL */
 	size_t n_debug_dirs;
-	bool no_inline;                /* only the outermost function, no inline chain */
+	bool no_inline; /* only the outermost function, no inline chain */
 };
 
 struct sym_frame {
-	const char *function; /* demangled name, or "module+0xOFFSET" when nothing better is known */
-	const char *file;     /* source file or NULL */
-	int line;             /* 0 when unknown */
-	int column;           /* 0 when unknown */
-	bool inlined;         /* true when this frame was inlined into the next one */
-	const char *module;   /* path of the ELF object (as the target saw it), or NULL */
-	__u64 module_offset;  /* address relative to the module's load bias (ELF address) */
+	const char
+		*function;   /* demangled name, or "module+0xOFFSET" when nothing better is known */
+	const char *file;    /* source file or NULL */
+	int line;	     /* 0 when unknown */
+	int column;	     /* 0 when unknown */
+	bool inlined;	     /* true when this frame was inlined into the next one */
+	const char *module;  /* path of the ELF object (as the target saw it), or NULL */
+	__u64 module_offset; /* address relative to the module's load bias (ELF address) */
 };
 
 struct symbolizer;  /* caches keyed by build-id, shared by all processes */
