@@ -19,8 +19,9 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/tree.h"
 
-#define ST_MAX_DEPTH 8192	 /* frames per stack; deeper lines are invalid */
-#define READ_CHUNK (4u << 20) /* bytes */
+#define ST_MAX_DEPTH	 8192	    /* frames per stack; deeper lines are invalid */
+#define READ_CHUNK	 (4u << 20) /* bytes */
+#define ST_SCAN_CHILDREN 8	    /* a parent with more children is indexed in the kids hash */
 
 enum parse_mode {
 	PARSE_PAIR,	  /* one count: AFTER; two counts: BEFORE AFTER */
@@ -31,7 +32,7 @@ enum parse_mode {
 /* What is remembered of the previous line to reuse the frames it shares with the next one. */
 struct parse_state {
 	enum parse_mode mode;
-	char *prev;	 /* previous stack text */
+	char *prev; /* previous stack text */
 	size_t prev_len, prev_cap;
 	uint32_t *nodes; /* its nodes, root excluded */
 	size_t *ends;	 /* end offset of each of its frames in prev */
@@ -74,12 +75,13 @@ struct stack_tree *stack_tree__new(void)
 	t->kids = calloc(t->kids_mask + 1, sizeof(*t->kids));
 	t->name_mask = 1023;
 	t->name_idx = calloc(t->name_mask + 1, sizeof(*t->name_idx));
-	if (!t->nodes || !t->kids || !t->name_idx) {
+	t->indexed = calloc(t->cap_nodes / 64, sizeof(*t->indexed));
+	if (!t->nodes || !t->kids || !t->name_idx || !t->indexed) {
 		stack_tree__free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->nodes[0] = (struct st_node){ ST_ROOT_NAME, ST_NONE, ST_NONE, ST_NONE, 0 };
+	t->nodes[0] = (struct st_node){ST_ROOT_NAME, ST_NONE, ST_NONE, ST_NONE, 0};
 	t->n_nodes = 1;
 	return t;
 }
@@ -91,6 +93,7 @@ void stack_tree__free(struct stack_tree *t)
 	free(t->nodes);
 	free(t->before);
 	free(t->kids);
+	free(t->indexed);
 	free(t->arena);
 	free(t->names);
 	free(t->name_idx);
@@ -148,16 +151,20 @@ static int ensure_before(struct stack_tree *t)
 /* Name id of p[0..len), interned on first sight; ST_NONE when out of memory. */
 static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 {
-	uint32_t h = (uint32_t)hash_bytes(p, len), i, id, *idx;
+	uint32_t h = (uint32_t)hash_bytes(p, len), i, id;
+	struct st_slot *idx;
 	struct st_name *names;
 	size_t need;
 	char *arena;
 
-	for (i = h & t->name_mask; t->name_idx[i]; i = (i + 1) & t->name_mask) {
-		const struct st_name *n = &t->names[t->name_idx[i] - 1];
+	for (i = h & t->name_mask; t->name_idx[i].id; i = (i + 1) & t->name_mask) {
+		const struct st_name *n;
 
-		if (n->hash == h && n->len == len && !memcmp(t->arena + n->off, p, len))
-			return t->name_idx[i] - 1;
+		if (t->name_idx[i].hash != h)
+			continue;
+		n = &t->names[t->name_idx[i].id - 1];
+		if (n->len == len && !memcmp(t->arena + n->off, p, len))
+			return t->name_idx[i].id - 1;
 	}
 	if (len > UINT32_MAX / 2 || t->n_names >= UINT32_MAX / 4)
 		return ST_NONE;
@@ -185,9 +192,9 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	memcpy(t->arena + t->arena_len, p, len);
 	t->arena[t->arena_len + len] = '\0';
 	id = t->n_names++;
-	t->names[id] = (struct st_name){ t->arena_len, (uint32_t)len, h };
+	t->names[id] = (struct st_name){t->arena_len, (uint32_t)len, h};
 	t->arena_len = need;
-	t->name_idx[i] = id + 1;
+	t->name_idx[i] = (struct st_slot){h, id + 1};
 	if (t->n_names * 2 > t->name_mask) {
 		uint32_t mask = t->name_mask * 2 + 1, j, k;
 
@@ -195,9 +202,9 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 		if (!idx)
 			return id; /* still correct, only slower */
 		for (j = 0; j < t->n_names; j++) {
-			for (k = t->names[j].hash & mask; idx[k]; k = (k + 1) & mask)
+			for (k = t->names[j].hash & mask; idx[k].id; k = (k + 1) & mask)
 				;
-			idx[k] = j + 1;
+			idx[k] = (struct st_slot){t->names[j].hash, j + 1};
 		}
 		free(t->name_idx);
 		t->name_idx = idx;
@@ -213,18 +220,23 @@ static inline uint32_t kid_slot(uint32_t parent, uint32_t name, uint32_t mask)
 	return (uint32_t)(h >> 32) & mask;
 }
 
+/* The kids table is grown at 70% load: linear probing stays short and the table small. */
 static int grow_kids(struct stack_tree *t)
 {
-	uint32_t mask = t->kids_mask * 2 + 1, i, k, *kids;
+	uint32_t mask = t->kids_mask * 2 + 1, i, k;
+	struct st_kid *kids;
 
 	kids = calloc((size_t)mask + 1, sizeof(*kids));
 	if (!kids)
 		return -ENOMEM;
-	for (i = 1; i < t->n_nodes; i++) {
-		for (k = kid_slot(t->nodes[i].parent, t->nodes[i].name, mask); kids[k];
-		     k = (k + 1) & mask)
+	for (i = 0; i <= t->kids_mask; i++) {
+		const struct st_kid *e = &t->kids[i];
+
+		if (!e->node)
+			continue;
+		for (k = kid_slot(e->parent, e->name, mask); kids[k].node; k = (k + 1) & mask)
 			;
-		kids[k] = i + 1;
+		kids[k] = *e;
 	}
 	free(t->kids);
 	t->kids = kids;
@@ -246,6 +258,15 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 		if (!nodes)
 			return ST_NONE;
 		t->nodes = nodes;
+		{
+			uint64_t *bits = realloc(t->indexed, (size_t)cap / 64 * sizeof(*bits));
+
+			if (!bits)
+				return ST_NONE;
+			memset(bits + t->cap_nodes / 64, 0,
+			       (size_t)(cap - t->cap_nodes) / 64 * sizeof(*bits));
+			t->indexed = bits;
+		}
 		if (t->before) {
 			double *b = realloc(t->before, (size_t)cap * sizeof(*b));
 
@@ -257,15 +278,41 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 		t->cap_nodes = cap;
 	}
 	id = t->n_nodes++;
-	t->nodes[id] = (struct st_node){ name, parent, ST_NONE, t->nodes[parent].child, 0 };
+	t->nodes[id] = (struct st_node){name, parent, ST_NONE, t->nodes[parent].child, 0};
 	t->nodes[parent].child = id;
 	return id;
 }
 
-/* The child of parent named p[0..len), created if needed; ST_NONE when out of memory. */
+/* Index every child of parent in the kids hash (it has too many to scan). */
+static int index_children(struct stack_tree *t, uint32_t parent)
+{
+	uint32_t c, k;
+
+	for (c = t->nodes[parent].child; c != ST_NONE; c = t->nodes[c].sibling) {
+		for (k = kid_slot(parent, t->nodes[c].name, t->kids_mask); t->kids[k].node;
+		     k = (k + 1) & t->kids_mask)
+			;
+		t->kids[k] = (struct st_kid){parent, t->nodes[c].name, c + 1};
+		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
+			return -ENOMEM;
+	}
+	t->indexed[parent / 64] |= 1ull << (parent % 64);
+	return 0;
+}
+
+static inline bool is_indexed(const struct stack_tree *t, uint32_t node)
+{
+	return t->indexed[node / 64] & (1ull << (node % 64));
+}
+
+/*
+ * The child of parent named p[0..len), created if needed; ST_NONE when out of memory. A parent
+ * with few children is searched by walking its list (most nodes of a big profile have zero or
+ * one child, and their lookups then cost no hash probe); one with more is indexed in the hash.
+ */
 static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size_t len)
 {
-	uint32_t name, k, id;
+	uint32_t name, k, id, n = 0;
 
 	name = intern(t, p, len);
 	if (name == ST_NONE)
@@ -277,16 +324,26 @@ static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size
 			return id;
 		return new_node(t, parent, name);
 	}
-	for (k = kid_slot(parent, name, t->kids_mask); t->kids[k]; k = (k + 1) & t->kids_mask) {
-		id = t->kids[k] - 1;
-		if (t->nodes[id].parent == parent && t->nodes[id].name == name)
+	if (is_indexed(t, parent)) {
+		for (k = kid_slot(parent, name, t->kids_mask); t->kids[k].node;
+		     k = (k + 1) & t->kids_mask) {
+			if (t->kids[k].parent == parent && t->kids[k].name == name)
+				return t->kids[k].node - 1;
+		}
+		id = new_node(t, parent, name);
+		if (id == ST_NONE)
+			return ST_NONE;
+		t->kids[k] = (struct st_kid){parent, name, id + 1};
+		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
+			return ST_NONE;
+		return id;
+	}
+	for (id = t->nodes[parent].child; id != ST_NONE; id = t->nodes[id].sibling, n++) {
+		if (t->nodes[id].name == name)
 			return id;
 	}
 	id = new_node(t, parent, name);
-	if (id == ST_NONE)
-		return ST_NONE;
-	t->kids[k] = id + 1;
-	if (t->n_nodes * 2 > t->kids_mask && grow_kids(t))
+	if (id != ST_NONE && n + 1 > ST_SCAN_CHILDREN && index_children(t, parent))
 		return ST_NONE;
 	return id;
 }
@@ -542,6 +599,8 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 			s++;
 		if (s == n)
 			continue; /* blank line */
+		line += s;	  /* leading white space is not part of the first frame */
+		n -= s;
 		if (!take_count(line, &n, &after)) {
 			(*bad)++;
 			continue;
@@ -578,7 +637,7 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 
 int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, size_t *bad_lines)
 {
-	struct parse_state ps = { .mode = PARSE_PAIR };
+	struct parse_state ps = {.mode = PARSE_PAIR};
 	size_t bad = 0;
 	int err;
 
@@ -591,7 +650,7 @@ int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, siz
 
 static int parse_stream(struct stack_tree *t, FILE *f, enum parse_mode mode, size_t *bad_lines)
 {
-	struct parse_state ps = { .mode = mode };
+	struct parse_state ps = {.mode = mode};
 	size_t cap = READ_CHUNK, have = 0, bad = 0, done;
 	char *buf = NULL, *nl, *nb;
 	size_t r;
@@ -646,8 +705,7 @@ int stack_tree__parse_file(struct stack_tree *t, FILE *f, size_t *bad_lines)
 	return parse_stream(t, f, PARSE_PAIR, bad_lines);
 }
 
-int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col,
-			       size_t *bad_lines)
+int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col, size_t *bad_lines)
 {
 	return parse_stream(t, f, col == STACK_COL_BEFORE ? PARSE_COL_BEFORE : PARSE_COL_AFTER,
 			    bad_lines);
@@ -690,6 +748,19 @@ const char *stack_count_str(double v, char *buf, size_t size)
 {
 	size_t n;
 
+	if (v == floor(v) && v >= 0 && v < 1e15 && size >= 20) {
+		/* integers, the common case, without printf's float conversion */
+		unsigned long long q = (unsigned long long)v;
+		char tmp[24], *p = tmp + sizeof(tmp);
+
+		*--p = '\0';
+		do {
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+		} while (q);
+		memcpy(buf, p, (size_t)(tmp + sizeof(tmp) - p));
+		return buf;
+	}
 	if (v == floor(v) && fabs(v) < 1e15) {
 		snprintf(buf, size, "%.0f", v);
 		return buf;
@@ -770,7 +841,8 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 		qsort_r(w->pool + start, n, sizeof(*w->pool), cmp_rank, w);
 	}
 	/* counts are sums of the input's, so a residue this small is rounding, not a stack */
-	if (id && (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
+	if (id &&
+	    (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
 		put_stack(w);
 		if (t->before)
 			fprintf(w->f, " %s %s\n", stack_count_str(self_b > 0 ? self_b : 0, b1, 48),
@@ -791,7 +863,7 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 
 int stack_tree__write_folded(const struct stack_tree *t, FILE *f)
 {
-	struct fold_writer w = { .t = t, .f = f };
+	struct fold_writer w = {.t = t, .f = f};
 	int err;
 
 	w.rank = stack_tree__name_ranks(t);

@@ -2,7 +2,6 @@
 /* Generated from flamegraph/script.js by flamegraph/gen_script.py: do not edit. */
 #include "flamegraph/script.h"
 
-
 // clang-format off
 const char flamegraph_script[] =
 	"// The script embedded in every rtprof flame graph (flamegraph/script.c is generated from this\n"

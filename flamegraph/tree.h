@@ -5,7 +5,8 @@
  *
  * Nodes live in one array and refer to each other by index. Each node keeps its most recently
  * added child and its next older sibling, so children form a list in reverse insertion order.
- * A hash of (parent, name) -> node finds a child in O(1) while building. Frame names are
+ * A parent with few children is searched along that list; the children of one with many are
+ * indexed in a hash of (parent, name) -> node. Frame names are
  * interned: one copy of each distinct name in an arena, found through a second hash.
  */
 #ifndef RTPROF_FLAMEGRAPH_TREE_H
@@ -15,7 +16,7 @@
 
 #include "flamegraph/folded.h"
 
-#define ST_NONE UINT32_MAX /* no node */
+#define ST_NONE	     UINT32_MAX /* no node */
 #define ST_ROOT_NAME UINT32_MAX
 
 struct st_node {
@@ -32,18 +33,30 @@ struct st_name {
 	uint32_t hash;
 };
 
+struct st_kid {
+	uint32_t parent, name;
+	uint32_t node; /* + 1; 0: empty slot */
+};
+
+struct st_slot {
+	uint32_t hash;
+	uint32_t id; /* + 1; 0: empty slot */
+};
+
 struct stack_tree {
 	unsigned flags;
 	struct st_node *nodes; /* [0] is the root */
 	double *before;	       /* BEFORE column, per node; NULL until used */
 	uint32_t n_nodes, cap_nodes;
-	uint32_t *kids; /* (parent, name) -> node + 1; 0 is empty */
+	struct st_kid *kids; /* (parent, name) -> node, with the key in the slot */
 	uint32_t kids_mask;
+	uint64_t n_kids;
+	uint64_t *indexed; /* per node: its children are in kids (it has many) */
 	char *arena;
 	size_t arena_len, arena_cap;
 	struct st_name *names;
 	uint32_t n_names, cap_names;
-	uint32_t *name_idx; /* name hash -> name id + 1 */
+	struct st_slot *name_idx; /* name hash -> name id + 1 (0: empty), hash kept in the slot */
 	uint32_t name_mask;
 	size_t stacks;
 	/* scratch for adding one stack */

@@ -49,7 +49,7 @@ int cmd_flamegraph(int argc, char **argv)
 	struct flamegraph_cli cli;
 	struct stack_tree *t = NULL;
 	FILE *out = NULL;
-	char *stdin_only[] = { "-" };
+	char *stdin_only[] = {"-"};
 	char **files;
 	int err, i, n;
 
