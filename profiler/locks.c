@@ -247,7 +247,7 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ust
 				hist_print(stdout, l->st.hold_hist, LOCK_HIST_SLOTS, "    ");
 			}
 			if (first) {
-				printf("  waiting stacks (frames as module+file offset):\n");
+				printf("  waiting stacks:\n");
 				print_stack_rows(u, first, ns, o->stacks, false);
 			}
 		}
@@ -413,7 +413,7 @@ int cmd_locks(int argc, char **argv)
 	struct ustacks *u = NULL;
 	struct session *s = NULL;
 	char libc[4096], what[64];
-	__u64 deadline_ns = 0, refresh_ns = 0;
+	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5;
 	size_t nlinks = 0, i;
 	bool no_stacks = false;
 	int err, pid;
@@ -452,7 +452,7 @@ int cmd_locks(int argc, char **argv)
 		pr_warn("locks: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	u = ustacks__new(pid, bpf_map__fd(skel->maps.stacks), LOCK_STACK_DEPTH);
+	u = ustacks__new(pid, bpf_map__fd(skel->maps.stacks), LOCK_STACK_DEPTH, false);
 	if (!u) {
 		err = -errno;
 		goto cleanup;
@@ -478,10 +478,13 @@ int cmd_locks(int argc, char **argv)
 		if (deadline_ns && now >= deadline_ns)
 			break;
 		if (now >= refresh_ns) {
+			/* libraries are mapped just after exec: look often at first */
 			ustacks__refresh(u);
-			refresh_ns = now + MAPS_REFRESH_MS * 1000000ULL;
+			refresh_ms =
+				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
+			refresh_ns = now + refresh_ms * 1000000ULL;
 		}
-		signals_sleep_ms(POLL_MS);
+		signals_sleep_ms(refresh_ms < POLL_MS ? (unsigned int)refresh_ms : POLL_MS);
 	}
 	err = report(&opts, skel, u);
 cleanup:

@@ -196,6 +196,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	snprintf(t->name, sizeof(t->name), "%s", comm);
 	if (e->start_routine)
 		ustacks__format(run->stacks, e->start_routine, routine, sizeof(routine));
+	if (e->type == THREAD_CREATE)
+		ustacks__touch(run->stacks, e->stack_id); /* resolvable after the process exits */
 
 	if (o->json) {
 		printf("{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"tid\":%u,\"name\":",
@@ -314,7 +316,7 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 		       exited, life);
 	}
 	if (nsc)
-		printf("\ncreating stacks (frames as module+file offset):\n");
+		printf("\ncreating stacks:\n");
 	for (i = 0; i < nsc; i++) {
 		printf("  %u thread%s created from:\n", sc[i].n, sc[i].n == 1 ? "" : "s");
 		ustacks__print(run->stacks, stdout, sc[i].stack_id, sc[i].caller_ip, "      ",
@@ -404,7 +406,7 @@ int cmd_threads(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct session *s = NULL;
 	char libc[4096], what[64];
-	__u64 deadline_ns = 0, refresh_ns = 0, off;
+	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5, off;
 	size_t nlinks = 0, i;
 	int err, pid;
 
@@ -435,7 +437,7 @@ int cmd_threads(int argc, char **argv)
 		pr_warn("threads: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	run.stacks = ustacks__new(pid, bpf_map__fd(skel->maps.stacks), THREAD_STACK_DEPTH);
+	run.stacks = ustacks__new(pid, bpf_map__fd(skel->maps.stacks), THREAD_STACK_DEPTH, true);
 	if (!run.stacks) {
 		err = -errno;
 		goto cleanup;
@@ -501,8 +503,11 @@ int cmd_threads(int argc, char **argv)
 		if (deadline_ns && now >= deadline_ns)
 			break;
 		if (now >= refresh_ns) {
+			/* libraries are mapped just after exec: look often at first */
 			ustacks__refresh(run.stacks);
-			refresh_ns = now + MAPS_REFRESH_MS * 1000000ULL;
+			refresh_ms =
+				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
+			refresh_ns = now + refresh_ms * 1000000ULL;
 		}
 		err = ring_buffer__poll(rb, POLL_MS);
 		if (err == -EINTR) {

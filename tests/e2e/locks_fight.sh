@@ -43,13 +43,16 @@ assert slow == rounds, fight["wait_hist"]
 top = fight["stacks"][0]
 assert top["waits"] == rounds, top
 def func(frame):
-    mod, off = frame.rsplit("+", 1)
-    assert mod == binary.rsplit("/", 1)[-1], frame
-    out = subprocess.run(["eu-addr2line", "-f", "-e", binary, hex(int(off, 16) - 1)],
+    """The frame's function, checked against eu-addr2line at the return address - 1."""
+    assert frame["module"] == binary, frame
+    out = subprocess.run(["eu-addr2line", "-f", "-e", binary, hex(frame["offset"] - 1)],
                          capture_output=True, text=True).stdout.split("\n")[0]
-    return out.rsplit(" in ", 1)[-1]  # the function the call sits in, inlining included
+    assert out.rsplit(" in ", 1)[-1] == frame["function"], (out, frame)
+    return frame["function"]
 assert func(top["stack"][0]) == "waiter_loop", top["stack"]
 assert func(rw["stacks"][0]["stack"][0]) == "reader_loop", rw["stacks"][0]
+assert [f["function"] for f in top["stack"]][-1] == "start_thread", top["stack"]
+assert fight["location"] == "fight_lock" and rw["location"] == "rw_lock", (fight["location"], rw["location"])
 s = [r for r in rows if r["type"] == "summary"][0]
 assert s["dropped"] == 0, s
 PY
@@ -57,7 +60,8 @@ PY
 # text report: the same lock first, with its histogram
 "$RTPROF" locks --top 2 -- "$BIN" 20 10 >"$TMP/t.out" 2>&1
 addr=$(sed -n 's/^fight_lock \(0x[0-9a-f]*\) .*/\1/p' "$TMP/t.out")
-if grep -q "^#1 mutex $addr (locks_fight+0x" "$TMP/t.out" && grep -q '^  wait time:' "$TMP/t.out" &&
+if grep -q "^#1 mutex $addr (fight_lock)" "$TMP/t.out" && grep -q '^  wait time:' "$TMP/t.out" &&
+	grep -q '^        waiter_loop locks_fight.c:[0-9]*$' "$TMP/t.out" &&
 	! grep -q '^#3 ' "$TMP/t.out"; then
 	ok "locks_fight: text report"
 else

@@ -7,23 +7,18 @@ is_root || { skip "threads_named: needs root"; exit 0; }
 BIN=$TARGETS/threads_named
 [ -x "$BIN" ] || { fail "threads_named: $BIN missing (make targets)"; exit 0; }
 
-# module+0xFILEOFFSET -> function, through the program headers and eu-addr2line
+# A frame {"function","module","offset"} against eu-addr2line on the same ELF address: the
+# function (outermost of an inline chain) must agree. ret: a return address (look at offset - 1).
 cat >"$TMP/resolve.py" <<'PY'
-import subprocess, sys
-def resolve(binary, frame):
-    mod, off = frame.rsplit("+", 1)
-    off = int(off, 16)
-    if mod != binary.rsplit("/", 1)[-1]:
-        return None
-    for l in subprocess.run(["readelf", "-lW", binary], capture_output=True, text=True).stdout.splitlines():
-        f = l.split()
-        if f and f[0] == "LOAD":
-            o, v, sz = int(f[1], 16), int(f[2], 16), int(f[4], 16)
-            if o <= off < o + sz:
-                a = off - o + v
-                out = subprocess.run(["eu-addr2line", "-f", "-e", binary, hex(a)], capture_output=True, text=True).stdout
-                return out.split("\n")[0]
-    return None
+import subprocess
+def addr2line(module, offset):
+    out = subprocess.run(["eu-addr2line", "-f", "-e", module, hex(offset)],
+                         capture_output=True, text=True).stdout.split("\n")[0]
+    return out.rsplit(" in ", 1)[-1]
+def check_frame(frame, ret=True):
+    want = addr2line(frame["module"], frame["offset"] - (1 if ret else 0))
+    assert want == frame["function"], (frame, want)
+    return frame["function"]
 PY
 
 N=50
@@ -33,7 +28,7 @@ rc=$?
 check "threads_named: $N creations with names, start routine and stack" python3 - "$TMP/t.json" "$N" "$BIN" "$TMP" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[4])
-from resolve import resolve
+from resolve import check_frame
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]  # the program writes too
 n, binary = int(sys.argv[2]), sys.argv[3]
 creates = [r for r in rows if r["type"] == "create"]
@@ -53,12 +48,13 @@ assert len(exits) == n + 1, len(exits)
 starts = {r["tid"] for r in rows if r["type"] == "start"}
 assert all(c["tid"] in starts for c in creates), "start events"
 routines = {c["start_routine"] for c in creates}
-assert len(routines) == 1, routines
-assert resolve(binary, routines.pop()) == "worker_main"
+assert routines == {"worker_main"}, routines
 for c in creates:
-    fns = [resolve(binary, f) for f in c["stack"][1:]]
-    assert fns[:2] == ["spawn_workers", "main"], (c["stack"], fns)
-    assert c["stack"][0].startswith("libc.so.6+"), c["stack"]
+    st = [f for f in c["stack"] if not f["inlined"]]
+    assert st[0]["function"] == "pthread_create" and st[0]["module"].endswith("/libc.so.6"), st[0]
+    fns = [check_frame(f) for f in st[1:3]]
+    assert fns == ["spawn_workers", "main"], (c["stack"], fns)
+    assert st[1]["module"] == binary, st[1]
 s = [r for r in rows if r["type"] == "summary"][0]
 assert s["created"] == n and s["exited"] == n + 1 and s["live"] == 0 and s["lost"] == 0, s
 assert not [r for r in rows if r["type"] == "live"]
@@ -91,7 +87,9 @@ PY
 
 # text output: the table lists every worker by name
 "$RTPROF" threads -- "$BIN" 4 >"$TMP/t.txt" 2>&1
-if [ "$(grep -cE '^[0-9]+ +worker-[0-3] +[0-9]+ ' "$TMP/t.txt")" = 4 ] && grep -q '^4 threads created, 5 exited, 0 live' "$TMP/t.txt"; then
+if [ "$(grep -cE '^[0-9]+ +worker-[0-3] +[0-9]+ ' "$TMP/t.txt")" = 4 ] && grep -q '^4 threads created, 5 exited, 0 live' "$TMP/t.txt" &&
+	grep -q '^  4 threads created from:$' "$TMP/t.txt" && grep -q '^      spawn_workers threads_named.c:[0-9]*$' "$TMP/t.txt" &&
+	grep -qE '^[0-9.]+ +create +[0-9]+ +threads_named +by [0-9]+, start worker_main$' "$TMP/t.txt"; then
 	ok "threads_named: text report"
 else
 	fail "threads_named: text report: $(grep -E 'created|worker' "$TMP/t.txt" | head -3 | tr '\n' '|')"
