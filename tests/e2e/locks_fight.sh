@@ -2,7 +2,8 @@
 # rtprof locks on a program whose contention is known: two threads fight over fight_lock (the
 # waiter blocks about HOLD_MS each of ROUNDS rounds), a reader and a writer over rw_lock, and an
 # uncontended quiet_lock. The program times each of its own lock calls with clock_gettime and
-# prints the totals; rtprof's totals must agree within 5% (+1 ms), the ranking must be
+# prints the totals; rtprof's totals must agree within 5% (+1 ms), also for the condition
+# variable ready_cond that another thread waits on; the ranking must be
 # fight_lock, rw_lock, and the top waiting stack of fight_lock must be in waiter_loop.
 source "$(dirname "$0")/../lib.sh"
 is_root || { skip "locks_fight: needs root"; exit 0; }
@@ -29,7 +30,9 @@ by_addr = {r["address"]: r for r in locks}
 fight, rw, quiet = (by_addr[truth[n]["addr"]] for n in ("fight_lock", "rw_lock", "quiet_lock"))
 assert locks[0] is fight and locks[1] is rw, [(r["location"], r["wait_total_ns"]) for r in locks[:3]]
 assert fight["kind"] == "mutex" and rw["kind"] == "rwlock", (fight["kind"], rw["kind"])
-for name, r in (("fight_lock", fight), ("rw_lock", rw)):
+cond = by_addr[truth["ready_cond"]["addr"]]
+assert cond["kind"] == "cond" and cond["location"] == "ready_cond", cond
+for name, r in (("fight_lock", fight), ("rw_lock", rw), ("ready_cond", cond)):
     t = truth[name]
     assert r["waits"] == t["calls"], (name, r["waits"], t["calls"])
     diff = abs(r["wait_total_ns"] - t["wait_ns"])
@@ -52,6 +55,7 @@ def func(frame):
 assert func(top["stack"][0]) == "waiter_loop", top["stack"]
 assert func(rw["stacks"][0]["stack"][0]) == "reader_loop", rw["stacks"][0]
 assert [f["function"] for f in top["stack"]][-1] == "start_thread", top["stack"]
+assert func(cond["stacks"][0]["stack"][0]) == "cond_loop", cond["stacks"][0]
 assert fight["location"] == "fight_lock" and rw["location"] == "rw_lock", (fight["location"], rw["location"])
 s = [r for r in rows if r["type"] == "summary"][0]
 assert s["dropped"] == 0, s
