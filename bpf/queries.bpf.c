@@ -116,10 +116,13 @@ static __always_inline int query_start(const char *text, __u64 len, bool is_stri
 		n = len;
 	if (is_string) {
 		/* room for the NUL that bpf_probe_read_user_str always writes */
-		got = bpf_probe_read_user_str(e->text, text_bound(n + 1), text);
+		__u32 size = text_bound(n + 1);
+
+		got = bpf_probe_read_user_str(e->text, size, text);
 		/* the count includes the NUL; keep the text without it */
 		n = got > 0 ? (__u32)got - 1 : 0;
-		e->len = n;
+		/* the full length is unknown; a full buffer means the text was cut */
+		e->len = got == size ? n + 1 : n;
 	} else {
 		n = text_bound(n);
 		if (bpf_probe_read_user(e->text, n, text))

@@ -9,3 +9,8 @@ TARGET_BINS += $(OUT)/targets/locks_fight
 $(OUT)/targets/locks_fight: tests/targets/locks_fight.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
+TARGET_BINS += $(OUT)/targets/queries_usdt
+
+$(OUT)/targets/queries_usdt: tests/targets/queries_usdt.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g $< -o $@
