@@ -46,6 +46,7 @@ struct locks_opts {
 	unsigned int top;
 	unsigned int stacks;
 	bool json;
+	bool no_cond;
 };
 
 struct lock_row {
@@ -189,6 +190,8 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ust
 		char where[512];
 
 		ustacks__format(u, l->addr, where, sizeof(where));
+		if (!strcmp(where, "[unknown]"))
+			where[0] = '\0'; /* heap or stack: no symbol */
 		/* this lock's stacks, sorted by wait, are contiguous in the sorted array */
 		first = NULL;
 		for (j = 0; j < (size_t)nstacks; j++) {
@@ -202,7 +205,7 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ust
 			printf("{\"type\":\"lock\",\"rank\":%zu,\"address\":%" PRIu64
 			       ",\"location\":",
 			       i + 1, (uint64_t)l->addr);
-			json_str(stdout, where);
+			json_str(stdout, where[0] ? where : NULL);
 			printf(",\"kind\":\"%s\",\"waits\":%" PRIu64 ",\"wait_total_ns\":%" PRIu64
 			       ",\"wait_max_ns\":%" PRIu64 ",\"acquisitions\":%" PRIu64
 			       ",\"holds\":%" PRIu64 ",\"hold_total_ns\":%" PRIu64
@@ -231,8 +234,8 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ust
 			fmt_duration(ha, sizeof(ha),
 				     l->st.holds ? l->st.hold_total_ns / l->st.holds : 0);
 			fmt_duration(hm, sizeof(hm), l->st.hold_max_ns);
-			printf("\n#%zu %s 0x%" PRIx64 " (%s)\n", i + 1, kind_name(l->st.kind),
-			       (uint64_t)l->addr, where);
+			printf("\n#%zu %s 0x%" PRIx64 "%s%s%s\n", i + 1, kind_name(l->st.kind),
+			       (uint64_t)l->addr, where[0] ? " (" : "", where, where[0] ? ")" : "");
 			printf("  waited: %" PRIu64 " times, %s total, %s avg, %s max\n",
 			       (uint64_t)l->st.waits, wt, wa, wm);
 			printf("  held:   %" PRIu64 " times (%" PRIu64 " acquisitions), %s total, "
@@ -265,7 +268,7 @@ cleanup:
 }
 
 /* Attach every lock function of the C library; returns the number attached or -errno. */
-static int attach(struct locks_bpf *skel, int pid, const char *libc, const char *what,
+static int attach(struct locks_bpf *skel, int pid, const char *libc, const char *what, bool no_cond,
 		  struct bpf_link **links, size_t *nlinks)
 {
 	const struct runtime_lock_func *f;
@@ -275,6 +278,8 @@ static int attach(struct locks_bpf *skel, int pid, const char *libc, const char 
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = LOCK_COOKIE(f->op, f->kind));
 		__u64 off;
 
+		if (no_cond && f->op == LOCK_OP_CONDWAIT)
+			continue;
 		err = runtime_symbol_offset(libc, f->symbol, &off);
 		if (err) {
 			pr_debug("locks %s: %s not in %s: %s\n", what, f->symbol, libc,
@@ -312,7 +317,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof locks (-p PID | -- CMD ARGS...) [-d SECONDS] [--top N] [--stacks "
 		"N]\n"
-		"                    [--no-stacks] [--json]\n"
+		"                    [--no-stacks] [--no-cond] [--json]\n"
 		"\n"
 		"Lock contention: time threads spend waiting in pthread_mutex_lock/timedlock,\n"
 		"pthread_rwlock_rdlock/wrlock and pthread_cond_wait/timedwait (call to return), "
@@ -327,6 +332,9 @@ static void usage(FILE *f)
 		"  -t, --top N            locks to show (default 10)\n"
 		"  -s, --stacks N         waiting stacks per lock (default 3)\n"
 		"      --no-stacks        do not capture stacks (cheaper)\n"
+		"      --no-cond          leave condition waits out (idle threads waiting for "
+		"work\n"
+		"                         wait on condition variables: that is not contention)\n"
 		"      --json             one JSON object per lock, then a summary object\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
@@ -352,15 +360,11 @@ static int parse_uint(const char *arg, const char *name, unsigned int *v)
 static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stacks)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'},
-		{"duration", required_argument, NULL, 'd'},
-		{"top", required_argument, NULL, 't'},
-		{"stacks", required_argument, NULL, 's'},
-		{"no-stacks", no_argument, NULL, 'S'},
-		{"json", no_argument, NULL, 'j'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+		{"pid", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
+		{"top", required_argument, NULL, 't'}, {"stacks", required_argument, NULL, 's'},
+		{"no-stacks", no_argument, NULL, 'S'}, {"no-cond", no_argument, NULL, 'C'},
+		{"json", no_argument, NULL, 'j'},      {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},      {},
 	};
 	char *end;
 	int c, err = 0;
@@ -385,6 +389,9 @@ static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stac
 			break;
 		case 'S':
 			*no_stacks = true;
+			break;
+		case 'C':
+			o->no_cond = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -457,7 +464,7 @@ int cmd_locks(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	err = attach(skel, pid, libc, what, links, &nlinks);
+	err = attach(skel, pid, libc, what, opts.no_cond, links, &nlinks);
 	if (err <= 0) {
 		if (!err) {
 			pr_warn("locks %s: no pthread lock function found in %s\n", what, libc);

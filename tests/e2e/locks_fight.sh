@@ -76,3 +76,10 @@ fi
 rc=$?
 [ $rc = 6 ] && [ "$(wc -l <"$TMP/e.err")" = 1 ] && ok "locks_fight: missing program (exit 6)" ||
 	fail "locks_fight: missing program: exit $rc: $(cat "$TMP/e.err")"
+
+"$RTPROF" locks --no-cond --json -- "$BIN" 5 2 >"$TMP/n.out" 2>/dev/null
+if [ "$(grep -c '"kind":"cond"' "$TMP/n.out")" = 0 ] && grep -q '"location":"fight_lock"' "$TMP/n.out"; then
+	ok "locks_fight: --no-cond leaves condition waits out"
+else
+	fail "locks_fight: --no-cond: $(grep -o '"location":"[a-z_]*","kind":"[a-z]*"' "$TMP/n.out" | tr '\n' ' ')"
+fi
