@@ -62,7 +62,7 @@ assert s["dropped"] == 0, s
 PY
 
 # text report: the same lock first, with its histogram
-"$RTPROF" locks --top 2 -- "$BIN" 20 10 >"$TMP/t.out" 2>&1
+"$RTPROF" locks --top 2 -- "$BIN" $ROUNDS $HOLD_MS >"$TMP/t.out" 2>&1
 addr=$(sed -n 's/^fight_lock \(0x[0-9a-f]*\) .*/\1/p' "$TMP/t.out")
 if grep -q "^#1 mutex $addr (fight_lock)" "$TMP/t.out" && grep -q '^  wait time:' "$TMP/t.out" &&
 	grep -q '^        waiter_loop locks_fight.c:[0-9]*$' "$TMP/t.out" &&

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define RW_ROUNDS     10
-#define RW_HOLD_MS    5
+#define RW_HOLD_MS    15
 #define QUIET_ROUNDS  1000
 #define COND_ROUNDS   5
 #define COND_DELAY_MS 4
