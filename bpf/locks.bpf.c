@@ -10,11 +10,14 @@
  *    (lock, thread) begins. A condition wait also ends the hold of its mutex at entry and begins
  *    it again at return, since glibc releases and retakes it with internal functions;
  *  - unlock entry: the hold of (lock, thread) ends.
+ * When the C library has SDT probes (libc:mutex_entry, mutex_acquired, mutex_release, as Fedora
+ * and Arch build glibc), those replace the mutex uprobes: the wait is entry to acquired.
  * Everything is aggregated here, user space reads the maps once at the end.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 
 #include "bpf/locks.h"
 
@@ -248,6 +251,45 @@ SEC("uprobe")
 int BPF_KPROBE(unlock_entry, void *lock)
 {
 	hold_end((__u64)lock, (__u32)bpf_get_current_pid_tgid(), bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(sdt_mutex_entry, void *mutex)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct waiting w = {
+		.lock = (__u64)mutex,
+		.t0_ns = bpf_ktime_get_ns(),
+		.cookie = (OP_LOCK << 8) | KIND_MUTEX,
+	};
+
+	if (bpf_map_update_elem(&waits, &tid, &w, BPF_ANY))
+		__sync_fetch_and_add(&dropped, 1);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(sdt_mutex_acquired, void *mutex)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct waiting *w = bpf_map_lookup_elem(&waits, &tid);
+	__u64 dt;
+
+	if (!w || w->lock != (__u64)mutex)
+		return 0;
+	dt = now - w->t0_ns;
+	bpf_map_delete_elem(&waits, &tid);
+	wait_done(ctx, (__u64)mutex, KIND_MUTEX, dt);
+	hold_begin((__u64)mutex, tid, KIND_MUTEX, now);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(sdt_mutex_release, void *mutex)
+{
+	hold_end((__u64)mutex, (__u32)bpf_get_current_pid_tgid(), bpf_ktime_get_ns());
 	return 0;
 }
 

@@ -268,17 +268,46 @@ cleanup:
 }
 
 /* Attach every lock function of the C library; returns the number attached or -errno. */
-static int attach(struct locks_bpf *skel, int pid, const char *libc, const char *what, bool no_cond,
-		  struct bpf_link **links, size_t *nlinks)
+static int attach(struct locks_bpf *skel, int pid, const char *libc, const char *sdt_obj,
+		  const char *what, bool no_cond, struct bpf_link **links, size_t *nlinks)
 {
+	const struct runtime_pthread_probes *pp = &pthread_probes;
 	const struct runtime_lock_func *f;
 	int attached = 0, err;
+
+	if (sdt_obj) {
+		struct bpf_program *progs[] = {skel->progs.sdt_mutex_entry,
+					       skel->progs.sdt_mutex_acquired,
+					       skel->progs.sdt_mutex_release};
+		const char *names[] = {pp->sdt_mutex_entry, pp->sdt_mutex_acquired,
+				       pp->sdt_mutex_release};
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			links[*nlinks] = bpf_program__attach_usdt(progs[i], pid, sdt_obj,
+								  pp->sdt_provider, names[i], NULL);
+			if (!links[*nlinks]) {
+				err = -errno;
+				pr_warn("locks %s: cannot attach %s:%s in %s: %s\n", what,
+					pp->sdt_provider, names[i], sdt_obj, err_str(err));
+				return err;
+			}
+			(*nlinks)++;
+		}
+		attached += 3;
+		pr_info("locks %s: mutexes through the SDT probes %s:%s/%s/%s of %s\n", what,
+			pp->sdt_provider, pp->sdt_mutex_entry, pp->sdt_mutex_acquired,
+			pp->sdt_mutex_release, sdt_obj);
+	}
 
 	for (f = pthread_probes.lock_funcs; f->symbol; f++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = LOCK_COOKIE(f->op, f->kind));
 		__u64 off;
 
 		if (no_cond && f->op == LOCK_OP_CONDWAIT)
+			continue;
+		/* the SDT probes see mutex lock and unlock (not trylock, which has none) */
+		if (sdt_obj && f->kind == LOCK_KIND_MUTEX && f->op != LOCK_OP_TRYLOCK)
 			continue;
 		err = runtime_symbol_offset(libc, f->symbol, &off);
 		if (err) {
@@ -422,6 +451,7 @@ int cmd_locks(int argc, char **argv)
 	char libc[4096], what[64];
 	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5;
 	size_t nlinks = 0, i;
+	const char *sdt_obj = NULL;
 	bool no_stacks = false;
 	int err, pid;
 
@@ -464,7 +494,12 @@ int cmd_locks(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	err = attach(skel, pid, libc, what, opts.no_cond, links, &nlinks);
+	/* SDT probes in the C library, or in the program itself (a libc linked in; tests) */
+	if (pthread_has_mutex_sdt(libc))
+		sdt_obj = libc;
+	else if (pthread_has_mutex_sdt(session__exe(s)))
+		sdt_obj = session__exe(s);
+	err = attach(skel, pid, libc, sdt_obj, what, opts.no_cond, links, &nlinks);
 	if (err <= 0) {
 		if (!err) {
 			pr_warn("locks %s: no pthread lock function found in %s\n", what, libc);

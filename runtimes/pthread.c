@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "profiler/errors.h"
+#include "runtimes/usdt.h"
 
 #include "runtimes/runtime.h"
 #include "symbolize/maps.h"
@@ -162,4 +163,29 @@ cleanup:
 	if (fd >= 0)
 		close(fd);
 	return err;
+}
+
+bool pthread_has_mutex_sdt(const char *path)
+{
+	const struct runtime_pthread_probes *p = &pthread_probes;
+	struct usdt_notes *notes = usdt_notes__read(path);
+	int found = 0;
+	size_t i;
+
+	if (!notes)
+		return false;
+	for (i = 0; i < notes->n; i++) {
+		const struct usdt_note *n = &notes->notes[i];
+
+		if (strcmp(n->provider, p->sdt_provider))
+			continue;
+		if (!strcmp(n->name, p->sdt_mutex_entry))
+			found |= 1;
+		else if (!strcmp(n->name, p->sdt_mutex_acquired))
+			found |= 2;
+		else if (!strcmp(n->name, p->sdt_mutex_release))
+			found |= 4;
+	}
+	usdt_notes__free(notes);
+	return found == 7;
 }

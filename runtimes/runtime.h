@@ -8,6 +8,7 @@
 #ifndef RTPROF_RUNTIME_H
 #define RTPROF_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -72,5 +73,7 @@ int pthread_find_libc(int pid, char *path, size_t size);
  * version in .dynsym (pthread_create@@GLIBC_2.34, not @GLIBC_2.2.5), else .symtab.
  * 0, -ENOENT (no such function), -ENOEXEC, -errno. */
 int runtime_symbol_offset(const char *path, const char *name, __u64 *offset);
+/* Does the ELF file at path have all three libc:mutex_entry/acquired/release SDT probes? */
+bool pthread_has_mutex_sdt(const char *path);
 
 #endif

@@ -14,3 +14,8 @@ TARGET_BINS += $(OUT)/targets/queries_usdt
 $(OUT)/targets/queries_usdt: tests/targets/queries_usdt.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $< -o $@
+TARGET_BINS += $(OUT)/targets/locks_sdt
+
+$(OUT)/targets/locks_sdt: tests/targets/locks_sdt.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
