@@ -62,6 +62,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	printf("created %ld\n", n);
+	fflush(stdout);
+	/* stay a little: rtprof resolves stacks through a snapshot of the modules taken while the
+	 * process runs, and a process gone a millisecond after its start leaves none */
+	usleep(200000);
 	if (argc > 3) {
 		for (i = 0; i < 2; i++)
 			pthread_create(&idle[i], NULL, idle_main, (void *)i);
