@@ -63,7 +63,7 @@ assert len(cs) == 1 and cs[0]["threads"] == n, cs
 PY
 
 # -p: attach first, then let the program create 3 workers and 2 idle threads that stay.
-bg "$BIN" 3 "$TMP/go" "$TMP/ready"
+bg sh -c 'exec "$0" "$@" >/dev/null' "$BIN" 3 "$TMP/go" "$TMP/ready"
 TPID=$BG_PID
 "$RTPROF" threads -p "$TPID" --json >"$TMP/p.json" 2>"$TMP/p.err" &
 RPID=$!
