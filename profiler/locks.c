@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,32 @@ static __u64 mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Detach every probe. Each uprobe's removal waits for the kernel to quiesce (about 0.3 s here),
+ * one after the other: detaching them from parallel threads lets those waits overlap.
+ */
+static void destroy_links(struct bpf_link **links, size_t n)
+{
+	pthread_t tids[MAX_LINKS];
+	bool started[MAX_LINKS] = {};
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		started[i] = !pthread_create(&tids[i], NULL, destroy_link, links[i]);
+	for (i = 0; i < n; i++) {
+		if (started[i])
+			pthread_join(tids[i], NULL);
+		else
+			bpf_link__destroy(links[i]);
+	}
 }
 
 static int cmp_lock(const void *a, const void *b)
@@ -450,7 +477,7 @@ int cmd_locks(int argc, char **argv)
 	struct session *s = NULL;
 	char libc[4096], what[64];
 	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5;
-	size_t nlinks = 0, i;
+	size_t nlinks = 0;
 	const char *sdt_obj = NULL;
 	bool no_stacks = false;
 	int err, pid;
@@ -530,8 +557,7 @@ int cmd_locks(int argc, char **argv)
 	}
 	err = report(&opts, skel, u);
 cleanup:
-	for (i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
+	destroy_links(links, nlinks);
 	ustacks__free(u);
 	locks_bpf__destroy(skel);
 	session__free(s);
