@@ -8,6 +8,9 @@
 
 int cmd_probes(int argc, char **argv);
 int cmd_symbolize(int argc, char **argv);
+int cmd_threads(int argc, char **argv);
+int cmd_locks(int argc, char **argv);
+int cmd_queries(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_profile(int argc, char **argv);

@@ -20,6 +20,9 @@ struct command {
 static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
 	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
+	{ "threads", cmd_threads, "thread creation (with stacks), names, starts and exits" },
+	{ "locks", cmd_locks, "pthread mutex, rwlock and condition wait contention" },
+	{ "queries", cmd_queries, "MySQL/MariaDB query latency and text" },
 	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
 	{ "profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph" },

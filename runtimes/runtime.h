@@ -8,6 +8,10 @@
 #ifndef RTPROF_RUNTIME_H
 #define RTPROF_RUNTIME_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
 struct runtime {
 	const char *name;		 /* "python", "ruby", "jvm", ... */
 	const char *const *object_globs; /* fnmatch patterns on an object's file name, NULL-ended */
@@ -18,5 +22,58 @@ const struct runtime *runtime_for_object(const char *path);
 
 /* All known runtimes, NULL-ended. */
 extern const struct runtime *const runtimes[];
+
+/*
+ * Probes of the thread library and of database servers (runtimes/pthread.c, runtimes/mysql.c),
+ * used by the threads, locks and queries commands. Symbol names are exported functions, attached
+ * as uprobes; SDT names are used instead when the object has those notes.
+ */
+enum runtime_lock_op {
+	LOCK_OP_LOCK,	  /* blocks until acquired; returns 0 on success */
+	LOCK_OP_TRYLOCK,  /* never blocks; returns 0 when acquired */
+	LOCK_OP_UNLOCK,	  /* releases */
+	LOCK_OP_CONDWAIT, /* (cond, mutex): releases mutex, waits on cond, reacquires mutex */
+};
+
+enum runtime_lock_kind {
+	LOCK_KIND_MUTEX,
+	LOCK_KIND_RWLOCK_RD,
+	LOCK_KIND_RWLOCK_WR,
+	LOCK_KIND_COND,
+};
+
+struct runtime_lock_func {
+	const char *symbol;
+	enum runtime_lock_op op;
+	enum runtime_lock_kind kind;
+};
+
+struct runtime_pthread_probes {
+	const char *create_symbol;		    /* pthread_create(thread, attr, start, arg) */
+	const struct runtime_lock_func *lock_funcs; /* ended by a NULL symbol */
+	const char *sdt_provider;		    /* "libc" */
+	const char *sdt_mutex_entry, *sdt_mutex_acquired, *sdt_mutex_release;
+};
+
+struct runtime_query_probes {
+	const char *usdt_provider;	     /* "mysql" */
+	const char *usdt_start;		     /* query__start(query, connid, db, user, host) */
+	const char *usdt_done;		     /* query__done(status) */
+	const char *const *dispatch_symbols; /* (enum cmd, THD *, char *packet, uint len, ...) */
+	unsigned int com_query;		     /* value of cmd for a text query */
+};
+
+extern const struct runtime_pthread_probes pthread_probes;
+extern const struct runtime_query_probes mysql_query_probes;
+
+/* Path (through /proc/PID/root) of the C library process pid maps: 0, -ENOENT (static binary),
+ * -ESRCH, -ENAMETOOLONG. */
+int pthread_find_libc(int pid, char *path, size_t size);
+/* File offset (what a uprobe wants) of function name in the ELF file at path: the default
+ * version in .dynsym (pthread_create@@GLIBC_2.34, not @GLIBC_2.2.5), else .symtab.
+ * 0, -ENOENT (no such function), -ENOEXEC, -errno. */
+int runtime_symbol_offset(const char *path, const char *name, __u64 *offset);
+/* Does the ELF file at path have all three libc:mutex_entry/acquired/release SDT probes? */
+bool pthread_has_mutex_sdt(const char *path);
 
 #endif

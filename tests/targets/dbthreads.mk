@@ -1,0 +1,21 @@
+# Targets of the threads and locks tests (built with frame pointers so that user stacks unwind).
+TARGET_BINS += $(OUT)/targets/threads_named
+
+$(OUT)/targets/threads_named: tests/targets/threads_named.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
+TARGET_BINS += $(OUT)/targets/locks_fight
+
+$(OUT)/targets/locks_fight: tests/targets/locks_fight.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
+TARGET_BINS += $(OUT)/targets/queries_usdt
+
+$(OUT)/targets/queries_usdt: tests/targets/queries_usdt.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g $< -o $@
+TARGET_BINS += $(OUT)/targets/locks_sdt
+
+$(OUT)/targets/locks_sdt: tests/targets/locks_sdt.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
