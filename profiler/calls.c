@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/calls.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -80,27 +81,17 @@ static bool same_name(const struct calls_name *a, const struct calls_name *b)
 /* Read (and, with delete, reset) the stats; merge rows with equal names. */
 static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, size_t *nout)
 {
-	struct calls_key key, next, *keys = NULL;
 	struct method_row *rows = NULL, *r;
 	struct calls_stats *percpu = NULL;
+	struct calls_key *keys = NULL;
 	size_t n = 0, cap = 0, nkeys = 0, i, j;
-	int ncpu, err = 0, stats_fd = bpf_map__fd(skel->maps.stats);
+	int ncpu, err, stats_fd = bpf_map__fd(skel->maps.stats);
 	int names_fd = bpf_map__fd(skel->maps.names);
-	void *prev = NULL;
 
 	/* Collect the keys first: deleting while iterating would restart the walk. */
-	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
-		struct calls_key *nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
-
-		if (!nk) {
-			err = -ENOMEM;
-			goto out;
-		}
-		keys = nk;
-		keys[nkeys++] = next;
-		key = next;
-		prev = &key;
-	}
+	err = bpf_map__keys(skel->maps.stats, sizeof(*keys), (void **)&keys, &nkeys);
+	if (err)
+		goto out;
 	ncpu = libbpf_num_possible_cpus();
 	percpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*percpu));
 	if (ncpu <= 0 || !percpu) {
@@ -267,21 +258,6 @@ static bool any_method(struct calls_bpf *skel)
 	return false;
 }
 
-static __u64 sum_counter(struct calls_bpf *skel, __u32 which)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512] = {}, total = 0;
-
-	if (ncpu <= 0 || ncpu > 512)
-		return 0;
-	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
-				 sizeof(__u64) * ncpu, 0))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		total += v[i];
-	return total;
-}
-
 static int set_filters(struct calls_bpf *skel, const struct rt_cmd_opts *o)
 {
 	__u32 len;
@@ -391,8 +367,9 @@ int cmd_calls(int argc, char **argv)
 	fprintf(stderr,
 		"calls: %" PRIu64 " calls timed, %zu methods, %" PRIu64
 		" returns without a seen entry, %" PRIu64 " returns too deep to time\n",
-		(uint64_t)seen.events / 2, n, (uint64_t)sum_counter(skel, CALLS_UNMATCHED),
-		(uint64_t)sum_counter(skel, CALLS_TOO_DEEP));
+		(uint64_t)seen.events / 2, n,
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_UNMATCHED),
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_TOO_DEEP));
 	rt_trace__explain(tr, &seen);
 cleanup:
 	free(rows);

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/usdt_events.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -168,21 +169,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static __u64 sum_counter(struct usdt_events_bpf *skel, __u32 which)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512] = {}, total = 0;
-
-	if (ncpu <= 0 || ncpu > 512)
-		return 0;
-	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
-				 sizeof(__u64) * ncpu, 0))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		total += v[i];
-	return total;
-}
-
 static int set_filters(struct usdt_events_bpf *skel, const struct rt_cmd_opts *o)
 {
 	__u32 len;
@@ -284,9 +270,9 @@ int cmd_flow(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	fflush(stdout);
-	sent = sum_counter(skel, FLOW_SENT);
-	lost = sum_counter(skel, FLOW_LOST);
-	filtered = sum_counter(skel, FLOW_FILTERED);
+	sent = percpu_array__sum_u64(skel->maps.counters, FLOW_SENT);
+	lost = percpu_array__sum_u64(skel->maps.counters, FLOW_LOST);
+	filtered = percpu_array__sum_u64(skel->maps.counters, FLOW_FILTERED);
 	fprintf(stderr, "flow: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " filtered out\n",
 		(uint64_t)fc.received, (uint64_t)lost, (uint64_t)filtered);
 	if (sent != fc.received)

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/gc.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -280,21 +281,6 @@ static void print_summary(const struct gc_ctx *gc)
 	}
 }
 
-static __u64 sum_counter(struct gc_bpf *skel, __u32 which)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512] = {}, total = 0;
-
-	if (ncpu <= 0 || ncpu > 512)
-		return 0;
-	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
-				 sizeof(__u64) * ncpu, 0))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		total += v[i];
-	return total;
-}
-
 int cmd_gc(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -362,8 +348,10 @@ int cmd_gc(int argc, char **argv)
 	fprintf(stderr,
 		"gc: %" PRIu64 " collections, %" PRIu64 " lost, %" PRIu64
 		" shorter than --min, %" PRIu64 " ends without a seen start\n",
-		(uint64_t)gc->received, (uint64_t)sum_counter(skel, GC_LOST),
-		(uint64_t)sum_counter(skel, GC_FILTERED), (uint64_t)sum_counter(skel, GC_UNPAIRED));
+		(uint64_t)gc->received,
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_LOST),
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_FILTERED),
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_UNPAIRED));
 	seen.events = gc->received;
 	rt_trace__explain(tr, &seen);
 cleanup:

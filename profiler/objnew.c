@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/objnew.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -87,20 +88,12 @@ static void row_name(const struct objnew_key *k, const struct objnew_name *n, st
 static int read_rows(struct objnew_bpf *skel, bool del, struct type_row **out, size_t *nout)
 {
 	int stats_fd = bpf_map__fd(skel->maps.stats), names_fd = bpf_map__fd(skel->maps.names);
-	struct objnew_key key, next, *keys = NULL, *nk;
+	struct objnew_key *keys = NULL;
 	struct type_row *rows = NULL;
 	size_t nkeys = 0, n = 0, i, j;
-	void *prev = NULL;
 
-	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
-		nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
-		if (!nk)
-			goto nomem;
-		keys = nk;
-		keys[nkeys++] = next;
-		key = next;
-		prev = &key;
-	}
+	if (bpf_map__keys(skel->maps.stats, sizeof(*keys), (void **)&keys, &nkeys))
+		goto nomem;
 	rows = calloc(nkeys ? nkeys : 1, sizeof(*rows));
 	if (!rows)
 		goto nomem;
