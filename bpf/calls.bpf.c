@@ -12,12 +12,7 @@
 #include "bpf/rt_args.bpf.h"
 
 const volatile bool histogram = false;
-const volatile char method_pat[RT_PAT_LEN] = {};
-const volatile __u32 method_pat_len = 0;
-const volatile bool method_prefix = false;
-const volatile char class_pat[RT_PAT_LEN] = {};
-const volatile __u32 class_pat_len = 0;
-const volatile bool class_prefix = false;
+const volatile struct rt_filter filter = {};
 
 /* Per-thread stacks live in task storage: found from the task, no hash lookup per event. */
 struct {
@@ -129,13 +124,7 @@ static __noinline struct calls_stats *first_sight(struct calls_key *k, struct rt
 		RT_READ_STR(n->method, p->method, p->method_len);
 		RT_READ_STR(n->file, p->file, 0);
 		n->cfunc = cfunc;
-		n->wanted = 1;
-		if (method_pat_len &&
-		    !rt_match(n->method, (const char *)method_pat, method_pat_len, method_prefix))
-			n->wanted = 0;
-		if (class_pat_len &&
-		    !rt_match(n->klass, (const char *)class_pat, class_pat_len, class_prefix))
-			n->wanted = 0;
+		n->wanted = rt_filter_wanted(&filter, n->method, n->klass);
 		bpf_map_update_elem(&names, k, n, BPF_NOEXIST);
 	}
 	if (!n->wanted)

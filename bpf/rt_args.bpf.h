@@ -86,4 +86,17 @@ static __always_inline bool rt_match(const char *s, const char *pat, __u32 pat_l
 	return prefix;
 }
 
+/* Do a method's names pass the filters of f (a const volatile global, read at run time)? */
+static __always_inline bool rt_filter_wanted(const volatile struct rt_filter *f,
+					     const char *method, const char *klass)
+{
+	if (f->method_len &&
+	    !rt_match(method, (const char *)f->method_pat, f->method_len, f->method_prefix))
+		return false;
+	if (f->class_len &&
+	    !rt_match(klass, (const char *)f->class_pat, f->class_len, f->class_prefix))
+		return false;
+	return true;
+}
+
 #endif

@@ -11,12 +11,7 @@
 
 #include "bpf/rt_args.bpf.h"
 
-const volatile char method_pat[RT_PAT_LEN] = {};
-const volatile __u32 method_pat_len = 0; /* 0: no method filter */
-const volatile bool method_prefix = false;
-const volatile char class_pat[RT_PAT_LEN] = {};
-const volatile __u32 class_pat_len = 0;
-const volatile bool class_prefix = false;
+const volatile struct rt_filter filter = {};
 
 #define RB_SIZE (16 << 20)
 
@@ -73,13 +68,7 @@ static __noinline bool first_sight(struct flow_key *k, struct rt_method_ptrs *p)
 	RT_READ_STR(n->method, p->method, p->method_len);
 	RT_READ_STR(n->klass, p->klass, p->klass_len);
 	RT_READ_STR(n->file, p->file, 0);
-	n->wanted = 1;
-	if (method_pat_len &&
-	    !rt_match(n->method, (const char *)method_pat, method_pat_len, method_prefix))
-		n->wanted = 0;
-	if (class_pat_len &&
-	    !rt_match(n->klass, (const char *)class_pat, class_pat_len, class_prefix))
-		n->wanted = 0;
+	n->wanted = rt_filter_wanted(&filter, n->method, n->klass);
 	if (bpf_map_update_elem(&names, k, n, BPF_NOEXIST) == -E2BIG)
 		count(FLOW_NAMES_FULL);
 	return n->wanted;

@@ -258,32 +258,6 @@ static bool any_method(struct calls_bpf *skel)
 	return false;
 }
 
-static int set_filters(struct calls_bpf *skel, const struct rt_cmd_opts *o)
-{
-	__u32 len;
-	bool prefix;
-	int err;
-
-	skel->rodata->histogram = o->hist;
-	if (o->method_pat) {
-		err = rt_pattern("calls", o->method_pat, (char *)skel->rodata->method_pat,
-				 RT_PAT_LEN, &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->method_pat_len = len;
-		skel->rodata->method_prefix = prefix;
-	}
-	if (o->class_pat) {
-		err = rt_pattern("calls", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
-				 &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->class_pat_len = len;
-		skel->rodata->class_prefix = prefix;
-	}
-	return 0;
-}
-
 int cmd_calls(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -309,7 +283,8 @@ int cmd_calls(int argc, char **argv)
 		pr_warn("calls: cannot open the BPF object: %s\n", err_str(err));
 		goto cleanup;
 	}
-	err = set_filters(skel, &opts);
+	skel->rodata->histogram = opts.hist;
+	err = rt_filter__set(&skel->rodata->filter, "calls", &opts);
 	if (err)
 		goto cleanup;
 	tr = rt_trace__new("calls", RT_CMD_CALLS, opts.lang, &opts.target);

@@ -169,31 +169,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int set_filters(struct usdt_events_bpf *skel, const struct rt_cmd_opts *o)
-{
-	__u32 len;
-	bool prefix;
-	int err;
-
-	if (o->method_pat) {
-		err = rt_pattern("flow", o->method_pat, (char *)skel->rodata->method_pat,
-				 RT_PAT_LEN, &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->method_pat_len = len;
-		skel->rodata->method_prefix = prefix;
-	}
-	if (o->class_pat) {
-		err = rt_pattern("flow", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
-				 &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->class_pat_len = len;
-		skel->rodata->class_prefix = prefix;
-	}
-	return 0;
-}
-
 int cmd_flow(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -216,7 +191,7 @@ int cmd_flow(int argc, char **argv)
 		pr_warn("flow: cannot open the BPF object: %s\n", err_str(err));
 		goto cleanup;
 	}
-	err = set_filters(skel, &opts);
+	err = rt_filter__set(&skel->rodata->filter, "flow", &opts);
 	if (!err && opts.buffer_kb)
 		err = bpf_map__set_max_entries(skel->maps.events, opts.buffer_kb * 1024);
 	if (err)

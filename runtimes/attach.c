@@ -17,6 +17,8 @@
 #include "runtimes/usdt.h"
 #include "symbolize/maps.h"
 
+_Static_assert(sizeof(struct rt_filter) == 80, "rt_filter layout");
+
 #define MAX_TEMPFILES 4
 
 struct rt_trace {
@@ -709,6 +711,29 @@ int rt_pattern(const char *cmd, const char *in, char *pat, size_t size, __u32 *l
 	memset(pat, 0, size);
 	memcpy(pat, in, n);
 	*len = (__u32)n;
+	return 0;
+}
+
+int rt_filter__set(struct rt_filter *f, const char *cmd, const struct rt_cmd_opts *o)
+{
+	bool prefix;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	if (o->method_pat) {
+		err = rt_pattern(cmd, o->method_pat, f->method_pat, sizeof(f->method_pat),
+				 &f->method_len, &prefix);
+		if (err)
+			return err;
+		f->method_prefix = prefix;
+	}
+	if (o->class_pat) {
+		err = rt_pattern(cmd, o->class_pat, f->class_pat, sizeof(f->class_pat),
+				 &f->class_len, &prefix);
+		if (err)
+			return err;
+		f->class_prefix = prefix;
+	}
 	return 0;
 }
 

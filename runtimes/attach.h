@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "bpf/usdt_events.h"
 #include "profiler/session.h"
 
 struct bpf_object;
@@ -159,3 +160,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
  * and says whether it was a prefix. -ERR_USAGE when longer than the BPF pattern buffer or
  * using '*' elsewhere. */
 int rt_pattern(const char *cmd, const char *in, char *pat, size_t size, __u32 *len, bool *prefix);
+
+/* Fill the BPF filter of flow and calls from -m and -c (zeroed first: no filter). 0 or
+ * -ERR_USAGE after saying why. */
+int rt_filter__set(struct rt_filter *f, const char *cmd, const struct rt_cmd_opts *o);
