@@ -258,6 +258,34 @@ static bool any_method(struct calls_bpf *skel)
 	return false;
 }
 
+/* What the interval tick needs. */
+struct calls_run {
+	struct calls_bpf *skel;
+	const struct rt_cmd_opts *opts;
+	const char *sep;
+	int interval;	   /* intervals printed */
+	__u64 total_calls; /* in the intervals printed */
+};
+
+/* Print (and reset) the table of the interval that ends. */
+static int print_interval(void *ctx)
+{
+	struct calls_run *run = ctx;
+	struct method_row *rows = NULL;
+	size_t n = 0;
+	int err;
+
+	err = read_rows(run->skel, true, &rows, &n);
+	if (err)
+		return err;
+	if (!run->opts->json)
+		putchar('\n');
+	print_rows(rows, n, run->opts, run->sep, ++run->interval);
+	run->total_calls += sum_rows(rows, n, false);
+	free(rows);
+	return 0;
+}
+
 int cmd_calls(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -265,10 +293,8 @@ int cmd_calls(int argc, char **argv)
 	struct rt_trace *tr = NULL;
 	struct method_row *rows = NULL;
 	struct rt_seen seen = {};
-	double waited = 0, since_print = 0;
-	__u64 total_calls = 0;
-	int interval = 0;
-	const char *sep;
+	struct rt_run_opts run_opts = {};
+	struct calls_run run = {.opts = &opts};
 	size_t n = 0;
 	int err;
 
@@ -292,7 +318,7 @@ int cmd_calls(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	run.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
 	err = calls_bpf__load(skel);
 	if (err) {
 		pr_warn("calls: cannot load the BPF programs: %s\n", err_str(err));
@@ -309,35 +335,17 @@ int cmd_calls(int argc, char **argv)
 		goto cleanup;
 	pr_info("calls: tracing %s process %d (Ctrl-C to stop)\n", rt_trace__tracer(tr)->name,
 		rt_trace__pid(tr));
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("calls: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && waited >= opts.duration_s)
-			break;
-		signals_sleep_ms(100);
-		waited += 0.1;
-		since_print += 0.1;
-		if (opts.interval_s && since_print + 1e-9 >= opts.interval_s) {
-			since_print = 0;
-			err = read_rows(skel, true, &rows, &n);
-			if (err)
-				goto cleanup;
-			if (!opts.json)
-				putchar('\n');
-			print_rows(rows, n, &opts, sep, ++interval);
-			total_calls += sum_rows(rows, n, false);
-			free(rows);
-			rows = NULL;
-		}
-	}
+	run.skel = skel;
+	run_opts.duration_s = opts.duration_s;
+	run_opts.interval_s = opts.interval_s;
+	err = rt_trace__run(tr, &run_opts, print_interval, &run);
+	if (err)
+		goto cleanup;
 	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
 	if (err)
 		goto cleanup;
-	print_rows(rows, n, &opts, sep, opts.interval_s > 0 ? ++interval : 0);
-	seen.events = 2 * (total_calls + sum_rows(rows, n, false));
+	print_rows(rows, n, &opts, run.sep, opts.interval_s > 0 ? ++run.interval : 0);
+	seen.events = 2 * (run.total_calls + sum_rows(rows, n, false));
 	seen.method_events = any_method(skel) ? 1 : 0;
 	fprintf(stderr,
 		"calls: %" PRIu64 " calls timed, %zu methods, %" PRIu64

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -82,15 +81,6 @@ static void usage(FILE *f)
 		"  rtprof flow -- python3.11 app.py\n"
 		"  rtprof flow -p $(pgrep -n ruby) -c 'Net*'\n"
 		"  rtprof flow -m 'handle*' --json -- java -XX:+DTraceMethodProbes -jar app.jar\n");
-}
-
-/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_key *k)
@@ -169,6 +159,22 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Events come without a wakeup until an eighth of the buffer waits: read on a short timer as
+ * well, and flush after each read so that a pipe or file sees events as they come. */
+static int read_events(void *ctx, int timeout_ms)
+{
+	struct ring_buffer *rb = ctx;
+	int err;
+
+	err = ring_buffer__poll(rb, timeout_ms);
+	if (err >= 0)
+		err = ring_buffer__consume(rb);
+	if (err < 0 && err != -EINTR)
+		return err;
+	fflush(stdout);
+	return 0;
+}
+
 int cmd_flow(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -177,6 +183,7 @@ int cmd_flow(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
+	struct rt_run_opts run_opts = {.wait = read_events, .wait_ms = 50};
 	__u64 lost, filtered, sent;
 	int err;
 
@@ -224,25 +231,9 @@ int cmd_flow(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	fc.t0 = monotonic_ns();
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("flow: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && (monotonic_ns() - fc.t0) / 1e9 >= opts.duration_s)
-			break;
-		/* Events come without a wakeup until an eighth of the buffer waits: read on a
-		 * 50 ms timer as well. */
-		err = ring_buffer__poll(rb, 50);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = 0;
-		fflush(stdout); /* a pipe or file sees events as they come */
-	}
+	fc.t0 = rt_monotonic_ns();
+	run_opts.duration_s = opts.duration_s;
+	err = rt_trace__run(tr, &run_opts, NULL, rb);
 	ring_buffer__consume(rb);
 	fflush(stdout);
 	sent = percpu_array__sum_u64(skel->maps.counters, FLOW_SENT);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/gc.h"
@@ -188,15 +187,6 @@ static void print_pools(struct gc_ctx *gc)
 	}
 }
 
-/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct gc_ctx *gc = ctx;
@@ -281,6 +271,11 @@ static void print_summary(const struct gc_ctx *gc)
 	}
 }
 
+static int read_events(void *ctx, int timeout_ms)
+{
+	return ring_buffer__poll(ctx, timeout_ms);
+}
+
 int cmd_gc(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -289,6 +284,7 @@ int cmd_gc(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
+	struct rt_run_opts run_opts = {.wait = read_events, .wait_ms = 100};
 	int err;
 
 	err = rt_cmd_opts__parse(&opts, "gc", RT_OPT_MIN, argc, argv, usage);
@@ -328,20 +324,9 @@ int cmd_gc(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	gc->t0 = monotonic_ns();
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("gc: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && (monotonic_ns() - gc->t0) / 1e9 >= opts.duration_s)
-			break;
-		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = 0;
-	}
+	gc->t0 = rt_monotonic_ns();
+	run_opts.duration_s = opts.duration_s;
+	err = rt_trace__run(tr, &run_opts, NULL, rb);
 	ring_buffer__consume(rb);
 	print_summary(gc);
 	fflush(stdout);

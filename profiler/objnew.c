@@ -156,6 +156,30 @@ static void print_rows(const struct type_row *rows, size_t n, const struct rt_cm
 	fflush(stdout);
 }
 
+/* What the interval tick needs. */
+struct objnew_run {
+	struct objnew_bpf *skel;
+	const struct rt_cmd_opts *opts;
+};
+
+/* Print (and reset) the table of the interval that ends. */
+static int print_interval(void *ctx)
+{
+	struct objnew_run *run = ctx;
+	struct type_row *rows = NULL;
+	size_t n = 0;
+	int err;
+
+	err = read_rows(run->skel, true, &rows, &n);
+	if (err)
+		return err;
+	if (!run->opts->json)
+		putchar('\n');
+	print_rows(rows, n, run->opts);
+	free(rows);
+	return 0;
+}
+
 int cmd_objnew(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -163,7 +187,8 @@ int cmd_objnew(int argc, char **argv)
 	struct rt_trace *tr = NULL;
 	struct type_row *rows = NULL;
 	struct rt_seen seen = {};
-	double waited = 0, since = 0;
+	struct rt_run_opts run_opts = {};
+	struct objnew_run run = {.opts = &opts};
 	size_t n = 0, i;
 	int err;
 
@@ -193,29 +218,12 @@ int cmd_objnew(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("objnew: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && waited >= opts.duration_s)
-			break;
-		signals_sleep_ms(100);
-		waited += 0.1;
-		since += 0.1;
-		if (opts.interval_s && since + 1e-9 >= opts.interval_s) {
-			since = 0;
-			err = read_rows(skel, true, &rows, &n);
-			if (err)
-				goto cleanup;
-			if (!opts.json)
-				putchar('\n');
-			print_rows(rows, n, &opts);
-			free(rows);
-			rows = NULL;
-		}
-	}
+	run.skel = skel;
+	run_opts.duration_s = opts.duration_s;
+	run_opts.interval_s = opts.interval_s;
+	err = rt_trace__run(tr, &run_opts, print_interval, &run);
+	if (err)
+		goto cleanup;
 	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
 	if (err)
 		goto cleanup;

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "profiler/errors.h"
 #include "profiler/log.h"
+#include "profiler/signals.h"
 #include "runtimes/attach.h"
 #include "runtimes/usdt.h"
 #include "symbolize/maps.h"
@@ -653,6 +655,47 @@ void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen)
 {
 	if (tr->tracer->explain)
 		tr->tracer->explain(tr, tr->cmd, seen);
+}
+
+__u64 rt_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int rt_trace__run(struct rt_trace *tr, const struct rt_run_opts *o, int (*tick)(void *ctx),
+		  void *ctx)
+{
+	int wait_ms = o->wait_ms > 0 ? o->wait_ms : 100, err = 0;
+	__u64 start = rt_monotonic_ns(), last_tick = start, now;
+
+	while (!signals_stop_requested()) {
+		if (!rt_trace__alive(tr)) {
+			if (!rt_trace__launched(tr))
+				pr_info("%s: process %d exited\n", tr->cmd_name, rt_trace__pid(tr));
+			break;
+		}
+		if (o->duration_s && (rt_monotonic_ns() - start) / 1e9 >= o->duration_s)
+			break;
+		if (o->wait) {
+			err = o->wait(ctx, wait_ms);
+			if (err < 0 && err != -EINTR)
+				break;
+			err = 0;
+		} else {
+			signals_sleep_ms(wait_ms);
+		}
+		now = rt_monotonic_ns();
+		if (tick && o->interval_s && (now - last_tick) / 1e9 + 1e-9 >= o->interval_s) {
+			last_tick = now;
+			err = tick(ctx);
+			if (err)
+				break;
+		}
+	}
+	return err;
 }
 
 const struct rt_tracer *rt_trace__tracer(const struct rt_trace *tr)

@@ -13,7 +13,7 @@
  *	... open and load the command's BPF object ...
  *	rt_trace__attach(tr, obj);                                 // every probe of the descriptor
  *	rt_trace__start(tr);                                       // launched command: exec now
- *	while (rt_trace__alive(tr) && !signals_stop_requested()) ...
+ *	rt_trace__run(tr, &run_opts, tick, ctx);                   // until exit, Ctrl-C or -d
  *	rt_trace__explain(tr, &seen);                              // say why nothing came, if so
  *	rt_trace__free(tr);                                        // detach: semaphores go back
  */
@@ -103,6 +103,24 @@ void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to)
 int rt_trace__start(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
 void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);
+
+/* How rt_trace__run() waits and when it stops. */
+struct rt_run_opts {
+	double duration_s; /* 0: until the target exits or a stop is requested (Ctrl-C) */
+	double interval_s; /* call tick this often; 0: never */
+	/* Wait up to wait_ms for events (a ring buffer's poll); NULL: sleep wait_ms. A negative
+	 * return other than -EINTR ends the run with that error. */
+	int (*wait)(void *ctx, int timeout_ms);
+	int wait_ms; /* 0: 100 ms */
+};
+
+/* The event loop of flow, calls, gc and objnew: wait, and call tick(ctx) (if not NULL) every
+ * interval_s, until the target exits (said at -v for -p), a stop is requested or duration_s has
+ * passed. 0, or the first error of wait or tick. */
+int rt_trace__run(struct rt_trace *tr, const struct rt_run_opts *o, int (*tick)(void *ctx),
+		  void *ctx);
+/* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(): event times are shown from it. */
+__u64 rt_monotonic_ns(void);
 
 const struct rt_tracer *rt_trace__tracer(const struct rt_trace *tr);
 struct session *rt_trace__session(const struct rt_trace *tr);
