@@ -58,14 +58,6 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&counters, &which);
-
-	if (n)
-		(*n)++;
-}
-
 static __always_inline __u32 log2u64(__u64 v)
 {
 	__u32 r = 0, shift;
@@ -169,12 +161,12 @@ static __always_inline int calls_return(struct pt_regs *ctx, __u32 layout)
 
 	st = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->depth) {
-		count(CALLS_UNMATCHED);
+		rt_count(&counters, CALLS_UNMATCHED);
 		return 0;
 	}
 	d = --st->depth;
 	if (d >= CALLS_MAX_DEPTH) {
-		count(CALLS_TOO_DEEP);
+		rt_count(&counters, CALLS_TOO_DEEP);
 		return 0;
 	}
 	dur = now - st->ts[d];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * BPF side of bpf/usdt_events.h: read a method probe's arguments by the layout in its cookie.
- * Included by usdt_events.bpf.c, calls.bpf.c and objnew.bpf.c (BPF only).
+ * BPF side of bpf/usdt_events.h: read a method probe's arguments by the layout in its cookie,
+ * match the method filters, count rare conditions. Included by the BPF programs of flow, calls
+ * and gc (BPF only).
  */
 #ifndef RTPROF_BPF_RT_ARGS_H
 #define RTPROF_BPF_RT_ARGS_H
@@ -49,6 +50,16 @@ static __always_inline int rt_method_ptrs(struct pt_regs *ctx, __u32 layout,
 		return 0;
 	}
 	return -1;
+}
+
+/* Add one to entry `which` of a per-CPU array of __u64 counters (plain increment: per CPU, no
+ * atomic needed; user space adds the CPUs up). */
+static __always_inline void rt_count(void *counters, __u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(counters, &which);
+
+	if (n)
+		(*n)++;
 }
 
 /*
