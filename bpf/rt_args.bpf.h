@@ -98,8 +98,8 @@ static __always_inline bool rt_match(const char *s, const char *pat, __u32 pat_l
 }
 
 /* Do a method's names pass the filters of f (a const volatile global, read at run time)? */
-static __always_inline bool rt_filter_wanted(const volatile struct rt_filter *f,
-					     const char *method, const char *klass)
+static __always_inline bool rt_filter_wanted(const volatile struct rt_filter *f, const char *method,
+					     const char *klass)
 {
 	if (f->method_len &&
 	    !rt_match(method, (const char *)f->method_pat, f->method_len, f->method_prefix))

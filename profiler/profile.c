@@ -506,7 +506,8 @@ int cmd_profile(int argc, char **argv)
 				: 128 + WTERMSIG(session__wait_status(sess)));
 	if (run.first_err)
 		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
-	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0), run.bad_records, now_s() - start);
+	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
+		      run.bad_records, now_s() - start);
 	err = write_outputs(&o, run.stacks);
 
 cleanup:
