@@ -12,12 +12,7 @@
 #include "bpf/rt_args.bpf.h"
 
 const volatile bool histogram = false;
-const volatile char method_pat[RT_PAT_LEN] = {};
-const volatile __u32 method_pat_len = 0;
-const volatile bool method_prefix = false;
-const volatile char class_pat[RT_PAT_LEN] = {};
-const volatile __u32 class_pat_len = 0;
-const volatile bool class_prefix = false;
+const volatile struct rt_filter filter = {};
 
 /* Per-thread stacks live in task storage: found from the task, no hash lookup per event. */
 struct {
@@ -62,14 +57,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
-
-static __always_inline void count(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&counters, &which);
-
-	if (n)
-		(*n)++;
-}
 
 static __always_inline __u32 log2u64(__u64 v)
 {
@@ -129,13 +116,7 @@ static __noinline struct calls_stats *first_sight(struct calls_key *k, struct rt
 		RT_READ_STR(n->method, p->method, p->method_len);
 		RT_READ_STR(n->file, p->file, 0);
 		n->cfunc = cfunc;
-		n->wanted = 1;
-		if (method_pat_len &&
-		    !rt_match(n->method, (const char *)method_pat, method_pat_len, method_prefix))
-			n->wanted = 0;
-		if (class_pat_len &&
-		    !rt_match(n->klass, (const char *)class_pat, class_pat_len, class_prefix))
-			n->wanted = 0;
+		n->wanted = rt_filter_wanted(&filter, n->method, n->klass);
 		bpf_map_update_elem(&names, k, n, BPF_NOEXIST);
 	}
 	if (!n->wanted)
@@ -180,12 +161,12 @@ static __always_inline int calls_return(struct pt_regs *ctx, __u32 layout)
 
 	st = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->depth) {
-		count(CALLS_UNMATCHED);
+		rt_count(&counters, CALLS_UNMATCHED);
 		return 0;
 	}
 	d = --st->depth;
 	if (d >= CALLS_MAX_DEPTH) {
-		count(CALLS_TOO_DEEP);
+		rt_count(&counters, CALLS_TOO_DEEP);
 		return 0;
 	}
 	dur = now - st->ts[d];

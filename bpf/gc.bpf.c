@@ -10,6 +10,7 @@
 #include <bpf/usdt.bpf.h>
 
 #include "bpf/gc.h"
+#include "bpf/rt_args.bpf.h"
 
 const volatile __u64 min_ns = 0;
 
@@ -42,14 +43,6 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&counters, &which);
-
-	if (n)
-		(*n)++;
-}
-
 static __always_inline int begin(__u32 phase, __s64 kind)
 {
 	struct start_key k = {.tid = (__u32)bpf_get_current_pid_tgid(), .phase = phase};
@@ -69,19 +62,19 @@ static __always_inline int end(__u32 phase, __s64 value)
 	__s64 kind;
 
 	if (!v) {
-		count(GC_UNPAIRED);
+		rt_count(&counters, GC_UNPAIRED);
 		return 0;
 	}
 	ts = v->ts;
 	kind = v->kind;
 	bpf_map_delete_elem(&starts, &k);
 	if (now - ts < min_ns) {
-		count(GC_FILTERED);
+		rt_count(&counters, GC_FILTERED);
 		return 0;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count(GC_LOST);
+		rt_count(&counters, GC_LOST);
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -93,7 +86,7 @@ static __always_inline int end(__u32 phase, __s64 value)
 	e->kind = kind;
 	e->value = value;
 	bpf_ringbuf_submit(e, 0);
-	count(GC_SENT);
+	rt_count(&counters, GC_SENT);
 	return 0;
 }
 
@@ -137,7 +130,7 @@ int gc_pool(struct pt_regs *ctx)
 	bpf_usdt_arg(ctx, 7, &max);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count(GC_LOST);
+		rt_count(&counters, GC_LOST);
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -158,7 +151,7 @@ int gc_pool(struct pt_regs *ctx)
 	if (bpf_probe_read_user(e->name + 64, n, (const void *)pool))
 		e->name[64] = '\0';
 	bpf_ringbuf_submit(e, 0);
-	count(GC_SENT);
+	rt_count(&counters, GC_SENT);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * BPF side of bpf/usdt_events.h: read a method probe's arguments by the layout in its cookie.
- * Included by usdt_events.bpf.c, calls.bpf.c and objnew.bpf.c (BPF only).
+ * BPF side of bpf/usdt_events.h: read a method probe's arguments by the layout in its cookie,
+ * match the method filters, count rare conditions. Included by the BPF programs of flow, calls
+ * and gc (BPF only).
  */
 #ifndef RTPROF_BPF_RT_ARGS_H
 #define RTPROF_BPF_RT_ARGS_H
@@ -51,6 +52,16 @@ static __always_inline int rt_method_ptrs(struct pt_regs *ctx, __u32 layout,
 	return -1;
 }
 
+/* Add one to entry `which` of a per-CPU array of __u64 counters (plain increment: per CPU, no
+ * atomic needed; user space adds the CPUs up). */
+static __always_inline void rt_count(void *counters, __u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(counters, &which);
+
+	if (n)
+		(*n)++;
+}
+
 /*
  * Copy a string of the target into dst (size bytes, NUL-terminated afterwards). len == 0: the
  * string is NUL-terminated; otherwise it has len bytes (truncated to size - 1).
@@ -84,6 +95,19 @@ static __always_inline bool rt_match(const char *s, const char *pat, __u32 pat_l
 			return false;
 	}
 	return prefix;
+}
+
+/* Do a method's names pass the filters of f (a const volatile global, read at run time)? */
+static __always_inline bool rt_filter_wanted(const volatile struct rt_filter *f, const char *method,
+					     const char *klass)
+{
+	if (f->method_len &&
+	    !rt_match(method, (const char *)f->method_pat, f->method_len, f->method_prefix))
+		return false;
+	if (f->class_len &&
+	    !rt_match(klass, (const char *)f->class_pat, f->class_len, f->class_prefix))
+		return false;
+	return true;
 }
 
 #endif

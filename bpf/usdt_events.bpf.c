@@ -11,12 +11,7 @@
 
 #include "bpf/rt_args.bpf.h"
 
-const volatile char method_pat[RT_PAT_LEN] = {};
-const volatile __u32 method_pat_len = 0; /* 0: no method filter */
-const volatile bool method_prefix = false;
-const volatile char class_pat[RT_PAT_LEN] = {};
-const volatile __u32 class_pat_len = 0;
-const volatile bool class_prefix = false;
+const volatile struct rt_filter filter = {};
 
 #define RB_SIZE (16 << 20)
 
@@ -54,14 +49,6 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&counters, &which);
-
-	if (n)
-		(*n)++;
-}
-
 /* The names of a method seen for the first time: read once, filters applied once. */
 static __noinline bool first_sight(struct flow_key *k, struct rt_method_ptrs *p)
 {
@@ -73,15 +60,9 @@ static __noinline bool first_sight(struct flow_key *k, struct rt_method_ptrs *p)
 	RT_READ_STR(n->method, p->method, p->method_len);
 	RT_READ_STR(n->klass, p->klass, p->klass_len);
 	RT_READ_STR(n->file, p->file, 0);
-	n->wanted = 1;
-	if (method_pat_len &&
-	    !rt_match(n->method, (const char *)method_pat, method_pat_len, method_prefix))
-		n->wanted = 0;
-	if (class_pat_len &&
-	    !rt_match(n->klass, (const char *)class_pat, class_pat_len, class_prefix))
-		n->wanted = 0;
+	n->wanted = rt_filter_wanted(&filter, n->method, n->klass);
 	if (bpf_map_update_elem(&names, k, n, BPF_NOEXIST) == -E2BIG)
-		count(FLOW_NAMES_FULL);
+		rt_count(&counters, FLOW_NAMES_FULL);
 	return n->wanted;
 }
 
@@ -121,7 +102,7 @@ int on_method(struct pt_regs *ctx)
 	e.key.file = p.file;
 	n = bpf_map_lookup_elem(&names, &e.key);
 	if (n ? !n->wanted : !first_sight(&e.key, &p)) {
-		count(FLOW_FILTERED);
+		rt_count(&counters, FLOW_FILTERED);
 		return 0;
 	}
 	e.ts_ns = bpf_ktime_get_ns();
@@ -139,10 +120,10 @@ int on_method(struct pt_regs *ctx)
 					       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8
 				       ? BPF_RB_FORCE_WAKEUP
 				       : BPF_RB_NO_WAKEUP)) {
-		count(FLOW_LOST);
+		rt_count(&counters, FLOW_LOST);
 		return 0;
 	}
-	count(FLOW_SENT);
+	rt_count(&counters, FLOW_SENT);
 	return 0;
 }
 

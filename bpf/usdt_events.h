@@ -43,6 +43,22 @@ enum rt_event {
 #define RT_PAT_LEN    32
 
 /*
+ * The method and class filters of flow and calls (-m, -c), one `const volatile struct rt_filter
+ * filter` in each BPF object, filled by rt_filter__set() before load and applied by
+ * rt_filter_wanted() (rt_args.bpf.h) once per method, when its names are first read. A pattern
+ * is NAME (exact) or PREFIX* (prefix, stored without the '*'); a length of 0 is no filter.
+ */
+struct rt_filter {
+	char method_pat[RT_PAT_LEN];
+	char class_pat[RT_PAT_LEN];
+	__u32 method_len;
+	__u32 class_len;
+	__u8 method_prefix;
+	__u8 class_prefix;
+	__u8 pad[6];
+};
+
+/*
  * A method as flow names it: the string addresses the runtime passed (stable while the method
  * exists, like calls' keys). Its names are read once, the first time the key is seen, into the
  * names map (with the filters' verdict); events carry only the key.

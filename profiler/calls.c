@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/calls.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -80,27 +81,17 @@ static bool same_name(const struct calls_name *a, const struct calls_name *b)
 /* Read (and, with delete, reset) the stats; merge rows with equal names. */
 static int read_rows(struct calls_bpf *skel, bool del, struct method_row **out, size_t *nout)
 {
-	struct calls_key key, next, *keys = NULL;
 	struct method_row *rows = NULL, *r;
 	struct calls_stats *percpu = NULL;
+	struct calls_key *keys = NULL;
 	size_t n = 0, cap = 0, nkeys = 0, i, j;
-	int ncpu, err = 0, stats_fd = bpf_map__fd(skel->maps.stats);
+	int ncpu, err, stats_fd = bpf_map__fd(skel->maps.stats);
 	int names_fd = bpf_map__fd(skel->maps.names);
-	void *prev = NULL;
 
 	/* Collect the keys first: deleting while iterating would restart the walk. */
-	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
-		struct calls_key *nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
-
-		if (!nk) {
-			err = -ENOMEM;
-			goto out;
-		}
-		keys = nk;
-		keys[nkeys++] = next;
-		key = next;
-		prev = &key;
-	}
+	err = bpf_map__keys(skel->maps.stats, sizeof(*keys), (void **)&keys, &nkeys);
+	if (err)
+		goto out;
 	ncpu = libbpf_num_possible_cpus();
 	percpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*percpu));
 	if (ncpu <= 0 || !percpu) {
@@ -267,44 +258,31 @@ static bool any_method(struct calls_bpf *skel)
 	return false;
 }
 
-static __u64 sum_counter(struct calls_bpf *skel, __u32 which)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512] = {}, total = 0;
+/* What the interval tick needs. */
+struct calls_run {
+	struct calls_bpf *skel;
+	const struct rt_cmd_opts *opts;
+	const char *sep;
+	int interval;	   /* intervals printed */
+	__u64 total_calls; /* in the intervals printed */
+};
 
-	if (ncpu <= 0 || ncpu > 512)
-		return 0;
-	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
-				 sizeof(__u64) * ncpu, 0))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		total += v[i];
-	return total;
-}
-
-static int set_filters(struct calls_bpf *skel, const struct rt_cmd_opts *o)
+/* Print (and reset) the table of the interval that ends. */
+static int print_interval(void *ctx)
 {
-	__u32 len;
-	bool prefix;
+	struct calls_run *run = ctx;
+	struct method_row *rows = NULL;
+	size_t n = 0;
 	int err;
 
-	skel->rodata->histogram = o->hist;
-	if (o->method_pat) {
-		err = rt_pattern("calls", o->method_pat, (char *)skel->rodata->method_pat,
-				 RT_PAT_LEN, &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->method_pat_len = len;
-		skel->rodata->method_prefix = prefix;
-	}
-	if (o->class_pat) {
-		err = rt_pattern("calls", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
-				 &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->class_pat_len = len;
-		skel->rodata->class_prefix = prefix;
-	}
+	err = read_rows(run->skel, true, &rows, &n);
+	if (err)
+		return err;
+	if (!run->opts->json)
+		putchar('\n');
+	print_rows(rows, n, run->opts, run->sep, ++run->interval);
+	run->total_calls += sum_rows(rows, n, false);
+	free(rows);
 	return 0;
 }
 
@@ -315,10 +293,8 @@ int cmd_calls(int argc, char **argv)
 	struct rt_trace *tr = NULL;
 	struct method_row *rows = NULL;
 	struct rt_seen seen = {};
-	double waited = 0, since_print = 0;
-	__u64 total_calls = 0;
-	int interval = 0;
-	const char *sep;
+	struct rt_run_opts run_opts = {};
+	struct calls_run run = {.opts = &opts};
 	size_t n = 0;
 	int err;
 
@@ -333,7 +309,8 @@ int cmd_calls(int argc, char **argv)
 		pr_warn("calls: cannot open the BPF object: %s\n", err_str(err));
 		goto cleanup;
 	}
-	err = set_filters(skel, &opts);
+	skel->rodata->histogram = opts.hist;
+	err = rt_filter__set(&skel->rodata->filter, "calls", &opts);
 	if (err)
 		goto cleanup;
 	tr = rt_trace__new("calls", RT_CMD_CALLS, opts.lang, &opts.target);
@@ -341,7 +318,7 @@ int cmd_calls(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	run.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
 	err = calls_bpf__load(skel);
 	if (err) {
 		pr_warn("calls: cannot load the BPF programs: %s\n", err_str(err));
@@ -358,41 +335,24 @@ int cmd_calls(int argc, char **argv)
 		goto cleanup;
 	pr_info("calls: tracing %s process %d (Ctrl-C to stop)\n", rt_trace__tracer(tr)->name,
 		rt_trace__pid(tr));
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("calls: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && waited >= opts.duration_s)
-			break;
-		signals_sleep_ms(100);
-		waited += 0.1;
-		since_print += 0.1;
-		if (opts.interval_s && since_print + 1e-9 >= opts.interval_s) {
-			since_print = 0;
-			err = read_rows(skel, true, &rows, &n);
-			if (err)
-				goto cleanup;
-			if (!opts.json)
-				putchar('\n');
-			print_rows(rows, n, &opts, sep, ++interval);
-			total_calls += sum_rows(rows, n, false);
-			free(rows);
-			rows = NULL;
-		}
-	}
+	run.skel = skel;
+	run_opts.duration_s = opts.duration_s;
+	run_opts.interval_s = opts.interval_s;
+	err = rt_trace__run(tr, &run_opts, print_interval, &run);
+	if (err)
+		goto cleanup;
 	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
 	if (err)
 		goto cleanup;
-	print_rows(rows, n, &opts, sep, opts.interval_s > 0 ? ++interval : 0);
-	seen.events = 2 * (total_calls + sum_rows(rows, n, false));
+	print_rows(rows, n, &opts, run.sep, opts.interval_s > 0 ? ++run.interval : 0);
+	seen.events = 2 * (run.total_calls + sum_rows(rows, n, false));
 	seen.method_events = any_method(skel) ? 1 : 0;
 	fprintf(stderr,
 		"calls: %" PRIu64 " calls timed, %zu methods, %" PRIu64
 		" returns without a seen entry, %" PRIu64 " returns too deep to time\n",
-		(uint64_t)seen.events / 2, n, (uint64_t)sum_counter(skel, CALLS_UNMATCHED),
-		(uint64_t)sum_counter(skel, CALLS_TOO_DEEP));
+		(uint64_t)seen.events / 2, n,
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_UNMATCHED),
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_TOO_DEEP));
 	rt_trace__explain(tr, &seen);
 cleanup:
 	free(rows);

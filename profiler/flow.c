@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/usdt_events.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -81,15 +81,6 @@ static void usage(FILE *f)
 		"  rtprof flow -- python3.11 app.py\n"
 		"  rtprof flow -p $(pgrep -n ruby) -c 'Net*'\n"
 		"  rtprof flow -m 'handle*' --json -- java -XX:+DTraceMethodProbes -jar app.jar\n");
-}
-
-/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_key *k)
@@ -168,43 +159,19 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static __u64 sum_counter(struct usdt_events_bpf *skel, __u32 which)
+/* Events come without a wakeup until an eighth of the buffer waits: read on a short timer as
+ * well, and flush after each read so that a pipe or file sees events as they come. */
+static int read_events(void *ctx, int timeout_ms)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512] = {}, total = 0;
-
-	if (ncpu <= 0 || ncpu > 512)
-		return 0;
-	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
-				 sizeof(__u64) * ncpu, 0))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		total += v[i];
-	return total;
-}
-
-static int set_filters(struct usdt_events_bpf *skel, const struct rt_cmd_opts *o)
-{
-	__u32 len;
-	bool prefix;
+	struct ring_buffer *rb = ctx;
 	int err;
 
-	if (o->method_pat) {
-		err = rt_pattern("flow", o->method_pat, (char *)skel->rodata->method_pat,
-				 RT_PAT_LEN, &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->method_pat_len = len;
-		skel->rodata->method_prefix = prefix;
-	}
-	if (o->class_pat) {
-		err = rt_pattern("flow", o->class_pat, (char *)skel->rodata->class_pat, RT_PAT_LEN,
-				 &len, &prefix);
-		if (err)
-			return err;
-		skel->rodata->class_pat_len = len;
-		skel->rodata->class_prefix = prefix;
-	}
+	err = ring_buffer__poll(rb, timeout_ms);
+	if (err >= 0)
+		err = ring_buffer__consume(rb);
+	if (err < 0 && err != -EINTR)
+		return err;
+	fflush(stdout);
 	return 0;
 }
 
@@ -216,6 +183,7 @@ int cmd_flow(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
+	struct rt_run_opts run_opts = {.wait = read_events, .wait_ms = 50};
 	__u64 lost, filtered, sent;
 	int err;
 
@@ -230,7 +198,7 @@ int cmd_flow(int argc, char **argv)
 		pr_warn("flow: cannot open the BPF object: %s\n", err_str(err));
 		goto cleanup;
 	}
-	err = set_filters(skel, &opts);
+	err = rt_filter__set(&skel->rodata->filter, "flow", &opts);
 	if (!err && opts.buffer_kb)
 		err = bpf_map__set_max_entries(skel->maps.events, opts.buffer_kb * 1024);
 	if (err)
@@ -263,30 +231,14 @@ int cmd_flow(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	fc.t0 = monotonic_ns();
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("flow: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && (monotonic_ns() - fc.t0) / 1e9 >= opts.duration_s)
-			break;
-		/* Events come without a wakeup until an eighth of the buffer waits: read on a
-		 * 50 ms timer as well. */
-		err = ring_buffer__poll(rb, 50);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = 0;
-		fflush(stdout); /* a pipe or file sees events as they come */
-	}
+	fc.t0 = rt_monotonic_ns();
+	run_opts.duration_s = opts.duration_s;
+	err = rt_trace__run(tr, &run_opts, NULL, rb);
 	ring_buffer__consume(rb);
 	fflush(stdout);
-	sent = sum_counter(skel, FLOW_SENT);
-	lost = sum_counter(skel, FLOW_LOST);
-	filtered = sum_counter(skel, FLOW_FILTERED);
+	sent = percpu_array__sum_u64(skel->maps.counters, FLOW_SENT);
+	lost = percpu_array__sum_u64(skel->maps.counters, FLOW_LOST);
+	filtered = percpu_array__sum_u64(skel->maps.counters, FLOW_FILTERED);
 	fprintf(stderr, "flow: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " filtered out\n",
 		(uint64_t)fc.received, (uint64_t)lost, (uint64_t)filtered);
 	if (sent != fc.received)

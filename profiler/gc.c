@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/gc.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -187,15 +187,6 @@ static void print_pools(struct gc_ctx *gc)
 	}
 }
 
-/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC: times are printed from the start of the trace. */
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct gc_ctx *gc = ctx;
@@ -280,19 +271,9 @@ static void print_summary(const struct gc_ctx *gc)
 	}
 }
 
-static __u64 sum_counter(struct gc_bpf *skel, __u32 which)
+static int read_events(void *ctx, int timeout_ms)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512] = {}, total = 0;
-
-	if (ncpu <= 0 || ncpu > 512)
-		return 0;
-	if (bpf_map__lookup_elem(skel->maps.counters, &which, sizeof(which), v,
-				 sizeof(__u64) * ncpu, 0))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		total += v[i];
-	return total;
+	return ring_buffer__poll(ctx, timeout_ms);
 }
 
 int cmd_gc(int argc, char **argv)
@@ -303,6 +284,7 @@ int cmd_gc(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
+	struct rt_run_opts run_opts = {.wait = read_events, .wait_ms = 100};
 	int err;
 
 	err = rt_cmd_opts__parse(&opts, "gc", RT_OPT_MIN, argc, argv, usage);
@@ -342,28 +324,19 @@ int cmd_gc(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	gc->t0 = monotonic_ns();
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("gc: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && (monotonic_ns() - gc->t0) / 1e9 >= opts.duration_s)
-			break;
-		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = 0;
-	}
+	gc->t0 = rt_monotonic_ns();
+	run_opts.duration_s = opts.duration_s;
+	err = rt_trace__run(tr, &run_opts, NULL, rb);
 	ring_buffer__consume(rb);
 	print_summary(gc);
 	fflush(stdout);
 	fprintf(stderr,
 		"gc: %" PRIu64 " collections, %" PRIu64 " lost, %" PRIu64
 		" shorter than --min, %" PRIu64 " ends without a seen start\n",
-		(uint64_t)gc->received, (uint64_t)sum_counter(skel, GC_LOST),
-		(uint64_t)sum_counter(skel, GC_FILTERED), (uint64_t)sum_counter(skel, GC_UNPAIRED));
+		(uint64_t)gc->received,
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_LOST),
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_FILTERED),
+		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_UNPAIRED));
 	seen.events = gc->received;
 	rt_trace__explain(tr, &seen);
 cleanup:

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/objnew.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -87,20 +88,12 @@ static void row_name(const struct objnew_key *k, const struct objnew_name *n, st
 static int read_rows(struct objnew_bpf *skel, bool del, struct type_row **out, size_t *nout)
 {
 	int stats_fd = bpf_map__fd(skel->maps.stats), names_fd = bpf_map__fd(skel->maps.names);
-	struct objnew_key key, next, *keys = NULL, *nk;
+	struct objnew_key *keys = NULL;
 	struct type_row *rows = NULL;
 	size_t nkeys = 0, n = 0, i, j;
-	void *prev = NULL;
 
-	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
-		nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
-		if (!nk)
-			goto nomem;
-		keys = nk;
-		keys[nkeys++] = next;
-		key = next;
-		prev = &key;
-	}
+	if (bpf_map__keys(skel->maps.stats, sizeof(*keys), (void **)&keys, &nkeys))
+		goto nomem;
 	rows = calloc(nkeys ? nkeys : 1, sizeof(*rows));
 	if (!rows)
 		goto nomem;
@@ -163,6 +156,30 @@ static void print_rows(const struct type_row *rows, size_t n, const struct rt_cm
 	fflush(stdout);
 }
 
+/* What the interval tick needs. */
+struct objnew_run {
+	struct objnew_bpf *skel;
+	const struct rt_cmd_opts *opts;
+};
+
+/* Print (and reset) the table of the interval that ends. */
+static int print_interval(void *ctx)
+{
+	struct objnew_run *run = ctx;
+	struct type_row *rows = NULL;
+	size_t n = 0;
+	int err;
+
+	err = read_rows(run->skel, true, &rows, &n);
+	if (err)
+		return err;
+	if (!run->opts->json)
+		putchar('\n');
+	print_rows(rows, n, run->opts);
+	free(rows);
+	return 0;
+}
+
 int cmd_objnew(int argc, char **argv)
 {
 	struct rt_cmd_opts opts = {};
@@ -170,7 +187,8 @@ int cmd_objnew(int argc, char **argv)
 	struct rt_trace *tr = NULL;
 	struct type_row *rows = NULL;
 	struct rt_seen seen = {};
-	double waited = 0, since = 0;
+	struct rt_run_opts run_opts = {};
+	struct objnew_run run = {.opts = &opts};
 	size_t n = 0, i;
 	int err;
 
@@ -200,29 +218,12 @@ int cmd_objnew(int argc, char **argv)
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	while (!signals_stop_requested()) {
-		if (!rt_trace__alive(tr)) {
-			if (!rt_trace__launched(tr))
-				pr_info("objnew: process %d exited\n", rt_trace__pid(tr));
-			break;
-		}
-		if (opts.duration_s && waited >= opts.duration_s)
-			break;
-		signals_sleep_ms(100);
-		waited += 0.1;
-		since += 0.1;
-		if (opts.interval_s && since + 1e-9 >= opts.interval_s) {
-			since = 0;
-			err = read_rows(skel, true, &rows, &n);
-			if (err)
-				goto cleanup;
-			if (!opts.json)
-				putchar('\n');
-			print_rows(rows, n, &opts);
-			free(rows);
-			rows = NULL;
-		}
-	}
+	run.skel = skel;
+	run_opts.duration_s = opts.duration_s;
+	run_opts.interval_s = opts.interval_s;
+	err = rt_trace__run(tr, &run_opts, print_interval, &run);
+	if (err)
+		goto cleanup;
 	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
 	if (err)
 		goto cleanup;

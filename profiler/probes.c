@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/json.h"
@@ -227,16 +228,11 @@ static int count_hits(struct probes_scan *scan, int pid, double count_s)
 	size_t nsites = total_sites(scan), site = 0, i, j, nlinks = 0, failed = 0;
 	struct usdt_count_bpf *skel = NULL;
 	struct bpf_link **links = NULL;
-	__u64 *percpu = NULL;
-	int ncpu, err = 0;
+	int err = 0;
 	unsigned int waited_ms = 0, limit_ms = (unsigned int)(count_s * 1000);
 
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
 	links = calloc(nsites ? nsites : 1, sizeof(*links));
-	percpu = calloc(ncpu, sizeof(*percpu));
-	if (!links || !percpu) {
+	if (!links) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -295,22 +291,13 @@ static int count_hits(struct probes_scan *scan, int pid, double count_s)
 	for (i = 0, site = 0; i < scan->n; i++) {
 		struct probed_object *o = &scan->objs[i];
 
-		for (j = 0; j < o->notes->n; j++, site++) {
-			__u32 key = (__u32)site;
-			int c;
-
-			if (bpf_map__lookup_elem(skel->maps.hits, &key, sizeof(key), percpu,
-						 sizeof(*percpu) * ncpu, 0))
-				continue;
-			for (c = 0; c < ncpu; c++)
-				o->hits[j] += percpu[c];
-		}
+		for (j = 0; j < o->notes->n; j++, site++)
+			o->hits[j] = percpu_array__sum_u64(skel->maps.hits, (__u32)site);
 	}
 cleanup:
 	for (i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
 	free(links);
-	free(percpu);
 	usdt_count_bpf__destroy(skel);
 	return err;
 }

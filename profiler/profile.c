@@ -33,6 +33,7 @@
 #include "bpf/profile.h"
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
+#include "profiler/bpf_util.h"
 #include "profiler/commands.h"
 #include "profiler/errors.h"
 #include "profiler/log.h"
@@ -225,24 +226,6 @@ static int on_sample(void *ctx, void *data, size_t size)
 	else if (err && !run->first_err)
 		run->first_err = err;
 	return 0;
-}
-
-static __u64 read_lost(struct profile_bpf *skel)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 *vals, sum = 0;
-	__u32 zero = 0;
-
-	if (ncpu <= 0)
-		return 0;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.stack_capture_lost), &zero, vals))
-		for (i = 0; i < ncpu; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
 }
 
 static double now_s(void)
@@ -523,7 +506,8 @@ int cmd_profile(int argc, char **argv)
 				: 128 + WTERMSIG(session__wait_status(sess)));
 	if (run.first_err)
 		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
-	print_summary(run.stacks, read_lost(skel), run.bad_records, now_s() - start);
+	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
+		      run.bad_records, now_s() - start);
 	err = write_outputs(&o, run.stacks);
 
 cleanup:

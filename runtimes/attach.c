@@ -8,14 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "profiler/errors.h"
 #include "profiler/log.h"
+#include "profiler/signals.h"
 #include "runtimes/attach.h"
 #include "runtimes/usdt.h"
 #include "symbolize/maps.h"
+
+_Static_assert(sizeof(struct rt_filter) == 80, "rt_filter layout");
 
 #define MAX_TEMPFILES 4
 
@@ -653,6 +657,47 @@ void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen)
 		tr->tracer->explain(tr, tr->cmd, seen);
 }
 
+__u64 rt_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int rt_trace__run(struct rt_trace *tr, const struct rt_run_opts *o, int (*tick)(void *ctx),
+		  void *ctx)
+{
+	int wait_ms = o->wait_ms > 0 ? o->wait_ms : 100, err = 0;
+	__u64 start = rt_monotonic_ns(), last_tick = start, now;
+
+	while (!signals_stop_requested()) {
+		if (!rt_trace__alive(tr)) {
+			if (!rt_trace__launched(tr))
+				pr_info("%s: process %d exited\n", tr->cmd_name, rt_trace__pid(tr));
+			break;
+		}
+		if (o->duration_s && (rt_monotonic_ns() - start) / 1e9 >= o->duration_s)
+			break;
+		if (o->wait) {
+			err = o->wait(ctx, wait_ms);
+			if (err < 0 && err != -EINTR)
+				break;
+			err = 0;
+		} else {
+			signals_sleep_ms(wait_ms);
+		}
+		now = rt_monotonic_ns();
+		if (tick && o->interval_s && (now - last_tick) / 1e9 + 1e-9 >= o->interval_s) {
+			last_tick = now;
+			err = tick(ctx);
+			if (err)
+				break;
+		}
+	}
+	return err;
+}
+
 const struct rt_tracer *rt_trace__tracer(const struct rt_trace *tr)
 {
 	return tr->tracer;
@@ -709,6 +754,29 @@ int rt_pattern(const char *cmd, const char *in, char *pat, size_t size, __u32 *l
 	memset(pat, 0, size);
 	memcpy(pat, in, n);
 	*len = (__u32)n;
+	return 0;
+}
+
+int rt_filter__set(struct rt_filter *f, const char *cmd, const struct rt_cmd_opts *o)
+{
+	bool prefix;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	if (o->method_pat) {
+		err = rt_pattern(cmd, o->method_pat, f->method_pat, sizeof(f->method_pat),
+				 &f->method_len, &prefix);
+		if (err)
+			return err;
+		f->method_prefix = prefix;
+	}
+	if (o->class_pat) {
+		err = rt_pattern(cmd, o->class_pat, f->class_pat, sizeof(f->class_pat),
+				 &f->class_len, &prefix);
+		if (err)
+			return err;
+		f->class_prefix = prefix;
+	}
 	return 0;
 }
 

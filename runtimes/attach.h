@@ -13,7 +13,7 @@
  *	... open and load the command's BPF object ...
  *	rt_trace__attach(tr, obj);                                 // every probe of the descriptor
  *	rt_trace__start(tr);                                       // launched command: exec now
- *	while (rt_trace__alive(tr) && !signals_stop_requested()) ...
+ *	rt_trace__run(tr, &run_opts, tick, ctx);                   // until exit, Ctrl-C or -d
  *	rt_trace__explain(tr, &seen);                              // say why nothing came, if so
  *	rt_trace__free(tr);                                        // detach: semaphores go back
  */
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "bpf/usdt_events.h"
 #include "profiler/session.h"
 
 struct bpf_object;
@@ -103,6 +104,24 @@ int rt_trace__start(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
 void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);
 
+/* How rt_trace__run() waits and when it stops. */
+struct rt_run_opts {
+	double duration_s; /* 0: until the target exits or a stop is requested (Ctrl-C) */
+	double interval_s; /* call tick this often; 0: never */
+	/* Wait up to wait_ms for events (a ring buffer's poll); NULL: sleep wait_ms. A negative
+	 * return other than -EINTR ends the run with that error. */
+	int (*wait)(void *ctx, int timeout_ms);
+	int wait_ms; /* 0: 100 ms */
+};
+
+/* The event loop of flow, calls, gc and objnew: wait, and call tick(ctx) (if not NULL) every
+ * interval_s, until the target exits (said at -v for -p), a stop is requested or duration_s has
+ * passed. 0, or the first error of wait or tick. */
+int rt_trace__run(struct rt_trace *tr, const struct rt_run_opts *o, int (*tick)(void *ctx),
+		  void *ctx);
+/* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(): event times are shown from it. */
+__u64 rt_monotonic_ns(void);
+
 const struct rt_tracer *rt_trace__tracer(const struct rt_trace *tr);
 struct session *rt_trace__session(const struct rt_trace *tr);
 int rt_trace__pid(const struct rt_trace *tr);
@@ -159,3 +178,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
  * and says whether it was a prefix. -ERR_USAGE when longer than the BPF pattern buffer or
  * using '*' elsewhere. */
 int rt_pattern(const char *cmd, const char *in, char *pat, size_t size, __u32 *len, bool *prefix);
+
+/* Fill the BPF filter of flow and calls from -m and -c (zeroed first: no filter). 0 or
+ * -ERR_USAGE after saying why. */
+int rt_filter__set(struct rt_filter *f, const char *cmd, const struct rt_cmd_opts *o);

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "profiler/bpf_util.h"
+
+int percpu_map__sum_u64(const struct bpf_map *map, const void *key, size_t key_size, __u64 *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, err;
+	__u64 *vals = NULL;
+
+	*sum = 0;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(map, key, key_size, vals, sizeof(*vals) * ncpu, 0);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < ncpu; i++)
+		*sum += vals[i];
+cleanup:
+	free(vals);
+	return err;
+}
+
+__u64 percpu_array__sum_u64(const struct bpf_map *map, __u32 index)
+{
+	__u64 sum;
+
+	percpu_map__sum_u64(map, &index, sizeof(index), &sum);
+	return sum;
+}
+
+int bpf_map__keys(const struct bpf_map *map, size_t key_size, void **keys, size_t *n)
+{
+	int fd = bpf_map__fd(map), err = 0;
+	char *all = NULL, *grown, *prev = NULL;
+	size_t count = 0;
+
+	/* Walk from NULL; each next key is looked up from the one stored before it. */
+	for (;;) {
+		grown = realloc(all, (count + 1) * key_size);
+		if (!grown) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		all = grown;
+		prev = count ? all + (count - 1) * key_size : NULL;
+		if (bpf_map_get_next_key(fd, prev, all + count * key_size))
+			break;
+		count++;
+	}
+cleanup:
+	if (err || !count) {
+		free(all);
+		all = NULL;
+	}
+	*keys = all;
+	*n = err ? 0 : count;
+	return err;
+}
