@@ -50,6 +50,10 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
+# Skeletons and BPF objects are built through pattern rules: keep them (not intermediate files),
+# or every make would delete them and rebuild all user objects.
+.SECONDARY: $(SKELS) $(BPF_OBJS)
+
 # User objects may include any skeleton; generate them all first (order-only).
 $(OUT)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
