@@ -7,5 +7,7 @@
 #define RTPROF_COMMANDS_H
 
 int cmd_probes(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

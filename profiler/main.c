@@ -19,6 +19,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
+	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
+	{ "diff", cmd_diff, "differential flame graph of two folded files" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command line of `rtprof flamegraph` and `rtprof diff`: both take the same drawing options
+ * (flamegraph.pl's names and defaults), so they share one parser.
+ */
+#ifndef RTPROF_FLAMEGRAPH_CLI_H
+#define RTPROF_FLAMEGRAPH_CLI_H
+
+#include <stdbool.h>
+
+#include "flamegraph/svg.h"
+
+struct flamegraph_cli {
+	struct flamegraph_opts opts;
+	const char *output; /* -o FILE, NULL: stdout */
+	bool folded;	    /* --folded: print merged folded stacks instead of an SVG */
+	bool reverse;	    /* --reverse */
+	bool normalize;	    /* diff -n */
+	char **files;	    /* the operands */
+	int n_files;
+};
+
+/*
+ * Parse argv (argv[0] is the command name). diff selects rtprof diff's extra option (-n).
+ * Returns 0, 1 when --help was printed (the caller returns 0), or -ERR_USAGE.
+ */
+int flamegraph_cli__parse(struct flamegraph_cli *cli, int argc, char **argv, bool diff);
+
+/* Open the output named by -o (stdout when none) with a large buffer; NULL and errno on error. */
+FILE *flamegraph_cli__open_output(const struct flamegraph_cli *cli);
+/* Close it; returns 0 or a negative errno (a failed write shows up here). */
+int flamegraph_cli__close_output(const struct flamegraph_cli *cli, FILE *f);
+
+#endif

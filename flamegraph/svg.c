@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stack tree to interactive SVG.
+ *
+ * Geometry and look follow flamegraph.pl (same paddings, frame height, palettes and title format
+ * "NAME (COUNT samples, P%)") so that users and their tools find what they know. Differences:
+ * colors depend on the name only (the same input always gives the same bytes), frames narrower
+ * than minwidth are pruned on the tree before anything is drawn, and the script is our own.
+ *
+ * Two walks: the first finds the deepest frame that is wide enough (it sets the height), the
+ * second draws frames depth first, children sorted, each as
+ *   <g class="f" tabindex="0" data-s=START data-w=WIDTH><title>..</title><rect/><text/></g>
+ * START and WIDTH are in counts, exact, so the script can zoom without pixel rounding; the
+ * script finds each frame's parent from the depth-first order and the depth.
+ *
+ * Text from the data (frame names, titles, notes) is escaped for XML, and bytes that are not
+ * valid UTF-8 (or not allowed in XML) are written as the visible text \xNN.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flamegraph/script.h"
+#include "flamegraph/svg.h"
+#include "flamegraph/tree.h"
+#include "profiler/errors.h"
+
+#define XPAD 10 /* px, left and right */
+#define FRAMEPAD 1
+
+const char *const flamegraph_palettes[] = {
+	"hot",	  "mem", "io",	 "wakeup", "java",   "js",	"perl",	  "python",
+	"red",	  "green", "blue", "aqua",	"yellow", "purple", "orange", NULL,
+};
+
+bool flamegraph_palette_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; flamegraph_palettes[i]; i++) {
+		if (!strcmp(name, flamegraph_palettes[i]))
+			return true;
+	}
+	return false;
+}
+
+void flamegraph_opts__init(struct flamegraph_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->countname = "samples";
+	o->nametype = "Function:";
+	o->colors = "hot";
+	o->fonttype = "Verdana";
+	o->width = 1200;
+	o->frameheight = 16;
+	o->fontsize = 12;
+	o->fontwidth = 0.59;
+	o->minwidth = 0.1;
+}
+
+/* Length of the valid UTF-8 sequence XML allows at p (1-4), or 0 when p[0] must be escaped. */
+static size_t utf8_ok(const unsigned char *p, size_t n)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return (p[0] >= 0x20 && p[0] != 0x7f) || p[0] == '\t' ? 1 : 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0; /* overlong or too big */
+	if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+		return 0; /* surrogates and non-characters XML refuses */
+	return len;
+}
+
+/* Characters name[0..n) takes once displayed (an escaped byte counts 4: \xNN). */
+static size_t display_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, chars = 0, l;
+
+	while (i < n) {
+		l = utf8_ok(p + i, n - i);
+		chars += l ? 1 : 4;
+		i += l ? l : 1;
+	}
+	return chars;
+}
+
+/* Write s[0..n) escaped, at most max_chars displayed characters; returns how many. */
+static size_t put_text(FILE *f, const char *s, size_t n, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, chars = 0, l, run = 0;
+
+	while (i < n) {
+		l = utf8_ok(p + i, n - i);
+		if (chars + (l ? 1 : 4) > max_chars)
+			break;
+		if (l == 1 && p[i] != '&' && p[i] != '<' && p[i] != '>' && p[i] != '"' &&
+		    p[i] != '\'') {
+			/* plain ASCII: written in runs */
+			if (!run)
+				run = i + 1;
+			chars++;
+			i++;
+			continue;
+		}
+		if (run) {
+			fwrite(s + run - 1, 1, i - (run - 1), f);
+			run = 0;
+		}
+		if (!l) {
+			fprintf(f, "\\x%02X", p[i]);
+			chars += 4;
+			i++;
+			continue;
+		}
+		chars++;
+		if (l > 1)
+			fwrite(p + i, 1, l, f);
+		else if (p[i] == '&')
+			fputs("&amp;", f);
+		else if (p[i] == '<')
+			fputs("&lt;", f);
+		else if (p[i] == '>')
+			fputs("&gt;", f);
+		else if (p[i] == '"')
+			fputs("&quot;", f);
+		else
+			fputs("&#39;", f);
+		i += l;
+	}
+	if (run)
+		fwrite(s + run - 1, 1, i - (run - 1), f);
+	return chars;
+}
+
+static void put_str(FILE *f, const char *s)
+{
+	put_text(f, s, strlen(s), SIZE_MAX);
+}
+
+/* flamegraph.pl's namehash: weights the first characters, so similar names get similar colors */
+static double namehash(const char *name, size_t n, bool reverse)
+{
+	double vector = 0, weight = 1, max = 1;
+	size_t i, j, skip = 0;
+	int mod = 10;
+
+	/* a module prefix up to a backtick ("libc.so`malloc") does not count */
+	for (i = 1; i < n; i++) {
+		j = reverse ? n - 1 - i : i;
+		if (name[j] == '`') {
+			skip = i + 1;
+			break;
+		}
+	}
+	for (i = skip; i < n && mod <= 12; i++) {
+		unsigned char c = (unsigned char)name[reverse ? n - 1 - i : i];
+
+		vector += (double)(c % mod) / (mod - 1) * weight;
+		mod++;
+		max += weight;
+		weight *= 0.70;
+	}
+	return 1 - vector / max;
+}
+
+enum pal { P_HOT, P_MEM, P_IO, P_RED, P_GREEN, P_BLUE, P_AQUA, P_YELLOW, P_PURPLE, P_ORANGE };
+
+static bool has(const char *s, size_t n, const char *what)
+{
+	return memmem(s, n, what, strlen(what)) != NULL;
+}
+
+static bool ends(const char *s, size_t n, const char *what)
+{
+	size_t l = strlen(what);
+
+	return n >= l && !memcmp(s + n - l, what, l);
+}
+
+/* The palette a name gets under a language palette (java, js, perl, python) or the plain one. */
+static enum pal palette_for(const char *colors, const char *s, size_t n)
+{
+	if (!strcmp(colors, "java") || !strcmp(colors, "js") || !strcmp(colors, "perl") ||
+	    !strcmp(colors, "python")) {
+		if (ends(s, n, "_[k]"))
+			return P_ORANGE;
+		if (ends(s, n, "_[i]"))
+			return P_AQUA;
+		if (ends(s, n, "_[j]"))
+			return P_GREEN;
+		if (!strcmp(colors, "java")) {
+			static const char *const pkgs[] = { "java/", "javax/", "jdk/",	"net/",
+							    "org/",  "com/",   "io/",	"sun/",
+							    "java.", "javax.", "jdk.",	"sun." };
+			size_t i, off = n && s[0] == 'L' ? 1 : 0;
+
+			for (i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
+				if (n - off >= strlen(pkgs[i]) &&
+				    !memcmp(s + off, pkgs[i], strlen(pkgs[i])))
+					return P_GREEN;
+			}
+			return has(s, n, "::") ? P_YELLOW : P_RED;
+		}
+		if (!strcmp(colors, "js")) {
+			if (has(s, n, "::"))
+				return P_YELLOW;
+			if (has(s, n, ".js") || has(s, n, "/"))
+				return P_GREEN;
+			return has(s, n, ":") ? P_AQUA : P_RED;
+		}
+		if (!strcmp(colors, "perl")) {
+			if (has(s, n, "::") || has(s, n, "Perl") || has(s, n, ".pl"))
+				return has(s, n, "::") ? P_YELLOW : P_GREEN;
+			return P_RED;
+		}
+		/* python */
+		if (has(s, n, ".py") || has(s, n, "/"))
+			return P_GREEN;
+		return has(s, n, "::") ? P_YELLOW : P_RED;
+	}
+	if (!strcmp(colors, "mem"))
+		return P_MEM;
+	if (!strcmp(colors, "io"))
+		return P_IO;
+	if (!strcmp(colors, "wakeup") || !strcmp(colors, "aqua"))
+		return P_AQUA;
+	if (!strcmp(colors, "red"))
+		return P_RED;
+	if (!strcmp(colors, "green"))
+		return P_GREEN;
+	if (!strcmp(colors, "blue"))
+		return P_BLUE;
+	if (!strcmp(colors, "yellow"))
+		return P_YELLOW;
+	if (!strcmp(colors, "purple"))
+		return P_PURPLE;
+	if (!strcmp(colors, "orange"))
+		return P_ORANGE;
+	return P_HOT;
+}
+
+static void frame_color(const struct flamegraph_opts *o, const char *s, size_t n, char *buf,
+			size_t size)
+{
+	double v1, v2, v3;
+	int r, g, b;
+
+	if ((n == 1 && s[0] == '-') || (n == 2 && s[0] == '-' && s[1] == '-')) {
+		snprintf(buf, size, "rgb(160,160,160)"); /* stack separators */
+		return;
+	}
+	if (o->hash) {
+		v1 = namehash(s, n, false);
+		v2 = v3 = namehash(s, n, true);
+	} else {
+		/* seeded by the name: stable across runs and graphs, varied across names */
+		uint64_t h = 1469598103934665603ull;
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+		h ^= h >> 29;
+		h *= 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 32;
+		v1 = (double)(h & 0xffff) / 65536;
+		v2 = (double)((h >> 16) & 0xffff) / 65536;
+		v3 = (double)((h >> 32) & 0xffff) / 65536;
+	}
+	switch (palette_for(o->colors, s, n)) {
+	case P_MEM:
+		r = 0, g = 190 + (int)(50 * v2), b = (int)(210 * v1);
+		break;
+	case P_IO:
+		r = g = 80 + (int)(60 * v1), b = 190 + (int)(55 * v2);
+		break;
+	case P_RED:
+		r = 200 + (int)(55 * v1), g = b = 80 + (int)(60 * v1);
+		break;
+	case P_GREEN:
+		g = 200 + (int)(55 * v1), r = b = 80 + (int)(60 * v1);
+		break;
+	case P_BLUE:
+		b = 205 + (int)(50 * v1), r = g = 80 + (int)(60 * v1);
+		break;
+	case P_AQUA:
+		r = 50 + (int)(60 * v1), g = b = 165 + (int)(55 * v1);
+		break;
+	case P_YELLOW:
+		r = g = 175 + (int)(55 * v1), b = 50 + (int)(20 * v1);
+		break;
+	case P_PURPLE:
+		r = b = 190 + (int)(65 * v1), g = 80 + (int)(60 * v1);
+		break;
+	case P_ORANGE:
+		r = 190 + (int)(65 * v1), g = 90 + (int)(65 * v1), b = 0;
+		break;
+	default:
+		r = 205 + (int)(50 * v3), g = (int)(230 * v1), b = (int)(55 * v2);
+		break;
+	}
+	snprintf(buf, size, "rgb(%d,%d,%d)", r, g, b);
+}
+
+/* A number with commas between thousands when it is an integer (flamegraph.pl's style). */
+static const char *count_txt(double v, char *buf, size_t size)
+{
+	char tmp[48];
+	size_t n, i, o = 0;
+
+	stack_count_str(v, tmp, sizeof(tmp));
+	if (strchr(tmp, '.') || strchr(tmp, 'e') || tmp[0] == '-') {
+		snprintf(buf, size, "%s", tmp);
+		return buf;
+	}
+	n = strlen(tmp);
+	for (i = 0; i < n && o + 2 < size; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* An exact number for the script: integers as such, others with 12 significant digits. */
+static const char *exact_txt(double v, char *buf, size_t size)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.12g", v);
+	return buf;
+}
+
+struct render {
+	const struct stack_tree *t;
+	const struct flamegraph_opts *o;
+	FILE *f;
+	const double *w; /* drawn width of each node (in counts) */
+	uint32_t *rank;
+	double min_w;	     /* narrower frames are pruned */
+	double px_per_count; /* x scale */
+	double total;	     /* AFTER total, for percentages */
+	double maxdelta;     /* differential: largest |AFTER - BEFORE| drawn */
+	int height, depthmax;
+	double ypad1, ypad2;
+	uint32_t *pool; /* children of the levels of the current path */
+	size_t pool_len, pool_cap;
+};
+
+static double node_w(const struct render *r, uint32_t id)
+{
+	return r->w ? r->w[id] : r->t->nodes[id].total;
+}
+
+/*
+ * Widths of a differential tree: AFTER, plus the BEFORE width of every subtree that is gone from
+ * AFTER, so that removed stacks stay visible. Children have higher ids than their parents, so
+ * one pass from the last node down adds each node's extra to its parent.
+ */
+static double *diff_widths(const struct stack_tree *t)
+{
+	double *w, a;
+	uint32_t id;
+
+	w = calloc(t->n_nodes, sizeof(*w));
+	if (!w)
+		return NULL;
+	for (id = t->n_nodes; id-- > 0;) {
+		a = t->nodes[id].total;
+		w[id] = a <= 0 && t->before[id] > 0 ? t->before[id] : a + w[id];
+		if (id)
+			w[t->nodes[id].parent] += w[id] - a;
+	}
+	return w;
+}
+
+/* First walk: depth of the deepest drawn frame and the largest change drawn. */
+static int measure(struct render *r)
+{
+	const struct stack_tree *t = r->t;
+	uint32_t *stack = NULL, *depth = NULL, id, c;
+	size_t n = 0, cap = 1024;
+	int err = 0;
+
+	stack = malloc(cap * sizeof(*stack));
+	depth = malloc(cap * sizeof(*depth));
+	if (!stack || !depth) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	stack[n] = 0;
+	depth[n++] = 0;
+	while (n) {
+		uint32_t d;
+
+		n--;
+		id = stack[n];
+		d = depth[n];
+		if ((int)d > r->depthmax)
+			r->depthmax = (int)d;
+		if (t->before) {
+			double delta = fabs(t->nodes[id].total - t->before[id]);
+
+			if (delta > r->maxdelta)
+				r->maxdelta = delta;
+		}
+		for (c = t->nodes[id].child; c != ST_NONE; c = t->nodes[c].sibling) {
+			if (node_w(r, c) < r->min_w || node_w(r, c) <= 0)
+				continue;
+			if (n == cap) {
+				uint32_t *s2, *d2;
+
+				cap *= 2;
+				s2 = realloc(stack, cap * sizeof(*stack));
+				if (s2)
+					stack = s2;
+				d2 = realloc(depth, cap * sizeof(*depth));
+				if (d2)
+					depth = d2;
+				if (!s2 || !d2) {
+					err = -ENOMEM;
+					goto cleanup;
+				}
+			}
+			stack[n] = c;
+			depth[n++] = d + 1;
+		}
+	}
+cleanup:
+	free(stack);
+	free(depth);
+	return err;
+}
+
+static int cmp_children(const void *a, const void *b, void *arg)
+{
+	const struct render *r = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t rx = r->rank[r->t->nodes[x].name], ry = r->rank[r->t->nodes[y].name];
+
+	if (r->o->sort_weight) {
+		double wx = node_w(r, x), wy = node_w(r, y);
+
+		if (wx != wy)
+			return wx > wy ? -1 : 1;
+	}
+	return rx < ry ? -1 : rx > ry;
+}
+
+static void put_frame(struct render *r, uint32_t id, int depth, double start)
+{
+	const struct stack_tree *t = r->t;
+	const struct flamegraph_opts *o = r->o;
+	uint32_t name = t->nodes[id].name;
+	const char *s = st_name_str(t, name);
+	size_t n = st_name_len(t, name), chars, dl;
+	double w = node_w(r, id), x1, x2, y1, y2, after = t->nodes[id].total;
+	char fill[64], b1[48], b2[48];
+	FILE *f = r->f;
+
+	x1 = XPAD + start * r->px_per_count;
+	x2 = XPAD + (start + w) * r->px_per_count;
+	if (o->inverted) {
+		y1 = r->ypad1 + depth * o->frameheight;
+		y2 = r->ypad1 + (depth + 1) * o->frameheight - FRAMEPAD;
+	} else {
+		y1 = r->height - r->ypad2 - (depth + 1) * o->frameheight + FRAMEPAD;
+		y2 = r->height - r->ypad2 - depth * o->frameheight;
+	}
+	if (t->before) {
+		double delta = after - t->before[id];
+
+		if (o->negate)
+			delta = -delta;
+		if (after <= 0 && t->before[id] > 0) {
+			snprintf(fill, sizeof(fill), "url(#removed)");
+		} else if (delta == 0 || r->maxdelta <= 0) {
+			snprintf(fill, sizeof(fill), "rgb(250,250,250)");
+		} else {
+			int c = (int)(210 * (1 - fabs(delta) / r->maxdelta));
+
+			if (delta > 0)
+				snprintf(fill, sizeof(fill), "rgb(255,%d,%d)", c, c);
+			else
+				snprintf(fill, sizeof(fill), "rgb(%d,%d,255)", c, c);
+		}
+	} else if (id == 0) {
+		snprintf(fill, sizeof(fill), "rgb(%s)", o->hash ? "250,110,50" : "230,100,40");
+	} else {
+		frame_color(o, s, n, fill, sizeof(fill));
+	}
+
+	fprintf(f, "<g class=\"f\" tabindex=\"0\" data-s=\"%s\"", exact_txt(start, b1, 48));
+	fprintf(f, " data-w=\"%s\"><title>", exact_txt(w, b2, 48));
+	put_text(f, s, n, SIZE_MAX);
+	fprintf(f, " (%s ", count_txt(after, b1, 48));
+	put_str(f, o->countname);
+	fprintf(f, ", %.2f%%", r->total > 0 ? 100 * after / r->total : 0);
+	if (t->before) {
+		double before = t->before[id], delta = after - before;
+
+		fprintf(f, "; before %s, ", count_txt(before, b1, 48));
+		if (after <= 0 && before > 0)
+			fputs("removed", f);
+		else
+			fprintf(f, "%s%s", delta >= 0 ? "+" : "-", count_txt(fabs(delta), b2, 48));
+	}
+	fprintf(f, ")</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+		   "rx=\"2\" ry=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
+		x1, y1, x2 - x1, y2 - y1, fill, x1 + 3, 3 + (y1 + y2) / 2);
+	/* the label: as many characters as fit, ".." when cut (the script does the same) */
+	chars = (size_t)((x2 - x1) / (o->fontsize * o->fontwidth));
+	if (chars >= 3) {
+		dl = display_len(s, n);
+		if (dl <= chars) {
+			put_text(f, s, n, SIZE_MAX);
+		} else {
+			put_text(f, s, n, chars - 2);
+			fputs("..", f);
+		}
+	}
+	fputs("</text></g>\n", f);
+}
+
+/* Second walk: draw id and, depth first, its children that are wide enough. */
+static int draw(struct render *r, uint32_t id, int depth, double start)
+{
+	const struct stack_tree *t = r->t;
+	size_t first = r->pool_len, n, i;
+	uint32_t c;
+	int err;
+
+	put_frame(r, id, depth, start);
+	for (c = t->nodes[id].child; c != ST_NONE; c = t->nodes[c].sibling) {
+		if (r->pool_len == r->pool_cap) {
+			size_t cap = r->pool_cap ? r->pool_cap * 2 : 4096;
+			uint32_t *p = realloc(r->pool, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			r->pool = p;
+			r->pool_cap = cap;
+		}
+		r->pool[r->pool_len++] = c;
+	}
+	n = r->pool_len - first;
+	if (!(t->flags & STACK_TREE_FLAMECHART)) {
+		qsort_r(r->pool + first, n, sizeof(*r->pool), cmp_children, r);
+	} else {
+		for (i = 0; i < n / 2; i++) { /* the list is newest first */
+			c = r->pool[first + i];
+			r->pool[first + i] = r->pool[first + n - 1 - i];
+			r->pool[first + n - 1 - i] = c;
+		}
+	}
+	/* pruned children are not drawn but keep their place */
+	for (i = 0; i < n; i++) {
+		double cw;
+
+		c = r->pool[first + i];
+		cw = node_w(r, c);
+		if (cw >= r->min_w && cw > 0) {
+			err = draw(r, c, depth + 1, start);
+			if (err)
+				return err;
+		}
+		start += cw;
+	}
+	r->pool_len = first;
+	return 0;
+}
+
+
+
+int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_opts *o, FILE *f)
+{
+	struct render r = { .t = t, .o = o, .f = f, .depthmax = 0 };
+	double *widths = NULL;
+	const char *title = o->title;
+	char b[48];
+	int err = 0, w = o->width;
+
+	if (t->nodes[0].total <= 0 && !(t->before && t->before[0] > 0))
+		return -ERR_BADINPUT;
+	if (t->before) {
+		widths = diff_widths(t);
+		if (!widths)
+			return -ENOMEM;
+		r.w = widths;
+	}
+	r.rank = stack_tree__name_ranks(t);
+	if (!r.rank) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	r.total = t->nodes[0].total;
+	r.px_per_count = (double)(w - 2 * XPAD) / node_w(&r, 0);
+	r.min_w = o->minwidth_pct ? node_w(&r, 0) * o->minwidth / 100 : o->minwidth / r.px_per_count;
+	err = measure(&r);
+	if (err)
+		goto cleanup;
+	r.ypad1 = o->fontsize * 3;
+	r.ypad2 = o->fontsize * 2 + 10;
+	if (o->subtitle)
+		r.ypad1 += o->fontsize * 2;
+	r.height = (int)((r.depthmax + 1) * o->frameheight + r.ypad1 + r.ypad2);
+	if (!title) {
+		if (t->before)
+			title = "Differential Flame Graph";
+		else if (o->flamechart)
+			title = "Flame Chart";
+		else if (o->inverted)
+			title = "Icicle Graph";
+		else
+			title = "Flame Graph";
+	}
+
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+		   "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		   "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"",
+		w, r.height, w, r.height);
+	put_str(f, o->fonttype);
+	fprintf(f, "\" font-size=\"%g\">\n", o->fontsize);
+	if (o->notes) {
+		fputs("<desc id=\"notes\">", f);
+		put_str(f, o->notes);
+		fputs("</desc>\n", f);
+	}
+	fprintf(f,
+		"<defs>\n"
+		"<linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
+		"<stop stop-color=\"%s\" offset=\"5%%\"/><stop stop-color=\"%s\" offset=\"95%%\"/>"
+		"</linearGradient>\n"
+		"<pattern id=\"removed\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+		"patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" "
+		"fill=\"rgb(215,215,235)\"/><rect width=\"2\" height=\"6\" fill=\"rgb(110,110,200)\"/>"
+		"</pattern>\n"
+		"</defs>\n",
+		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#f8f8f8"
+										       : "#eeeeee",
+		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#e8e8e8"
+		: !strcmp(o->colors, "mem")					       ? "#e0e0ff"
+										       : "#eeeeb0");
+	fprintf(f,
+		"<style type=\"text/css\">\n"
+		"#title { text-anchor: middle; font-size: %gpx; }\n"
+		"#subtitle { text-anchor: middle; fill: rgb(160,160,160); }\n"
+		"#search, #ignorecase { opacity: 0.1; cursor: pointer; }\n"
+		"#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity: 1; }\n"
+		"#unzoom { cursor: pointer; }\n"
+		"#frames > *:hover { stroke: black; stroke-width: 0.5; cursor: pointer; }\n"
+		"#frames > *:focus { outline: none; stroke: black; stroke-width: 1.5; }\n"
+		".hide { display: none; }\n"
+		".parent { opacity: 0.5; }\n"
+		"</style>\n",
+		o->fontsize + 5);
+	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n", flamegraph_script);
+	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n",
+		w, r.height);
+	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 2);
+	put_str(f, title);
+	fputs("</text>\n", f);
+	if (o->subtitle) {
+		fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 4);
+		put_str(f, o->subtitle);
+		fputs("</text>\n", f);
+	}
+	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%g\"> </text>\n", XPAD,
+		r.height - r.ypad2 / 2);
+	fprintf(f,
+		"<text id=\"unzoom\" class=\"hide\" tabindex=\"0\" x=\"%d\" y=\"%g\">Reset Zoom"
+		"</text>\n",
+		XPAD, o->fontsize * 2);
+	fprintf(f, "<text id=\"search\" tabindex=\"0\" x=\"%d\" y=\"%g\">Search</text>\n",
+		w - XPAD - 100, o->fontsize * 2);
+	fprintf(f, "<text id=\"ignorecase\" tabindex=\"0\" x=\"%d\" y=\"%g\">ic</text>\n",
+		w - XPAD - 16, o->fontsize * 2);
+	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%g\"> </text>\n", w - XPAD - 100,
+		r.height - r.ypad2 / 2);
+	fprintf(f, "<g id=\"frames\" data-xpad=\"%d\" data-fontsize=\"%g\" data-fontwidth=\"%g\" "
+		   "data-frameheight=\"%d\" data-nametype=\"",
+		XPAD, o->fontsize, o->fontwidth, o->frameheight);
+	put_str(f, o->nametype);
+	fprintf(f, "\" data-total=\"%s\">\n", exact_txt(r.total, b, sizeof(b)));
+	err = draw(&r, 0, 0, 0);
+	if (err)
+		goto cleanup;
+	fputs("</g>\n</svg>\n", f);
+	if (fflush(f) || ferror(f))
+		err = -EIO;
+cleanup:
+	free(widths);
+	free(r.rank);
+	free(r.pool);
+	return err;
+}

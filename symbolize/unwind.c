@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unwinding a captured user stack with libdw (the approach of perf's util/unwind-libdw.c, our own
+ * code). Per process: a Dwfl whose modules are the file mappings of a /proc/PID/maps snapshot
+ * (plus [vdso], whose image is the same in every process, so ours is used), and a "process state"
+ * attached with callbacks that take the initial registers from the capture and serve memory
+ * reads from the copied stack bytes. dwfl_getthread_frames() then walks the frames with CFI,
+ * falling back to the frame pointer where a module has none.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+#include <elfutils/libdwfl.h>
+
+#include "profiler/log.h"
+#include "symbolize/maps.h"
+#include "symbolize/unwind.h"
+
+#define UNWIND_MAX_FRAMES 512
+#define UNWIND_REFRESH_MIN_NS 20000000ULL /* 20 ms between two maps re-reads of a process */
+
+struct unw_proc {
+	int pid;
+	Dwfl *dwfl;
+	struct proc_maps *maps;
+	char **open_paths; /* one per reported file module, owned here */
+	size_t n_open_paths;
+	__u64 refreshed_ns;
+	struct unwinder *u;
+	/* the unwind in progress */
+	const struct stack_capture *cur;
+	bool ran_out;
+	__u64 *addrs;
+	size_t max, n;
+};
+
+struct unwinder {
+	struct unw_proc **procs;
+	size_t n, cap;
+	void *vdso;	 /* copy of our own vDSO image */
+	size_t vdso_size;
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		       char **file_name, Elf **elfp)
+{
+	struct unw_proc *p;
+	const char *path;
+	void *img;
+	int fd;
+
+	if (!*userdata)
+		return -1;
+	if (strcmp(modname, "[vdso]") == 0) {
+		p = *userdata;
+		if (!p->u->vdso)
+			return -1;
+		img = p->u->vdso;
+		*elfp = elf_memory(img, p->u->vdso_size);
+		return -1;
+	}
+	path = *userdata;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*file_name = strdup(path);
+	return fd;
+}
+
+static char *debuginfo_path;
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = find_elf_cb,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static bool get_thread_cb(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp)
+{
+	*thread_argp = dwfl_arg;
+	return true;
+}
+
+static pid_t next_thread_cb(Dwfl *dwfl, void *dwfl_arg, void **thread_argp)
+{
+	if (*thread_argp)
+		return 0;
+	*thread_argp = dwfl_arg;
+	return dwfl_pid(dwfl);
+}
+
+static bool memory_read_cb(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *dwfl_arg)
+{
+	struct unw_proc *p = dwfl_arg;
+	const struct stack_capture *c = p->cur;
+	__u64 sp = c->regs[SC_REG_SP];
+
+	if (addr >= sp && addr + sizeof(*result) <= sp + c->stack_len) {
+		memcpy(result, c->stack + (addr - sp), sizeof(*result));
+		return true;
+	}
+	/* A read just above the copy: the stack went on, the copy did not. */
+	if (addr >= sp + c->stack_len && !(c->flags & SC_F_STACK_END) &&
+	    addr < sp + c->stack_len + (1 << 20))
+		p->ran_out = true;
+	return false;
+}
+
+static bool set_initial_registers_cb(Dwfl_Thread *thread, void *thread_arg)
+{
+	struct unw_proc *p = thread_arg;
+	const __u64 *r = p->cur->regs;
+	/* DWARF register numbers of x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+	Dwarf_Word dw[17] = {
+		r[SC_REG_AX],  r[SC_REG_DX],  r[SC_REG_CX],  r[SC_REG_BX],  r[SC_REG_SI],
+		r[SC_REG_DI],  r[SC_REG_BP],  r[SC_REG_SP],  r[SC_REG_R8],  r[SC_REG_R9],
+		r[SC_REG_R10], r[SC_REG_R11], r[SC_REG_R12], r[SC_REG_R13], r[SC_REG_R14],
+		r[SC_REG_R15], r[SC_REG_IP],
+	};
+
+	dwfl_thread_state_register_pc(thread, r[SC_REG_IP]);
+	return dwfl_thread_state_registers(thread, 0, 17, dw);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread_cb,
+	.get_thread = get_thread_cb,
+	.memory_read = memory_read_cb,
+	.set_initial_registers = set_initial_registers_cb,
+};
+
+static int load_elf_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		       void *arg)
+{
+	Dwarf_Addr bias;
+
+	dwfl_module_getelf(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+static void proc_drop_dwfl(struct unw_proc *p)
+{
+	size_t i;
+
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	p->dwfl = NULL;
+	for (i = 0; i < p->n_open_paths; i++)
+		free(p->open_paths[i]);
+	free(p->open_paths);
+	p->open_paths = NULL;
+	p->n_open_paths = 0;
+	proc_maps__free(p->maps);
+	p->maps = NULL;
+}
+
+static bool same_file(const struct proc_map *a, const struct proc_map *b)
+{
+	return a->inode == b->inode && a->dev_major == b->dev_major &&
+	       a->dev_minor == b->dev_minor && a->path && b->path && !strcmp(a->path, b->path);
+}
+
+/* Report every file mapping (grouped per file) and the vDSO, open them, attach the state. */
+static int proc_build(struct unw_proc *p)
+{
+	struct proc_maps *maps;
+	char path[4096];
+	size_t i, j;
+	int err = 0;
+
+	maps = proc_maps__read(p->pid);
+	if (!maps)
+		return -errno;
+	p->maps = maps;
+	p->refreshed_ns = now_ns();
+	p->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!p->dwfl)
+		return -ENOMEM;
+	p->open_paths = calloc(maps->n + 1, sizeof(*p->open_paths));
+	if (!p->open_paths)
+		return -ENOMEM;
+	dwfl_report_begin(p->dwfl);
+	for (i = 0; i < maps->n; i = j) {
+		const struct proc_map *m = &maps->maps[i];
+		__u64 high = m->end;
+		Dwfl_Module *mod;
+		void **ud;
+
+		for (j = i + 1; j < maps->n && same_file(&maps->maps[j], m); j++)
+			high = maps->maps[j].end;
+		if (m->path && strcmp(m->path, "[vdso]") == 0) {
+			mod = dwfl_report_module(p->dwfl, "[vdso]", m->start, m->end);
+			if (mod) {
+				dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+				*ud = p;
+			}
+			continue;
+		}
+		/* a file module starts at its mapping of offset 0 (the ELF header) */
+		if (!proc_map__is_file(m) || m->offset != 0)
+			continue;
+		if (proc_map__open_path(maps, m, path, sizeof(path)))
+			continue;
+		mod = dwfl_report_module(p->dwfl, m->path, m->start, high);
+		if (!mod)
+			continue;
+		p->open_paths[p->n_open_paths] = strdup(path);
+		if (!p->open_paths[p->n_open_paths])
+			return -ENOMEM;
+		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+		*ud = p->open_paths[p->n_open_paths++];
+	}
+	dwfl_report_end(p->dwfl, NULL, NULL);
+	/* Open every file now, while /proc/PID/root still leads to them. */
+	dwfl_getmodules(p->dwfl, load_elf_cb, NULL, 0);
+	if (!dwfl_attach_state(p->dwfl, NULL, p->pid, &thread_callbacks, p)) {
+		pr_debug("unwind %d: cannot attach state: %s\n", p->pid, dwfl_errmsg(-1));
+		err = -ENOEXEC;
+	}
+	return err;
+}
+
+static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
+{
+	struct unw_proc *p, **procs;
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->procs[i]->pid == pid)
+			return u->procs[i];
+	if (!create)
+		return NULL;
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 8;
+
+		procs = realloc(u->procs, cap * sizeof(*procs));
+		if (!procs)
+			return NULL;
+		u->procs = procs;
+		u->cap = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->u = u;
+	u->procs[u->n++] = p;
+	return p;
+}
+
+int unwinder__track(struct unwinder *u, int pid)
+{
+	struct unw_proc *p = proc_get(u, pid, true);
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	if (p->dwfl)
+		return 0;
+	err = proc_build(p);
+	if (err)
+		proc_drop_dwfl(p);
+	return err;
+}
+
+/*
+ * Re-read the maps when addr lies outside every mapping known (a library loaded after the
+ * snapshot, new JIT code, an exec), at most every UNWIND_REFRESH_MIN_NS; rebuild the modules only
+ * when the new maps do cover addr. Returns true when the modules were rebuilt.
+ */
+static bool proc_maybe_refresh(struct unw_proc *p, __u64 addr)
+{
+	struct proc_maps *fresh;
+	__u64 now;
+
+	if (p->maps && proc_maps__find(p->maps, addr))
+		return false;
+	now = now_ns();
+	if (p->dwfl && now - p->refreshed_ns < UNWIND_REFRESH_MIN_NS)
+		return false;
+	p->refreshed_ns = now;
+	if (p->dwfl) {
+		fresh = proc_maps__read(p->pid);
+		if (!fresh) /* gone: keep what we have */
+			return false;
+		if (!proc_maps__find(fresh, addr)) {
+			proc_maps__free(fresh);
+			return false;
+		}
+		proc_maps__free(fresh);
+	}
+	proc_drop_dwfl(p);
+	if (proc_build(p))
+		proc_drop_dwfl(p);
+	p->refreshed_ns = now;
+	return true;
+}
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct unw_proc *p = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (p->n >= p->max)
+		return 1; /* out of room: stop */
+	if (!activation && pc > 0)
+		pc--;
+	p->addrs[p->n++] = pc;
+	return DWARF_CB_OK;
+}
+
+static int unwind_once(struct unw_proc *p, const struct stack_capture *c, __u64 *addrs, size_t max)
+{
+	p->cur = c;
+	p->ran_out = false;
+	p->addrs = addrs;
+	p->max = max < UNWIND_MAX_FRAMES ? max : UNWIND_MAX_FRAMES;
+	p->n = 0;
+	return dwfl_getthread_frames(p->dwfl, c->pid, frame_cb, p);
+}
+
+int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *addrs, size_t max,
+		     struct unwind_result *res)
+{
+	struct unw_proc *p;
+	int rc;
+
+	res->n = 0;
+	res->status = UNWIND_BROKEN;
+	if (c->flags & SC_F_NO_USER)
+		return 0;
+	p = proc_get(u, c->pid, true);
+	if (!p)
+		return -ENOMEM;
+	proc_maybe_refresh(p, c->regs[SC_REG_IP]);
+	if (!p->dwfl || !dwfl_pid(p->dwfl)) {
+		addrs[0] = c->regs[SC_REG_IP];
+		res->n = max ? 1 : 0;
+		return 0;
+	}
+	rc = unwind_once(p, c, addrs, max);
+	/* Stopped at a return address outside every known mapping: re-read the maps, retry. */
+	if (rc != 0 && !p->ran_out && p->n > 0 &&
+	    proc_maybe_refresh(p, p->addrs[p->n - 1] + 1) && p->dwfl)
+		rc = unwind_once(p, c, addrs, max);
+	if (rc == 0)
+		res->status = UNWIND_COMPLETE;
+	else if (p->ran_out)
+		res->status = UNWIND_TRUNCATED;
+	else
+		res->status = UNWIND_BROKEN;
+	if (p->n == 0 && max) {
+		addrs[0] = c->regs[SC_REG_IP];
+		p->n = 1;
+	}
+	res->n = p->n;
+	p->cur = NULL;
+	return 0;
+}
+
+void unwinder__forget(struct unwinder *u, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		if (u->procs[i]->pid != pid)
+			continue;
+		proc_drop_dwfl(u->procs[i]);
+		free(u->procs[i]);
+		u->procs[i] = u->procs[--u->n];
+		return;
+	}
+}
+
+/* Our own vDSO, to stand in for the target's: the kernel maps the same image everywhere. */
+static void copy_vdso(struct unwinder *u)
+{
+	struct proc_maps *self = proc_maps__read(getpid());
+	size_t i;
+
+	if (!self)
+		return;
+	for (i = 0; i < self->n; i++) {
+		const struct proc_map *m = &self->maps[i];
+
+		if (m->path && strcmp(m->path, "[vdso]") == 0) {
+			u->vdso = malloc(m->end - m->start);
+			if (u->vdso) {
+				memcpy(u->vdso, (void *)(uintptr_t)m->start, m->end - m->start);
+				u->vdso_size = m->end - m->start;
+			}
+			break;
+		}
+	}
+	proc_maps__free(self);
+}
+
+struct unwinder *unwinder__new(void)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	elf_version(EV_CURRENT);
+	copy_vdso(u);
+	return u;
+}
+
+void unwinder__free(struct unwinder *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->n; i++) {
+		proc_drop_dwfl(u->procs[i]);
+		free(u->procs[i]);
+	}
+	free(u->procs);
+	free(u->vdso);
+	free(u);
+}

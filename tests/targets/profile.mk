@@ -1,0 +1,13 @@
+# Targets of the profile tests: the same ground-truth program without and with frame pointers,
+# and a multi-threaded spinner.
+TARGET_BINS += $(OUT)/targets/profile_target $(OUT)/targets/profile_target_fp $(OUT)/targets/profile_threads
+
+$(OUT)/targets/profile_target: tests/targets/profile_target.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $< -o $@
+$(OUT)/targets/profile_target_fp: tests/targets/profile_target.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $< -o $@
+$(OUT)/targets/profile_threads: tests/targets/profile_threads.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer -pthread $< -o $@
