@@ -22,7 +22,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-in
 	    -MMD -MP -D_GNU_SOURCE -I. -I$(OUT) -DRTPROF_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -I. \
 	      -I/usr/include/$(MULTIARCH) -MMD -MP -Wall -Wno-unused-function
-LDLIBS   := -lbpf -lelf -ldw -lunwind-ptrace -lunwind-generic -lunwind -lz -lpthread -lm
+LDLIBS   := -lbpf -lelf -ldw -lunwind-ptrace -lunwind-generic -lunwind -lz -lpthread -lm -lstdc++
 
 LIB_SRCS := $(sort $(wildcard runtimes/*.c symbolize/*.c flamegraph/*.c) \
 	      $(filter-out profiler/main.c,$(wildcard profiler/*.c)))

@@ -9,5 +9,6 @@
 int cmd_probes(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_symbolize(int argc, char **argv);
 
 #endif

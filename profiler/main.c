@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
 	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
+	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
 };
 
 static void usage(FILE *f)

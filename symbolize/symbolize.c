@@ -1,0 +1,861 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The symbolizer: modules (ELF objects) cached by build-id, process snapshots that point into
+ * them, and the resolution of one address into frames.
+ *
+ * A module keeps its main file open (the fd taken when the process was snapshotted), so it can
+ * be read after the process exited or the file was replaced. Its DWARF comes from libdwfl, which
+ * looks for separate debug files by build-id and by .gnu_debuglink under the --debug-dir roots
+ * and /usr/lib/debug; the inline chain from dwarfidx.c. The outermost frame takes its name from
+ * the object's own symbol table when a symbol covers the address, as llvm-symbolizer does
+ * (aliases and clones read as the linker named them); without DWARF or symbols the frame reads
+ * "module+0xOFFSET". Every resolved address is cached per module, so repeated addresses, and a
+ * second process of the same binary, cost one hash lookup.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+
+#include "profiler/log.h"
+#include "symbolize/arena.h"
+#include "symbolize/dwarfidx.h"
+#include "symbolize/elfsyms.h"
+#include "symbolize/maps.h"
+#include "symbolize/perfmap.h"
+#include "symbolize/symbolize.h"
+
+/* libstdc++'s demangler (the Itanium C++ ABI entry point) */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+#define MAX_CHAIN 64 /* inlined frames kept per address */
+
+struct sym_module {
+	struct sym_module *next;
+	char *key;	       /* "b:" build-id in hex, or "f:" dev, inode, size, mtime */
+	const char *name;      /* path as first seen (interned) */
+	const char *base;      /* its basename, for "module+0xOFFSET" */
+	char *search_path;     /* path libdwfl derives .gnu_debuglink locations from */
+	int fd;		       /* main file, kept open; -1 for the vdso */
+	Elf *elf;
+	GElf_Phdr *loads;      /* PT_LOAD headers */
+	size_t n_loads;
+	struct elf_syms *syms; /* the object's own table (.symtab, else .dynsym) */
+	struct elf_syms *dbg_syms;
+	bool dwfl_tried;
+	Dwfl *dwfl;
+	Dwfl_Module *mod;      /* NULL when there is no DWARF */
+	struct dwarf_index *dwidx;
+	struct u64map cache;     /* module offset -> struct cached_frames */
+	struct u64map demangled; /* raw name pointer -> demangled name */
+};
+
+struct cached_frames {
+	int n;
+	struct sym_frame f[];
+};
+
+struct sym_map {
+	__u64 start, end;
+	__u64 bias;	       /* runtime address - ELF address */
+	struct sym_module *mod; /* NULL: anonymous, not ELF, or not executable */
+};
+
+struct sym_process {
+	struct symbolizer *s;
+	struct sym_process *next;
+	int pid, nspid;
+	uid_t uid;
+	struct sym_map *maps; /* sorted by start, disjoint */
+	size_t n;
+	struct perf_map *perf;
+	bool perf_warned; /* the map file was refused once: do not warn again */
+};
+
+struct symbolizer {
+	bool no_inline;
+	char *debuginfo_path;
+	Dwfl_Callbacks cb;
+	struct arena *arena;
+	struct sym_module *modules;
+	struct sym_module *vdso;
+	bool vdso_tried;
+	struct sym_process *procs;
+	/* -e paths already opened */
+	char **elf_paths;
+	struct sym_module **elf_mods;
+	size_t n_elf;
+};
+
+struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
+{
+	struct symbolizer *s;
+	size_t len = 64, i;
+	char *p;
+
+	elf_version(EV_CURRENT);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto nomem;
+	for (i = 0; opts && i < opts->n_debug_dirs; i++)
+		len += strlen(opts->debug_dirs[i]) + 1;
+	s->debuginfo_path = malloc(len);
+	s->arena = arena__new();
+	if (!s->debuginfo_path || !s->arena)
+		goto nomem;
+	/* check CRCs; the main file's folder, its .debug/, then the roots (build-id and path) */
+	p = s->debuginfo_path + sprintf(s->debuginfo_path, "+:.debug");
+	for (i = 0; opts && i < opts->n_debug_dirs; i++)
+		p += sprintf(p, ":%s", opts->debug_dirs[i]);
+	sprintf(p, ":/usr/lib/debug");
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = &s->debuginfo_path;
+	s->no_inline = opts && opts->no_inline;
+	return s;
+nomem:
+	symbolizer__free(s);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void module_free(struct sym_module *m)
+{
+	if (m->dwfl)
+		dwfl_end(m->dwfl);
+	dwarf_index__free(m->dwidx);
+	elf_syms__free(m->syms);
+	elf_syms__free(m->dbg_syms);
+	if (m->elf)
+		elf_end(m->elf);
+	if (m->fd >= 0)
+		close(m->fd);
+	u64map__clear(&m->cache);
+	u64map__clear(&m->demangled);
+	free(m->loads);
+	free(m->key);
+	free(m->search_path);
+	free(m);
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	struct sym_module *m, *next;
+	size_t i;
+
+	if (!s)
+		return;
+	while (s->procs)
+		sym_process__free(s->procs);
+	for (m = s->modules; m; m = next) {
+		next = m->next;
+		module_free(m);
+	}
+	if (s->vdso)
+		module_free(s->vdso);
+	for (i = 0; i < s->n_elf; i++)
+		free(s->elf_paths[i]);
+	free(s->elf_paths);
+	free(s->elf_mods);
+	arena__free(s->arena);
+	free(s->debuginfo_path);
+	free(s);
+}
+
+/* ---- modules ---- */
+
+static int module_key(Elf *elf, int fd, char **key)
+{
+	const void *bid = NULL;
+	struct stat st;
+	ssize_t n;
+	char *k, *p;
+
+	n = dwelf_elf_gnu_build_id(elf, &bid);
+	if (n > 0) {
+		k = malloc(2 * n + 3);
+		if (!k)
+			return -ENOMEM;
+		p = k + sprintf(k, "b:");
+		for (ssize_t i = 0; i < n; i++)
+			p += sprintf(p, "%02x", ((const unsigned char *)bid)[i]);
+		*key = k;
+		return 0;
+	}
+	if (fstat(fd, &st))
+		return -errno;
+	if (asprintf(key, "f:%llx:%llx:%llx:%llx", (unsigned long long)st.st_dev,
+		     (unsigned long long)st.st_ino, (unsigned long long)st.st_size,
+		     (unsigned long long)st.st_mtime) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int module_init_elf(struct sym_module *m)
+{
+	size_t phnum, i;
+
+	if (elf_getphdrnum(m->elf, &phnum))
+		return -ENOEXEC;
+	m->loads = calloc(phnum ? phnum : 1, sizeof(*m->loads));
+	if (!m->loads)
+		return -ENOMEM;
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(m->elf, i, &ph) && ph.p_type == PT_LOAD)
+			m->loads[m->n_loads++] = ph;
+	}
+	m->syms = elf_syms__read(m->elf, false);
+	return m->syms ? 0 : -ENOMEM;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* The module of the ELF file open as fd (taken over: kept or closed). name is the path as the
+ * target sees it, search_path the one libdwfl looks for debuglink files from. */
+static struct sym_module *module_from_fd(struct symbolizer *s, int fd, const char *name,
+					 const char *search_path, int *errp)
+{
+	struct sym_module *m = NULL;
+	Elf *elf = NULL;
+	char *key = NULL;
+	int err = 0;
+
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	err = module_key(elf, fd, &key);
+	if (err)
+		goto cleanup;
+	for (m = s->modules; m; m = m->next)
+		if (!strcmp(m->key, key))
+			goto cleanup; /* known: drop this fd */
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	m->fd = fd;
+	m->elf = elf;
+	m->key = key;
+	fd = -1;
+	elf = NULL;
+	key = NULL;
+	m->name = arena__intern(s->arena, name, strlen(name));
+	m->search_path = strdup(search_path);
+	m->dwidx = dwarf_index__new(s->arena);
+	if (!m->name || !m->search_path || !m->dwidx) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	m->base = basename_of(m->name);
+	err = module_init_elf(m);
+	if (err)
+		goto cleanup;
+	m->next = s->modules;
+	s->modules = m;
+cleanup:
+	if (err && m) {
+		module_free(m);
+		m = NULL;
+	}
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	free(key);
+	*errp = err;
+	return m;
+}
+
+/* The kernel's vdso image is the same in every process: read our own. */
+static struct sym_module *vdso_module(struct symbolizer *s)
+{
+	struct proc_maps *maps = NULL;
+	struct sym_module *m = NULL;
+	unsigned long base;
+	size_t i, size = 0;
+
+	if (s->vdso_tried)
+		return s->vdso;
+	s->vdso_tried = true;
+	base = getauxval(AT_SYSINFO_EHDR);
+	maps = proc_maps__read(getpid());
+	if (!base || !maps)
+		goto cleanup;
+	for (i = 0; i < maps->n; i++)
+		if (maps->maps[i].start == base && maps->maps[i].path &&
+		    !strcmp(maps->maps[i].path, "[vdso]"))
+			size = maps->maps[i].end - base;
+	if (!size)
+		goto cleanup;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto cleanup;
+	m->fd = -1;
+	m->elf = elf_memory((char *)base, size);
+	m->key = strdup("vdso");
+	m->name = "[vdso]";
+	m->base = "[vdso]";
+	m->dwfl_tried = true; /* no DWARF */
+	if (!m->elf || !m->key || module_init_elf(m)) {
+		module_free(m);
+		m = NULL;
+	}
+cleanup:
+	proc_maps__free(maps);
+	s->vdso = m;
+	return m;
+}
+
+static Dwfl_Module *module_dwfl(struct symbolizer *s, struct sym_module *m)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw;
+	int fd;
+
+	if (m->dwfl_tried)
+		return m->mod;
+	m->dwfl_tried = true;
+	m->dwfl = dwfl_begin(&s->cb);
+	if (!m->dwfl)
+		return NULL;
+	fd = dup(m->fd);
+	if (fd < 0)
+		return NULL;
+	/* base 0 plus p_vaddr: module addresses are the ELF's own addresses */
+	m->mod = dwfl_report_elf(m->dwfl, m->name, m->search_path, fd, 0, true);
+	dwfl_report_end(m->dwfl, NULL, NULL);
+	if (!m->mod) {
+		close(fd);
+		return NULL;
+	}
+	dw = dwfl_module_getdwarf(m->mod, &bias);
+	if (!dw) {
+		pr_debug("symbolize %s: no DWARF: %s\n", m->name, dwfl_errmsg(-1));
+		m->mod = NULL;
+		return NULL;
+	}
+	if (dwarf_getelf(dw) && dwarf_getelf(dw) != dwfl_module_getelf(m->mod, &bias))
+		m->dbg_syms = elf_syms__read(dwarf_getelf(dw), true);
+	return m->mod;
+}
+
+/* libstdc++ writes GCC clone suffixes as " [clone .part.0] [clone .isra.0]"; llvm-symbolizer
+ * (LLVM's demangler) as " (.part.0.isra.0)". Rewrite the trailing groups in place into the
+ * latter, so that both tools print the same names. */
+static void clone_suffixes_llvm_style(char *d)
+{
+	static const char open[] = " [clone ";
+	char *first = strstr(d, open), *in, *out;
+
+	while (first) {
+		/* the groups must run to the end of the string */
+		for (in = first; !strncmp(in, open, sizeof(open) - 1);) {
+			char *close = strchr(in, ']');
+
+			if (!close)
+				break;
+			in = close + 1;
+		}
+		if (*in == '\0')
+			break;
+		first = strstr(first + 1, open);
+	}
+	if (!first)
+		return;
+	out = first;
+	*out++ = ' ';
+	*out++ = '(';
+	for (in = first + 2; *in;) {
+		/* in points just after "[" of a group (or at its " [" when out caught up) */
+		char *name = strstr(in, "clone ") + strlen("clone ");
+		char *close = strchr(name, ']');
+
+		memmove(out, name, close - name);
+		out += close - name;
+		in = close + 1;
+	}
+	*out++ = ')';
+	*out = '\0';
+}
+
+static const char *demangle(struct symbolizer *s, struct sym_module *m, const char *name)
+{
+	const char *d;
+	char *out;
+	int status = 0;
+
+	if (name[0] != '_' || name[1] != 'Z')
+		return name;
+	d = u64map__get(&m->demangled, (uintptr_t)name);
+	if (d)
+		return d;
+	out = __cxa_demangle(name, NULL, NULL, &status);
+	if (out && !status)
+		clone_suffixes_llvm_style(out);
+	if (!out || status)
+		d = name;
+	else
+		d = arena__intern(s->arena, out, strlen(out));
+	free(out);
+	if (!d || u64map__put(&m->demangled, (uintptr_t)name, (void *)d))
+		return name;
+	return d;
+}
+
+static struct cached_frames *module_compute(struct symbolizer *s, struct sym_module *m,
+					    __u64 off)
+{
+	struct dw_frame dw[MAX_CHAIN];
+	struct cached_frames *cf;
+	const struct elf_sym *sym;
+	Dwfl_Module *mod;
+	int n = 0, i, outer;
+
+	mod = module_dwfl(s, m);
+	if (mod) {
+		n = dwarf_index__frames(m->dwidx, mod, off, dw, MAX_CHAIN);
+		if (n == -ENOMEM)
+			return NULL;
+		if (n < 0)
+			n = 0;
+	}
+	if (n == 0) {
+		memset(&dw[0], 0, sizeof(dw[0]));
+		n = 1;
+	}
+	outer = n - 1;
+	sym = elf_syms__find(m->syms, off);
+	if (!sym && !dw[outer].function && m->dbg_syms)
+		sym = elf_syms__find(m->dbg_syms, off);
+	if (sym)
+		dw[outer].function = sym->name;
+	if (s->no_inline) {
+		dw[0] = dw[outer];
+		n = 1;
+	}
+	cf = arena__alloc(s->arena, sizeof(*cf) + n * sizeof(cf->f[0]));
+	if (!cf)
+		return NULL;
+	cf->n = n;
+	for (i = 0; i < n; i++) {
+		struct sym_frame *f = &cf->f[i];
+
+		memset(f, 0, sizeof(*f));
+		if (dw[i].function) {
+			f->function = demangle(s, m, dw[i].function);
+		} else {
+			char buf[512];
+			int len = snprintf(buf, sizeof(buf), "%s+0x%llx", m->base,
+					   (unsigned long long)off);
+
+			f->function = arena__intern(s->arena, buf, len);
+			if (!f->function)
+				return NULL;
+		}
+		f->file = dw[i].file;
+		f->line = dw[i].line;
+		f->column = dw[i].column;
+		f->inlined = i < n - 1;
+		f->module = m->name;
+		f->module_offset = off;
+	}
+	return cf;
+}
+
+static int module_resolve(struct symbolizer *s, struct sym_module *m, __u64 off,
+			  struct sym_frame *frames, int max_frames)
+{
+	struct cached_frames *cf;
+	int n;
+
+	cf = u64map__get(&m->cache, off);
+	if (!cf) {
+		cf = module_compute(s, m, off);
+		if (!cf || u64map__put(&m->cache, off, cf))
+			return -ENOMEM;
+	}
+	n = cf->n < max_frames ? cf->n : max_frames;
+	memcpy(frames, cf->f, n * sizeof(*frames));
+	return n;
+}
+
+/* ---- ELF files given by path ---- */
+
+static struct sym_module *module_for_path(struct symbolizer *s, const char *path, int *errp)
+{
+	struct sym_module *m;
+	char **paths;
+	struct sym_module **mods;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < s->n_elf; i++) {
+		if (!strcmp(s->elf_paths[i], path)) {
+			*errp = 0;
+			return s->elf_mods[i];
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*errp = -errno;
+		return NULL;
+	}
+	m = module_from_fd(s, fd, path, path, errp);
+	if (!m)
+		return NULL;
+	paths = realloc(s->elf_paths, (s->n_elf + 1) * sizeof(*paths));
+	if (paths)
+		s->elf_paths = paths;
+	mods = realloc(s->elf_mods, (s->n_elf + 1) * sizeof(*mods));
+	if (mods)
+		s->elf_mods = mods;
+	if (paths && mods && (s->elf_paths[s->n_elf] = strdup(path))) {
+		s->elf_mods[s->n_elf] = m;
+		s->n_elf++;
+	}
+	return m;
+}
+
+int symbolizer__check_elf(struct symbolizer *s, const char *path)
+{
+	int err;
+
+	module_for_path(s, path, &err);
+	return err;
+}
+
+int symbolizer__resolve_elf(struct symbolizer *s, const char *path, __u64 addr,
+			    struct sym_frame *frames, int max_frames)
+{
+	struct sym_module *m;
+	int err;
+
+	if (max_frames < 1)
+		return -EINVAL;
+	m = module_for_path(s, path, &err);
+	if (!m)
+		return err;
+	return module_resolve(s, m, addr, frames, max_frames);
+}
+
+/* ---- processes ---- */
+
+/* Runtime address - ELF address for a mapping of m at start from file offset offset. */
+static bool map_bias(const struct sym_module *m, __u64 start, __u64 offset, __u64 *bias)
+{
+	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
+	size_t i;
+
+	for (i = 0; i < m->n_loads; i++) {
+		const GElf_Phdr *ph = &m->loads[i];
+		__u64 lo = ph->p_offset & ~(page - 1);
+
+		if (offset >= lo && offset < ph->p_offset + (ph->p_filesz ? ph->p_filesz : 1)) {
+			*bias = start - (ph->p_vaddr + offset - ph->p_offset);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void read_status(int pid, int *nspid, uid_t *uid)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	*nspid = pid;
+	*uid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned int r, e;
+
+		if (!strncmp(line, "Uid:", 4) && sscanf(line + 4, "%u %u", &r, &e) == 2) {
+			*uid = e;
+		} else if (!strncmp(line, "NSpid:", 6)) {
+			char *last = strrchr(line, '\t');
+
+			if (last)
+				*nspid = atoi(last + 1);
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
+/* Open the file behind map (as the target maps it, even if replaced or deleted since). */
+static int open_mapped(const struct proc_maps *maps, const struct proc_map *map, char *path,
+		       size_t size)
+{
+	struct stat st;
+	int fd;
+
+	if (proc_map__open_path(maps, map, path, size))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !fstat(fd, &st) && st.st_ino == map->inode)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	/* replaced after it was mapped (or unreachable by path): the mapping itself */
+	snprintf(path, size, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, maps->pid,
+		 (uint64_t)map->start, (uint64_t)map->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+static bool same_file(const struct proc_map *a, const struct proc_map *b)
+{
+	return a->inode == b->inode && a->dev_major == b->dev_major &&
+	       a->dev_minor == b->dev_minor && proc_map__is_file(a) && proc_map__is_file(b);
+}
+
+/* Snapshot maps into p->maps, replacing them (mappings of the old array that no new one
+ * overlaps are kept). */
+static int snapshot(struct sym_process *p, const struct proc_maps *maps)
+{
+	struct symbolizer *s = p->s;
+	struct sym_module **mods = NULL;
+	struct sym_map *out = NULL;
+	size_t i, j, n = 0;
+	int err = 0;
+
+	mods = calloc(maps->n ? maps->n : 1, sizeof(*mods));
+	out = calloc(maps->n + p->n + 1, sizeof(*out));
+	if (!mods || !out) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* one module per file that has an executable mapping */
+	for (i = 0; i < maps->n; i++) {
+		const struct proc_map *pm = &maps->maps[i];
+		char path[4200];
+		struct sym_module *m = NULL;
+		int fd, merr;
+
+		if (!proc_map__is_file(pm) || pm->perms[2] != 'x')
+			continue;
+		for (j = 0; j < i && !m; j++)
+			if (mods[j] && same_file(&maps->maps[j], pm))
+				m = mods[j];
+		for (j = 0; j < p->n && !m; j++)
+			if (p->maps[j].start == pm->start && p->maps[j].end == pm->end)
+				m = p->maps[j].mod;
+		if (!m) {
+			fd = open_mapped(maps, pm, path, sizeof(path));
+			if (fd < 0) {
+				pr_debug("symbolize -p %d: cannot open %s: %s\n", p->pid, pm->path,
+					 strerror(-fd));
+				continue;
+			}
+			{
+				struct stat a, b;
+				/* debuglink files are searched beside the path the target sees */
+				const char *search =
+					!pm->deleted && !stat(pm->path, &a) && !fstat(fd, &b) &&
+							a.st_ino == b.st_ino && a.st_dev == b.st_dev ?
+						pm->path :
+						path;
+
+				m = module_from_fd(s, fd, pm->path, search, &merr);
+			}
+			if (!m && merr == -ENOMEM) {
+				err = merr;
+				goto cleanup;
+			}
+		}
+		mods[i] = m;
+	}
+	for (i = 0; i < maps->n; i++) {
+		const struct proc_map *pm = &maps->maps[i];
+		struct sym_map *sm = &out[n++];
+
+		sm->start = pm->start;
+		sm->end = pm->end;
+		if (pm->path && !strcmp(pm->path, "[vdso]")) {
+			sm->mod = vdso_module(s);
+		} else if (proc_map__is_file(pm)) {
+			for (j = 0; j < maps->n && !sm->mod; j++)
+				if (mods[j] && same_file(&maps->maps[j], pm))
+					sm->mod = mods[j];
+		}
+		if (sm->mod && !map_bias(sm->mod, pm->start, pm->offset, &sm->bias))
+			sm->mod = NULL;
+	}
+	/* what the old snapshot knew and the new one does not (unmapped since) */
+	for (i = 0; i < p->n; i++) {
+		const struct sym_map *o = &p->maps[i];
+		bool overlaps = false;
+
+		for (j = 0; j < maps->n && !overlaps; j++)
+			overlaps = o->start < maps->maps[j].end && maps->maps[j].start < o->end;
+		if (!overlaps)
+			out[n++] = *o;
+	}
+	/* sort by start (insertion sort: both parts are sorted already) */
+	for (i = 1; i < n; i++) {
+		struct sym_map t = out[i];
+
+		for (j = i; j > 0 && out[j - 1].start > t.start; j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+	}
+	free(p->maps);
+	p->maps = out;
+	p->n = n;
+	out = NULL;
+cleanup:
+	free(mods);
+	free(out);
+	return err;
+}
+
+static void perf_map_try(struct sym_process *p)
+{
+	if (!p->perf && !p->perf_warned) {
+		p->perf = perf_map__open(p->pid, p->nspid, p->uid);
+		if (!p->perf && errno == EPERM)
+			p->perf_warned = true;
+	}
+	if (p->perf)
+		perf_map__update(p->perf, p->s->arena);
+}
+
+struct sym_process *symbolizer__process(struct symbolizer *s, int pid)
+{
+	struct proc_maps *maps = NULL;
+	struct sym_process *p = NULL;
+	int err = 0;
+
+	maps = proc_maps__read(pid);
+	if (!maps) {
+		err = -errno;
+		goto cleanup;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	p->s = s;
+	p->pid = pid;
+	read_status(pid, &p->nspid, &p->uid);
+	err = snapshot(p, maps);
+	if (err)
+		goto cleanup;
+	perf_map_try(p);
+	p->next = s->procs;
+	s->procs = p;
+cleanup:
+	proc_maps__free(maps);
+	if (err) {
+		if (p) {
+			free(p->maps);
+			free(p);
+		}
+		errno = -err;
+		return NULL;
+	}
+	return p;
+}
+
+void sym_process__free(struct sym_process *p)
+{
+	struct sym_process **pp;
+
+	if (!p)
+		return;
+	for (pp = &p->s->procs; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	perf_map__free(p->perf);
+	free(p->maps);
+	free(p);
+}
+
+int sym_process__refresh(struct sym_process *p)
+{
+	struct proc_maps *maps;
+	int err;
+
+	perf_map_try(p);
+	maps = proc_maps__read(p->pid);
+	if (!maps)
+		return -errno;
+	err = snapshot(p, maps);
+	proc_maps__free(maps);
+	return err;
+}
+
+static const struct sym_map *find_map(const struct sym_process *p, __u64 addr)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < p->maps[mid].start)
+			hi = mid;
+		else if (addr >= p->maps[mid].end)
+			lo = mid + 1;
+		else
+			return &p->maps[mid];
+	}
+	return NULL;
+}
+
+int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
+			struct sym_frame *frames, int max_frames)
+{
+	const struct sym_map *sm;
+	const char *name = NULL;
+	__u64 start = 0;
+
+	if (max_frames < 1)
+		return -EINVAL;
+	sm = find_map(p, addr);
+	if (sm && sm->mod)
+		return module_resolve(s, sm->mod, addr - sm->bias, frames, max_frames);
+	/* JIT code (anonymous mappings, or mapped after the snapshot) */
+	if (p->perf)
+		name = perf_map__find(p->perf, addr, &start);
+	if (!name) {
+		perf_map_try(p);
+		if (p->perf)
+			name = perf_map__find(p->perf, addr, &start);
+	}
+	memset(frames, 0, sizeof(*frames));
+	if (name) {
+		frames->function = name;
+		frames->module = "[jit]";
+		frames->module_offset = addr - start;
+	} else {
+		frames->function = "[unknown]";
+	}
+	return 1;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Addresses to functions, source lines and inlined frames.
+ *
+ * A symbolizer owns caches keyed by build-id (one per ELF object, shared by every process that maps
+ * it): the object's symbol table, its DWARF (libdwfl finds separate debug files by build-id and by
+ * .gnu_debuglink), a per-CU index of subprogram and inlined-subroutine ranges, and the frames of
+ * every address already resolved. A sym_process is a snapshot of one process's mappings with
+ * each module's load bias; its files are opened when the snapshot is taken, so addresses captured
+ * while the process ran still resolve after it exits. Frames follow llvm-symbolizer's rules.
+ */
+#ifndef RTPROF_SYMBOLIZE_H
+#define RTPROF_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct symbolizer_opts {
+	const char *const *debug_dirs; /* extra debug roots (--debug-dir), may be NULL */
+	size_t n_debug_dirs;
+	bool no_inline;                /* only the outermost function, no inline chain */
+};
+
+struct sym_frame {
+	const char *function; /* demangled name, or "module+0xOFFSET" when nothing better is known */
+	const char *file;     /* source file or NULL */
+	int line;             /* 0 when unknown */
+	int column;           /* 0 when unknown */
+	bool inlined;         /* true when this frame was inlined into the next one */
+	const char *module;   /* path of the ELF object (as the target saw it), or NULL */
+	__u64 module_offset;  /* address relative to the module's load bias (ELF address) */
+};
+
+struct symbolizer;  /* caches keyed by build-id, shared by all processes */
+struct sym_process; /* snapshot of one process's mappings; stays valid after it exits */
+
+/* NULL and errno on failure. */
+struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);
+/* Frees the symbolizer and every sym_process it still owns. */
+void symbolizer__free(struct symbolizer *s);
+
+/* Snapshot /proc/PID/maps now (modules are opened at once, through /proc/PID/root or
+ * /proc/PID/map_files). NULL and errno (ESRCH when no such process). Freed with symbolizer__free
+ * or sym_process__free. */
+struct sym_process *symbolizer__process(struct symbolizer *s, int pid);
+void sym_process__free(struct sym_process *p);
+/* Re-read the maps (new dlopen'ed libraries, grown perf-PID.map); keeps what it knew before. */
+int sym_process__refresh(struct sym_process *p);
+
+/* Resolve a runtime address in p into frames, innermost first. Returns the number of frames
+ * written (at least 1: the fallback "module+0xOFFSET", or "[unknown]" outside any mapping), or a
+ * negative errno. Strings stay valid until symbolizer__free. */
+int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
+			struct sym_frame *frames, int max_frames);
+/* The same for an address as in the ELF file (like addr2line -e). -ENOENT when the file does
+ * not exist, -ENOEXEC when it is not ELF. */
+int symbolizer__resolve_elf(struct symbolizer *s, const char *path, __u64 addr,
+			    struct sym_frame *frames, int max_frames);
+
+/* Check that path can be opened as an ELF object: 0, -ENOENT, -EACCES or -ENOEXEC. */
+int symbolizer__check_elf(struct symbolizer *s, const char *path);
+
+#endif
