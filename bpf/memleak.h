@@ -36,6 +36,8 @@ enum memleak_counter {
 	MLK_C_STACKS_FULL,    /* the table of known stack keys was full */
 	MLK_C_NESTED,	      /* allocator calls made by the allocator itself, not counted */
 	MLK_C_SAMPLED_OUT,    /* allocations the sampler skipped */
+	MLK_C_UNMAP_UNTRACKED, /* munmap of a range not in the table (the allocator releasing a
+				  large chunk through a tail call, or a mapping made before attach) */
 	MLK_C_COUNT,
 };
 

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
 	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
+	{ "memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched" },
 };
 
 static void usage(FILE *f)
