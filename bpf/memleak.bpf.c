@@ -36,13 +36,13 @@
 #include "bpf/stack_capture.bpf.h"
 
 const volatile __u32 target_tgid = 0;
-const volatile __u64 sample_bytes = 0;	  /* 0: every allocation; N: probability size/N */
+const volatile __u64 sample_bytes = 0;		  /* 0: every allocation; N: probability size/N */
 const volatile __u32 key_window = MLK_KEY_WINDOW; /* bytes; a power of two, 64..1024 */
 
 /* Written by user space at any time (code ranges change as libraries load). */
 __u32 n_ranges = 0;
 struct memleak_range ranges[MLK_MAX_RANGES];
-__u64 ranges_lo = 0, ranges_hi = 0; /* lowest start, highest end of ranges[] */
+__u64 ranges_lo = 0, ranges_hi = 0;	  /* lowest start, highest end of ranges[] */
 __u64 alloc_lib_lo = 0, alloc_lib_hi = 0; /* code of the allocator library */
 
 struct {
@@ -76,8 +76,8 @@ struct call_state {
 	__u32 depth; /* probed allocator calls in progress */
 	__u32 fn;    /* enum memleak_fn of the outermost */
 	__u64 size;
-	__u64 ptr;   /* realloc/mremap: old block; posix_memalign: where the result goes */
-	__u64 key;   /* stack key, 0 when not sampled */
+	__u64 ptr; /* realloc/mremap: old block; posix_memalign: where the result goes */
+	__u64 key; /* stack key, 0 when not sampled */
 	struct memleak_alloc old; /* realloc/mremap: the old block's entry, size 0 if untracked */
 	/* The stack window of the stack key, per thread: a per-CPU buffer could be overwritten by
 	 * another thread when this one is preempted. */
@@ -222,8 +222,9 @@ static __always_inline bool sampled(__u64 size)
 
 /*
  * Entry of an allocator call that has a return probe (every probed function but free and
- * munmap): the depth goes up here and down in leave(), whatever happens. Returns the thread's state when this call is the outermost one
- * (the caller fills in its arguments), NULL when it is nested or not the target.
+ * munmap): the depth goes up here and down in leave(), whatever happens. Returns the thread's state
+ * when this call is the outermost one (the caller fills in its arguments), NULL when it is nested
+ * or not the target.
  */
 static __always_inline struct call_state *enter(enum memleak_fn fn)
 {
@@ -294,7 +295,7 @@ static __always_inline void begin_alloc(struct pt_regs *ctx, struct call_state *
 
 static __always_inline void record(__u64 addr, __u64 size, __u64 key)
 {
-	struct memleak_alloc a = { .size = size, .stack_key = key, .ts_ns = bpf_ktime_get_ns() };
+	struct memleak_alloc a = {.size = size, .stack_key = key, .ts_ns = bpf_ktime_get_ns()};
 
 	if (!addr || !key)
 		return;

@@ -26,23 +26,24 @@ enum memleak_fn {
 
 /* Counters (a per-CPU array, summed by user space). */
 enum memleak_counter {
-	MLK_C_ALLOCS,	      /* allocations entered into the table */
-	MLK_C_FREES,	      /* frees that removed a tracked allocation */
-	MLK_C_FREE_UNTRACKED, /* frees of addresses not in the table (allocated before attach,
-				 or not sampled) */
-	MLK_C_TABLE_FULL,     /* allocations lost because the table was full */
-	MLK_C_NEW_STACKS,     /* first sightings of a stack key (a capture was sent) */
-	MLK_C_STACK_LOST,     /* captures that could not be sent (ring buffer full) */
-	MLK_C_STACKS_FULL,    /* the table of known stack keys was full */
-	MLK_C_NESTED,	      /* allocator calls made by the allocator itself, not counted */
-	MLK_C_SAMPLED_OUT,    /* allocations the sampler skipped */
+	MLK_C_ALLOCS,	       /* allocations entered into the table */
+	MLK_C_FREES,	       /* frees that removed a tracked allocation */
+	MLK_C_FREE_UNTRACKED,  /* frees of addresses not in the table (allocated before attach,
+				  or not sampled) */
+	MLK_C_TABLE_FULL,      /* allocations lost because the table was full */
+	MLK_C_NEW_STACKS,      /* first sightings of a stack key (a capture was sent) */
+	MLK_C_STACK_LOST,      /* captures that could not be sent (ring buffer full) */
+	MLK_C_STACKS_FULL,     /* the table of known stack keys was full */
+	MLK_C_NESTED,	       /* allocator calls made by the allocator itself, not counted */
+	MLK_C_SAMPLED_OUT,     /* allocations the sampler skipped */
 	MLK_C_UNMAP_UNTRACKED, /* munmap of a range not in the table (the allocator releasing a
-				  large chunk through a tail call, or a mapping made before attach) */
+				  large chunk through a tail call, or a mapping made before attach)
+				*/
 	MLK_C_COUNT,
 };
 
-#define MLK_MAX_RANGES 16     /* code ranges the stack key keeps words from */
-#define MLK_KEY_WINDOW 1024   /* bytes of user stack hashed into a stack key */
+#define MLK_MAX_RANGES 16   /* code ranges the stack key keeps words from */
+#define MLK_KEY_WINDOW 1024 /* bytes of user stack hashed into a stack key */
 
 /* One outstanding allocation: value of the table keyed by its address. */
 struct memleak_alloc {

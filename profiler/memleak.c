@@ -359,7 +359,8 @@ static int find_lib(struct memleak *m, char *buf, size_t size)
 		}
 		if (err == -ENOENT)
 			pr_warn("memleak -p %d: the process maps no libc; give the allocator with "
-				"--lib PATH\n", m->pid);
+				"--lib PATH\n",
+				m->pid);
 		if (err)
 			goto cleanup;
 	}
@@ -412,7 +413,8 @@ static int update_ranges(struct memleak *m)
 			found = 1;
 		}
 		if (n < sizeof(r) / sizeof(r[0]))
-			r[n++] = (struct memleak_range){ .lo = pm->start, .len = pm->end - pm->start };
+			r[n++] =
+				(struct memleak_range){.lo = pm->start, .len = pm->end - pm->start};
 	}
 	proc_maps__free(maps);
 	if (execs == m->n_maps_seen && found)
@@ -481,7 +483,8 @@ static void symbol_addrs(const char *lib, const struct probe_def *defs, __u64 *a
 		Elf_Data *data;
 		size_t k, n;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
 			continue;
 		data = elf_getdata(scn, NULL);
 		n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
@@ -507,26 +510,28 @@ static int attach_all(struct memleak *m, const char *lib)
 {
 	struct memleak_bpf *sk = m->skel;
 	struct probe_def defs[MLK_FN_COUNT] = {
-		[MLK_FN_MALLOC] = { "malloc", true, sk->progs.malloc_entry, sk->progs.malloc_return },
-		[MLK_FN_CALLOC] = { "calloc", false, sk->progs.calloc_entry, sk->progs.calloc_return },
-		[MLK_FN_REALLOC] = { "realloc", false, sk->progs.realloc_entry,
-				     sk->progs.realloc_return_ },
-		[MLK_FN_REALLOCARRAY] = { "reallocarray", false, sk->progs.reallocarray_entry,
-					  sk->progs.reallocarray_return },
-		[MLK_FN_POSIX_MEMALIGN] = { "posix_memalign", false,
-					    sk->progs.posix_memalign_entry,
-					    sk->progs.posix_memalign_return },
-		[MLK_FN_ALIGNED_ALLOC] = { "aligned_alloc", false, sk->progs.aligned_alloc_entry,
-					   sk->progs.aligned_alloc_return },
-		[MLK_FN_MEMALIGN] = { "memalign", false, sk->progs.memalign_entry,
-				      sk->progs.memalign_return },
-		[MLK_FN_VALLOC] = { "valloc", false, sk->progs.valloc_entry, sk->progs.valloc_return },
-		[MLK_FN_PVALLOC] = { "pvalloc", false, sk->progs.pvalloc_entry,
-				     sk->progs.pvalloc_return },
-		[MLK_FN_FREE] = { "free", true, sk->progs.free_entry, NULL },
-		[MLK_FN_MMAP] = { "mmap", false, sk->progs.mmap_entry, sk->progs.mmap_return },
-		[MLK_FN_MUNMAP] = { "munmap", false, sk->progs.munmap_entry, NULL },
-		[MLK_FN_MREMAP] = { "mremap", false, sk->progs.mremap_entry, sk->progs.mremap_return },
+		[MLK_FN_MALLOC] = {"malloc", true, sk->progs.malloc_entry, sk->progs.malloc_return},
+		[MLK_FN_CALLOC] = {"calloc", false, sk->progs.calloc_entry,
+				   sk->progs.calloc_return},
+		[MLK_FN_REALLOC] = {"realloc", false, sk->progs.realloc_entry,
+				    sk->progs.realloc_return_},
+		[MLK_FN_REALLOCARRAY] = {"reallocarray", false, sk->progs.reallocarray_entry,
+					 sk->progs.reallocarray_return},
+		[MLK_FN_POSIX_MEMALIGN] = {"posix_memalign", false, sk->progs.posix_memalign_entry,
+					   sk->progs.posix_memalign_return},
+		[MLK_FN_ALIGNED_ALLOC] = {"aligned_alloc", false, sk->progs.aligned_alloc_entry,
+					  sk->progs.aligned_alloc_return},
+		[MLK_FN_MEMALIGN] = {"memalign", false, sk->progs.memalign_entry,
+				     sk->progs.memalign_return},
+		[MLK_FN_VALLOC] = {"valloc", false, sk->progs.valloc_entry,
+				   sk->progs.valloc_return},
+		[MLK_FN_PVALLOC] = {"pvalloc", false, sk->progs.pvalloc_entry,
+				    sk->progs.pvalloc_return},
+		[MLK_FN_FREE] = {"free", true, sk->progs.free_entry, NULL},
+		[MLK_FN_MMAP] = {"mmap", false, sk->progs.mmap_entry, sk->progs.mmap_return},
+		[MLK_FN_MUNMAP] = {"munmap", false, sk->progs.munmap_entry, NULL},
+		[MLK_FN_MREMAP] = {"mremap", false, sk->progs.mremap_entry,
+				   sk->progs.mremap_return},
 	};
 	bool entry_ok[MLK_FN_COUNT] = {}, ret_ok[MLK_FN_COUNT] = {}, alias[MLK_FN_COUNT] = {};
 	__u64 addrs[MLK_FN_COUNT];
@@ -561,9 +566,10 @@ static int attach_all(struct memleak *m, const char *lib)
 			if (!link) {
 				err = -errno;
 				if (d->required) {
-					pr_warn("memleak: %s: cannot attach %s%s: %s\n", lib, d->name,
-						ret ? " (return)" : "", err_str(err));
-					return err == -ENOENT || err == -ESRCH ? -ERR_NOPROBES : err;
+					pr_warn("memleak: %s: cannot attach %s%s: %s\n", lib,
+						d->name, ret ? " (return)" : "", err_str(err));
+					return err == -ENOENT || err == -ESRCH ? -ERR_NOPROBES
+									       : err;
 				}
 				pr_info("memleak: %s: no %s%s (%s), not traced\n", lib, d->name,
 					ret ? " return" : "", err_str(err));
@@ -702,8 +708,8 @@ static int cmp_stack_bytes(const void *a, const void *b, void *arg)
 	return strcmp(x->joined, y->joined);
 }
 
-static void print_text(struct memleak *m, const size_t *order, size_t n, double bytes,
-		       double count, __u64 now, bool final)
+static void print_text(struct memleak *m, const size_t *order, size_t n, double bytes, double count,
+		       __u64 now, bool final)
 {
 	const struct memleak_opts *o = m->o;
 	size_t i, k, top = o->top > 0 && (size_t)o->top < n ? (size_t)o->top : n;
@@ -729,8 +735,8 @@ static void print_text(struct memleak *m, const size_t *order, size_t n, double 
 	fflush(stdout);
 }
 
-static void print_json(struct memleak *m, const size_t *order, size_t n, double bytes,
-		       double count, __u64 now, bool final)
+static void print_json(struct memleak *m, const size_t *order, size_t n, double bytes, double count,
+		       __u64 now, bool final)
 {
 	size_t i, k;
 
@@ -862,7 +868,8 @@ static void print_counters(struct memleak *m)
 	      sfull = counter(m, MLK_C_STACKS_FULL);
 
 	pr_info("memleak: %llu allocations and %llu frees tracked, %llu frees of untracked blocks "
-		"(allocated before rtprof attached%s), %llu stacks captured, %llu allocator-internal "
+		"(allocated before rtprof attached%s), %llu stacks captured, %llu "
+		"allocator-internal "
 		"calls ignored\n",
 		(unsigned long long)counter(m, MLK_C_ALLOCS),
 		(unsigned long long)counter(m, MLK_C_FREES),
@@ -892,11 +899,14 @@ static void usage(FILE *f)
 		"                      [--min-age SECONDS] [--json] [--folded FILE] [--svg FILE]\n"
 		"                      [--sample-bytes N] [--lib PATH]\n"
 		"\n"
-		"Outstanding allocations (allocated, not yet freed) by allocation stack: bytes, count\n"
-		"and age of the oldest. Stacks are complete without frame pointers (CFI unwinding).\n"
+		"Outstanding allocations (allocated, not yet freed) by allocation stack: bytes, "
+		"count\n"
+		"and age of the oldest. Stacks are complete without frame pointers (CFI "
+		"unwinding).\n"
 		"A report every -i SECONDS and a final one when the target exits or on Ctrl-C.\n"
 		"\n"
-		"  -p, --pid PID          attach to a running process (its earlier allocations are\n"
+		"  -p, --pid PID          attach to a running process (its earlier allocations "
+		"are\n"
 		"                         not known and never reported; their frees are counted)\n"
 		"  -- CMD ARGS...         launch CMD, traced from its first instruction\n"
 		"  -i, --interval SECS    print the top stacks every SECS seconds\n"
@@ -910,7 +920,8 @@ static void usage(FILE *f)
 		"                         BPF); bytes and counts are scaled back up\n"
 		"      --lib PATH         allocator to probe (default: the libc the target maps);\n"
 		"                         jemalloc, tcmalloc, or a static executable\n"
-		"      --max-allocs N     outstanding allocations tracked at once (default 524288)\n"
+		"      --max-allocs N     outstanding allocations tracked at once (default "
+		"524288)\n"
 		"      --max-stacks N     distinct stack keys (default 65536)\n"
 		"      --bare             benchmark floor: the same probes, doing nothing\n"
 		"  -v, --verbose          debug output\n"
@@ -952,23 +963,31 @@ static int parse_secs(const char *opt, const char *arg, double *out)
 
 static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 {
-	enum { OPT_MIN_AGE = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_LIB, OPT_MAX_ALLOCS,
-	       OPT_MAX_STACKS, OPT_BARE };
+	enum {
+		OPT_MIN_AGE = 256,
+		OPT_JSON,
+		OPT_FOLDED,
+		OPT_SVG,
+		OPT_LIB,
+		OPT_MAX_ALLOCS,
+		OPT_MAX_STACKS,
+		OPT_BARE
+	};
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "min-age", required_argument, NULL, OPT_MIN_AGE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "folded", required_argument, NULL, OPT_FOLDED },
-		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "sample-bytes", required_argument, NULL, 's' },
-		{ "lib", required_argument, NULL, OPT_LIB },
-		{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
-		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
-		{ "bare", no_argument, NULL, OPT_BARE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		{"pid", required_argument, NULL, 'p'},
+		{"interval", required_argument, NULL, 'i'},
+		{"top", required_argument, NULL, 'n'},
+		{"min-age", required_argument, NULL, OPT_MIN_AGE},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"folded", required_argument, NULL, OPT_FOLDED},
+		{"svg", required_argument, NULL, OPT_SVG},
+		{"sample-bytes", required_argument, NULL, 's'},
+		{"lib", required_argument, NULL, OPT_LIB},
+		{"max-allocs", required_argument, NULL, OPT_MAX_ALLOCS},
+		{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
+		{"bare", no_argument, NULL, OPT_BARE},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	__u32 v;

@@ -11,7 +11,7 @@
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
-	void *ring[256] = { 0 };
+	void *ring[256] = {0};
 	struct timespec t0, t1;
 	unsigned int x = 12345;
 
