@@ -1,0 +1,90 @@
+#!/bin/bash
+# rtprof memleak against the target's own truth (tests/targets/memleak_target.cc): exact bytes and
+# counts per leaking stack in full mode (launched, with a fork, attached to a running process),
+# within a stated tolerance with --sample-bytes; nothing freed reported; interval reports,
+# --min-age, folded and SVG output.
+source "$(dirname "$0")/../lib.sh"
+CHECK="python3 tests/tools/memleak_check.py"
+TGT=$TARGETS/memleak_target
+
+if ! is_root; then
+	fail "memleak: needs root (BPF and uprobes)"
+	exit 0
+fi
+
+# Full mode, launched: every allocator entry point used, a fork whose child frees every block it
+# inherited and leaks one of its own, blocks freed by another thread.
+"$RTPROF" memleak --json -n 0 -- "$TGT" -f -t "$TMP/truth" >"$TMP/full.json" 2>"$TMP/full.err"
+check "memleak launched: exact bytes and counts per leaking stack, nothing freed reported" \
+	$CHECK truth "$TMP/full.json" "$TMP/truth" --strict
+check "memleak launched: the forked child's own leak (777 bytes) is not the parent's" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/full.json').read().splitlines()[-1]);
+sys.exit(any(s['bytes'] == 777 for s in r['stacks']))"
+check "memleak launched: complete stacks without frame pointers (down to main)" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/full.json').read().splitlines()[-1]);
+bad=[s['stack'] for s in r['stacks'] if 'leak' in ';'.join(s['stack']) and
+     not any(f.startswith('main') for f in s['stack']) and
+     not any(f.startswith('start_thread') for f in s['stack'])];
+print(bad); sys.exit(bool(bad))"
+check "memleak launched: no stack lost, table never full" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/full.json').read().splitlines()[-1]);
+sys.exit(r['stacks_lost'] or r['table_full'])"
+
+# Attached to a running process that already holds 1000 live blocks (500 freed after attach).
+bg "$TGT" -r "$TMP/ready" -g "$TMP/go" -t "$TMP/truth_p"
+tpid=$BG_PID
+if ! wait_for "$TMP/ready" 10; then
+	fail "memleak -p: target did not start"
+else
+	"$RTPROF" memleak -p "$tpid" --json -n 0 >"$TMP/attach.json" 2>"$TMP/attach.err" &
+	rpid=$!
+	for _ in $(seq 200); do
+		grep -q "tracing pid" "$TMP/attach.err" && break
+		sleep 0.05
+	done
+	touch "$TMP/go"
+	wait "$rpid"
+	rc=$?
+	check "memleak -p: exit 0 when the target exits (rc $rc)" test "$rc" -eq 0
+	check "memleak -p: exact truth, no false leaks from blocks allocated before attach" \
+		$CHECK truth "$TMP/attach.json" "$TMP/truth_p" --strict
+	check "memleak -p: frees of blocks allocated before attach are counted (>= 500)" \
+		python3 -c "import json,sys; r=json.loads(open('$TMP/attach.json').read().splitlines()[-1]);
+sys.exit(r['untracked_frees'] < 500)"
+fi
+
+# Sampling: --sample-bytes 1024, 1000 times the leaks. Each sampled block counts for 1024 bytes
+# (blocks of 1024 bytes or more are always taken). Expected samples per path: 3906 (new, 40 B),
+# 1172 (thread, 24 B), 2000 (aligned, 256 B), all (realloc, >= 1000 B... exact for >= 1024);
+# the relative standard deviation is at most 2.9%, and the tolerance is 12% (over 4 sigma).
+"$RTPROF" memleak --json -n 0 --sample-bytes 1024 -- "$TGT" -s 1000 -t "$TMP/truth_s" \
+	>"$TMP/sampled.json" 2>"$TMP/sampled.err"
+check "memleak --sample-bytes 1024: bytes and counts per stack within 12% of the truth" \
+	$CHECK truth "$TMP/sampled.json" "$TMP/truth_s" --tol 0.12 --strict
+
+# Interval reports while the target runs, --min-age, folded and SVG output.
+"$RTPROF" memleak -i 0.2 -n 3 --folded "$TMP/out.folded" --svg "$TMP/out.svg" \
+	-- "$TGT" -e "$TMP/end" >"$TMP/interval.txt" 2>"$TMP/interval.err" &
+rpid=$!
+wait_for "$TMP/end" 10
+sleep 0.6
+touch "$TMP/end.go"
+wait "$rpid"
+check "memleak -i: periodic reports before the final one" \
+	test "$(grep -c '^memleak pid' "$TMP/interval.txt")" -ge 1
+check "memleak -i: the final report ends the output" \
+	grep -q '^memleak (final) pid' "$TMP/interval.txt"
+check "memleak --folded: grow_buffer's stack carries its 260000 bytes" \
+	grep -qE 'grow_buffer[^;]*;__libc_realloc 260000$' "$TMP/out.folded"
+check "memleak --svg: a flame graph counting bytes" \
+	grep -q 'grow_buffer' "$TMP/out.svg"
+
+"$RTPROF" memleak --json --min-age 3600 -- "$TGT" >"$TMP/minage.json" 2>/dev/null
+check "memleak --min-age 3600: nothing that young is reported" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/minage.json').read().splitlines()[-1]);
+sys.exit(len(r['stacks']) != 0)"
+
+"$RTPROF" memleak -p 999999999 >/dev/null 2>&1
+check "memleak -p with no such process: exit 3" test $? -eq 3
+"$RTPROF" memleak >/dev/null 2>&1
+check "memleak without a target: exit 2" test $? -eq 2
