@@ -7,10 +7,10 @@
  *    at every allocation (uretprobe, when the address is known) and free (uprobe). Nothing is
  *    sent to user space per allocation.
  *  - Each allocation gets a cheap stack key: a hash of the words of the caller's stack (the
- *    first MLK_KEY_WINDOW bytes above the stack pointer at the allocator's entry) that point
- *    into the target's code, i.e. its return addresses (plus a few stable code pointers). The
- *    target is built without frame pointers, so the key cannot come from bpf_get_stackid; the
- *    scan needs no unwinding and costs one copy and a loop.
+ *    first key_window bytes (--key-window, 512 by default) above the stack pointer at the
+ * allocator's entry) that point into the target's code, i.e. its return addresses (plus a few
+ * stable code pointers). The target is built without frame pointers, so the key cannot come from
+ * bpf_get_stackid; the scan needs no unwinding and costs one copy and a loop.
  *  - The first time a key is seen, and only then, a full stack capture (registers and a copy of
  *    the stack, bpf/stack_capture.bpf.h) goes through the ring buffer; user space unwinds and
  *    symbolizes it once (profiler/stacks.h) and keeps key -> frames. Different keys with the same
@@ -36,8 +36,8 @@
 #include "bpf/stack_capture.bpf.h"
 
 const volatile __u32 target_tgid = 0;
-const volatile __u64 sample_bytes = 0;		  /* 0: every allocation; N: probability size/N */
-const volatile __u32 key_window = MLK_KEY_WINDOW; /* bytes; a power of two, 64..1024 */
+const volatile __u64 sample_bytes = 0; /* 0: every allocation; N: probability size/N */
+const volatile __u32 key_window = MLK_KEY_WINDOW_DEFAULT; /* bytes; a power of two, 64..1024 */
 
 /* Written by user space at any time (code ranges change as libraries load). */
 __u32 n_ranges = 0;
@@ -104,19 +104,18 @@ static __always_inline bool is_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
-static __always_inline bool in_code(__u64 w)
+/* A global function: the verifier checks it once, not at every word of every program. */
+__noinline int in_code(__u64 w)
 {
 	__u32 n = n_ranges;
 
-	if (w < ranges_lo || w >= ranges_hi)
-		return false;
 	for (__u32 i = 0; i < MLK_MAX_RANGES; i++) {
-		if (i >= n)
-			break;
+		if (i >= n || w < ranges[i].lo)
+			break; /* sorted: below this range means in no range (heap pointers) */
 		if (w - ranges[i].lo < ranges[i].len)
-			return true;
+			return 1;
 	}
-	return false;
+	return 0;
 }
 
 static __always_inline __u64 mix(__u64 h, __u64 w)
@@ -127,32 +126,13 @@ static __always_inline __u64 mix(__u64 h, __u64 w)
 	return h;
 }
 
-struct key_ctx {
-	struct call_state *st;
-	__u64 h;
-	bool all;
-};
-
-static long key_word(__u32 i, struct key_ctx *kc)
-{
-	__u32 idx = i + 1;
-	__u64 w;
-
-	if (idx >= MLK_KEY_WINDOW / 8)
-		return 1;
-	w = kc->st->window[idx];
-	if (kc->all || in_code(w))
-		kc->h = mix(kc->h, w);
-	return 0;
-}
-
 /* The stack key of the current call: see the top of this file. */
 static __always_inline __u64 stack_key(struct pt_regs *ctx, struct call_state *st)
 {
 	__u64 sp = PT_REGS_SP(ctx), h = 0x9e3779b97f4a7c15ULL;
 	__u32 len = key_window, nw = 0;
 	bool all = n_ranges == 0; /* code ranges not known yet: hash every word */
-	struct key_ctx kc;
+	__u64 lo = ranges_lo, hi = ranges_hi;
 
 	/* Near the top of the stack the window may cross into unmapped memory: shrink it. */
 	for (int i = 0; i < 5; i++) {
@@ -171,12 +151,16 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, struct call_state *s
 	if (!nw)
 		return 1;
 	/* The return address into the caller is always part of the key. */
-	kc.st = st;
-	kc.h = mix(h, st->window[0]);
-	kc.all = all;
-	/* bpf_loop: the verifier checks the body once, not once per word */
-	bpf_loop(nw - 1, key_word, &kc, 0);
-	h = kc.h;
+	h = mix(h, st->window[0]);
+	for (__u32 i = 1; i < MLK_KEY_WINDOW / 8; i++) {
+		__u64 w;
+
+		if (i >= nw)
+			break;
+		w = st->window[i];
+		if (all || (w >= lo && w < hi && in_code(w)))
+			h = mix(h, w);
+	}
 	return h ? h : 1;
 }
 

@@ -69,6 +69,7 @@ struct memleak_opts {
 	__u64 sample_bytes;
 	__u32 max_allocs;
 	__u32 max_stacks;
+	__u32 key_window;
 };
 
 /* A distinct stack (keys with the same frames are merged into one). */
@@ -923,6 +924,9 @@ static void usage(FILE *f)
 		"      --max-allocs N     outstanding allocations tracked at once (default "
 		"524288)\n"
 		"      --max-stacks N     distinct stack keys (default 65536)\n"
+		"      --key-window BYTES stack bytes hashed into an allocation's stack key "
+		"(64..1024,\n"
+		"                         default 512): paths that differ only deeper share a key\n"
 		"      --bare             benchmark floor: the same probes, doing nothing\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
@@ -971,7 +975,8 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		OPT_LIB,
 		OPT_MAX_ALLOCS,
 		OPT_MAX_STACKS,
-		OPT_BARE
+		OPT_BARE,
+		OPT_KEY_WINDOW
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -986,6 +991,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"max-allocs", required_argument, NULL, OPT_MAX_ALLOCS},
 		{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
 		{"bare", no_argument, NULL, OPT_BARE},
+		{"key-window", required_argument, NULL, OPT_KEY_WINDOW},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -997,6 +1003,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->top = 10;
 	o->max_allocs = 1 << 19;
 	o->max_stacks = 1 << 16;
+	o->key_window = MLK_KEY_WINDOW_DEFAULT;
 	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -1041,6 +1048,17 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 			break;
 		case OPT_BARE:
 			o->bare = true;
+			break;
+		case OPT_KEY_WINDOW:
+			err = parse_u32("--key-window", optarg, &o->key_window);
+			if (!err && (o->key_window < 64 || o->key_window > MLK_KEY_WINDOW ||
+				     (o->key_window & (o->key_window - 1)))) {
+				fprintf(stderr,
+					"rtprof memleak: --key-window: a power of two from 64 "
+					"to %d\n",
+					MLK_KEY_WINDOW);
+				err = -ERR_USAGE;
+			}
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
@@ -1088,6 +1106,7 @@ static int open_and_load(struct memleak *m)
 	m->skel = sk;
 	sk->rodata->target_tgid = m->pid;
 	sk->rodata->sample_bytes = o->bare ? 0 : o->sample_bytes;
+	sk->rodata->key_window = o->key_window;
 	bpf_map__set_max_entries(sk->maps.allocs, o->max_allocs);
 	bpf_map__set_max_entries(sk->maps.stack_keys, o->max_stacks);
 	bpf_map__set_max_entries(sk->maps.stack_capture_scratch, ncpu > 0 ? ncpu : 1);
