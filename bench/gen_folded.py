@@ -3,7 +3,7 @@
 # names that look like C++, Java, Python, Go and kernel frames. A stack is a prefix of an
 # earlier stack (cut where real profiles share most: deep in the framework) plus new frames, so
 # stacks share prefixes the way real ones do. Output is sorted, as stackcollapse tools write it.
-# Usage: bench/gen_folded.py N [SEED] > out.folded     (200000 stacks: about 300 MB)
+# Usage: PYTHONHASHSEED=0 bench/gen_folded.py N [SEED] > out.folded   (200000 stacks: ~300 MB)
 import random
 import sys
 

@@ -20,7 +20,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PROFILE_MAX_PIDS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u8); /* enum profile_pid_state */
 } pids SEC(".maps");
 
 struct {
@@ -33,13 +33,24 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct stack_capture *c;
+	bool first;
+	__u8 *seen;
 
-	if (!pid || !bpf_map_lookup_elem(&pids, &pid))
+	if (!pid)
+		return 0;
+	seen = bpf_map_lookup_elem(&pids, &pid);
+	if (!seen)
 		return 0;
 	c = stack_capture__fill(ctx, true);
 	if (!c)
 		return 0;
-	stack_capture__submit(&events, c);
+	/* wake user space at a process's first sample: it snapshots the maps while it lives */
+	first = *seen == PROFILE_PID_NEW;
+	if (first) {
+		*seen = PROFILE_PID_SEEN;
+		c->flags |= SC_F_NEW_IMAGE;
+	}
+	stack_capture__submit(&events, c, first);
 	return 0;
 }
 
@@ -48,10 +59,22 @@ int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child
 {
 	__u32 ppid = BPF_CORE_READ(parent, tgid);
 	__u32 cpid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
+	__u8 one = PROFILE_PID_NEW;
 
 	if (!follow_children || ppid == cpid || !bpf_map_lookup_elem(&pids, &ppid))
 		return 0;
 	bpf_map_update_elem(&pids, &cpid, &one, BPF_ANY);
+	return 0;
+}
+
+/* After an exec the process's mappings are new: its next sample is a first one again. */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(profile_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid);
+	__u8 *seen = bpf_map_lookup_elem(&pids, &pid);
+
+	if (seen)
+		*seen = PROFILE_PID_NEW;
 	return 0;
 }

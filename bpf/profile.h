@@ -5,4 +5,9 @@
 
 #define PROFILE_MAX_PIDS 4096 /* processes followed at once (--follow) */
 
+enum profile_pid_state {
+	PROFILE_PID_NEW = 1,  /* to profile, not sampled yet */
+	PROFILE_PID_SEEN = 2, /* sampled at least once */
+};
+
 #endif

@@ -4,12 +4,12 @@
  * program, then:
  *
  *	struct stack_capture *c = stack_capture__fill(ctx, kernel_ctx);
- *	if (c) { c->weight = 1; stack_capture__submit(&events, c); }
+ *	if (c) { c->weight = 1; stack_capture__submit(&events, c, false); }
  *
  * The record is built in a per-CPU scratch slot (an array map with one entry per CPU, because a
  * per-CPU map's values are limited to 32 KB), then copied to the ring buffer with
  * bpf_ringbuf_output, header plus only the stack bytes really copied. The user stack is copied
- * from the stack pointer up to the end of its mapping (found with bpf_find_vma) or up to
+ * from the stack pointer up to the end of the stack (see stack_capture__fill) or up to
  * stack_capture_bytes, whichever is smaller, so a copy never crosses into unmapped memory.
  * A failed ring buffer write is counted in stack_capture_lost (per CPU).
  *
@@ -49,6 +49,27 @@ static long stack_capture__vma_end(struct task_struct *task, struct vm_area_stru
 	return 0;
 }
 
+/* Copy [sp, min(end, sp + want)) into c; true when it was read. */
+static __always_inline bool stack_capture__read(struct stack_capture *c, __u64 sp, __u64 end,
+						__u64 want)
+{
+	__u32 len;
+
+	if (end - sp <= want) {
+		want = end - sp;
+		c->flags |= SC_F_STACK_END;
+	} else {
+		c->flags &= ~SC_F_STACK_END;
+	}
+	len = want & ~7ULL;
+	if (len > STACK_CAPTURE_MAX_BYTES)
+		len = STACK_CAPTURE_MAX_BYTES;
+	if (bpf_probe_read_user(c->stack, len, (void *)sp))
+		return false;
+	c->stack_len = len;
+	return true;
+}
+
 static __always_inline void stack_capture__count_lost(void)
 {
 	__u32 zero = 0;
@@ -70,7 +91,7 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 	__u64 id = bpf_get_current_pid_tgid();
 	struct stack_capture *c;
 	struct pt_regs *regs;
-	__u64 sp, want;
+	__u64 sp, want, end;
 	long n;
 
 	c = bpf_map_lookup_elem(&stack_capture_scratch, &cpu);
@@ -129,44 +150,56 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 	if (!want)
 		return c;
 	sp = c->regs[SC_REG_SP];
-	if (bpf_find_vma(task, sp, stack_capture__vma_end, &vc, 0) == 0 && vc.end > sp) {
-		if (vc.end - sp <= want) {
-			want = vc.end - sp;
-			c->flags |= SC_F_STACK_END;
-		}
-	} else {
-		c->flags |= SC_F_NO_VMA;
-	}
+	/*
+	 * Where the stack ends, cheaply: the main thread's initial stack pointer (argc, just
+	 * above _start's frame); a glibc thread's TCB, which sits at the top of its stack mapping.
+	 * Otherwise (or when that read fails) the end of the mapping from bpf_find_vma, which is
+	 * exact but costs a deferred unlock (irq_work) in this context.
+	 */
+	if (c->tid == c->pid)
+		end = BPF_CORE_READ(task, mm, start_stack) + 64;
+	else
+		end = BPF_CORE_READ(task, thread.fsbase);
+	if (end > sp && end - sp < (8 << 20) && stack_capture__read(c, sp, end, want))
+		return c;
+	if (bpf_find_vma(task, sp, stack_capture__vma_end, &vc, 0) == 0 && vc.end > sp &&
+	    stack_capture__read(c, sp, vc.end, want))
+		return c;
+	/* Nothing known: halve the copy until it stays inside mapped memory. */
+	c->flags |= SC_F_NO_VMA;
 	want &= ~7ULL;
-	if (want > STACK_CAPTURE_MAX_BYTES)
-		want = STACK_CAPTURE_MAX_BYTES;
-	/* Without the mapping's end, halve the copy until it stays inside mapped memory. */
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 5 && want; i++) {
 		__u32 len = want;
 
 		if (len > STACK_CAPTURE_MAX_BYTES)
 			len = STACK_CAPTURE_MAX_BYTES;
-		if (len == 0)
-			break;
 		if (bpf_probe_read_user(c->stack, len, (void *)sp) == 0) {
 			c->stack_len = len;
 			break;
 		}
-		c->flags &= ~SC_F_STACK_END;
 		want = (want / 2) & ~7ULL;
 	}
 	return c;
 }
 
-/* Copy the record (header and stack bytes used) to the ring buffer; count it lost when full. */
-static __always_inline long stack_capture__submit(void *ringbuf, struct stack_capture *c)
+/*
+ * Copy the record (header and stack bytes used) to the ring buffer; count it lost when full.
+ * User space is not woken for each record (a wakeup is an irq_work plus a cross-CPU wakeup, more
+ * than the rest of a sample costs); it polls on a timer, and is woken when wake is true (say, a
+ * process's first sample) or when the ring buffer is a quarter full.
+ */
+static __always_inline long stack_capture__submit(void *ringbuf, struct stack_capture *c, bool wake)
 {
-	__u32 len = c->stack_len;
+	__u64 len = c->stack_len; /* 64 bits: no zero-extension to lose the bound below */
+	__u64 flags = BPF_RB_NO_WAKEUP;
 	long err;
 
+	if (wake || bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA) >
+			    bpf_ringbuf_query(ringbuf, BPF_RB_RING_SIZE) / 4)
+		flags = BPF_RB_FORCE_WAKEUP;
 	if (len > STACK_CAPTURE_MAX_BYTES)
 		len = STACK_CAPTURE_MAX_BYTES;
-	err = bpf_ringbuf_output(ringbuf, c, STACK_CAPTURE_HDR_SIZE + len, 0);
+	err = bpf_ringbuf_output(ringbuf, c, STACK_CAPTURE_HDR_SIZE + len, flags);
 	if (err)
 		stack_capture__count_lost();
 	return err;

@@ -36,30 +36,30 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ "subtitle", required_argument, NULL, OPT_SUBTITLE },
-	{ "width", required_argument, NULL, OPT_WIDTH },
-	{ "height", required_argument, NULL, OPT_HEIGHT },
-	{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
-	{ "fonttype", required_argument, NULL, OPT_FONTTYPE },
-	{ "fontsize", required_argument, NULL, OPT_FONTSIZE },
-	{ "fontwidth", required_argument, NULL, OPT_FONTWIDTH },
-	{ "countname", required_argument, NULL, OPT_COUNTNAME },
-	{ "nametype", required_argument, NULL, OPT_NAMETYPE },
-	{ "colors", required_argument, NULL, OPT_COLORS },
-	{ "color", required_argument, NULL, OPT_COLORS },
-	{ "hash", no_argument, NULL, OPT_HASH },
-	{ "reverse", no_argument, NULL, OPT_REVERSE },
-	{ "inverted", no_argument, NULL, OPT_INVERTED },
-	{ "flamechart", no_argument, NULL, OPT_FLAMECHART },
-	{ "negate", no_argument, NULL, OPT_NEGATE },
-	{ "notes", required_argument, NULL, OPT_NOTES },
-	{ "sort", required_argument, NULL, OPT_SORT },
-	{ "folded", no_argument, NULL, OPT_FOLDED },
-	{ "normalize", no_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	{"title", required_argument, NULL, OPT_TITLE},
+	{"subtitle", required_argument, NULL, OPT_SUBTITLE},
+	{"width", required_argument, NULL, OPT_WIDTH},
+	{"height", required_argument, NULL, OPT_HEIGHT},
+	{"minwidth", required_argument, NULL, OPT_MINWIDTH},
+	{"fonttype", required_argument, NULL, OPT_FONTTYPE},
+	{"fontsize", required_argument, NULL, OPT_FONTSIZE},
+	{"fontwidth", required_argument, NULL, OPT_FONTWIDTH},
+	{"countname", required_argument, NULL, OPT_COUNTNAME},
+	{"nametype", required_argument, NULL, OPT_NAMETYPE},
+	{"colors", required_argument, NULL, OPT_COLORS},
+	{"color", required_argument, NULL, OPT_COLORS},
+	{"hash", no_argument, NULL, OPT_HASH},
+	{"reverse", no_argument, NULL, OPT_REVERSE},
+	{"inverted", no_argument, NULL, OPT_INVERTED},
+	{"flamechart", no_argument, NULL, OPT_FLAMECHART},
+	{"negate", no_argument, NULL, OPT_NEGATE},
+	{"notes", required_argument, NULL, OPT_NOTES},
+	{"sort", required_argument, NULL, OPT_SORT},
+	{"folded", no_argument, NULL, OPT_FOLDED},
+	{"normalize", no_argument, NULL, 'n'},
+	{"output", required_argument, NULL, 'o'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
 	{},
 };
 
@@ -68,16 +68,20 @@ static void usage(FILE *f, bool diff)
 	if (diff)
 		fprintf(f,
 			"usage: rtprof diff [OPTIONS] BEFORE AFTER\n\n"
-			"Differential flame graph of two folded files: sized by AFTER, red where a frame\n"
-			"grew, blue where it shrank (every frame, parents included, shows its own change);\n"
+			"Differential flame graph of two folded files: sized by AFTER, red where a "
+			"frame\n"
+			"grew, blue where it shrank (every frame, parents included, shows its own "
+			"change);\n"
 			"stacks only in BEFORE are drawn hatched with their BEFORE width.\n\n"
 			"  -n, --normalize   scale BEFORE to AFTER's total first\n"
 			"  --folded          print 'stack BEFORE AFTER' lines instead of an SVG\n"
 			"  --negate          swap red and blue\n");
 	else
 		fprintf(f, "usage: rtprof flamegraph [OPTIONS] [FOLDED...]\n\n"
-			   "Folded stacks ('frame;frame;frame COUNT', from FOLDED files or stdin) to an\n"
-			   "interactive SVG flame graph. Lines with two counts ('stack BEFORE AFTER') make\n"
+			   "Folded stacks ('frame;frame;frame COUNT', from FOLDED files or stdin) "
+			   "to an\n"
+			   "interactive SVG flame graph. Lines with two counts ('stack BEFORE "
+			   "AFTER') make\n"
 			   "a differential graph, as rtprof diff.\n\n"
 			   "  --folded          print the merged folded stacks instead of an SVG\n"
 			   "  --negate          differential input: swap red and blue\n");
@@ -87,7 +91,8 @@ static void usage(FILE *f, bool diff)
 		"  --subtitle TEXT   second title line\n"
 		"  --width PX        image width (default 1200)\n"
 		"  --height PX       frame height (default 16)\n"
-		"  --minwidth PX|N%%  omit frames narrower than PX pixels or N%% of the total (0.1)\n"
+		"  --minwidth PX|N%%  omit frames narrower than PX pixels or N%% of the total "
+		"(0.1)\n"
 		"  --fonttype FONT   (default Verdana)   --fontsize N (12)   --fontwidth F (0.59)\n"
 		"  --countname NAME  what the counts are (default samples)\n"
 		"  --nametype TEXT   what the frames are (default \"Function:\")\n"
@@ -96,21 +101,27 @@ static void usage(FILE *f, bool diff)
 		"  --hash            colors from a hash of the name weighted to its first letters\n"
 		"  --reverse         reverse every stack (leaf first: merge by callee)\n"
 		"  --inverted        icicle graph: root at the top\n"
-		"  --flamechart      keep the input's order (time), merge only consecutive samples\n"
+		"  --flamechart      keep the input's order (time), merge only consecutive "
+		"samples\n"
 		"  --sort name|weight  order of sibling frames (default name: alphabetical)\n"
 		"  --notes TEXT      kept in the SVG's <desc>\n"
 		"  -v                more messages\n\n"
-		"The SVG: hover for details; click (or Tab to a frame and Enter) to zoom, Escape to\n"
-		"reset; Search or Ctrl-F for a regex, 'ic' toggles case; zoom and search are kept in\n"
-		"the URL. Exit: 0 ok (invalid lines are counted on stderr), 2 usage, 6 no valid line.\n\n"
+		"The SVG: hover for details; click (or Tab to a frame and Enter) to zoom, Escape "
+		"to\n"
+		"reset; Search or Ctrl-F for a regex, 'ic' toggles case; zoom and search are kept "
+		"in\n"
+		"the URL. Exit: 0 ok (invalid lines are counted on stderr), 2 usage, 6 no valid "
+		"line.\n\n"
 		"examples:\n");
 	if (diff)
 		fprintf(f, "  rtprof diff before.folded after.folded -o diff.svg\n"
 			   "  rtprof diff -n --folded before.folded after.folded | sort -k3 -n\n");
 	else
 		fprintf(f, "  rtprof flamegraph out.folded -o cpu.svg\n"
-			   "  rtprof flamegraph --colors java --title 'JVM CPU' < java.folded > j.svg\n"
-			   "  rtprof flamegraph --reverse --inverted --minwidth 0.5%% a.folded b.folded\n");
+			   "  rtprof flamegraph --colors java --title 'JVM CPU' < java.folded > "
+			   "j.svg\n"
+			   "  rtprof flamegraph --reverse --inverted --minwidth 0.5%% a.folded "
+			   "b.folded\n");
 }
 
 static int parse_num(const char *name, const char *arg, double min, double *v)

@@ -19,9 +19,9 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/tree.h"
 
-#define ST_MAX_DEPTH 8192	 /* frames per stack; deeper lines are invalid */
-#define READ_CHUNK (4u << 20) /* bytes */
-#define ST_SCAN_CHILDREN 8 /* a parent with more children is indexed in the kids hash */
+#define ST_MAX_DEPTH	 8192	    /* frames per stack; deeper lines count as invalid */
+#define READ_CHUNK	 (4u << 20) /* bytes */
+#define ST_SCAN_CHILDREN 8	    /* a parent with more children is indexed in the kids hash */
 
 enum parse_mode {
 	PARSE_PAIR,	  /* one count: AFTER; two counts: BEFORE AFTER */
@@ -32,7 +32,7 @@ enum parse_mode {
 /* What is remembered of the previous line to reuse the frames it shares with the next one. */
 struct parse_state {
 	enum parse_mode mode;
-	char *prev;	 /* previous stack text */
+	char *prev; /* previous stack text */
 	size_t prev_len, prev_cap;
 	uint32_t *nodes; /* its nodes, root excluded */
 	size_t *ends;	 /* end offset of each of its frames in prev */
@@ -81,7 +81,7 @@ struct stack_tree *stack_tree__new(void)
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->nodes[0] = (struct st_node){ ST_ROOT_NAME, ST_NONE, ST_NONE, ST_NONE, 0 };
+	t->nodes[0] = (struct st_node){ST_ROOT_NAME, ST_NONE, ST_NONE, ST_NONE, 0};
 	t->n_nodes = 1;
 	return t;
 }
@@ -158,15 +158,13 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	char *arena;
 
 	for (i = h & t->name_mask; t->name_idx[i].id; i = (i + 1) & t->name_mask) {
-		const struct st_name *n;
+		const struct st_slot *e = &t->name_idx[i];
 
-		if (t->name_idx[i].hash != h)
-			continue;
-		n = &t->names[t->name_idx[i].id - 1];
-		if (n->len == len && !memcmp(t->arena + n->off, p, len))
-			return t->name_idx[i].id - 1;
+		if (e->hash == h && e->len == len && !memcmp(t->arena + e->off, p, len))
+			return e->id - 1;
 	}
-	if (len > UINT32_MAX / 2 || t->n_names >= UINT32_MAX / 4)
+	if (len > UINT32_MAX / 2 || t->n_names >= UINT32_MAX / 4 ||
+	    t->arena_len + len + 1 > UINT32_MAX)
 		return ST_NONE;
 	if (t->n_names == t->cap_names) {
 		uint32_t cap = t->cap_names ? t->cap_names * 2 : 1024;
@@ -192,9 +190,9 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 	memcpy(t->arena + t->arena_len, p, len);
 	t->arena[t->arena_len + len] = '\0';
 	id = t->n_names++;
-	t->names[id] = (struct st_name){ t->arena_len, (uint32_t)len, h };
+	t->names[id] = (struct st_name){t->arena_len, (uint32_t)len, h};
 	t->arena_len = need;
-	t->name_idx[i] = (struct st_slot){ h, id + 1 };
+	t->name_idx[i] = (struct st_slot){h, id + 1, (uint32_t)t->names[id].off, (uint32_t)len};
 	if (t->n_names * 2 > t->name_mask) {
 		uint32_t mask = t->name_mask * 2 + 1, j, k;
 
@@ -204,7 +202,8 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
 		for (j = 0; j < t->n_names; j++) {
 			for (k = t->names[j].hash & mask; idx[k].id; k = (k + 1) & mask)
 				;
-			idx[k] = (struct st_slot){ t->names[j].hash, j + 1 };
+			idx[k] = (struct st_slot){t->names[j].hash, j + 1,
+						  (uint32_t)t->names[j].off, t->names[j].len};
 		}
 		free(t->name_idx);
 		t->name_idx = idx;
@@ -263,7 +262,8 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 
 			if (!bits)
 				return ST_NONE;
-			memset(bits + t->cap_nodes / 64, 0, (size_t)(cap - t->cap_nodes) / 64 * sizeof(*bits));
+			memset(bits + t->cap_nodes / 64, 0,
+			       (size_t)(cap - t->cap_nodes) / 64 * sizeof(*bits));
 			t->indexed = bits;
 		}
 		if (t->before) {
@@ -277,7 +277,7 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 		t->cap_nodes = cap;
 	}
 	id = t->n_nodes++;
-	t->nodes[id] = (struct st_node){ name, parent, ST_NONE, t->nodes[parent].child, 0 };
+	t->nodes[id] = (struct st_node){name, parent, ST_NONE, t->nodes[parent].child, 0};
 	t->nodes[parent].child = id;
 	return id;
 }
@@ -291,7 +291,7 @@ static int index_children(struct stack_tree *t, uint32_t parent)
 		for (k = kid_slot(parent, t->nodes[c].name, t->kids_mask); t->kids[k].node;
 		     k = (k + 1) & t->kids_mask)
 			;
-		t->kids[k] = (struct st_kid){ parent, t->nodes[c].name, c + 1 };
+		t->kids[k] = (struct st_kid){parent, t->nodes[c].name, c + 1};
 		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
 			return -ENOMEM;
 	}
@@ -332,7 +332,7 @@ static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size
 		id = new_node(t, parent, name);
 		if (id == ST_NONE)
 			return ST_NONE;
-		t->kids[k] = (struct st_kid){ parent, name, id + 1 };
+		t->kids[k] = (struct st_kid){parent, name, id + 1};
 		if (++t->n_kids * 10 > (uint64_t)t->kids_mask * 7 && grow_kids(t))
 			return ST_NONE;
 		return id;
@@ -503,15 +503,31 @@ static void state_free(struct parse_state *ps)
 	free(ps->fl);
 }
 
+/* Length of the common prefix of a and b (n bytes at most), compared a word at a time. */
+static size_t mismatch(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return i + (size_t)__builtin_ctzll(x ^ y) / 8; /* little endian */
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
 /* Frames of s[0..len) that are the same as the previous line's, byte for byte. */
 static size_t shared_frames(const struct parse_state *ps, const char *s, size_t len)
 {
-	size_t common = 0, max = len < ps->prev_len ? len : ps->prev_len, k = 0;
+	size_t common, k = 0;
 
 	if (!ps->have_prev)
 		return 0;
-	while (common < max && s[common] == ps->prev[common])
-		common++;
+	common = mismatch(s, ps->prev, len < ps->prev_len ? len : ps->prev_len);
 	if (common == ps->prev_len && (len == ps->prev_len || s[common] == ';'))
 		return ps->depth;
 	while (k < ps->depth && ps->ends[k] < common)
@@ -522,32 +538,30 @@ static size_t shared_frames(const struct parse_state *ps, const char *s, size_t 
 static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s, size_t len,
 		    double after, double before, bool has_before)
 {
-	size_t depth = 1, i, k, start;
+	/* a line of len bytes has at most len + 1 frames: no counting pass needed */
+	size_t max = len + 1 < ST_MAX_DEPTH + 1 ? len + 1 : ST_MAX_DEPTH + 1, depth, i, k, start;
 	const char *p, *e = s + len, *semi;
 	uint32_t parent;
 	int err;
 
-	for (p = s; (p = memchr(p, ';', (size_t)(e - p))); p++)
-		depth++;
-	if (depth > ST_MAX_DEPTH)
-		return -E2BIG;
-	err = state_reserve(ps, depth, len);
+	err = state_reserve(ps, max, len);
 	if (!err)
-		err = ensure_path(t, depth);
+		err = ensure_path(t, max);
 	if (err)
 		return err;
 
 	if (t->flags & STACK_TREE_REVERSE) {
-		for (p = s, i = 0; i < depth; i++) {
+		for (p = s, depth = 0; p <= e; p = semi + 1, depth++) {
+			if (depth == ST_MAX_DEPTH)
+				return -E2BIG;
 			semi = memchr(p, ';', (size_t)(e - p));
 			if (!semi)
 				semi = e;
-			ps->fr[depth - 1 - i] = p;
-			ps->fl[depth - 1 - i] = (size_t)(semi - p);
-			p = semi + 1;
+			ps->fr[depth] = p;
+			ps->fl[depth] = (size_t)(semi - p);
 		}
 		for (parent = 0, i = 0; i < depth; i++) {
-			parent = child(t, parent, ps->fr[i], ps->fl[i]);
+			parent = child(t, parent, ps->fr[depth - 1 - i], ps->fl[depth - 1 - i]);
 			if (parent == ST_NONE)
 				return -ENOMEM;
 			t->path[i] = parent;
@@ -559,7 +573,11 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 	memcpy(t->path, ps->nodes, k * sizeof(*t->path));
 	start = k ? ps->ends[k - 1] + 1 : 0;
 	parent = k ? t->path[k - 1] : 0;
-	for (i = k, p = s + start; i < depth; i++) {
+	for (i = k, p = s + start; p <= e; i++) {
+		if (i == ST_MAX_DEPTH) {
+			ps->have_prev = false; /* its ends were overwritten */
+			return -E2BIG;
+		}
 		semi = memchr(p, ';', (size_t)(e - p));
 		if (!semi)
 			semi = e;
@@ -570,6 +588,7 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 		ps->ends[i] = (size_t)(semi - s);
 		p = semi + 1;
 	}
+	depth = i;
 	memcpy(ps->nodes, t->path, depth * sizeof(*t->path));
 	memcpy(ps->prev, s, len);
 	ps->prev_len = len;
@@ -598,6 +617,8 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 			s++;
 		if (s == n)
 			continue; /* blank line */
+		line += s;	  /* leading white space is not part of the first frame */
+		n -= s;
 		if (!take_count(line, &n, &after)) {
 			(*bad)++;
 			continue;
@@ -634,7 +655,7 @@ static int parse_lines(struct stack_tree *t, struct parse_state *ps, const char 
 
 int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, size_t *bad_lines)
 {
-	struct parse_state ps = { .mode = PARSE_PAIR };
+	struct parse_state ps = {.mode = PARSE_PAIR};
 	size_t bad = 0;
 	int err;
 
@@ -647,7 +668,7 @@ int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, siz
 
 static int parse_stream(struct stack_tree *t, FILE *f, enum parse_mode mode, size_t *bad_lines)
 {
-	struct parse_state ps = { .mode = mode };
+	struct parse_state ps = {.mode = mode};
 	size_t cap = READ_CHUNK, have = 0, bad = 0, done;
 	char *buf = NULL, *nl, *nb;
 	size_t r;
@@ -702,8 +723,7 @@ int stack_tree__parse_file(struct stack_tree *t, FILE *f, size_t *bad_lines)
 	return parse_stream(t, f, PARSE_PAIR, bad_lines);
 }
 
-int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col,
-			       size_t *bad_lines)
+int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col, size_t *bad_lines)
 {
 	return parse_stream(t, f, col == STACK_COL_BEFORE ? PARSE_COL_BEFORE : PARSE_COL_AFTER,
 			    bad_lines);
@@ -746,6 +766,19 @@ const char *stack_count_str(double v, char *buf, size_t size)
 {
 	size_t n;
 
+	if (v == floor(v) && v >= 0 && v < 1e15 && size >= 20) {
+		/* integers, the common case, without printf's float conversion */
+		unsigned long long q = (unsigned long long)v;
+		char tmp[24], *p = tmp + sizeof(tmp);
+
+		*--p = '\0';
+		do {
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+		} while (q);
+		memcpy(buf, p, (size_t)(tmp + sizeof(tmp) - p));
+		return buf;
+	}
 	if (v == floor(v) && fabs(v) < 1e15) {
 		snprintf(buf, size, "%.0f", v);
 		return buf;
@@ -826,7 +859,8 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 		qsort_r(w->pool + start, n, sizeof(*w->pool), cmp_rank, w);
 	}
 	/* counts are sums of the input's, so a residue this small is rounding, not a stack */
-	if (id && (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
+	if (id &&
+	    (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
 		put_stack(w);
 		if (t->before)
 			fprintf(w->f, " %s %s\n", stack_count_str(self_b > 0 ? self_b : 0, b1, 48),
@@ -847,7 +881,7 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 
 int stack_tree__write_folded(const struct stack_tree *t, FILE *f)
 {
-	struct fold_writer w = { .t = t, .f = f };
+	struct fold_writer w = {.t = t, .f = f};
 	int err;
 
 	w.rank = stack_tree__name_ranks(t);

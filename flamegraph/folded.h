@@ -27,7 +27,7 @@ enum stack_col {
 
 /* Options that change how stacks are merged; set them before adding any stack. */
 enum stack_tree_flags {
-	STACK_TREE_REVERSE = 1 << 0,    /* reverse each stack: leaf becomes root (--reverse) */
+	STACK_TREE_REVERSE = 1 << 0,	/* reverse each stack: leaf becomes root (--reverse) */
 	STACK_TREE_FLAMECHART = 1 << 1, /* merge a frame only with its parent's latest child */
 };
 

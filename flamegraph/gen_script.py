@@ -14,7 +14,6 @@ out = [
     "/* Generated from flamegraph/script.js by flamegraph/gen_script.py: do not edit. */",
     '#include "flamegraph/script.h"',
     "",
-    "",
     "// clang-format off",
     "const char flamegraph_script[] =",
 ]

@@ -89,6 +89,13 @@ function init(evt) {
 			} else if (a === icbtn) {
 				toggle_ignorecase();
 			}
+		} else if (e.key.indexOf('Arrow') === 0) {
+			var g = frame_of(document.activeElement);
+			var n = g ? neighbour(g, e.key) : null;
+			if (n) {
+				e.preventDefault();
+				n.g.focus();
+			}
 		}
 	});
 	var p = url_params();
@@ -148,6 +155,32 @@ function frame_of(e) {
 		if (e.fgi !== undefined)
 			return fr[e.fgi];
 		e = e.parentNode;
+	}
+	return null;
+}
+
+function visible(f) {
+	return !f.g.classList.contains('hide');
+}
+
+// The frame an arrow key moves to from f: toward the leaves (up in a flame graph, down in an
+// icicle graph), toward the root, or to the previous or next visible sibling.
+function neighbour(f, key) {
+	var inv = frames.getAttribute('data-inverted') === '1', j;
+	if (key === (inv ? 'ArrowDown' : 'ArrowUp')) {
+		for (j = f.index + 1; j < fr.length && fr[j].depth > f.depth; j++)
+			if (fr[j].depth === f.depth + 1 && visible(fr[j]))
+				return fr[j];
+	} else if (key === (inv ? 'ArrowUp' : 'ArrowDown')) {
+		return f.parent >= 0 ? fr[f.parent] : null;
+	} else if (key === 'ArrowRight') {
+		for (j = f.index + 1; j < fr.length && fr[j].depth >= f.depth; j++)
+			if (fr[j].depth === f.depth && visible(fr[j]))
+				return fr[j];
+	} else if (key === 'ArrowLeft') {
+		for (j = f.index - 1; j >= 0 && fr[j].depth >= f.depth; j--)
+			if (fr[j].depth === f.depth && visible(fr[j]))
+				return fr[j];
 	}
 	return null;
 }

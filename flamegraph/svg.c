@@ -28,12 +28,12 @@
 #include "flamegraph/tree.h"
 #include "profiler/errors.h"
 
-#define XPAD 10 /* px, left and right */
+#define XPAD	 10 /* px, left and right */
 #define FRAMEPAD 1
 
 const char *const flamegraph_palettes[] = {
-	"hot",	  "mem", "io",	 "wakeup", "java",   "js",	"perl",	  "python",
-	"red",	  "green", "blue", "aqua",	"yellow", "purple", "orange", NULL,
+	"hot", "mem",	"io",	"wakeup", "java",   "js",     "perl",	"python",
+	"red", "green", "blue", "aqua",	  "yellow", "purple", "orange", NULL,
 };
 
 bool flamegraph_palette_ok(const char *name)
@@ -215,9 +215,9 @@ static enum pal palette_for(const char *colors, const char *s, size_t n)
 		if (ends(s, n, "_[j]"))
 			return P_GREEN;
 		if (!strcmp(colors, "java")) {
-			static const char *const pkgs[] = { "java/", "javax/", "jdk/",	"net/",
-							    "org/",  "com/",   "io/",	"sun/",
-							    "java.", "javax.", "jdk.",	"sun." };
+			static const char *const pkgs[] = {"java/", "javax/", "jdk/", "net/",
+							   "org/",  "com/",   "io/",  "sun/",
+							   "java.", "javax.", "jdk.", "sun."};
 			size_t i, off = n && s[0] == 'L' ? 1 : 0;
 
 			for (i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
@@ -327,6 +327,39 @@ static void frame_color(const struct flamegraph_opts *o, const char *s, size_t n
 	snprintf(buf, size, "rgb(%d,%d,%d)", r, g, b);
 }
 
+/*
+ * v with a fixed number of decimals, like "%.*f" but without printf's exact binary-to-decimal
+ * conversion, which dominated the drawing time (halves round away from zero).
+ */
+static void put_fixed(FILE *f, double v, int decimals)
+{
+	static const double scale[] = {1, 10, 100, 1000};
+	char buf[32], *p = buf + sizeof(buf);
+	unsigned long long q;
+	bool neg = v < 0;
+	int i;
+
+	if (!isfinite(v) || fabs(v) > 1e15 || decimals > 3) {
+		fprintf(f, "%.*f", decimals, v);
+		return;
+	}
+	q = (unsigned long long)llround(fabs(v) * scale[decimals]);
+	neg = neg && q;
+	for (i = 0; i < decimals; i++) {
+		*--p = (char)('0' + q % 10);
+		q /= 10;
+	}
+	if (decimals)
+		*--p = '.';
+	do {
+		*--p = (char)('0' + q % 10);
+		q /= 10;
+	} while (q);
+	if (neg)
+		*--p = '-';
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
 /* A number with commas between thousands when it is an integer (flamegraph.pl's style). */
 static const char *count_txt(double v, char *buf, size_t size)
 {
@@ -352,7 +385,7 @@ static const char *count_txt(double v, char *buf, size_t size)
 static const char *exact_txt(double v, char *buf, size_t size)
 {
 	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, size, "%.0f", v);
+		stack_count_str(v, buf, size);
 	else
 		snprintf(buf, size, "%.12g", v);
 	return buf;
@@ -522,7 +555,9 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 	put_text(f, s, n, SIZE_MAX);
 	fprintf(f, " (%s ", count_txt(after, b1, 48));
 	put_str(f, o->countname);
-	fprintf(f, ", %.2f%%", r->total > 0 ? 100 * after / r->total : 0);
+	fputs(", ", f);
+	put_fixed(f, r->total > 0 ? 100 * after / r->total : 0, 2);
+	putc('%', f);
 	if (t->before) {
 		double before = t->before[id], delta = after - before;
 
@@ -532,9 +567,21 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 		else
 			fprintf(f, "%s%s", delta >= 0 ? "+" : "-", count_txt(fabs(delta), b2, 48));
 	}
-	fprintf(f, ")</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-		   "rx=\"2\" ry=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
-		x1, y1, x2 - x1, y2 - y1, fill, x1 + 3, 3 + (y1 + y2) / 2);
+	fputs(")</title><rect x=\"", f);
+	put_fixed(f, x1, 1);
+	fputs("\" y=\"", f);
+	put_fixed(f, y1, 1);
+	fputs("\" width=\"", f);
+	put_fixed(f, x2 - x1, 1);
+	fputs("\" height=\"", f);
+	put_fixed(f, y2 - y1, 1);
+	fputs("\" fill=\"", f);
+	fputs(fill, f);
+	fputs("\" rx=\"2\" ry=\"2\"/><text x=\"", f);
+	put_fixed(f, x1 + 3, 1);
+	fputs("\" y=\"", f);
+	put_fixed(f, 3 + (y1 + y2) / 2, 1);
+	fputs("\">", f);
 	/* the label: as many characters as fit, ".." when cut (the script does the same) */
 	chars = (size_t)((x2 - x1) / (o->fontsize * o->fontwidth));
 	if (chars >= 3) {
@@ -597,11 +644,9 @@ static int draw(struct render *r, uint32_t id, int depth, double start)
 	return 0;
 }
 
-
-
 int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_opts *o, FILE *f)
 {
-	struct render r = { .t = t, .o = o, .f = f, .depthmax = 0 };
+	struct render r = {.t = t, .o = o, .f = f, .depthmax = 0};
 	double *widths = NULL;
 	const char *title = o->title;
 	char b[48];
@@ -622,7 +667,8 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 	}
 	r.total = t->nodes[0].total;
 	r.px_per_count = (double)(w - 2 * XPAD) / node_w(&r, 0);
-	r.min_w = o->minwidth_pct ? node_w(&r, 0) * o->minwidth / 100 : o->minwidth / r.px_per_count;
+	r.min_w =
+		o->minwidth_pct ? node_w(&r, 0) * o->minwidth / 100 : o->minwidth / r.px_per_count;
 	err = measure(&r);
 	if (err)
 		goto cleanup;
@@ -642,9 +688,10 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 			title = "Flame Graph";
 	}
 
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
-		   "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		   "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"",
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"",
 		w, r.height, w, r.height);
 	put_str(f, o->fonttype);
 	fprintf(f, "\" font-size=\"%g\">\n", o->fontsize);
@@ -660,14 +707,15 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		"</linearGradient>\n"
 		"<pattern id=\"removed\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
 		"patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" "
-		"fill=\"rgb(215,215,235)\"/><rect width=\"2\" height=\"6\" fill=\"rgb(110,110,200)\"/>"
+		"fill=\"rgb(215,215,235)\"/><rect width=\"2\" height=\"6\" "
+		"fill=\"rgb(110,110,200)\"/>"
 		"</pattern>\n"
 		"</defs>\n",
 		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#f8f8f8"
-										       : "#eeeeee",
+										      : "#eeeeee",
 		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#e8e8e8"
-		: !strcmp(o->colors, "mem")					       ? "#e0e0ff"
-										       : "#eeeeb0");
+		: !strcmp(o->colors, "mem")					      ? "#e0e0ff"
+										      : "#eeeeb0");
 	fprintf(f,
 		"<style type=\"text/css\">\n"
 		"#title { text-anchor: middle; font-size: %gpx; }\n"
@@ -681,7 +729,8 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		".parent { opacity: 0.5; }\n"
 		"</style>\n",
 		o->fontsize + 5);
-	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n", flamegraph_script);
+	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n",
+		flamegraph_script);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n",
 		w, r.height);
 	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 2);
@@ -704,9 +753,10 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		w - XPAD - 16, o->fontsize * 2);
 	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%g\"> </text>\n", w - XPAD - 100,
 		r.height - r.ypad2 / 2);
-	fprintf(f, "<g id=\"frames\" data-xpad=\"%d\" data-fontsize=\"%g\" data-fontwidth=\"%g\" "
-		   "data-frameheight=\"%d\" data-nametype=\"",
-		XPAD, o->fontsize, o->fontwidth, o->frameheight);
+	fprintf(f,
+		"<g id=\"frames\" data-xpad=\"%d\" data-fontsize=\"%g\" data-fontwidth=\"%g\" "
+		"data-frameheight=\"%d\" data-inverted=\"%d\" data-nametype=\"",
+		XPAD, o->fontsize, o->fontwidth, o->frameheight, o->inverted ? 1 : 0);
 	put_str(f, o->nametype);
 	fprintf(f, "\" data-total=\"%s\">\n", exact_txt(r.total, b, sizeof(b)));
 	err = draw(&r, 0, 0, 0);

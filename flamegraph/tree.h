@@ -16,7 +16,7 @@
 
 #include "flamegraph/folded.h"
 
-#define ST_NONE UINT32_MAX /* no node */
+#define ST_NONE	     UINT32_MAX /* no node */
 #define ST_ROOT_NAME UINT32_MAX
 
 struct st_node {
@@ -38,9 +38,12 @@ struct st_kid {
 	uint32_t node; /* + 1; 0: empty slot */
 };
 
+/* A slot of the name index holds what a lookup compares, so a hit costs no names[] access. */
 struct st_slot {
 	uint32_t hash;
-	uint32_t id; /* + 1; 0: empty slot */
+	uint32_t id;  /* + 1; 0: empty slot */
+	uint32_t off; /* in arena (the arena stays below 4 GB) */
+	uint32_t len;
 };
 
 struct stack_tree {

@@ -32,8 +32,8 @@ static int read_col(struct stack_tree *t, const char *path, enum stack_col col, 
 	if (err)
 		pr_warn("diff %s: %s\n", path, err_str(err));
 	else if (bad)
-		pr_warn("diff %s: ignored %zu invalid line%s (not 'frame;frame COUNT')\n", path, bad,
-			bad == 1 ? "" : "s");
+		pr_warn("diff %s: ignored %zu invalid line%s (not 'frame;...;frame COUNT')\n", path,
+			bad, bad == 1 ? "" : "s");
 	*stacks = stack_tree__stacks(t) - before;
 	if (f != stdin)
 		fclose(f);

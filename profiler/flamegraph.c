@@ -35,8 +35,8 @@ static int read_input(struct stack_tree *t, const char *cmd, const char *path, i
 	if (err)
 		pr_warn("%s %s: %s\n", cmd, path, err_str(err));
 	else if (bad)
-		pr_warn("%s %s: ignored %zu invalid line%s (not 'frame;frame COUNT')\n", cmd, path,
-			bad, bad == 1 ? "" : "s");
+		pr_warn("%s %s: ignored %zu invalid line%s (not 'frame;...;frame COUNT')\n", cmd,
+			path, bad, bad == 1 ? "" : "s");
 	if (!err && stack_tree__stacks(t) == before)
 		pr_warn("%s %s: no valid stack\n", cmd, path);
 	if (f != stdin)
@@ -49,7 +49,7 @@ int cmd_flamegraph(int argc, char **argv)
 	struct flamegraph_cli cli;
 	struct stack_tree *t = NULL;
 	FILE *out = NULL;
-	char *stdin_only[] = { "-" };
+	char *stdin_only[] = {"-"};
 	char **files;
 	int err, i, n;
 

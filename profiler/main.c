@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
 	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
 	{ "memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched" },
+	{ "profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph" },
 };
 
 static void usage(FILE *f)

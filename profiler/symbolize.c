@@ -33,26 +33,33 @@ struct symbolize_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof symbolize (-p PID | -e ELF) [--json] [--debug-dir DIR]... [--no-inline]\n"
+		"usage: rtprof symbolize (-p PID | -e ELF) [--json] [--debug-dir DIR]... "
+		"[--no-inline]\n"
 		"                        [ADDR...]\n"
 		"\n"
-		"Print the function, source file and line of each address, with the chain of inlined\n"
-		"frames, innermost first. Addresses are hexadecimal (0x optional); without any on the\n"
+		"Print the function, source file and line of each address, with the chain of "
+		"inlined\n"
+		"frames, innermost first. Addresses are hexadecimal (0x optional); without any on "
+		"the\n"
 		"command line they are read from stdin, one per line.\n"
 		"\n"
 		"  -p, --pid PID          addresses in the running process PID (JIT code through\n"
 		"                         /tmp/perf-PID.map when the target's user owns it)\n"
 		"  -e, --elf ELF          addresses as in the ELF file (like addr2line -e)\n"
-		"      --json             one JSON object per address: {\"address\", \"frames\": [{\n"
-		"                         \"function\", \"file\", \"line\", \"column\", \"inlined\",\n"
+		"      --json             one JSON object per address: {\"address\", \"frames\": "
+		"[{\n"
+		"                         \"function\", \"file\", \"line\", \"column\", "
+		"\"inlined\",\n"
 		"                         \"module\"}...]}\n"
-		"  -d, --debug-dir DIR    also look for debug files under DIR (.build-id/xx/rest.debug\n"
+		"  -d, --debug-dir DIR    also look for debug files under DIR "
+		"(.build-id/xx/rest.debug\n"
 		"                         and .gnu_debuglink paths); repeatable\n"
 		"      --no-inline        only the outermost function of each address\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
-		"Text output, per frame: the function on one line, FILE:LINE[:COLUMN] (or ??:0) on the\n"
+		"Text output, per frame: the function on one line, FILE:LINE[:COLUMN] (or ??:0) on "
+		"the\n"
 		"next, like eu-addr2line -f -i. Without debug info or symbols a frame reads\n"
 		"MODULE+0xOFFSET; an address outside any mapping reads [unknown].\n"
 		"\n"
@@ -65,14 +72,10 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct symbolize_opts *opts)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "elf", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "debug-dir", required_argument, NULL, 'd' },
-		{ "no-inline", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{"pid", required_argument, NULL, 'p'}, {"elf", required_argument, NULL, 'e'},
+		{"json", no_argument, NULL, 'j'},      {"debug-dir", required_argument, NULL, 'd'},
+		{"no-inline", no_argument, NULL, 'n'}, {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},      {},
 	};
 	const char **dirs;
 	char *end;
@@ -134,7 +137,8 @@ static bool parse_addr(const char *s, __u64 *addr)
 	*addr = strtoull(s, &end, 16);
 	while (isspace((unsigned char)*end))
 		end++;
-	return !errno && *end == '\0' && isxdigit((unsigned char)s[s[0] == '0' && s[1] == 'x' ? 2 : 0]);
+	return !errno && *end == '\0' &&
+	       isxdigit((unsigned char)s[s[0] == '0' && s[1] == 'x' ? 2 : 0]);
 }
 
 static void print_text(const struct sym_frame *f, int n)

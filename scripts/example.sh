@@ -1,11 +1,11 @@
 #!/bin/bash
-# The README's first command: run rtprof's main job on the bundled example workload.
+# The README's first command (make deps example): rtprof's main job on a bundled workload.
+# Profiles build/targets/profile_target (three busy functions, built without frame pointers,
+# run for 2 s) from its first instruction to its end and writes its flame graph.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build/targets/usdt_target build/targets/libusdt_plugin.so >/dev/null &
-target=$!
-trap 'kill $target 2>/dev/null; wait $target 2>/dev/null || true' EXIT
-sleep 0.3
-kill -USR1 $target   # the target dlopens its plugin library
-sleep 0.2
-build/rtprof probes -p $target --count 1
+out=build/example
+build/rtprof profile -F 499 --folded $out.folded --svg $out.svg -- build/targets/profile_target 2
+echo
+echo "flame graph:    $PWD/$out.svg   (open it in a browser: click to zoom, Ctrl-F to search)"
+echo "folded stacks:  $PWD/$out.folded"

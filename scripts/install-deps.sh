@@ -5,11 +5,12 @@
 set -eu
 
 # build: compiler for BPF, skeleton generator, libraries
-BUILD="clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
+BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
        systemtap-sdt-dev"
 # tests: unit framework, ground-truth tools and the runtimes rtprof profiles
 TEST="libcmocka-dev elfutils binutils gdb valgrind python3.11 python3.11-dbg ruby
-      default-jdk-headless bpftrace linux-perf libxml2-utils clang-format procps psmisc"
+      default-jdk-headless bpftrace linux-perf libxml2-utils clang-format procps psmisc
+      chromium"
 # optional runtimes and tools for later features; installed when the archive has them
 EXTRA="${RTPROF_EXTRA_PACKAGES-}"
 
@@ -21,6 +22,8 @@ for p in $BUILD $TEST $EXTRA; do
 done
 # nodejs may come from another origin (nodesource); any installed `node` will do
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+# npm for the browser tests (tests/browser: playwright-core); Debian's only when none is there
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"

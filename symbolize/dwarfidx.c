@@ -179,9 +179,9 @@ struct walk_level {
 
 static int cu_index_build(struct cu_index *ci)
 {
-	struct vec subs = { .elem = sizeof(struct cu_sub) };
-	struct vec raw = { .elem = sizeof(struct raw_range) };
-	struct vec stack = { .elem = sizeof(struct walk_level) };
+	struct vec subs = {.elem = sizeof(struct cu_sub)};
+	struct vec raw = {.elem = sizeof(struct raw_range)};
+	struct vec stack = {.elem = sizeof(struct walk_level)};
 	struct walk_level *top;
 	Dwarf_Die child;
 	int err = 0;
@@ -389,14 +389,15 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 	/* libdwfl stretches each arange up to the next one; the padding between functions
 	 * belongs to no CU (as in llvm-symbolizer): check the real extent. */
 	if (!idx->aranges_read) {
-		Dwarf *dw = dwfl_module_getdwarf(mod, &(Dwarf_Addr){ 0 });
+		Dwarf *dw = dwfl_module_getdwarf(mod, &(Dwarf_Addr){0});
 		size_t n = 0;
 
 		idx->aranges_read = true;
 		if (!dw || dwarf_getaranges(dw, &idx->aranges, &n) || n == 0)
 			idx->aranges = NULL;
 	}
-	if (idx->aranges ? !dwarf_getarange_addr(idx->aranges, addr) : dwarf_haspc(cudie, addr) <= 0)
+	if (idx->aranges ? !dwarf_getarange_addr(idx->aranges, addr)
+			 : dwarf_haspc(cudie, addr) <= 0)
 		return 0;
 	ci = u64map__get(&idx->cus, dwarf_dieoffset(cudie) + 1);
 	if (!ci) {
@@ -433,7 +434,8 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 			Dwarf_Word file;
 
 			memset(&out[n], 0, sizeof(out[n]));
-			if (dwarf_attr(inner, DW_AT_call_file, &attr) && !dwarf_formudata(&attr, &file))
+			if (dwarf_attr(inner, DW_AT_call_file, &attr) &&
+			    !dwarf_formudata(&attr, &file))
 				out[n].file = abs_path(idx, ci, cu_file(ci, file));
 			out[n].line = die_udata(inner, DW_AT_call_line);
 			out[n].column = die_udata(inner, DW_AT_call_column);

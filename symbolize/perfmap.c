@@ -39,8 +39,8 @@ static int open_checked(const char *path, uid_t uid, int *fdp)
 		return -ENOENT;
 	}
 	if (st.st_uid != uid) {
-		pr_warn("symbolize: ignoring %s: owned by uid %u, not by the target's uid %u\n", path,
-			(unsigned)st.st_uid, (unsigned)uid);
+		pr_warn("symbolize: ignoring %s: owned by uid %u, not by the target's uid %u\n",
+			path, (unsigned)st.st_uid, (unsigned)uid);
 		close(fd);
 		return -EPERM;
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
@@ -40,21 +41,21 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
 
 struct sym_module {
 	struct sym_module *next;
-	char *key;	       /* "b:" build-id in hex, or "f:" dev, inode, size, mtime */
-	const char *name;      /* path as first seen (interned) */
-	const char *base;      /* its basename, for "module+0xOFFSET" */
-	char *search_path;     /* path libdwfl derives .gnu_debuglink locations from */
-	int fd;		       /* main file, kept open; -1 for the vdso */
+	char *key;	   /* "b:" build-id in hex, or "f:" dev, inode, size, mtime */
+	const char *name;  /* path as first seen (interned) */
+	const char *base;  /* its basename, for "module+0xOFFSET" */
+	char *search_path; /* path libdwfl derives .gnu_debuglink locations from */
+	int fd;		   /* main file, kept open; -1 for the vdso */
 	Elf *elf;
-	GElf_Phdr *loads;      /* PT_LOAD headers */
+	GElf_Phdr *loads; /* PT_LOAD headers */
 	size_t n_loads;
 	struct elf_syms *syms; /* the object's own table (.symtab, else .dynsym) */
 	struct elf_syms *dbg_syms;
 	bool dwfl_tried;
 	Dwfl *dwfl;
-	Dwfl_Module *mod;      /* NULL when there is no DWARF */
+	Dwfl_Module *mod; /* NULL when there is no DWARF */
 	struct dwarf_index *dwidx;
-	struct u64map cache;     /* module offset -> struct cached_frames */
+	struct u64map cache;	 /* module offset -> struct cached_frames */
 	struct u64map demangled; /* raw name pointer -> demangled name */
 };
 
@@ -65,7 +66,7 @@ struct cached_frames {
 
 struct sym_map {
 	__u64 start, end;
-	__u64 bias;	       /* runtime address - ELF address */
+	__u64 bias;		/* runtime address - ELF address */
 	struct sym_module *mod; /* NULL: anonymous, not ELF, or not executable */
 };
 
@@ -77,7 +78,8 @@ struct sym_process {
 	struct sym_map *maps; /* sorted by start, disjoint */
 	size_t n;
 	struct perf_map *perf;
-	bool perf_warned; /* the map file was refused once: do not warn again */
+	bool perf_warned;    /* the map file was refused once: do not warn again */
+	__u64 perf_tried_ns; /* last attempt to open a missing map (CLOCK_MONOTONIC) */
 };
 
 struct symbolizer {
@@ -95,37 +97,61 @@ struct symbolizer {
 	size_t n_elf;
 };
 
+/* Debug roots must be absolute for libdwfl (a relative one means "below the binary's folder"). */
+static char *absolute_dir(const char *dir)
+{
+	char cwd[4096], *out = NULL;
+
+	if (dir[0] == '/')
+		return strdup(dir);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, dir) < 0)
+		return NULL;
+	return out;
+}
+
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s;
-	size_t len = 64, i;
-	char *p;
+	size_t n_dirs = opts ? opts->n_debug_dirs : 0, len = 64, i;
+	char **dirs = NULL, *p;
+	int err = -ENOMEM;
 
 	elf_version(EV_CURRENT);
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		goto nomem;
-	for (i = 0; opts && i < opts->n_debug_dirs; i++)
-		len += strlen(opts->debug_dirs[i]) + 1;
+	dirs = calloc(n_dirs + 1, sizeof(*dirs));
+	if (!s || !dirs)
+		goto cleanup;
+	for (i = 0; i < n_dirs; i++) {
+		dirs[i] = absolute_dir(opts->debug_dirs[i]);
+		if (!dirs[i])
+			goto cleanup;
+		len += strlen(dirs[i]) + 1;
+	}
 	s->debuginfo_path = malloc(len);
 	s->arena = arena__new();
 	if (!s->debuginfo_path || !s->arena)
-		goto nomem;
+		goto cleanup;
 	/* check CRCs; the main file's folder, its .debug/, then the roots (build-id and path) */
 	p = s->debuginfo_path + sprintf(s->debuginfo_path, "+:.debug");
-	for (i = 0; opts && i < opts->n_debug_dirs; i++)
-		p += sprintf(p, ":%s", opts->debug_dirs[i]);
+	for (i = 0; i < n_dirs; i++)
+		p += sprintf(p, ":%s", dirs[i]);
 	sprintf(p, ":/usr/lib/debug");
 	s->cb.find_elf = dwfl_build_id_find_elf;
 	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->no_inline = opts && opts->no_inline;
+	err = 0;
+cleanup:
+	for (i = 0; dirs && i < n_dirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	if (err) {
+		symbolizer__free(s);
+		errno = -err;
+		return NULL;
+	}
 	return s;
-nomem:
-	symbolizer__free(s);
-	errno = ENOMEM;
-	return NULL;
 }
 
 static void module_free(struct sym_module *m)
@@ -421,8 +447,7 @@ static const char *demangle(struct symbolizer *s, struct sym_module *m, const ch
 	return d;
 }
 
-static struct cached_frames *module_compute(struct symbolizer *s, struct sym_module *m,
-					    __u64 off)
+static struct cached_frames *module_compute(struct symbolizer *s, struct sym_module *m, __u64 off)
 {
 	struct dw_frame dw[MAX_CHAIN];
 	struct cached_frames *cf;
@@ -505,6 +530,7 @@ static struct sym_module *module_for_path(struct symbolizer *s, const char *path
 	struct sym_module *m;
 	char **paths;
 	struct sym_module **mods;
+	char *real;
 	size_t i;
 	int fd;
 
@@ -519,7 +545,10 @@ static struct sym_module *module_for_path(struct symbolizer *s, const char *path
 		*errp = -errno;
 		return NULL;
 	}
-	m = module_from_fd(s, fd, path, path, errp);
+	/* debuglink files under the debug roots are found from the absolute folder */
+	real = realpath(path, NULL);
+	m = module_from_fd(s, fd, path, real ? real : path, errp);
+	free(real);
 	if (!m)
 		return NULL;
 	paths = realloc(s->elf_paths, (s->n_elf + 1) * sizeof(*paths));
@@ -626,6 +655,18 @@ static int open_mapped(const struct proc_maps *maps, const struct proc_map *map,
 	return fd >= 0 ? fd : -errno;
 }
 
+/* Debuglink files are searched beside the path the target sees, when it names the same file
+ * for us (same mount namespace, not replaced); else beside the path we opened. */
+static const char *search_path(const struct proc_map *pm, int fd, const char *opened)
+{
+	struct stat a, b;
+
+	if (!pm->deleted && !stat(pm->path, &a) && !fstat(fd, &b) && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return pm->path;
+	return opened;
+}
+
 static bool same_file(const struct proc_map *a, const struct proc_map *b)
 {
 	return a->inode == b->inode && a->dev_major == b->dev_major &&
@@ -670,17 +711,7 @@ static int snapshot(struct sym_process *p, const struct proc_maps *maps)
 					 strerror(-fd));
 				continue;
 			}
-			{
-				struct stat a, b;
-				/* debuglink files are searched beside the path the target sees */
-				const char *search =
-					!pm->deleted && !stat(pm->path, &a) && !fstat(fd, &b) &&
-							a.st_ino == b.st_ino && a.st_dev == b.st_dev ?
-						pm->path :
-						path;
-
-				m = module_from_fd(s, fd, pm->path, search, &merr);
-			}
+			m = module_from_fd(s, fd, pm->path, search_path(pm, fd, path), &merr);
 			if (!m && merr == -ENOMEM) {
 				err = merr;
 				goto cleanup;
@@ -732,9 +763,23 @@ cleanup:
 	return err;
 }
 
-static void perf_map_try(struct sym_process *p)
+#define PERF_MAP_RETRY_NS (100ULL * 1000 * 1000) /* 100 ms between attempts to open it */
+
+static __u64 now_ns(void)
 {
-	if (!p->perf && !p->perf_warned) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Open the perf map if it appeared (unless forced, not more often than every
+ * PERF_MAP_RETRY_NS), read what was appended to it. */
+static void perf_map_try(struct sym_process *p, bool force)
+{
+	if (!p->perf && !p->perf_warned &&
+	    (force || now_ns() - p->perf_tried_ns >= PERF_MAP_RETRY_NS)) {
+		p->perf_tried_ns = now_ns();
 		p->perf = perf_map__open(p->pid, p->nspid, p->uid);
 		if (!p->perf && errno == EPERM)
 			p->perf_warned = true;
@@ -765,7 +810,7 @@ struct sym_process *symbolizer__process(struct symbolizer *s, int pid)
 	err = snapshot(p, maps);
 	if (err)
 		goto cleanup;
-	perf_map_try(p);
+	perf_map_try(p, true);
 	p->next = s->procs;
 	s->procs = p;
 cleanup:
@@ -803,7 +848,7 @@ int sym_process__refresh(struct sym_process *p)
 	struct proc_maps *maps;
 	int err;
 
-	perf_map_try(p);
+	perf_map_try(p, true);
 	maps = proc_maps__read(p->pid);
 	if (!maps)
 		return -errno;
@@ -845,7 +890,7 @@ int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
 	if (p->perf)
 		name = perf_map__find(p->perf, addr, &start);
 	if (!name) {
-		perf_map_try(p);
+		perf_map_try(p, false);
 		if (p->perf)
 			name = perf_map__find(p->perf, addr, &start);
 	}

@@ -19,17 +19,18 @@
 struct symbolizer_opts {
 	const char *const *debug_dirs; /* extra debug roots (--debug-dir), may be NULL */
 	size_t n_debug_dirs;
-	bool no_inline;                /* only the outermost function, no inline chain */
+	bool no_inline; /* only the outermost function, no inline chain */
 };
 
 struct sym_frame {
-	const char *function; /* demangled name, or "module+0xOFFSET" when nothing better is known */
-	const char *file;     /* source file or NULL */
-	int line;             /* 0 when unknown */
-	int column;           /* 0 when unknown */
-	bool inlined;         /* true when this frame was inlined into the next one */
-	const char *module;   /* path of the ELF object (as the target saw it), or NULL */
-	__u64 module_offset;  /* address relative to the module's load bias (ELF address) */
+	const char
+		*function;   /* demangled name, or "module+0xOFFSET" when nothing better is known */
+	const char *file;    /* source file or NULL */
+	int line;	     /* 0 when unknown */
+	int column;	     /* 0 when unknown */
+	bool inlined;	     /* true when this frame was inlined into the next one */
+	const char *module;  /* path of the ELF object (as the target saw it), or NULL */
+	__u64 module_offset; /* address relative to the module's load bias (ELF address) */
 };
 
 struct symbolizer;  /* caches keyed by build-id, shared by all processes */
@@ -48,9 +49,10 @@ void sym_process__free(struct sym_process *p);
 /* Re-read the maps (new dlopen'ed libraries, grown perf-PID.map); keeps what it knew before. */
 int sym_process__refresh(struct sym_process *p);
 
-/* Resolve a runtime address in p into frames, innermost first. Returns the number of frames
- * written (at least 1: the fallback "module+0xOFFSET", or "[unknown]" outside any mapping), or a
- * negative errno. Strings stay valid until symbolizer__free. */
+/* Resolve a runtime address in p into frames, innermost first. For a return address taken from
+ * a stack, pass address - 1 so that it lands in the call instruction (as perf does). Returns the
+ * number of frames written (at least 1: the fallback "module+0xOFFSET", or "[unknown]" outside any
+ * mapping), or a negative errno. Strings stay valid until symbolizer__free. */
 int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
 			struct sym_frame *frames, int max_frames);
 /* The same for an address as in the ELF file (like addr2line -e). -ENOENT when the file does

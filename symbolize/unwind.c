@@ -20,7 +20,7 @@
 #include "symbolize/maps.h"
 #include "symbolize/unwind.h"
 
-#define UNWIND_MAX_FRAMES 512
+#define UNWIND_MAX_FRAMES     512
 #define UNWIND_REFRESH_MIN_NS 20000000ULL /* 20 ms between two maps re-reads of a process */
 
 struct unw_proc {
@@ -33,7 +33,9 @@ struct unw_proc {
 	struct unwinder *u;
 	/* the unwind in progress */
 	const struct stack_capture *cur;
-	bool ran_out;
+	bool ran_out;	  /* a read fell just above the copy: the copy was too short */
+	bool read_failed; /* the latest read was outside the copy (libdw then ends the walk as if
+			   * it were complete: a return address it cannot read is "undefined") */
 	__u64 *addrs;
 	size_t max, n;
 };
@@ -41,7 +43,7 @@ struct unw_proc {
 struct unwinder {
 	struct unw_proc **procs;
 	size_t n, cap;
-	void *vdso;	 /* copy of our own vDSO image */
+	void *vdso; /* copy of our own vDSO image */
 	size_t vdso_size;
 };
 
@@ -79,12 +81,22 @@ static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, D
 	return fd;
 }
 
-static char *debuginfo_path;
+/*
+ * No separate debug files: .eh_frame is in every binary built for x86-64 and is what the unwinder
+ * needs. Looking up .debug_frame in a debug file would make libdw open it and decompress all its
+ * DWARF sections, for every process (a Dwfl is per address space): most of rtprof's time when
+ * following a workload that runs many short processes.
+ */
+static int find_debuginfo_cb(Dwfl_Module *mod, void **userdata, const char *modname,
+			     Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			     GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	return -1;
+}
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf_cb,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	.find_debuginfo = find_debuginfo_cb,
 };
 
 static bool get_thread_cb(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp)
@@ -109,8 +121,10 @@ static bool memory_read_cb(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 
 	if (addr >= sp && addr + sizeof(*result) <= sp + c->stack_len) {
 		memcpy(result, c->stack + (addr - sp), sizeof(*result));
+		p->read_failed = false;
 		return true;
 	}
+	p->read_failed = true;
 	/* A read just above the copy: the stack went on, the copy did not. */
 	if (addr >= sp + c->stack_len && !(c->flags & SC_F_STACK_END) &&
 	    addr < sp + c->stack_len + (1 << 20))
@@ -328,6 +342,7 @@ static int unwind_once(struct unw_proc *p, const struct stack_capture *c, __u64 
 {
 	p->cur = c;
 	p->ran_out = false;
+	p->read_failed = false;
 	p->addrs = addrs;
 	p->max = max < UNWIND_MAX_FRAMES ? max : UNWIND_MAX_FRAMES;
 	p->n = 0;
@@ -355,13 +370,15 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 	}
 	rc = unwind_once(p, c, addrs, max);
 	/* Stopped at a return address outside every known mapping: re-read the maps, retry. */
-	if (rc != 0 && !p->ran_out && p->n > 0 &&
+	if ((rc != 0 || p->read_failed) && !p->ran_out && p->n > 0 &&
 	    proc_maybe_refresh(p, p->addrs[p->n - 1] + 1) && p->dwfl)
 		rc = unwind_once(p, c, addrs, max);
-	if (rc == 0)
-		res->status = UNWIND_COMPLETE;
-	else if (p->ran_out)
+	/* libdw ends a walk normally when a return address cannot be read, so "complete" also
+	 * needs the walk's last read to have been served from the copy. */
+	if (p->ran_out)
 		res->status = UNWIND_TRUNCATED;
+	else if (rc == 0 && !p->read_failed)
+		res->status = UNWIND_COMPLETE;
 	else
 		res->status = UNWIND_BROKEN;
 	if (p->n == 0 && max) {

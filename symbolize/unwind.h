@@ -21,13 +21,14 @@
 #include "bpf/stack_capture.h"
 
 enum unwind_status {
-	UNWIND_COMPLETE = 0,  /* reached the outermost frame (_start, clone: return address undefined) */
+	UNWIND_COMPLETE =
+		0, /* reached the outermost frame (_start, clone: return address undefined) */
 	UNWIND_TRUNCATED = 1, /* needed stack memory beyond the captured copy */
-	UNWIND_BROKEN = 2,    /* stopped for another reason (no CFI and no frame pointer, bad data) */
+	UNWIND_BROKEN = 2, /* stopped for another reason (no CFI and no frame pointer, bad data) */
 };
 
 struct unwind_result {
-	size_t n;		   /* frames written, innermost first */
+	size_t n; /* frames written, innermost first */
 	enum unwind_status status;
 };
 

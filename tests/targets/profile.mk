@@ -11,3 +11,8 @@ $(OUT)/targets/profile_target_fp: tests/targets/profile_target.c
 $(OUT)/targets/profile_threads: tests/targets/profile_threads.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer -pthread $< -o $@
+# fixed work for bench/profile.sh
+TARGET_BINS += $(OUT)/targets/profile_work
+$(OUT)/targets/profile_work: tests/targets/profile_work.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $< -o $@

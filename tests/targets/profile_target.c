@@ -25,28 +25,61 @@ static double cpu_now(void)
 }
 
 /* Spin for about secs of CPU time. */
-#define BUSY_BODY(secs, mul)                                                                      \
-	do {                                                                                      \
-		double end = cpu_now() + (secs);                                                  \
-		unsigned long x = sink;                                                           \
-		do {                                                                              \
-			for (int i = 0; i < 20000; i++)                                           \
-				x = x * (mul) + i;                                                \
-			sink = x;                                                                 \
-		} while (cpu_now() < end);                                                        \
+#define BUSY_BODY(secs, mul)                            \
+	do {                                            \
+		double end = cpu_now() + (secs);        \
+		unsigned long x = sink;                 \
+		do {                                    \
+			for (int i = 0; i < 20000; i++) \
+				x = x * (mul) + i;      \
+			sink = x;                       \
+		} while (cpu_now() < end);              \
 	} while (0)
 
-NOINLINE void busy_alpha(double secs) { BUSY_BODY(secs, 6364136223846793005UL); }
-NOINLINE void busy_beta(double secs) { BUSY_BODY(secs, 2862933555777941757UL); }
-NOINLINE void busy_gamma(double secs) { BUSY_BODY(secs, 3202034522624059733UL); }
+NOINLINE void busy_alpha(double secs)
+{
+	BUSY_BODY(secs, 6364136223846793005UL);
+}
+NOINLINE void busy_beta(double secs)
+{
+	BUSY_BODY(secs, 2862933555777941757UL);
+}
+NOINLINE void busy_gamma(double secs)
+{
+	BUSY_BODY(secs, 3202034522624059733UL);
+}
 
 /* distinct chains: main -> run_phases -> alpha_outer -> alpha_inner -> busy_alpha, ... */
-NOINLINE void alpha_inner(double secs) { busy_alpha(secs); sink++; }
-NOINLINE void alpha_outer(double secs) { alpha_inner(secs); sink++; }
-NOINLINE void beta_only(double secs) { busy_beta(secs); sink++; }
-NOINLINE void gamma_c(double secs) { busy_gamma(secs); sink++; }
-NOINLINE void gamma_b(double secs) { gamma_c(secs); sink++; }
-NOINLINE void gamma_a(double secs) { gamma_b(secs); sink++; }
+NOINLINE void alpha_inner(double secs)
+{
+	busy_alpha(secs);
+	sink++;
+}
+NOINLINE void alpha_outer(double secs)
+{
+	alpha_inner(secs);
+	sink++;
+}
+NOINLINE void beta_only(double secs)
+{
+	busy_beta(secs);
+	sink++;
+}
+NOINLINE void gamma_c(double secs)
+{
+	busy_gamma(secs);
+	sink++;
+}
+NOINLINE void gamma_b(double secs)
+{
+	gamma_c(secs);
+	sink++;
+}
+NOINLINE void gamma_a(double secs)
+{
+	gamma_b(secs);
+	sink++;
+}
 
 NOINLINE static void run_phases(double total, double spent[3])
 {
@@ -72,7 +105,7 @@ NOINLINE static void run_phases(double total, double spent[3])
 
 int main(int argc, char **argv)
 {
-	double total = argc > 1 ? atof(argv[1]) : 2.0, spent[3] = { 0, 0, 0 }, all;
+	double total = argc > 1 ? atof(argv[1]) : 2.0, spent[3] = {0, 0, 0}, all;
 	struct timespec ts;
 
 	run_phases(total, spent);

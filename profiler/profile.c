@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rtprof profile: timed stack sampling of a process (-p PID) or of a command rtprof launches.
+ *
+ * The kernel half (bpf/profile.bpf.c) runs on the software cpu-clock event of every CPU at HZ,
+ * keeps samples of the target's processes only, and sends each one as a stack capture (registers,
+ * frame-pointer chain, optional kernel stack, a copy of the top of the user stack) through a ring
+ * buffer. This file drains the ring buffer into the stack pipeline (profiler/stacks.h), which
+ * unwinds the copy with CFI, symbolizes and aggregates; at the end it writes folded stacks and/or
+ * the SVG and prints a summary to stderr.
+ *
+ * A launched command is held before exec until every perf event is attached, then runs to its
+ * end (or until -d or Ctrl-C). For -p, the profile ends with -d, Ctrl-C, or the process's exit;
+ * what was collected is written in every case.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/capability.h>
+#include <linux/perf_event.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/profile.h"
+#include "flamegraph/folded.h"
+#include "flamegraph/svg.h"
+#include "profiler/commands.h"
+#include "profiler/errors.h"
+#include "profiler/log.h"
+#include "profiler/session.h"
+#include "profiler/signals.h"
+#include "profiler/stacks.h"
+#include "profile.skel.h"
+
+_Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_capture header");
+
+#define PROFILE_DEFAULT_HZ	    99
+#define PROFILE_DEFAULT_STACK_BYTES 16384
+#define PROFILE_POLL_MS		    50 /* ms */
+#define PROFILE_TOP		    10 /* functions in the summary */
+
+struct profile_opts {
+	struct target_opts target;
+	int hz;
+	double duration_s; /* 0: until Ctrl-C or the end of the target */
+	const char *folded_path;
+	const char *svg_path;
+	bool kernel;
+	bool per_thread;
+	bool follow;
+	long stack_bytes;
+};
+
+struct profile_run {
+	struct stacks *stacks;
+	__u64 bad_records;
+	int first_err;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rtprof profile (-p PID | -- CMD ARGS...) [-F HZ] [-d SECONDS] [--folded "
+		"FILE]\n"
+		"                      [--svg FILE] [-K] [--per-thread] [-f] [--stack-bytes N]\n"
+		"\n"
+		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
+		"them\n"
+		"with the binaries' CFI (no frame pointers needed), and write folded stacks and/or "
+		"a\n"
+		"flame graph. Folded stacks go to stdout when neither --folded nor --svg is "
+		"given.\n"
+		"\n"
+		"  -p, --pid PID          profile a running process (all its threads)\n"
+		"  -- CMD ARGS...         launch CMD, profile it from its first instruction to its "
+		"end\n"
+		"  -F, --freq HZ          samples per second per CPU (default %d)\n"
+		"  -d, --duration SECONDS stop after this long (default: Ctrl-C, or the command's "
+		"end)\n"
+		"      --folded FILE      write folded stacks (\"-\" for stdout)\n"
+		"      --svg FILE         write a flame graph\n"
+		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
+		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
+		"  -f, --follow           also profile child processes of the target\n"
+		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
+		"                         0 = frame-pointer chain only)\n"
+		"  -v, --verbose          debug output\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"examples:\n"
+		"  rtprof profile -p 4242 -d 10 --svg cpu.svg\n"
+		"  rtprof profile --svg py.svg -- python3 script.py\n"
+		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n",
+		PROFILE_DEFAULT_HZ, PROFILE_DEFAULT_STACK_BYTES, STACK_CAPTURE_MAX_BYTES);
+}
+
+static int parse_opts(int argc, char **argv, struct profile_opts *o)
+{
+	static const struct option longopts[] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"freq", required_argument, NULL, 'F'},
+		{"duration", required_argument, NULL, 'd'},
+		{"folded", required_argument, NULL, 'o'},
+		{"svg", required_argument, NULL, 's'},
+		{"kernel", no_argument, NULL, 'K'},
+		{"per-thread", no_argument, NULL, 'T'},
+		{"follow", no_argument, NULL, 'f'},
+		{"stack-bytes", required_argument, NULL, 'b'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	char *end;
+	int c, err;
+
+	o->hz = PROFILE_DEFAULT_HZ;
+	o->stack_bytes = PROFILE_DEFAULT_STACK_BYTES;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:F:d:KTfvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			err = target_parse_pid("profile", optarg, &o->target.pid);
+			if (err)
+				return err;
+			break;
+		case 'F':
+			o->hz = (int)strtol(optarg, &end, 10);
+			if (*end || o->hz <= 0 || o->hz > 100000) {
+				fprintf(stderr, "rtprof profile: -F wants 1..100000 Hz, not '%s'\n",
+					optarg);
+				return -ERR_USAGE;
+			}
+			break;
+		case 'd':
+			o->duration_s = strtod(optarg, &end);
+			if (*end || !(o->duration_s > 0) || !isfinite(o->duration_s)) {
+				fprintf(stderr, "rtprof profile: -d wants seconds > 0, not '%s'\n",
+					optarg);
+				return -ERR_USAGE;
+			}
+			break;
+		case 'o':
+			o->folded_path = optarg;
+			break;
+		case 's':
+			o->svg_path = optarg;
+			break;
+		case 'K':
+			o->kernel = true;
+			break;
+		case 'T':
+			o->per_thread = true;
+			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case 'b':
+			o->stack_bytes = strtol(optarg, &end, 10);
+			if (*end || o->stack_bytes < 0 ||
+			    o->stack_bytes > STACK_CAPTURE_MAX_BYTES) {
+				fprintf(stderr,
+					"rtprof profile: --stack-bytes wants 0..%d, not '%s'\n",
+					STACK_CAPTURE_MAX_BYTES, optarg);
+				return -ERR_USAGE;
+			}
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -ERR_USAGE;
+		}
+	}
+	return target_opts__finish(&o->target, "profile", argc, argv, optind);
+}
+
+/* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON: what loading the programs and opening a
+ * system-wide cpu-clock event need. */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {};
+	bool sys_admin, bpf, perfmon;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	sys_admin = data[0].effective & (1u << CAP_SYS_ADMIN);
+	bpf = data[1].effective & (1u << (CAP_BPF - 32));
+	perfmon = data[1].effective & (1u << (CAP_PERFMON - 32));
+	return sys_admin || (bpf && perfmon);
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct profile_run *run = ctx;
+	int err = stacks__add(run->stacks, data, size);
+
+	if (err == -ERR_BADINPUT)
+		run->bad_records++;
+	else if (err && !run->first_err)
+		run->first_err = err;
+	return 0;
+}
+
+static __u64 read_lost(struct profile_bpf *skel)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u64 *vals, sum = 0;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.stack_capture_lost), &zero, vals))
+		for (i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One cpu-clock event per online CPU, each running the sampling program. */
+static int attach_perf_events(struct profile_bpf *skel, int hz, struct bpf_link ***links_out,
+			      int *n_out)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, n = 0, err = 0;
+	struct bpf_link **links;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	links = calloc(ncpu, sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.size = sizeof(attr),
+			.freq = 1,
+			.sample_freq = hz,
+		};
+		int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == ENODEV) /* offline CPU */
+				continue;
+			err = -errno;
+			pr_warn("profile: cpu-clock event on CPU %d: %s\n", cpu, err_str(err));
+			break;
+		}
+		links[n] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);
+		if (!links[n]) {
+			err = -errno;
+			close(fd);
+			pr_warn("profile: attach profile_sample to CPU %d: %s\n", cpu,
+				err_str(err));
+			break;
+		}
+		n++;
+	}
+	*links_out = links;
+	*n_out = n;
+	return err;
+}
+
+static int write_outputs(const struct profile_opts *o, struct stacks *stacks)
+{
+	const struct stack_tree *t = stacks__tree(stacks);
+	struct flamegraph_opts fo;
+	bool to_stdout;
+	FILE *f;
+	int err = 0;
+
+	to_stdout = (!o->folded_path && !o->svg_path) ||
+		    (o->folded_path && !strcmp(o->folded_path, "-"));
+	if (to_stdout) {
+		err = stack_tree__write_folded(t, stdout);
+		fflush(stdout);
+	} else if (o->folded_path) {
+		f = fopen(o->folded_path, "we");
+		if (!f) {
+			err = -errno;
+			pr_warn("profile --folded %s: %s\n", o->folded_path, err_str(err));
+			return err;
+		}
+		err = stack_tree__write_folded(t, f);
+		if (fclose(f) && !err)
+			err = -errno;
+		if (err)
+			pr_warn("profile --folded %s: %s\n", o->folded_path, err_str(err));
+	}
+	if (err || !o->svg_path)
+		return err;
+	if (stack_tree__total(t, STACK_COL_AFTER) <= 0) {
+		pr_warn("profile --svg %s: no samples, nothing to draw\n", o->svg_path);
+		return 0;
+	}
+	flamegraph_opts__init(&fo);
+	fo.title = "CPU profile";
+	fo.countname = "samples";
+	f = fopen(o->svg_path, "we");
+	if (!f) {
+		err = -errno;
+		pr_warn("profile --svg %s: %s\n", o->svg_path, err_str(err));
+		return err;
+	}
+	err = flamegraph__write_svg(t, &fo, f);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		pr_warn("profile --svg %s: %s\n", o->svg_path, err_str(err));
+	return err;
+}
+
+static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double secs)
+{
+	struct stacks_stats st;
+	double user;
+
+	stacks__stats(stacks, &st);
+	user = (double)(st.complete + st.truncated + st.incomplete);
+	fprintf(stderr, "rtprof: profile: %llu samples in %.2f s, %llu lost",
+		(unsigned long long)st.records, secs, (unsigned long long)lost);
+	if (bad)
+		fprintf(stderr, ", %llu malformed", (unsigned long long)bad);
+	fprintf(stderr,
+		"\nrtprof: profile: user stacks not fully unwound: %llu (%.1f%%: %llu "
+		"truncated by --stack-bytes, %llu stopped early)\n",
+		(unsigned long long)(st.truncated + st.incomplete),
+		user > 0 ? 100.0 * (st.truncated + st.incomplete) / user : 0.0,
+		(unsigned long long)st.truncated, (unsigned long long)st.incomplete);
+	if (st.records) {
+		fprintf(stderr, "rtprof: profile: top functions (self):\n");
+		stacks__print_top(stacks, stderr, PROFILE_TOP, "samples");
+	}
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	struct profile_opts o = {};
+	struct profile_run run = {};
+	struct profile_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL;
+	struct session *sess = NULL;
+	struct stacks_opts so;
+	double start = 0, deadline = 0, rb_bytes;
+	bool gone = false;
+	int n_links = 0, err, i, pid;
+	__u8 one = PROFILE_PID_NEW;
+	__u32 key;
+
+	err = parse_opts(argc, argv, &o);
+	if (err)
+		return err > 0 ? 0 : err;
+	signals_install();
+	if (!privileged()) {
+		pr_warn("profile: permission denied: run as root (or with CAP_BPF and "
+			"CAP_PERFMON)\n");
+		err = -EPERM;
+		goto cleanup;
+	}
+
+	skel = profile_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_warn("profile: cannot open the BPF object: %s\n", err_str(err));
+		goto cleanup;
+	}
+	skel->rodata->stack_capture_bytes = (__u32)o.stack_bytes;
+	skel->rodata->stack_capture_kernel = o.kernel;
+	skel->rodata->follow_children = o.follow;
+	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
+	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
+	rb_bytes = 512.0 * (STACK_CAPTURE_HDR_SIZE + o.stack_bytes);
+	for (key = 4 << 20; key < rb_bytes && key < (256u << 20); key <<= 1)
+		;
+	bpf_map__set_max_entries(skel->maps.events, key);
+	if (!o.follow)
+		bpf_program__set_autoload(skel->progs.profile_fork, false);
+	err = profile_bpf__load(skel);
+	if (err) {
+		pr_warn("profile: cannot load the BPF programs: %s (-v shows the verifier's log)\n",
+			err_str(err));
+		if (err == -EPERM || err == -EACCES)
+			err = -EINVAL; /* the verifier said no: not a permission the user can fix */
+		goto cleanup;
+	}
+
+	stacks_opts__init(&so);
+	so.kernel = o.kernel;
+	so.per_thread = o.per_thread;
+	so.fp_only = o.stack_bytes == 0;
+	run.stacks = stacks__new(&so);
+	if (!run.stacks) {
+		err = -errno;
+		pr_warn("profile: %s\n", err_str(err));
+		goto cleanup;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, &run, NULL);
+	if (!rb) {
+		err = -errno;
+		pr_warn("profile: ring buffer: %s\n", err_str(err));
+		goto cleanup;
+	}
+
+	sess = session__new(&o.target);
+	if (!sess) {
+		err = -errno;
+		goto cleanup;
+	}
+	pid = session__pid(sess);
+	key = pid;
+	err = bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &one, BPF_ANY);
+	if (err) {
+		err = -errno;
+		pr_warn("profile: pid map: %s\n", err_str(err));
+		goto cleanup;
+	}
+	if (o.follow) {
+		fork_link = bpf_program__attach(skel->progs.profile_fork);
+		if (!fork_link) {
+			err = -errno;
+			pr_warn("profile: attach profile_fork (raw_tp/sched_process_fork): %s\n",
+				err_str(err));
+			goto cleanup;
+		}
+	}
+	exec_link = bpf_program__attach(skel->progs.profile_exec);
+	if (!exec_link) {
+		err = -errno;
+		pr_warn("profile: attach profile_exec (raw_tp/sched_process_exec): %s\n",
+			err_str(err));
+		goto cleanup;
+	}
+	err = attach_perf_events(skel, o.hz, &links, &n_links);
+	if (err) {
+		if (err == -EACCES || err == -EPERM)
+			pr_warn("profile: permission denied: run as root (or with CAP_PERFMON)\n");
+		goto cleanup;
+	}
+	if (!session__launched(sess))
+		stacks__track(run.stacks, pid);
+	err = session__start(sess);
+	if (err) {
+		pr_warn("profile: cannot run '%s': %s\n", o.target.argv[0], err_str(err));
+		goto cleanup;
+	}
+	/* A launched command is tracked at its first sample, once its libraries are mapped. */
+	start = now_s();
+	deadline = o.duration_s > 0 ? start + o.duration_s : 0;
+	if (!session__launched(sess))
+		pr_info("profile: sampling PID %d at %d Hz%s\n", pid, o.hz,
+			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
+
+	while (!signals_stop_requested()) {
+		err = ring_buffer__poll(rb, PROFILE_POLL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			pr_warn("profile: ring buffer: %s\n", err_str(err));
+			goto cleanup;
+		}
+		if (deadline && now_s() >= deadline)
+			break;
+		if (!session__alive(sess)) {
+			gone = true;
+			break;
+		}
+	}
+	err = 0;
+	/* Stop sampling, then take what is still in the ring buffer. */
+	for (i = 0; i < n_links; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+	ring_buffer__consume(rb);
+	if (gone && !session__launched(sess))
+		pr_warn("profile -p %d: process exited after %.2f s; writing what was collected\n",
+			pid, now_s() - start);
+	else if (gone && session__wait_status(sess) != 0)
+		pr_info("profile: the command exited with status %d\n",
+			WIFEXITED(session__wait_status(sess))
+				? WEXITSTATUS(session__wait_status(sess))
+				: 128 + WTERMSIG(session__wait_status(sess)));
+	if (run.first_err)
+		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
+	print_summary(run.stacks, read_lost(skel), run.bad_records, now_s() - start);
+	err = write_outputs(&o, run.stacks);
+
+cleanup:
+	for (i = 0; i < n_links; i++)
+		bpf_link__destroy(links ? links[i] : NULL);
+	free(links);
+	bpf_link__destroy(fork_link);
+	bpf_link__destroy(exec_link);
+	ring_buffer__free(rb);
+	/* a launched command still running (Ctrl-C, -d) is left to run; it is not ours to kill */
+	session__free(sess);
+	stacks__free(run.stacks);
+	profile_bpf__destroy(skel);
+	return err;
+}

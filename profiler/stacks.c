@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stack pipeline: capture -> unwind -> symbolize -> stack tree (see profiler/stacks.h).
+ *
+ * Symbolization dominates the cost of a sample once unwinding is done, and profiles repeat the
+ * same few thousand addresses, so each (pid, address) is resolved once and its frames (function
+ * names, innermost first, inline frames included) are kept in a hash table. An address that
+ * resolves to nothing ("[unknown]", or an anonymous mapping without a perf map entry yet) is not
+ * cached: it is retried, and the process's maps are re-read at most every 2 ms, so JIT code
+ * whose perf-PID.map entry appears later still gets its name.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flamegraph/folded.h"
+#include "profiler/errors.h"
+#include "profiler/log.h"
+#include "profiler/stacks.h"
+#include "symbolize/symbolize.h"
+#include "symbolize/unwind.h"
+
+#define STACKS_MAX_ADDRS  256 /* user frames unwound per stack */
+#define STACKS_MAX_INLINE 16  /* frames one address may expand to */
+#define STACKS_MAX_FRAMES (2 + STACKS_MAX_ADDRS * 4 + STACK_CAPTURE_MAX_KFRAMES)
+#define STACKS_RESYM_NS	  2000000ULL /* 2 ms between two refreshes of a process's maps */
+
+/* A string owned by the table, with the self weight of the function it names. */
+struct str_entry {
+	char *str;
+	__u32 hash;
+	double self;
+};
+
+struct str_table {
+	struct str_entry *e;
+	size_t n, mask;
+};
+
+/* (process image, address) -> frames pool[off .. off+n), innermost first */
+struct addr_entry {
+	__u64 addr;
+	__u32 image;
+	__u32 n; /* 0: empty slot */
+	__u32 off;
+};
+
+struct ksym {
+	__u64 addr;
+	const char *name; /* "name_[k]" */
+};
+
+struct sym_proc {
+	int pid;
+	__u32 image; /* changes with each snapshot (exec): the key of the address cache */
+	struct sym_process *sp;
+	__u64 refreshed_ns;
+};
+
+struct stacks {
+	struct stacks_opts opts;
+	struct stack_tree *tree;
+	struct symbolizer *sym;
+	struct unwinder *unw;
+	struct stacks_stats stats;
+	struct str_table strs;
+	struct addr_entry *cache;
+	size_t cache_n, cache_mask;
+	const char **pool;
+	size_t pool_n, pool_cap;
+	struct sym_proc *procs;
+	size_t n_procs, cap_procs;
+	__u32 next_image;
+	struct ksym *ksyms; /* sorted by address; loaded at the first kernel frame */
+	size_t n_ksyms;
+	char *ksym_names;
+	bool ksyms_loaded;
+	/* scratch for one stack */
+	__u64 addrs[STACKS_MAX_ADDRS];
+	const char *frames[STACKS_MAX_FRAMES];
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static __u32 str_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int str_table__grow(struct str_table *t)
+{
+	size_t cap = t->mask ? (t->mask + 1) * 2 : 256, i;
+	struct str_entry *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; t->mask && i <= t->mask; i++) {
+		size_t j;
+
+		if (!t->e[i].str)
+			continue;
+		for (j = t->e[i].hash & (cap - 1); e[j].str; j = (j + 1) & (cap - 1))
+			;
+		e[j] = t->e[i];
+	}
+	free(t->e);
+	t->e = e;
+	t->mask = cap - 1;
+	return 0;
+}
+
+/* The entry for s, added when missing; NULL on ENOMEM. */
+static struct str_entry *str_table__get(struct str_table *t, const char *s)
+{
+	__u32 h = str_hash(s);
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->mask + 1 && str_table__grow(t))
+		return NULL;
+	for (i = h & t->mask; t->e[i].str; i = (i + 1) & t->mask)
+		if (t->e[i].hash == h && !strcmp(t->e[i].str, s))
+			return &t->e[i];
+	t->e[i].str = strdup(s);
+	if (!t->e[i].str)
+		return NULL;
+	t->e[i].hash = h;
+	t->n++;
+	return &t->e[i];
+}
+
+static void str_table__free(struct str_table *t)
+{
+	size_t i;
+
+	for (i = 0; t->mask && i <= t->mask; i++)
+		free(t->e[i].str);
+	free(t->e);
+}
+
+static size_t addr_slot(__u32 image, __u64 addr, size_t mask)
+{
+	__u64 h = (addr ^ ((__u64)image << 40)) * 0x9e3779b97f4a7c15ULL;
+
+	return (h >> 20) & mask;
+}
+
+static int cache_grow(struct stacks *s)
+{
+	size_t cap = s->cache_mask ? (s->cache_mask + 1) * 2 : 4096, i;
+	struct addr_entry *c = calloc(cap, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	for (i = 0; s->cache_mask && i <= s->cache_mask; i++) {
+		const struct addr_entry *e = &s->cache[i];
+		size_t j;
+
+		if (!e->n)
+			continue;
+		for (j = addr_slot(e->image, e->addr, cap - 1); c[j].n; j = (j + 1) & (cap - 1))
+			;
+		c[j] = *e;
+	}
+	free(s->cache);
+	s->cache = c;
+	s->cache_mask = cap - 1;
+	return 0;
+}
+
+/* ---- kernel symbols, from /proc/kallsyms ---- */
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void load_ksyms(struct stacks *s)
+{
+	size_t cap = 0, names_len = 0, names_cap = 0, i;
+	char line[512], name[256], type;
+	unsigned long long addr;
+	FILE *f;
+
+	s->ksyms_loaded = true;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return;
+	/* names first into one buffer, then point into it (it does not move afterwards) */
+	while (fgets(line, sizeof(line), f)) {
+		size_t len;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		len = strlen(name) + sizeof("_[k]");
+		if (names_len + len > names_cap) {
+			char *n = realloc(s->ksym_names, names_cap = (names_cap + len) * 2);
+
+			if (!n)
+				break;
+			s->ksym_names = n;
+		}
+		if (s->n_ksyms == cap) {
+			struct ksym *k =
+				realloc(s->ksyms, (cap = cap ? cap * 2 : 65536) * sizeof(*k));
+
+			if (!k)
+				break;
+			s->ksyms = k;
+		}
+		sprintf(s->ksym_names + names_len, "%s_[k]", name);
+		s->ksyms[s->n_ksyms].addr = addr;
+		s->ksyms[s->n_ksyms++].name = (const char *)(uintptr_t)names_len;
+		names_len += len;
+	}
+	fclose(f);
+	for (i = 0; i < s->n_ksyms; i++)
+		s->ksyms[i].name = s->ksym_names + (uintptr_t)s->ksyms[i].name;
+	qsort(s->ksyms, s->n_ksyms, sizeof(*s->ksyms), ksym_cmp);
+}
+
+static const char *ksym_name(struct stacks *s, __u64 addr)
+{
+	size_t lo = 0, hi;
+
+	if (!s->ksyms_loaded)
+		load_ksyms(s);
+	hi = s->n_ksyms;
+	if (!hi || addr < s->ksyms[0].addr)
+		return "[unknown]_[k]";
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->ksyms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return s->ksyms[lo].name;
+}
+
+/* ---- user symbols ---- */
+
+/* The symbols of pid; with new_image (first sample, exec), a new snapshot of its maps. */
+static struct sym_proc *sym_proc_get(struct stacks *s, int pid, bool new_image)
+{
+	struct sym_proc *p = NULL;
+	size_t i;
+
+	for (i = 0; i < s->n_procs && !p; i++)
+		if (s->procs[i].pid == pid)
+			p = &s->procs[i];
+	if (p && !new_image)
+		return p;
+	if (p) {
+		sym_process__free(p->sp);
+		goto snapshot;
+	}
+	if (s->n_procs == s->cap_procs) {
+		size_t cap = s->cap_procs ? s->cap_procs * 2 : 8;
+
+		p = realloc(s->procs, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		s->procs = p;
+		s->cap_procs = cap;
+	}
+	p = &s->procs[s->n_procs++];
+	p->pid = pid;
+snapshot:
+	p->image = ++s->next_image;
+	p->sp = symbolizer__process(s->sym, pid);
+	if (!p->sp)
+		pr_debug("stacks %d: cannot read the maps: %s\n", pid, err_str(-errno));
+	p->refreshed_ns = 0; /* the first refresh may come at once */
+	return p;
+}
+
+int stacks__track(struct stacks *s, int pid)
+{
+	int err;
+
+	unwinder__forget(s->unw, pid);
+	err = unwinder__track(s->unw, pid);
+	if (!sym_proc_get(s, pid, true))
+		return -ENOMEM;
+	return err;
+}
+
+static bool unresolved(const struct sym_frame *f, int n)
+{
+	return n == 1 && (!f->module || !strcmp(f->function, "[unknown]"));
+}
+
+/* Frames of addr (innermost first) into out; returns how many. */
+static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char **out, int max)
+{
+	struct sym_frame fr[STACKS_MAX_INLINE];
+	struct addr_entry *e;
+	size_t i;
+	int n, k;
+
+	if (s->cache_mask) {
+		for (i = addr_slot(p->image, addr, s->cache_mask); s->cache[i].n;
+		     i = (i + 1) & s->cache_mask) {
+			e = &s->cache[i];
+			if (e->addr == addr && e->image == p->image) {
+				n = e->n < (__u32)max ? (int)e->n : max;
+				memcpy(out, s->pool + e->off, n * sizeof(*out));
+				return n;
+			}
+		}
+	}
+	if (!p->sp) {
+		out[0] = "[unknown]";
+		return 1;
+	}
+	n = symbolizer__resolve(s->sym, p->sp, addr, fr, STACKS_MAX_INLINE);
+	if (n > 0 && unresolved(fr, n) && now_ns() - p->refreshed_ns > STACKS_RESYM_NS) {
+		p->refreshed_ns = now_ns();
+		if (sym_process__refresh(p->sp) == 0)
+			n = symbolizer__resolve(s->sym, p->sp, addr, fr, STACKS_MAX_INLINE);
+	}
+	if (n <= 0) {
+		out[0] = "[unknown]";
+		return 1;
+	}
+	if (n > max)
+		n = max;
+	for (k = 0; k < n; k++)
+		out[k] = fr[k].function ? fr[k].function : "[unknown]";
+	if (unresolved(fr, n))
+		return n; /* retried next time */
+	/* cache it */
+	if ((s->cache_n + 1) * 2 > s->cache_mask + 1 && cache_grow(s))
+		return n;
+	if (s->pool_n + n > s->pool_cap) {
+		size_t cap = (s->pool_cap + n) * 2;
+		const char **pool = realloc(s->pool, cap * sizeof(*pool));
+
+		if (!pool)
+			return n;
+		s->pool = pool;
+		s->pool_cap = cap;
+	}
+	memcpy(s->pool + s->pool_n, out, n * sizeof(*out));
+	for (i = addr_slot(p->image, addr, s->cache_mask); s->cache[i].n;
+	     i = (i + 1) & s->cache_mask)
+		;
+	s->cache[i] =
+		(struct addr_entry){.addr = addr, .image = p->image, .n = n, .off = s->pool_n};
+	s->pool_n += n;
+	s->cache_n++;
+	return n;
+}
+
+void stacks_opts__init(struct stacks_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->user = true;
+}
+
+struct stacks *stacks__new(const struct stacks_opts *o)
+{
+	struct symbolizer_opts defaults = {};
+	struct stacks *s;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->opts = *o;
+	s->tree = stack_tree__new();
+	s->sym = symbolizer__new(o->sym ? o->sym : &defaults);
+	s->unw = unwinder__new();
+	if (!s->tree || !s->sym || !s->unw) {
+		err = errno ? errno : ENOMEM;
+		stacks__free(s);
+		errno = err;
+		return NULL;
+	}
+	return s;
+}
+
+void stacks__free(struct stacks *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_procs; i++)
+		sym_process__free(s->procs[i].sp);
+	free(s->procs);
+	unwinder__free(s->unw);
+	symbolizer__free(s->sym);
+	stack_tree__free(s->tree);
+	str_table__free(&s->strs);
+	free(s->cache);
+	free(s->pool);
+	free(s->ksyms);
+	free(s->ksym_names);
+	free(s);
+}
+
+int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
+{
+	const char **fr = s->frames, *inl[STACKS_MAX_INLINE];
+	struct unwind_result res = {0, UNWIND_BROKEN};
+	size_t n = 0, i, max = STACKS_MAX_FRAMES;
+	struct str_entry *leaf;
+	struct sym_proc *p;
+	char root[64];
+	int err, k, m;
+
+	if (size < STACK_CAPTURE_HDR_SIZE || size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len ||
+	    c->kframes > STACK_CAPTURE_MAX_KFRAMES || c->fpframes > STACK_CAPTURE_MAX_FPFRAMES)
+		return -ERR_BADINPUT;
+	/* A new process image: snapshot its maps now, before anything else (it may be short-lived)
+	 */
+	if (c->flags & SC_F_NEW_IMAGE)
+		unwinder__forget(s->unw, c->pid);
+	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
+	if (!p)
+		return -ENOMEM;
+	s->stats.records++;
+	s->stats.weight += (double)c->weight;
+
+	if (s->opts.per_thread || s->opts.per_process) {
+		char comm[STACK_CAPTURE_COMM_LEN + 1];
+		struct str_entry *e;
+
+		memcpy(comm, c->comm, STACK_CAPTURE_COMM_LEN);
+		comm[STACK_CAPTURE_COMM_LEN] = 0;
+		snprintf(root, sizeof(root), "%s-%u", comm, s->opts.per_thread ? c->tid : c->pid);
+		e = str_table__get(&s->strs, root);
+		if (!e)
+			return -ENOMEM;
+		fr[n++] = e->str;
+	}
+
+	if (s->opts.user && !(c->flags & SC_F_NO_USER)) {
+		size_t na;
+
+		if (s->opts.fp_only || !c->stack_len) {
+			na = c->fpframes < STACKS_MAX_ADDRS ? c->fpframes : STACKS_MAX_ADDRS;
+			for (i = 0; i < na; i++)
+				s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
+			res.n = na;
+			res.status = UNWIND_COMPLETE; /* the chain cannot tell; counted complete */
+		} else {
+			err = unwinder__unwind(s->unw, c, s->addrs, STACKS_MAX_ADDRS, &res);
+			if (err)
+				return err;
+			na = res.n;
+			/* No CFI walk at all (module unreadable): the frame-pointer chain is
+			 * better. */
+			if (na <= 1 && c->fpframes > 1) {
+				na = c->fpframes < STACKS_MAX_ADDRS ? c->fpframes
+								    : STACKS_MAX_ADDRS;
+				for (i = 0; i < na; i++)
+					s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
+			}
+		}
+		if (res.status == UNWIND_COMPLETE)
+			s->stats.complete++;
+		else if (res.status == UNWIND_TRUNCATED)
+			s->stats.truncated++;
+		else
+			s->stats.incomplete++;
+		if (res.status == UNWIND_TRUNCATED)
+			fr[n++] = "[truncated]";
+		else if (res.status == UNWIND_BROKEN)
+			fr[n++] = "[incomplete]";
+		/* outermost first: walk the addresses backwards, each one's inline chain too */
+		for (i = res.n; i-- > 0 && n < max - STACK_CAPTURE_MAX_KFRAMES;) {
+			m = resolve(s, p, s->addrs[i], inl, STACKS_MAX_INLINE);
+			for (k = m; k-- > 0 && n < max - STACK_CAPTURE_MAX_KFRAMES;)
+				fr[n++] = inl[k];
+		}
+	} else if (c->flags & SC_F_NO_USER) {
+		s->stats.kernel_only++;
+	}
+
+	if (s->opts.kernel)
+		for (i = c->kframes; i-- > 0 && n < max;)
+			fr[n++] = ksym_name(s, c->kstack[i]);
+
+	if (!n || (n == 1 && (s->opts.per_thread || s->opts.per_process)))
+		fr[n++] = "[unknown]";
+	err = stack_tree__add(s->tree, fr, n, (double)c->weight);
+	if (err)
+		return err;
+	leaf = str_table__get(&s->strs, fr[n - 1]);
+	if (!leaf)
+		return -ENOMEM;
+	leaf->self += (double)c->weight;
+	return 0;
+}
+
+const struct stack_tree *stacks__tree(const struct stacks *s)
+{
+	return s->tree;
+}
+
+void stacks__stats(const struct stacks *s, struct stacks_stats *st)
+{
+	*st = s->stats;
+}
+
+static int self_cmp(const void *a, const void *b)
+{
+	const struct str_entry *x = *(const struct str_entry *const *)a;
+	const struct str_entry *y = *(const struct str_entry *const *)b;
+
+	if (x->self != y->self)
+		return x->self < y->self ? 1 : -1;
+	return strcmp(x->str, y->str);
+}
+
+void stacks__print_top(const struct stacks *s, FILE *f, int n, const char *unit)
+{
+	const struct str_entry **v;
+	size_t i, k = 0;
+
+	if (!s->strs.mask || s->stats.weight <= 0)
+		return;
+	v = calloc(s->strs.n, sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i <= s->strs.mask; i++)
+		if (s->strs.e[i].str && s->strs.e[i].self > 0)
+			v[k++] = &s->strs.e[i];
+	qsort(v, k, sizeof(*v), self_cmp);
+	for (i = 0; i < k && (int)i < n; i++)
+		fprintf(f, "  %6.2f%%  %12.0f %s  %s\n", 100.0 * v[i]->self / s->stats.weight,
+			v[i]->self, unit, v[i]->str);
+	free(v);
+}
