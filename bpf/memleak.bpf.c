@@ -183,7 +183,7 @@ static __always_inline void note_stack(struct pt_regs *ctx, __u64 key)
 	if (c) {
 		c->cookie = key;
 		c->weight = 0;
-		err = stack_capture__submit(&captures, c);
+		err = stack_capture__submit(&captures, c, true); /* rare: resolve it while the process lives */
 	}
 	if (!c || err) {
 		/* Forget the key so that a later allocation tries again. */

@@ -1212,10 +1212,10 @@ int cmd_memleak(int argc, char **argv)
 			goto cleanup;
 		}
 		wait_for_lib(&m);
-	} else {
-		unwinder__track(m.unw, m.pid);
-		m.sp = symbolizer__process(m.sym, m.pid);
 	}
+	/* Snapshots now (after exec): they stay usable when the process has exited. */
+	unwinder__track(m.unw, m.pid);
+	m.sp = symbolizer__process(m.sym, m.pid);
 	pr_info("memleak: tracing pid %d%s; Ctrl-C for the final report\n", m.pid,
 		o.bare ? " (bare probes)" : "");
 	err = run(&m);
