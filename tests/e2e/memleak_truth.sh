@@ -89,3 +89,32 @@ sys.exit(len(r['stacks']) != 0)"
 check "memleak -p with no such process: exit 3" test $? -eq 3
 "$RTPROF" memleak >/dev/null 2>&1
 check "memleak without a target: exit 2" test $? -eq 2
+
+# A full table is counted and reported, never silent.
+"$RTPROF" memleak --json --max-allocs 50 -- "$TGT" >"$TMP/full_table.json" 2>"$TMP/full_table.err"
+check "memleak --max-allocs 50: table-full drops counted in JSON and warned on stderr" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/full_table.json').read().splitlines()[-1]);
+sys.exit(not (r['table_full'] > 0 and 'table was full' in open('$TMP/full_table.err').read()))"
+
+# --lib names the allocator explicitly; Ctrl-C ends a -p trace with the final report.
+bg "$TGT" -e "$TMP/end2" -t "$TMP/truth_lib"
+tpid=$BG_PID
+wait_for "$TMP/end2" 10
+libc=$(awk '$6 ~ /libc\.so/ && $2 ~ /x/ {print $6; exit}' "/proc/$tpid/maps")
+"$RTPROF" memleak -p "$tpid" --lib "/proc/$tpid/root$libc" --json >"$TMP/lib.json" \
+	2>"$TMP/lib.err" &
+rpid=$!
+for _ in $(seq 200); do
+	grep -q "tracing pid" "$TMP/lib.err" && break
+	sleep 0.05
+done
+kill -INT "$rpid"
+wait "$rpid"
+rc=$?
+check "memleak -p --lib, Ctrl-C: exit 0 with a final report (rc $rc)" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/lib.json').read().splitlines()[-1]);
+sys.exit($rc != 0 or not r['final'])"
+check "memleak -p after the leaks were made: none of them reported (allocated before attach)" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/lib.json').read().splitlines()[-1]);
+sys.exit(len(r['stacks']) != 0)"
+touch "$TMP/end2.go"
