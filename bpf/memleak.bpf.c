@@ -20,9 +20,11 @@
  *
  * Nesting: allocator functions call each other (realloc(NULL, n) calls malloc, realloc(p, 0)
  * calls free, malloc calls mmap). A per-thread depth counts the probed calls in progress; only
- * the outermost one is recorded, and a free or munmap seen inside another allocator call is the
- * allocator's business. mmap, munmap and mremap called from the allocator's own code are ignored
- * too (free releasing a large chunk, pthread stacks), by checking the return address.
+ * the outermost one is recorded, and a munmap seen inside another allocator call is the
+ * allocator's business. A free is handled the same wherever it comes from (a realloc has
+ * already removed its old block at entry), which spares free a per-thread lookup. mmap, munmap
+ * and mremap called from the allocator's own code are ignored too (free releasing a large
+ * chunk, pthread stacks), by checking the return address.
  *
  * Only the target process (tgid) is recorded: a forked child's frees of blocks it inherited do
  * not touch the parent's table.
@@ -183,7 +185,8 @@ static __always_inline void note_stack(struct pt_regs *ctx, __u64 key)
 	if (c) {
 		c->cookie = key;
 		c->weight = 0;
-		err = stack_capture__submit(&captures, c, true); /* rare: resolve it while the process lives */
+		err = stack_capture__submit(&captures, c,
+					    true); /* rare: resolve it while the process lives */
 	}
 	if (!c || err) {
 		/* Forget the key so that a later allocation tries again. */
@@ -512,7 +515,7 @@ int BPF_KRETPROBE(pvalloc_return)
 SEC("uprobe")
 int BPF_KPROBE(free_entry, __u64 ptr)
 {
-	if (!ptr || !is_target() || nested())
+	if (!ptr || !is_target())
 		return 0;
 	forget(ptr);
 	return 0;

@@ -863,6 +863,26 @@ static int report(struct memleak *m, bool final)
 	return err;
 }
 
+/* With kernel.bpf_stats_enabled=1: time spent in each program (for bench/memleak.sh). */
+static void print_prog_stats(struct memleak *m)
+{
+	struct bpf_program *prog;
+
+	if (log_get_level() < LOG_DEBUG)
+		return;
+	bpf_object__for_each_program(prog, m->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		pr_debug("memleak: bpf %s: %llu runs, %llu ns\n", bpf_program__name(prog),
+			 (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+	}
+}
+
 static void print_counters(struct memleak *m)
 {
 	__u64 full = counter(m, MLK_C_TABLE_FULL), lost = counter(m, MLK_C_STACK_LOST),
@@ -1224,6 +1244,7 @@ int cmd_memleak(int argc, char **argv)
 	if (!o.bare)
 		err = report(&m, true);
 	print_counters(&m);
+	print_prog_stats(&m);
 cleanup:
 	memleak__free(&m);
 	return err;
