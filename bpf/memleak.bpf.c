@@ -7,7 +7,7 @@
  *    at every allocation (uretprobe, when the address is known) and free (uprobe). Nothing is
  *    sent to user space per allocation.
  *  - Each allocation gets a cheap stack key: a hash of the words of the caller's stack (the
- *    first key_window bytes (--key-window, 512 by default) above the stack pointer at the
+ *    first key_window bytes (--key-window, 1024 by default) above the stack pointer at the
  * allocator's entry) that point into the target's code, i.e. its return addresses (plus a few
  * stable code pointers). The target is built without frame pointers, so the key cannot come from
  * bpf_get_stackid; the scan needs no unwinding and costs one copy and a loop.
@@ -39,12 +39,15 @@
 
 const volatile __u32 target_tgid = 0;
 const volatile __u64 sample_bytes = 0; /* 0: every allocation; N: probability size/N */
-const volatile __u32 key_window = MLK_KEY_WINDOW_DEFAULT; /* bytes; a power of two, 64..1024 */
+const volatile __u32 key_window = MLK_KEY_WINDOW_DEFAULT; /* bytes; a power of two, 64..2048 */
 
 /* Written by user space at any time (code ranges change as libraries load). */
 __u32 n_ranges = 0;
 struct memleak_range ranges[MLK_MAX_RANGES];
-__u64 ranges_lo = 0, ranges_hi = 0;	  /* lowest start, highest end of ranges[] */
+__u64 ranges_lo = 0, ranges_hi = 0;
+/* The widest hole between two code ranges (where the heap and most mappings live): words in it
+ * are rejected without a search. */
+__u64 gap_lo = 0, gap_hi = 0;		  /* lowest start, highest end of ranges[] */
 __u64 alloc_lib_lo = 0, alloc_lib_hi = 0; /* code of the allocator library */
 
 struct {
@@ -134,7 +137,7 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, struct call_state *s
 	__u64 sp = PT_REGS_SP(ctx), h = 0x9e3779b97f4a7c15ULL;
 	__u32 len = key_window, nw = 0;
 	bool all = n_ranges == 0; /* code ranges not known yet: hash every word */
-	__u64 lo = ranges_lo, hi = ranges_hi;
+	__u64 lo = ranges_lo, hi = ranges_hi, glo = gap_lo, ghi = gap_hi;
 
 	/* Near the top of the stack the window may cross into unmapped memory: shrink it. */
 	for (int i = 0; i < 5; i++) {
@@ -160,7 +163,7 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, struct call_state *s
 		if (i >= nw)
 			break;
 		w = st->window[i];
-		if (all || (w >= lo && w < hi && in_code(w)))
+		if (all || (w >= lo && w < hi && (w < glo || w >= ghi) && in_code(w)))
 			h = mix(h, w);
 	}
 	return h ? h : 1;

@@ -43,8 +43,8 @@ enum memleak_counter {
 };
 
 #define MLK_MAX_RANGES	       16   /* code ranges the stack key keeps words from */
-#define MLK_KEY_WINDOW	       1024 /* most bytes of user stack hashed into a stack key */
-#define MLK_KEY_WINDOW_DEFAULT 512  /* default (--key-window) */
+#define MLK_KEY_WINDOW	       2048 /* most bytes of user stack hashed into a stack key */
+#define MLK_KEY_WINDOW_DEFAULT 1024 /* default (--key-window) */
 
 /* One outstanding allocation: value of the table keyed by its address. */
 struct memleak_alloc {

@@ -443,6 +443,15 @@ static int update_ranges(struct memleak *m)
 	__sync_synchronize();
 	for (i = 0; i < n; i++)
 		bss->ranges[i] = r[i];
+	bss->gap_lo = bss->gap_hi = 0;
+	for (i = 0; i + 1 < n; i++) {
+		__u64 end = r[i].lo + r[i].len;
+
+		if (r[i + 1].lo > end && r[i + 1].lo - end > bss->gap_hi - bss->gap_lo) {
+			bss->gap_lo = end;
+			bss->gap_hi = r[i + 1].lo;
+		}
+	}
 	bss->ranges_lo = n ? r[0].lo : 0;
 	bss->ranges_hi = n ? r[n - 1].lo + r[n - 1].len : 0;
 	bss->alloc_lib_lo = lib_lo;
@@ -946,7 +955,8 @@ static void usage(FILE *f)
 		"      --max-stacks N     distinct stack keys (default 65536)\n"
 		"      --key-window BYTES stack bytes hashed into an allocation's stack key "
 		"(64..1024,\n"
-		"                         default 512): paths that differ only deeper share a key\n"
+		"                         default 1024): paths that differ only deeper share a "
+		"key\n"
 		"      --bare             benchmark floor: the same probes, doing nothing\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
