@@ -954,7 +954,7 @@ static void usage(FILE *f)
 		"524288)\n"
 		"      --max-stacks N     distinct stack keys (default 65536)\n"
 		"      --key-window BYTES stack bytes hashed into an allocation's stack key "
-		"(64..1024,\n"
+		"(64..2048,\n"
 		"                         default 1024): paths that differ only deeper share a "
 		"key\n"
 		"      --bare             benchmark floor: the same probes, doing nothing\n"
