@@ -38,7 +38,8 @@
 #include "bpf/stack_capture.bpf.h"
 
 const volatile __u32 target_tgid = 0;
-const volatile __u64 sample_bytes = 0; /* 0: every allocation; N: probability size/N */
+const volatile __u64 sample_bytes = 0;	 /* 0: every allocation; N: probability size/N */
+const volatile __u32 verify_keys = 1024; /* re-capture a known key 1 time in N; 0: never */
 const volatile __u32 key_window = MLK_KEY_WINDOW_DEFAULT; /* bytes; a power of two, 64..2048 */
 
 /* Written by user space at any time (code ranges change as libraries load). */
@@ -169,29 +170,42 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, struct call_state *s
 	return h ? h : 1;
 }
 
-/* First sighting of key: send a full capture of the stack to user space. */
+/*
+ * First sighting of key: send a full capture of the stack to user space. Later sightings send
+ * one again with probability 1/verify_keys, marked by weight 1, so that user space can check
+ * that the key still stands for the same frames (two paths that differ only beyond the key
+ * window share a key; user space reports it).
+ */
 static __always_inline void note_stack(struct pt_regs *ctx, __u64 key)
 {
 	struct stack_capture *c;
+	__u64 weight = 0;
 	__u8 one = 1;
 	long err;
 
-	if (bpf_map_lookup_elem(&stack_keys, &key))
-		return;
-	err = bpf_map_update_elem(&stack_keys, &key, &one, BPF_NOEXIST);
-	if (err) {
-		if (err != -17 /* EEXIST */)
-			count(MLK_C_STACKS_FULL);
-		return;
+	if (bpf_map_lookup_elem(&stack_keys, &key)) {
+		if (!verify_keys || bpf_get_prandom_u32() % verify_keys)
+			return;
+		weight = 1;
+	} else {
+		err = bpf_map_update_elem(&stack_keys, &key, &one, BPF_NOEXIST);
+		if (err) {
+			if (err != -17 /* EEXIST */)
+				count(MLK_C_STACKS_FULL);
+			return;
+		}
 	}
 	c = stack_capture__fill(ctx, false);
+	err = -1;
 	if (c) {
 		c->cookie = key;
-		c->weight = 0;
-		err = stack_capture__submit(&captures, c,
-					    true); /* rare: resolve it while the process lives */
+		c->weight = weight;
+		/* rare: wake user space, to resolve it while the process lives */
+		err = stack_capture__submit(&captures, c, true);
 	}
-	if (!c || err) {
+	if (weight)
+		return;
+	if (err) {
 		/* Forget the key so that a later allocation tries again. */
 		bpf_map_delete_elem(&stack_keys, &key);
 		count(MLK_C_STACK_LOST);

@@ -70,6 +70,7 @@ struct memleak_opts {
 	__u32 max_allocs;
 	__u32 max_stacks;
 	__u32 key_window;
+	__u32 verify_keys;
 };
 
 /* A distinct stack (keys with the same frames are merged into one). */
@@ -109,6 +110,7 @@ struct memleak {
 	size_t n_links;
 	__u64 start_ns;
 	unsigned reports;
+	__u64 collisions; /* verification captures whose frames differ from their key's */
 };
 
 static __u64 now_ns(void)
@@ -242,7 +244,8 @@ static int stack_intern(struct memleak *m, const char **names, char **locs, size
 
 /* ---- captures: unwind, symbolize, remember key -> stack ---- */
 
-static int symbolize_capture(struct memleak *m, const struct stack_capture *c, __u64 key)
+/* Unwind and symbolize capture c: the index of its stack, or a negative errno. */
+static int resolve_capture(struct memleak *m, const struct stack_capture *c)
 {
 	static const size_t max_frames = MLK_MAX_ADDRS * 4;
 	const char **names = NULL;
@@ -296,7 +299,7 @@ static int symbolize_capture(struct memleak *m, const struct stack_capture *c, _
 	else if (res.status != UNWIND_COMPLETE || !n)
 		names[n++] = "[incomplete]";
 	id = stack_intern(m, names, locs, n);
-	err = id < 0 ? id : key_insert(m, key, (__u32)id);
+	err = id;
 cleanup:
 	for (i = 0; locs && i < n; i++)
 		free(locs[i]);
@@ -305,19 +308,71 @@ cleanup:
 	return err;
 }
 
+#define MLK_AMBIGUOUS "[several callers: raise --key-window]"
+
+/*
+ * Key ks turned out to stand for two paths (its stack and stack other): from now on its
+ * allocations show under the frames both share (innermost first), then MLK_AMBIGUOUS, rather
+ * than under one of the paths.
+ */
+static void key_ambiguous(struct memleak *m, struct key_slot *ks, size_t other)
+{
+	const struct mlk_stack *a = &m->stacks[ks->stack], *b = &m->stacks[other];
+	const char **names = NULL;
+	char **locs = NULL;
+	size_t n = 0;
+	int id;
+
+	names = calloc(a->n + 1, sizeof(*names));
+	locs = calloc(a->n + 1, sizeof(*locs));
+	if (!names || !locs)
+		goto cleanup;
+	while (n < a->n && n < b->n && strcmp(a->names[n], MLK_AMBIGUOUS) &&
+	       !strcmp(a->names[n], b->names[n])) {
+		names[n] = a->names[n];
+		locs[n] = a->locs[n];
+		n++;
+	}
+	names[n++] = MLK_AMBIGUOUS;
+	id = stack_intern(m, names, locs, n);
+	if (id < 0 || (__u32)id == ks->stack)
+		goto cleanup;
+	if (!m->collisions++)
+		pr_warn("memleak: two call paths share a stack key (they differ only deeper than "
+			"--key-window %u bytes): shown as %s\n",
+			m->o->key_window, MLK_AMBIGUOUS);
+	ks->stack = (__u32)id;
+cleanup:
+	free(names);
+	free(locs);
+}
+
 static int on_capture(void *ctx, void *data, size_t size)
 {
 	struct memleak *m = ctx;
 	const struct stack_capture *c = data;
-	int err;
+	struct key_slot *ks;
+	int id;
 
 	if (size < STACK_CAPTURE_HDR_SIZE || STACK_CAPTURE_HDR_SIZE + c->stack_len > size)
 		return 0;
-	if (key_find(m, c->cookie))
+	ks = key_find(m, c->cookie);
+	if (ks && !c->weight)
 		return 0;
-	err = symbolize_capture(m, c, c->cookie);
-	if (err)
-		pr_warn("memleak: cannot resolve a stack: %s\n", err_str(err));
+	id = resolve_capture(m, c);
+	if (id < 0) {
+		pr_warn("memleak: cannot resolve a stack: %s\n", err_str(id));
+		return 0;
+	}
+	if (!ks) {
+		id = key_insert(m, c->cookie, (__u32)id);
+		if (id < 0)
+			pr_warn("memleak: cannot keep a stack: %s\n", err_str(id));
+		return 0;
+	}
+	/* A verification capture (weight 1): does the key still mean the same frames? */
+	if ((__u32)id != ks->stack)
+		key_ambiguous(m, ks, (size_t)id);
 	return 0;
 }
 
@@ -752,12 +807,14 @@ static void print_json(struct memleak *m, const size_t *order, size_t n, double 
 
 	printf("{\"pid\":%d,\"final\":%s,\"elapsed_s\":%.3f,\"sample_bytes\":%llu,\"bytes\":%.0f,"
 	       "\"count\":%.0f,\"untracked_frees\":%llu,\"table_full\":%llu,\"stacks_lost\":%llu,"
+	       "\"key_collisions\":%llu,"
 	       "\"stacks\":[",
 	       m->pid, final ? "true" : "false", (now - m->start_ns) / 1e9,
 	       (unsigned long long)m->o->sample_bytes, bytes, count,
 	       (unsigned long long)counter(m, MLK_C_FREE_UNTRACKED),
 	       (unsigned long long)counter(m, MLK_C_TABLE_FULL),
-	       (unsigned long long)(counter(m, MLK_C_STACK_LOST) + counter(m, MLK_C_STACKS_FULL)));
+	       (unsigned long long)(counter(m, MLK_C_STACK_LOST) + counter(m, MLK_C_STACKS_FULL)),
+	       (unsigned long long)m->collisions);
 	for (i = 0; i < n; i++) {
 		const struct mlk_stack *st = &m->stacks[order[i]];
 
@@ -957,6 +1014,8 @@ static void usage(FILE *f)
 		"(64..2048,\n"
 		"                         default 1024): paths that differ only deeper share a "
 		"key\n"
+		"      --verify-keys N    re-capture a known stack key 1 time in N (default 1024,\n"
+		"                         0: never) and warn when it stands for two paths\n"
 		"      --bare             benchmark floor: the same probes, doing nothing\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
@@ -1006,7 +1065,8 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		OPT_MAX_ALLOCS,
 		OPT_MAX_STACKS,
 		OPT_BARE,
-		OPT_KEY_WINDOW
+		OPT_KEY_WINDOW,
+		OPT_VERIFY_KEYS
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -1022,6 +1082,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
 		{"bare", no_argument, NULL, OPT_BARE},
 		{"key-window", required_argument, NULL, OPT_KEY_WINDOW},
+		{"verify-keys", required_argument, NULL, OPT_VERIFY_KEYS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -1034,6 +1095,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->max_allocs = 1 << 19;
 	o->max_stacks = 1 << 16;
 	o->key_window = MLK_KEY_WINDOW_DEFAULT;
+	o->verify_keys = 1024;
 	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -1078,6 +1140,14 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 			break;
 		case OPT_BARE:
 			o->bare = true;
+			break;
+		case OPT_VERIFY_KEYS:
+			o->verify_keys = (__u32)strtoul(optarg, &end, 10);
+			if (*end || !*optarg) {
+				fprintf(stderr, "rtprof memleak: invalid --verify-keys '%s'\n",
+					optarg);
+				err = -ERR_USAGE;
+			}
 			break;
 		case OPT_KEY_WINDOW:
 			err = parse_u32("--key-window", optarg, &o->key_window);
@@ -1137,6 +1207,7 @@ static int open_and_load(struct memleak *m)
 	sk->rodata->target_tgid = m->pid;
 	sk->rodata->sample_bytes = o->bare ? 0 : o->sample_bytes;
 	sk->rodata->key_window = o->key_window;
+	sk->rodata->verify_keys = o->verify_keys;
 	bpf_map__set_max_entries(sk->maps.allocs, o->max_allocs);
 	bpf_map__set_max_entries(sk->maps.stack_keys, o->max_stacks);
 	bpf_map__set_max_entries(sk->maps.stack_capture_scratch, ncpu > 0 ? ncpu : 1);

@@ -118,3 +118,19 @@ check "memleak -p after the leaks were made: none of them reported (allocated be
 	python3 -c "import json,sys; r=json.loads(open('$TMP/lib.json').read().splitlines()[-1]);
 sys.exit(len(r['stacks']) != 0)"
 touch "$TMP/end2.go"
+
+# Two paths that differ only 1500 bytes up the stack share a stack key with the default window:
+# the verification captures (--verify-keys 1: every allocation) find it, warn, and show the
+# shared frames with a marker instead of one of the paths; --key-window 2048 separates them.
+"$RTPROF" memleak --json --verify-keys 1 -- "$TGT" -c -t "$TMP/truth_c" >"$TMP/deep.json" \
+	2>"$TMP/deep.err"
+check "memleak: a key shared by two paths is detected, warned and shown as [several callers]" \
+	python3 -c "import json,sys; r=json.loads(open('$TMP/deep.json').read().splitlines()[-1]);
+st=[s for s in r['stacks'] if any('deep_alloc' in f for f in s['stack'])];
+sys.exit(not (r['key_collisions'] >= 1 and len(st) == 1 and st[0]['count'] == 30 and
+         st[0]['stack'][-1].startswith('[several callers') and
+         'share a stack key' in open('$TMP/deep.err').read()))"
+"$RTPROF" memleak --json --key-window 2048 --verify-keys 1 -- "$TGT" -c -t "$TMP/truth_c" \
+	>"$TMP/deep2.json" 2>/dev/null
+check "memleak --key-window 2048: both deep paths exact, no shared key" \
+	$CHECK truth "$TMP/deep2.json" "$TMP/truth_c" --strict

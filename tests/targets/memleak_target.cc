@@ -24,6 +24,10 @@
  *   -f         fork after leaking: the child frees every leaked block it inherited, leaks one
  *              of its own and exits; the parent's outstanding allocations must not change
  *   -e FILE    at the end, create FILE... and wait for FILE.go before exiting
+ *   -c         also leak through two paths that differ only 1500 bytes up the stack:
+ *              leak_deep_a (10*S blocks of 48 bytes) and leak_deep_b (20*S), both through
+ *              deep_alloc, whose frame holds a 1500-byte buffer (they share a stack key unless
+ *              --key-window is 2048)
  *   -n         no pvalloc (valgrind aborts on it; malloc instead)
  *   -k         keep the leaked pointers reachable at exit (default: drop them, so that
  *              valgrind calls the blocks definitely lost)
@@ -124,6 +128,30 @@ NOINLINE static void leak_aligned(struct leaks *l)
 	}
 }
 
+NOINLINE static void *deep_alloc(size_t size)
+{
+	char pad[1500];
+	char *p;
+
+	memset(pad, 0, sizeof(pad));
+	asm volatile("" : : "r"(pad) : "memory");
+	p = (char *)malloc(size);
+	p[0] = pad[7]; /* no tail call */
+	return p;
+}
+
+NOINLINE static void leak_deep_a(struct leaks *l)
+{
+	for (long i = 0; i < 10 * scale; i++)
+		keep(l, deep_alloc(48));
+}
+
+NOINLINE static void leak_deep_b(struct leaks *l)
+{
+	for (long i = 0; i < 20 * scale; i++)
+		keep(l, deep_alloc(48));
+}
+
 struct thread_arg {
 	struct leaks *l;
 	struct leaks handoff; /* blocks the main thread frees */
@@ -214,6 +242,8 @@ static void fork_and_free(struct leaks *l)
 		waitpid(pid, NULL, 0);
 }
 
+static bool deep_paths; /* -c */
+
 static void write_truth(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -225,6 +255,10 @@ static void write_truth(const char *path)
 	fprintf(f, "grow_buffer %ld %ld\n", (nreal - nbig) * 20000 + nbig * 200000, nreal);
 	fprintf(f, "thread_leak %ld %ld\n", 50 * scale * 24, 50 * scale);
 	fprintf(f, "leak_aligned %ld %ld\n", 8 * scale * 256, 8 * scale);
+	if (deep_paths) {
+		fprintf(f, "leak_deep_a %ld %ld\n", 10 * scale * 48, 10 * scale);
+		fprintf(f, "leak_deep_b %ld %ld\n", 20 * scale * 48, 20 * scale);
+	}
 	fclose(f);
 }
 
@@ -237,7 +271,7 @@ int main(int argc, char **argv)
 	pthread_t th;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:t:r:g:fe:kn")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:r:g:fe:knc")) != -1) {
 		switch (c) {
 		case 's':
 			scale = atol(optarg);
@@ -263,6 +297,9 @@ int main(int argc, char **argv)
 		case 'n':
 			use_pvalloc = false;
 			break;
+		case 'c':
+			deep_paths = true;
+			break;
 		default:
 			return 2;
 		}
@@ -282,6 +319,10 @@ int main(int argc, char **argv)
 	leak_via_new(&leaked);
 	leak_via_realloc(&leaked);
 	leak_aligned(&leaked);
+	if (deep_paths) {
+		leak_deep_a(&leaked);
+		leak_deep_b(&leaked);
+	}
 	targ.l = &leaked;
 	if (pthread_create(&th, NULL, thread_main, &targ) == 0)
 		pthread_join(th, NULL);
