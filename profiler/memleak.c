@@ -386,6 +386,48 @@ static bool is_libc(const char *path)
 	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-2.", 7);
 }
 
+/* Does the executable at path name libc.so.* among its DT_NEEDED libraries? True when unsure. */
+static bool links_libc(const char *path)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf = NULL;
+	bool dynamic = false, libc = false;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		libc = true;
+	while (elf && !libc && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		GElf_Dyn dyn;
+		size_t k, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		dynamic = true;
+		data = elf_getdata(scn, NULL);
+		n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (k = 0; data && k < n && !libc; k++) {
+			const char *name;
+
+			if (!gelf_getdyn(data, (int)k, &dyn) || dyn.d_tag != DT_NEEDED)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			libc = name && !strncmp(name, "libc.so", 7);
+		}
+	}
+	if (elf && elf_kind(elf) == ELF_K_ELF && !dynamic)
+		libc = false; /* a static executable */
+	elf_end(elf);
+	close(fd);
+	return libc;
+}
+
 /* Path through which to attach to the allocator library. */
 static int find_lib(struct memleak *m, char *buf, size_t size)
 {
@@ -396,6 +438,10 @@ static int find_lib(struct memleak *m, char *buf, size_t size)
 
 	if (m->o->lib) {
 		snprintf(buf, size, "%s", m->o->lib);
+	} else if (session__launched(m->sess) && !links_libc(session__exe(m->sess))) {
+		/* A static executable carries its allocator. */
+		snprintf(buf, size, "%s", session__exe(m->sess));
+		pr_info("memleak: %s does not load libc.so: probing its own allocator\n", buf);
 	} else if (session__launched(m->sess)) {
 		/* Not mapped yet: the standard path (what the dynamic loader will map). */
 		snprintf(buf, size, "%s", MLK_DEFAULT_LIBC);

@@ -31,6 +31,12 @@ check "memleak launched: no stack lost, table never full" \
 	python3 -c "import json,sys; r=json.loads(open('$TMP/full.json').read().splitlines()[-1]);
 sys.exit(r['stacks_lost'] or r['table_full'])"
 
+# A static executable: its own allocator is probed (no --lib needed).
+"$RTPROF" memleak --json -n 0 -- "$TARGETS/memleak_static" -t "$TMP/truth_static" \
+	>"$TMP/static.json" 2>"$TMP/static.err"
+check "memleak launched static executable: its own allocator probed, exact truth" \
+	$CHECK truth "$TMP/static.json" "$TMP/truth_static"
+
 # Attached to a running process that already holds 1000 live blocks (500 freed after attach).
 bg "$TGT" -r "$TMP/ready" -g "$TMP/go" -t "$TMP/truth_p"
 tpid=$BG_PID
