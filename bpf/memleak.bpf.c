@@ -39,6 +39,7 @@
 
 const volatile __u32 target_tgid = 0;
 const volatile __u64 sample_bytes = 0;	 /* 0: every allocation; N: probability size/N */
+const volatile __u64 alloc_lib_ino = 0;	 /* inode of the allocator library's file */
 const volatile __u32 verify_keys = 1024; /* re-capture a known key 1 time in N; 0: never */
 const volatile __u32 key_window = MLK_KEY_WINDOW_DEFAULT; /* bytes; a power of two, 64..2048 */
 
@@ -276,14 +277,35 @@ static __always_inline bool nested(void)
 }
 
 /* Called by the allocator library itself (return address in its code)? */
+struct lib_vma_ctx {
+	bool hit;
+};
+
+static long lib_vma(struct task_struct *task, struct vm_area_struct *vma, struct lib_vma_ctx *vc)
+{
+	struct file *f = vma->vm_file;
+
+	vc->hit = f && BPF_CORE_READ(f, f_inode, i_ino) == alloc_lib_ino;
+	return 0;
+}
+
+/*
+ * Called by the allocator library itself (return address in its code)? From the code range user
+ * space gives once it has seen the library mapped; before that (a launched command racing ahead
+ * of rtprof), from the inode of the file mapped at the return address.
+ */
 static __always_inline bool called_by_allocator(struct pt_regs *ctx)
 {
+	struct lib_vma_ctx vc = {};
 	__u64 ret = 0;
 
-	if (!alloc_lib_hi)
-		return false;
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
-	return ret >= alloc_lib_lo && ret < alloc_lib_hi;
+	if (alloc_lib_hi)
+		return ret >= alloc_lib_lo && ret < alloc_lib_hi;
+	if (!alloc_lib_ino)
+		return false;
+	bpf_find_vma(bpf_get_current_task_btf(), ret, lib_vma, &vc, 0);
+	return vc.hit;
 }
 
 static __always_inline void begin_alloc(struct pt_regs *ctx, struct call_state *st, __u64 size)

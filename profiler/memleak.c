@@ -1253,6 +1253,7 @@ static int open_and_load(struct memleak *m)
 	sk->rodata->target_tgid = m->pid;
 	sk->rodata->sample_bytes = o->bare ? 0 : o->sample_bytes;
 	sk->rodata->key_window = o->key_window;
+	sk->rodata->alloc_lib_ino = m->lib_ino;
 	sk->rodata->verify_keys = o->verify_keys;
 	bpf_map__set_max_entries(sk->maps.allocs, o->max_allocs);
 	bpf_map__set_max_entries(sk->maps.stack_keys, o->max_stacks);
