@@ -14,7 +14,8 @@
  * A failed ring buffer write is counted in stack_capture_lost (per CPU).
  *
  * User space sets, before load: stack_capture_bytes (0 = frame pointers only),
- * stack_capture_kernel, and the scratch map's max_entries (number of possible CPUs).
+ * stack_capture_kernel, stack_capture_fp_chain, and the scratch map's max_entries (number of
+ * possible CPUs).
  */
 #ifndef RTPROF_STACK_CAPTURE_BPF_H
 #define RTPROF_STACK_CAPTURE_BPF_H
@@ -23,6 +24,9 @@
 
 const volatile __u32 stack_capture_bytes = 16384;
 const volatile bool stack_capture_kernel = false;
+/* Walk the frame-pointer chain too (about 1 us a sample). Needed when no stack is copied; with a
+ * copy, libdw's unwinder follows frame pointers itself where it finds no CFI. */
+const volatile bool stack_capture_fp_chain = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -140,9 +144,11 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 		return c;
 
 	/* The frame-pointer chain, as the kernel walks it from the user registers. */
-	n = bpf_get_stack(ctx, c->fpstack, sizeof(c->fpstack), BPF_F_USER_STACK);
-	if (n > 0)
-		c->fpframes = n / 8;
+	if (stack_capture_fp_chain || !stack_capture_bytes) {
+		n = bpf_get_stack(ctx, c->fpstack, sizeof(c->fpstack), BPF_F_USER_STACK);
+		if (n > 0)
+			c->fpframes = n / 8;
+	}
 	if (c->kframes)
 		c->flags |= SC_F_KERNEL_MODE;
 

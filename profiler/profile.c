@@ -4,8 +4,9 @@
  *
  * The kernel half (bpf/profile.bpf.c) runs on the software cpu-clock event of every CPU at HZ,
  * keeps samples of the target's processes only, and sends each one as a stack capture (registers,
- * frame-pointer chain, optional kernel stack, a copy of the top of the user stack) through a ring
- * buffer. This file drains the ring buffer into the stack pipeline (profiler/stacks.h), which
+ * optional kernel stack, a copy of the top of the user stack, or with --stack-bytes 0 the
+ * frame-pointer chain) through a ring buffer, waking this process only at a process's first
+ * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains the ring buffer into the stack pipeline (profiler/stacks.h), which
  * unwinds the copy with CFI, symbolizes and aggregates; at the end it writes folded stacks and/or
  * the SVG and prints a summary to stderr.
  *
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -201,6 +203,18 @@ static bool privileged(void)
 	return sys_admin || (bpf && perfmon);
 }
 
+/* Every followed process keeps its modules open while it is unwound: allow as many files as the
+ * hard limit does. */
+static void raise_nofile_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct profile_run *run = ctx;
@@ -265,7 +279,9 @@ static int attach_perf_events(struct profile_bpf *skel, int hz, struct bpf_link 
 			if (errno == ENODEV) /* offline CPU */
 				continue;
 			err = -errno;
-			pr_warn("profile: cpu-clock event on CPU %d: %s\n", cpu, err_str(err));
+			pr_warn("profile: cpu-clock event on CPU %d: %s%s\n", cpu, err_str(err),
+				err == -EINVAL ? " (is -F above kernel.perf_event_max_sample_rate?)"
+					       : "");
 			break;
 		}
 		links[n] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);
@@ -381,6 +397,7 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 
+	raise_nofile_limit();
 	skel = profile_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -389,6 +406,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	skel->rodata->stack_capture_bytes = (__u32)o.stack_bytes;
 	skel->rodata->stack_capture_kernel = o.kernel;
+	skel->rodata->stack_capture_fp_chain = o.stack_bytes == 0;
 	skel->rodata->follow_children = o.follow;
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */

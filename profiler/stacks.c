@@ -336,6 +336,19 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 		if (sym_process__refresh(p->sp) == 0)
 			n = symbolizer__resolve(s->sym, p->sp, addr, fr, STACKS_MAX_INLINE);
 	}
+	if (n > 0 && unresolved(fr, n)) {
+		/* The symbolizer's snapshot missed the mapping (the process was gone before it
+		 * re-read its maps); the unwinder may know the module: resolve in the file. */
+		const char *path;
+		__u64 elf_addr;
+		int m;
+
+		if (!unwinder__locate(s->unw, p->pid, addr, &path, &elf_addr)) {
+			m = symbolizer__resolve_elf(s->sym, path, elf_addr, fr, STACKS_MAX_INLINE);
+			if (m > 0)
+				n = m;
+		}
+	}
 	if (n <= 0) {
 		out[0] = "[unknown]";
 		return 1;
@@ -461,11 +474,19 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 			for (i = 0; i < na; i++)
 				s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
 			res.n = na;
-			res.status = UNWIND_COMPLETE; /* the chain cannot tell; counted complete */
+			/* a chain cannot tell whether it is whole: asked for, it counts as
+			 * complete; as a stand-in for a stack copy that failed, it does not */
+			res.status = s->opts.fp_only && na ? UNWIND_COMPLETE : UNWIND_BROKEN;
 		} else {
 			err = unwinder__unwind(s->unw, c, s->addrs, STACKS_MAX_ADDRS, &res);
 			if (err)
 				return err;
+			/* The unwinder saw new mappings (libraries loaded since the snapshot): so
+			 * should the symbolizer, now, while the process is surely alive. */
+			if (res.maps_reread && p->sp && !(c->flags & SC_F_NEW_IMAGE)) {
+				sym_process__refresh(p->sp);
+				p->refreshed_ns = now_ns();
+			}
 			na = res.n;
 			/* No CFI walk at all (module unreadable): the frame-pointer chain is
 			 * better. */

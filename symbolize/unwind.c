@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -21,7 +22,9 @@
 #include "symbolize/unwind.h"
 
 #define UNWIND_MAX_FRAMES     512
-#define UNWIND_REFRESH_MIN_NS 20000000ULL /* 20 ms between two maps re-reads of a process */
+#define UNWIND_REFRESH_MIN_NS 20000000ULL  /* 20 ms between two maps re-reads of a process */
+#define UNWIND_GC_PROCS	      32	   /* above this many processes, drop the exited ones */
+#define UNWIND_GC_IDLE_NS     100000000ULL /* ... not used for 100 ms */
 
 struct unw_proc {
 	int pid;
@@ -30,6 +33,7 @@ struct unw_proc {
 	char **open_paths; /* one per reported file module, owned here */
 	size_t n_open_paths;
 	__u64 refreshed_ns;
+	__u64 used_ns; /* last unwind */
 	struct unwinder *u;
 	/* the unwind in progress */
 	const struct stack_capture *cur;
@@ -58,19 +62,17 @@ static __u64 now_ns(void)
 static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		       char **file_name, Elf **elfp)
 {
-	struct unw_proc *p;
+	const struct unw_proc *p;
 	const char *path;
-	void *img;
 	int fd;
 
+	/* userdata: the process for [vdso], the path to open for a file */
 	if (!*userdata)
 		return -1;
 	if (strcmp(modname, "[vdso]") == 0) {
 		p = *userdata;
-		if (!p->u->vdso)
-			return -1;
-		img = p->u->vdso;
-		*elfp = elf_memory(img, p->u->vdso_size);
+		if (p->u->vdso)
+			*elfp = elf_memory(p->u->vdso, p->u->vdso_size);
 		return -1;
 	}
 	path = *userdata;
@@ -246,6 +248,29 @@ static int proc_build(struct unw_proc *p)
 	return err;
 }
 
+/*
+ * Each process's Dwfl keeps its modules' files open. Following a workload of many short
+ * processes would run out of file descriptors: drop processes that have exited and were not
+ * unwound for a while (their samples were consumed in order, before later processes' ones).
+ */
+static void proc_gc(struct unwinder *u)
+{
+	__u64 now = now_ns();
+	size_t i;
+
+	for (i = 0; i < u->n;) {
+		struct unw_proc *p = u->procs[i];
+
+		if (now - p->used_ns > UNWIND_GC_IDLE_NS && kill(p->pid, 0) && errno == ESRCH) {
+			proc_drop_dwfl(p);
+			free(p);
+			u->procs[i] = u->procs[--u->n];
+			continue;
+		}
+		i++;
+	}
+}
+
 static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
 {
 	struct unw_proc *p, **procs;
@@ -256,6 +281,8 @@ static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
 			return u->procs[i];
 	if (!create)
 		return NULL;
+	if (u->n >= UNWIND_GC_PROCS)
+		proc_gc(u);
 	if (u->n == u->cap) {
 		size_t cap = u->cap ? u->cap * 2 : 8;
 
@@ -270,6 +297,7 @@ static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
 		return NULL;
 	p->pid = pid;
 	p->u = u;
+	p->used_ns = now_ns();
 	u->procs[u->n++] = p;
 	return p;
 }
@@ -357,12 +385,14 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 
 	res->n = 0;
 	res->status = UNWIND_BROKEN;
+	res->maps_reread = false;
 	if (c->flags & SC_F_NO_USER)
 		return 0;
 	p = proc_get(u, c->pid, true);
 	if (!p)
 		return -ENOMEM;
-	proc_maybe_refresh(p, c->regs[SC_REG_IP]);
+	p->used_ns = now_ns();
+	res->maps_reread = proc_maybe_refresh(p, c->regs[SC_REG_IP]);
 	if (!p->dwfl || !dwfl_pid(p->dwfl)) {
 		addrs[0] = c->regs[SC_REG_IP];
 		res->n = max ? 1 : 0;
@@ -371,8 +401,10 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 	rc = unwind_once(p, c, addrs, max);
 	/* Stopped at a return address outside every known mapping: re-read the maps, retry. */
 	if ((rc != 0 || p->read_failed) && !p->ran_out && p->n > 0 &&
-	    proc_maybe_refresh(p, p->addrs[p->n - 1] + 1) && p->dwfl)
+	    proc_maybe_refresh(p, p->addrs[p->n - 1] + 1) && p->dwfl) {
+		res->maps_reread = true;
 		rc = unwind_once(p, c, addrs, max);
+	}
 	/* libdw ends a walk normally when a return address cannot be read, so "complete" also
 	 * needs the walk's last read to have been served from the copy. */
 	if (p->ran_out)
@@ -387,6 +419,26 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 	}
 	res->n = p->n;
 	p->cur = NULL;
+	return 0;
+}
+
+int unwinder__locate(struct unwinder *u, int pid, __u64 addr, const char **path, __u64 *elf_addr)
+{
+	struct unw_proc *p = proc_get(u, pid, false);
+	Dwarf_Addr bias;
+	Dwfl_Module *mod;
+	const char *name;
+
+	if (!p || !p->dwfl)
+		return -ENOENT;
+	mod = dwfl_addrmodule(p->dwfl, addr);
+	if (!mod || !dwfl_module_getelf(mod, &bias))
+		return -ENOENT;
+	name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (!name || name[0] != '/')
+		return -ENOENT;
+	*path = name;
+	*elf_addr = addr - bias;
 	return 0;
 }
 

@@ -30,6 +30,7 @@ enum unwind_status {
 struct unwind_result {
 	size_t n; /* frames written, innermost first */
 	enum unwind_status status;
+	bool maps_reread; /* the process's maps were (re)read during this call */
 };
 
 struct unwinder;
@@ -50,6 +51,10 @@ int unwinder__unwind(struct unwinder *u, const struct stack_capture *c, __u64 *a
 /* Take a maps snapshot of pid now if there is none (call as early as possible for short-lived
  * processes). Returns 0 or a negative errno (-ESRCH when the process is gone). */
 int unwinder__track(struct unwinder *u, int pid);
+
+/* The module of pid that holds addr, as the unwinder knows it: its path as the process sees it
+ * (valid until the next call on pid) and addr as an address in the ELF file. 0 or -ENOENT. */
+int unwinder__locate(struct unwinder *u, int pid, __u64 addr, const char **path, __u64 *elf_addr);
 
 /* Drop what is cached about pid. */
 void unwinder__forget(struct unwinder *u, int pid);

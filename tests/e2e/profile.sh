@@ -39,6 +39,17 @@ truth_check() { # NAME BINARY
 truth_check profile-nofp-shares "$TARGETS/profile_target"
 truth_check profile-fp-shares "$TARGETS/profile_target_fp"
 
+# --stack-bytes 0 (frame-pointer chain only): complete on the frame-pointer build, and far from it
+# on the other one, which is why the stack is copied by default.
+"$RTPROF" profile -F 999 --stack-bytes 0 --folded "$TMP/fp0.folded" -- "$TARGETS/profile_target_fp" 1 \
+	2>/dev/null
+"$RTPROF" profile -F 999 --stack-bytes 0 --folded "$TMP/nofp0.folded" -- "$TARGETS/profile_target" 1 \
+	2>/dev/null
+a=$(share "$TMP/fp0.folded" main)
+b=$(share "$TMP/nofp0.folded" main)
+if ge "$a" 0.99 && ! ge "$b" 0.5; then ok "profile-fp-only-mode (fp build $a, no-fp build $b reach main)"
+else fail "profile-fp-only-mode: fp build $a, no-fp build $b reach main"; fi
+
 # python3.11 (no frame pointers): >= 95 % of the samples reach Py_BytesMain.
 cat >"$TMP/cpu.py" <<'PY'
 import sys, time
@@ -166,6 +177,15 @@ c=$(share "$TMP/nof.folded" busy_alpha)
 if [ "$c" = 0 ] || [ "$c" = 0.0000 ]; then ok "profile-no-follow-without-f"
 else fail "profile-no-follow-without-f: child sampled ($c) without --follow"; fi
 
+# Ten short children in a row (--follow): each one's maps are read at its first sample after
+# exec, so the samples in the busy functions are whole stacks reaching main.
+"$RTPROF" profile -F 999 -f --folded "$TMP/kids.folded" -- sh -c \
+	"for i in 1 2 3 4 5 6 7 8 9 10; do $TARGETS/profile_target 0.05 2>/dev/null; done" 2>/dev/null
+m=$(awk '/busy_/ { t += $NF; if ($0 ~ /;main;/) m += $NF } END { printf "%.4f %d\n", t ? m / t : 0, t }' \
+	"$TMP/kids.folded")
+if ge "${m% *}" 0.95 && [ "${m#* }" -ge 100 ]; then ok "profile-follow-short-children ($m)"
+else fail "profile-follow-short-children: share reaching main, busy samples: $m"; fi
+
 # SVG: well-formed, names the hot function.
 "$RTPROF" profile -F 499 --svg "$TMP/p.svg" -- "$TARGETS/profile_target" 0.5 2>/dev/null
 if xmllint --noout "$TMP/p.svg" 2>/dev/null && grep -q busy_alpha "$TMP/p.svg"; then ok "profile-svg"
@@ -184,6 +204,24 @@ if [ "$rc" = 0 ] && [ "$(samples "$TMP/gone.folded")" -gt 0 ] &&
 else
 	fail "profile-pid-gone: exit $rc, $(samples "$TMP/gone.folded") samples, $(head -2 "$TMP/gone.err" | tr '\n' ' ')"
 fi
+
+# Ctrl-C (SIGINT) ends a PID profile: exit 0, stacks written, the target keeps running.
+bg "$TARGETS/profile_target" 30
+tp=$BG_PID
+"$RTPROF" profile -p "$tp" --folded "$TMP/int.folded" 2>"$TMP/int.err" &
+rp=$!
+wait_for_line() { local i; for ((i = 0; i < 200; i++)); do grep -q "$2" "$1" && return 0; sleep 0.05; done; return 1; }
+wait_for_line "$TMP/int.err" "sampling PID"
+sleep 1
+kill -INT "$rp"
+wait "$rp"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(samples "$TMP/int.folded")" -gt 0 ] && kill -0 "$tp" 2>/dev/null; then
+	ok "profile-ctrl-c ($(samples "$TMP/int.folded") samples)"
+else
+	fail "profile-ctrl-c: exit $rc, $(samples "$TMP/int.folded") samples, target alive: $(kill -0 "$tp" 2>/dev/null && echo yes || echo no)"
+fi
+kill "$tp" 2>/dev/null
 
 # No such PID: exit 3.
 "$RTPROF" profile -p 999999999 -d 1 2>"$TMP/nopid.err" >/dev/null
