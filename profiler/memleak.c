@@ -273,10 +273,26 @@ static int resolve_capture(struct memleak *m, const struct stack_capture *c)
 		res.n = 0;
 		res.status = UNWIND_BROKEN;
 	}
+	/* The unwinder saw new mappings (libraries loaded since the snapshot): so should the
+	 * symbolizer, now, while the process is surely alive. */
+	if (res.maps_reread && m->sp)
+		sym_process__refresh(m->sp);
 	for (i = 0; i < res.n && n < max_frames; i++) {
+		const char *path;
+		__u64 elf_addr;
+
 		nf = m->sp ? symbolizer__resolve(m->sym, m->sp, addrs[i], fr, MLK_MAX_INLINE) : 0;
 		if (nf == 1 && !fr[0].module && m->sp && sym_process__refresh(m->sp) == 0)
 			nf = symbolizer__resolve(m->sym, m->sp, addrs[i], fr, MLK_MAX_INLINE);
+		/* Still unknown (the process is gone): the module as the unwinder mapped it. */
+		if (nf <= 1 && (nf <= 0 || !fr[0].module) &&
+		    !unwinder__locate(m->unw, m->pid, addrs[i], &path, &elf_addr)) {
+			int alt =
+				symbolizer__resolve_elf(m->sym, path, elf_addr, fr, MLK_MAX_INLINE);
+
+			if (alt > 0)
+				nf = alt;
+		}
 		if (nf <= 0) {
 			names[n++] = "[unknown]";
 			continue;
