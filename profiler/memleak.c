@@ -10,8 +10,11 @@
  *  - tells BPF where the target's code is (for the stack key) and where the allocator's code is
  *    (to ignore its own mmap/munmap calls), again whenever libraries come and go;
  *  - turns each capture into frames: unwind (symbolize/unwind.h) then symbolize
- *    (symbolize/symbolize.h), the same pieces as rtprof profile; keys with the same frames are
- *    one stack;
+ *    (symbolize/symbolize.h), the same pieces as rtprof profile, with the same conventions
+ *    ("[truncated]"/"[incomplete]" outermost); keys with the same frames are one stack.
+ *    (profiler/stacks.h adds each capture to its tree with the capture's weight; memleak needs
+ *    the frames of a key, kept while the weights, the outstanding bytes, change at every
+ *    report, so it calls the two pieces itself);
  *  - reports: reads the table, groups it by stack (bytes, count, age of the oldest), every -i
  *    seconds and once at the end, as text, JSON lines, folded stacks or an SVG.
  */
