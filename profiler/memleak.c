@@ -680,8 +680,13 @@ static int attach_all(struct memleak *m, const char *lib)
 		}
 	}
 
-	/* Return probes first: an entry is then never seen without its return. */
-	for (pass = 0; pass < 2; pass++) {
+	/*
+	 * Order matters on a busy process. Return probes first: an entry is then never seen without
+	 * its return. Then the entries of free and munmap (the functions without a return probe):
+	 * a block recorded after that has its release seen too; a block recorded while free was not
+	 * yet probed could be freed unseen and stay in the table for ever. The allocations last.
+	 */
+	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < MLK_FN_COUNT; i++) {
 			const struct probe_def *d = &defs[i];
 			bool ret = pass == 0;
@@ -689,6 +694,8 @@ static int attach_all(struct memleak *m, const char *lib)
 			LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = d->name, .retprobe = ret);
 
 			if (!prog || alias[i] || (!ret && d->ret && !ret_ok[i]))
+				continue;
+			if ((pass == 1 && d->ret) || (pass == 2 && !d->ret))
 				continue;
 			if (m->o->bare)
 				prog = ret ? sk->progs.bare_return : sk->progs.bare_entry;
