@@ -636,6 +636,13 @@ static void symbol_addrs(const char *lib, const struct probe_def *defs, __u64 *a
 	close(fd);
 }
 
+/* Functions whose entry releases a block (attached before the others). */
+static bool releases(int fn)
+{
+	return fn == MLK_FN_FREE || fn == MLK_FN_MUNMAP || fn == MLK_FN_REALLOC ||
+	       fn == MLK_FN_REALLOCARRAY || fn == MLK_FN_MREMAP;
+}
+
 static int attach_all(struct memleak *m, const char *lib)
 {
 	struct memleak_bpf *sk = m->skel;
@@ -682,9 +689,10 @@ static int attach_all(struct memleak *m, const char *lib)
 
 	/*
 	 * Order matters on a busy process. Return probes first: an entry is then never seen without
-	 * its return. Then the entries of free and munmap (the functions without a return probe):
-	 * a block recorded after that has its release seen too; a block recorded while free was not
-	 * yet probed could be freed unseen and stay in the table for ever. The allocations last.
+	 * its return. Then the entries of the functions that release a block (free, munmap, realloc,
+	 * reallocarray, mremap): a block recorded after that has its release seen too; a block
+	 * recorded while free was not yet probed could be freed unseen and stay in the table for
+	 * ever. The other allocating functions last.
 	 */
 	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < MLK_FN_COUNT; i++) {
@@ -695,7 +703,7 @@ static int attach_all(struct memleak *m, const char *lib)
 
 			if (!prog || alias[i] || (!ret && d->ret && !ret_ok[i]))
 				continue;
-			if ((pass == 1 && d->ret) || (pass == 2 && !d->ret))
+			if ((pass == 1) != releases(i))
 				continue;
 			if (m->o->bare)
 				prog = ret ? sk->progs.bare_return : sk->progs.bare_entry;
