@@ -688,11 +688,11 @@ static int attach_all(struct memleak *m, const char *lib)
 	}
 
 	/*
-	 * Order matters on a busy process. Return probes first: an entry is then never seen without
-	 * its return. Then the entries of the functions that release a block (free, munmap, realloc,
-	 * reallocarray, mremap): a block recorded after that has its release seen too; a block
-	 * recorded while free was not yet probed could be freed unseen and stay in the table for
-	 * ever. The other allocating functions last.
+	 * Order matters on a busy process. Return probes first: an entry is then never seen
+	 * without its return. Then the entries of the functions that release a block (free,
+	 * munmap, realloc, reallocarray, mremap): a block recorded after that has its release seen
+	 * too; one recorded while free was not yet probed could be freed unseen and stay in the
+	 * table for ever. The other allocating functions last.
 	 */
 	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < MLK_FN_COUNT; i++) {
@@ -703,7 +703,7 @@ static int attach_all(struct memleak *m, const char *lib)
 
 			if (!prog || alias[i] || (!ret && d->ret && !ret_ok[i]))
 				continue;
-			if ((pass == 1) != releases(i))
+			if (pass > 0 && (pass == 1) != releases(i))
 				continue;
 			if (m->o->bare)
 				prog = ret ? sk->progs.bare_return : sk->progs.bare_entry;
