@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "queries", cmd_queries, "MySQL/MariaDB query latency and text" },
 	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
 	{ "diff", cmd_diff, "differential flame graph of two folded files" },
+	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
+	{ "memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched" },
 	{ "profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph" },
 	{ "flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program" },
 	{ "calls", cmd_calls, "call counts and times per method, aggregated in BPF" },
