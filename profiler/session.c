@@ -246,6 +246,30 @@ int session__wait_status(const struct session *s)
 	return s->exited ? s->wait_status : -1;
 }
 
+/*
+ * rtprof owns the lifetime of a command it launched, as perf record does: when the trace ends
+ * first (-d, Ctrl-C, SIGTERM), the command gets SIGTERM, and SIGKILL if it is still there after
+ * term_grace_ms. By then every probe is detached. A process given with -p is never signalled.
+ */
+static void end_launched(struct session *s)
+{
+	const unsigned int term_grace_ms = 5000;
+	unsigned int waited_ms = 0;
+
+	pr_info("stopping the launched command (pid %d)\n", s->pid);
+	kill(s->pid, SIGTERM);
+	while (waitpid(s->pid, &s->wait_status, WNOHANG) == 0) {
+		if (waited_ms >= term_grace_ms) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, &s->wait_status, 0);
+			break;
+		}
+		usleep(10000);
+		waited_ms += 10;
+	}
+	s->exited = true;
+}
+
 void session__free(struct session *s)
 {
 	if (!s)
@@ -256,7 +280,9 @@ void session__free(struct session *s)
 	if (s->err_fd >= 0)
 		close(s->err_fd);
 	if (s->launched && !s->exited) {
-		if (!s->started)
+		if (s->started)
+			end_launched(s);
+		else
 			waitpid(s->pid, NULL, 0);
 	}
 	free(s);
