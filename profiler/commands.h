@@ -13,7 +13,6 @@ int cmd_locks(int argc, char **argv);
 int cmd_queries(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
-int cmd_symbolize(int argc, char **argv);
 int cmd_memleak(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_flow(int argc, char **argv);

@@ -18,20 +18,19 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "probes", cmd_probes, "list the USDT probes of a process or an ELF file" },
-	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
-	{ "threads", cmd_threads, "thread creation (with stacks), names, starts and exits" },
-	{ "locks", cmd_locks, "pthread mutex, rwlock and condition wait contention" },
-	{ "queries", cmd_queries, "MySQL/MariaDB query latency and text" },
-	{ "flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph" },
-	{ "diff", cmd_diff, "differential flame graph of two folded files" },
-	{ "symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames" },
-	{ "memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched" },
-	{ "profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph" },
-	{ "flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program" },
-	{ "calls", cmd_calls, "call counts and times per method, aggregated in BPF" },
-	{ "gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node" },
-	{ "objnew", cmd_objnew, "allocations by type (Ruby, JVM)" },
+	{"profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph"},
+	{"flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program"},
+	{"calls", cmd_calls, "call counts and times per method, aggregated in BPF"},
+	{"gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node"},
+	{"objnew", cmd_objnew, "allocations by type (Ruby, JVM)"},
+	{"memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched"},
+	{"threads", cmd_threads, "thread creation (with stacks), names, starts and exits"},
+	{"locks", cmd_locks, "pthread mutex, rwlock and condition wait contention"},
+	{"queries", cmd_queries, "MySQL/MariaDB query latency and text"},
+	{"probes", cmd_probes, "list the USDT probes of a process or an ELF file"},
+	{"symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames"},
+	{"flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph"},
+	{"diff", cmd_diff, "differential flame graph of two folded files"},
 };
 
 static void usage(FILE *f)
@@ -43,8 +42,10 @@ static void usage(FILE *f)
 		   "       rtprof --version\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nexit codes: 0 ok, 1 runtime error, 2 usage, 3 target process gone or missing,\n"
-		   "            4 permission denied, 5 no probes (or silent runtime), 6 bad input file\n");
+	fprintf(f,
+		"\nexit codes: 0 ok, 1 runtime error, 2 usage, 3 target process gone or missing,\n"
+		"            4 permission denied, 5 no probes (or silent runtime), 6 bad input "
+		"file\n");
 }
 
 static int exit_code(int err)

@@ -6,9 +6,10 @@
  * keeps samples of the target's processes only, and sends each one as a stack capture (registers,
  * optional kernel stack, a copy of the top of the user stack, or with --stack-bytes 0 the
  * frame-pointer chain) through a ring buffer, waking this process only at a process's first
- * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains the ring buffer into the stack pipeline (profiler/stacks.h), which
- * unwinds the copy with CFI, symbolizes and aggregates; at the end it writes folded stacks and/or
- * the SVG and prints a summary to stderr.
+ * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains
+ * the ring buffer into the stack pipeline (profiler/stacks.h), which unwinds the copy with CFI,
+ * symbolizes and aggregates; at the end it writes folded stacks and/or the SVG and prints a summary
+ * to stderr.
  *
  * A launched command is held before exec until every perf event is attached, then runs to its
  * end (or until -d or Ctrl-C). For -p, the profile ends with -d, Ctrl-C, or the process's exit;

@@ -5,7 +5,7 @@
 
 #include "runtimes/runtime.h"
 
-#define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define GLOBS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct runtime python = {
 	.name = "python",
