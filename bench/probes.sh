@@ -17,8 +17,13 @@ jvm=$!
 for _ in $(seq 100); do grep -q libjvm.so /proc/$jvm/maps 2>/dev/null && break; sleep 0.1; done
 sleep 1
 
-now() { date +%s.%N; }
-time_cmd() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc -l; }
+time_cmd() { # wall seconds of one run
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	echo "$(((t1 - t0) / 1000))e-6"
+}
 
 time_cmd build/rtprof probes -p $jvm >/dev/null # warm-up (page cache)
 time_cmd bpftrace -l 'usdt:*' -p $jvm >/dev/null
