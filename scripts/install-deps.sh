@@ -10,7 +10,8 @@ BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-de
 # tests: unit framework, ground-truth tools and the runtimes rtprof profiles
 TEST="libcmocka-dev elfutils binutils gdb valgrind python3.11 python3.11-dbg ruby
       default-jdk-headless bpftrace linux-perf libxml2-utils clang-format procps psmisc
-      chromium mariadb-server mariadb-client"
+      chromium mariadb-server mariadb-client
+      bc time"
 # optional runtimes and tools for later features; installed when the archive has them
 EXTRA="${RTPROF_EXTRA_PACKAGES-}"
 
