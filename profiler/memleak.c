@@ -9,12 +9,10 @@
  *    probes below, return probes first so that no entry is seen without its return;
  *  - tells BPF where the target's code is (for the stack key) and where the allocator's code is
  *    (to ignore its own mmap/munmap calls), again whenever libraries come and go;
- *  - turns each capture into frames: unwind (symbolize/unwind.h) then symbolize
- *    (symbolize/symbolize.h), the same pieces as rtprof profile, with the same conventions
- *    ("[truncated]"/"[incomplete]" outermost); keys with the same frames are one stack.
- *    (profiler/stacks.h adds each capture to its tree with the capture's weight; memleak needs
- *    the frames of a key, kept while the weights, the outstanding bytes, change at every
- *    report, so it calls the two pieces itself);
+ *  - turns each capture into frames with the stack pipeline of rtprof profile
+ *    (profiler/stacks.h, stacks__resolve: unwind, symbolize, "[truncated]"/"[incomplete]"
+ *    outermost); keys with the same frames are one stack. The frames of a key are kept, while
+ *    its weight, the outstanding bytes, changes at every report;
  *  - reports: reads the table, groups it by stack (bytes, count, age of the oldest), every -i
  *    seconds and once at the end, as text, JSON lines, folded stacks or an SVG.
  */
@@ -44,16 +42,13 @@
 #include "profiler/log.h"
 #include "profiler/session.h"
 #include "profiler/signals.h"
+#include "profiler/stacks.h"
 #include "symbolize/maps.h"
-#include "symbolize/symbolize.h"
-#include "symbolize/unwind.h"
 #include "memleak.skel.h"
 
 _Static_assert(sizeof(struct memleak_alloc) == 24, "memleak_alloc layout");
 _Static_assert(sizeof(struct memleak_range) == 16, "memleak_range layout");
 
-#define MLK_MAX_ADDRS	 256 /* user frames unwound per stack */
-#define MLK_MAX_INLINE	 16  /* frames one address may expand to */
 #define MLK_POLL_MS	 100
 #define MLK_REFRESH_NS	 500000000ULL /* re-read the code ranges every 0.5 s */
 #define MLK_BATCH	 4096
@@ -100,9 +95,8 @@ struct memleak {
 	int pid;
 	dev_t lib_dev;
 	ino_t lib_ino;
-	struct unwinder *unw;
-	struct symbolizer *sym;
-	struct sym_process *sp;
+	struct stacks *pipeline;     /* unwinds and symbolizes the captures */
+	struct stack_frames *frames; /* of one capture */
 	struct mlk_stack *stacks;
 	size_t n_stacks, cap_stacks;
 	struct key_slot *keys;
@@ -247,78 +241,40 @@ static int stack_intern(struct memleak *m, const char **names, char **locs, size
 
 /* ---- captures: unwind, symbolize, remember key -> stack ---- */
 
-/* Unwind and symbolize capture c: the index of its stack, or a negative errno. */
-static int resolve_capture(struct memleak *m, const struct stack_capture *c)
+/* Unwind and symbolize capture c of size bytes: the index of its stack, or a negative errno. */
+static int resolve_capture(struct memleak *m, const struct stack_capture *c, size_t size)
 {
-	static const size_t max_frames = MLK_MAX_ADDRS * 4;
+	const struct stack_frames *fr = m->frames;
 	const char **names = NULL;
 	char **locs = NULL;
-	struct sym_frame fr[MLK_MAX_INLINE];
-	struct unwind_result res = {};
-	__u64 addrs[MLK_MAX_ADDRS];
 	char loc[512];
 	size_t i, n = 0;
-	int err, k, nf, id;
+	int err;
 
-	names = calloc(max_frames + 1, sizeof(*names));
-	locs = calloc(max_frames + 1, sizeof(*locs));
+	err = stacks__resolve(m->pipeline, c, size, m->frames);
+	if (err)
+		return err;
+	names = calloc(fr->n + 1, sizeof(*names));
+	locs = calloc(fr->n + 1, sizeof(*locs));
 	if (!names || !locs) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	if (!m->sp) {
-		unwinder__track(m->unw, m->pid);
-		m->sp = symbolizer__process(m->sym, m->pid);
-	}
-	err = unwinder__unwind(m->unw, c, addrs, MLK_MAX_ADDRS, &res);
-	if (err) {
-		pr_debug("memleak: unwind: %s\n", err_str(err));
-		res.n = 0;
-		res.status = UNWIND_BROKEN;
-	}
-	/* The unwinder saw new mappings (libraries loaded since the snapshot): so should the
-	 * symbolizer, now, while the process is surely alive. */
-	if (res.maps_reread && m->sp)
-		sym_process__refresh(m->sp);
-	for (i = 0; i < res.n && n < max_frames; i++) {
-		const char *path;
-		__u64 elf_addr;
+	for (; n < fr->n; n++) {
+		const struct stack_frame *f = &fr->f[n];
 
-		nf = m->sp ? symbolizer__resolve(m->sym, m->sp, addrs[i], fr, MLK_MAX_INLINE) : 0;
-		if (nf == 1 && !fr[0].module && m->sp && sym_process__refresh(m->sp) == 0)
-			nf = symbolizer__resolve(m->sym, m->sp, addrs[i], fr, MLK_MAX_INLINE);
-		/* Still unknown (the process is gone): the module as the unwinder mapped it. */
-		if (nf <= 1 && (nf <= 0 || !fr[0].module) &&
-		    !unwinder__locate(m->unw, m->pid, addrs[i], &path, &elf_addr)) {
-			int alt =
-				symbolizer__resolve_elf(m->sym, path, elf_addr, fr, MLK_MAX_INLINE);
+		names[n] = f->name;
+		if (f->file && f->line) {
+			const char *base = strrchr(f->file, '/');
 
-			if (alt > 0)
-				nf = alt;
-		}
-		if (nf <= 0) {
-			names[n++] = "[unknown]";
-			continue;
-		}
-		for (k = 0; k < nf && n < max_frames; k++) {
-			names[n] = fr[k].function ? fr[k].function : "[unknown]";
-			if (fr[k].file && fr[k].line) {
-				const char *base = strrchr(fr[k].file, '/');
-
-				snprintf(loc, sizeof(loc), "%s:%d", base ? base + 1 : fr[k].file,
-					 fr[k].line);
-				locs[n] = strdup(loc);
-			}
-			n++;
+			snprintf(loc, sizeof(loc), "%s:%d", base ? base + 1 : f->file, f->line);
+			locs[n] = strdup(loc);
 		}
 	}
-	/* A partial stack never merges with a complete one (the convention of rtprof profile). */
-	if (res.status == UNWIND_TRUNCATED)
-		names[n++] = "[truncated]";
-	else if (res.status != UNWIND_COMPLETE || !n)
+	/* Nothing unwound: an incomplete stack, not a stack of its own. */
+	if (!n)
 		names[n++] = "[incomplete]";
-	id = stack_intern(m, names, locs, n);
-	err = id;
+	err = stack_intern(m, names, locs, n);
 cleanup:
 	for (i = 0; locs && i < n; i++)
 		free(locs[i]);
@@ -378,7 +334,7 @@ static int on_capture(void *ctx, void *data, size_t size)
 	ks = key_find(m, c->cookie);
 	if (ks && !c->weight)
 		return 0;
-	id = resolve_capture(m, c);
+	id = resolve_capture(m, c, size);
 	if (id < 0) {
 		pr_warn("memleak: cannot resolve a stack: %s\n", err_str(id));
 		return 0;
@@ -913,7 +869,7 @@ static void print_json(struct memleak *m, const size_t *order, size_t n, double 
 
 static int write_graphs(struct memleak *m, const size_t *order, size_t n)
 {
-	const char *frames[MLK_MAX_ADDRS * 4 + 2];
+	const char *frames[STACK_FRAMES_MAX];
 	struct stack_tree *tree = stack_tree__new();
 	struct flamegraph_opts fo;
 	FILE *f = NULL;
@@ -1268,9 +1224,9 @@ static void memleak__free(struct memleak *m)
 		mlk_stack__clear(&m->stacks[i]);
 	free(m->stacks);
 	free(m->keys);
-	/* Frame names belong to the symbolizer: free it last. */
-	unwinder__free(m->unw);
-	symbolizer__free(m->sym);
+	/* Frame names belong to the pipeline: free it last. */
+	stacks__free(m->pipeline);
+	free(m->frames);
 	session__free(m->sess);
 }
 
@@ -1347,6 +1303,7 @@ static int run(struct memleak *m)
 int cmd_memleak(int argc, char **argv)
 {
 	struct memleak_opts o = {};
+	struct stacks_opts so;
 	struct memleak m = {};
 	char lib[4096];
 	int err;
@@ -1380,10 +1337,11 @@ int cmd_memleak(int argc, char **argv)
 				"CAP_PERFMON)\n");
 		goto cleanup;
 	}
-	m.unw = unwinder__new();
-	m.sym = symbolizer__new(&(struct symbolizer_opts){});
+	stacks_opts__init(&so);
+	m.pipeline = stacks__new(&so);
+	m.frames = malloc(sizeof(*m.frames));
 	m.rb = ring_buffer__new(bpf_map__fd(m.skel->maps.captures), on_capture, &m, NULL);
-	if (!m.unw || !m.sym || !m.rb) {
+	if (!m.pipeline || !m.frames || !m.rb) {
 		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}
@@ -1396,8 +1354,7 @@ int cmd_memleak(int argc, char **argv)
 		wait_for_lib(&m);
 	}
 	/* Snapshots now (after exec): they stay usable when the process has exited. */
-	unwinder__track(m.unw, m.pid);
-	m.sp = symbolizer__process(m.sym, m.pid);
+	stacks__track(m.pipeline, m.pid);
 	pr_info("memleak: tracing pid %d%s; Ctrl-C for the final report\n", m.pid,
 		o.bare ? " (bare probes)" : "");
 	err = run(&m);

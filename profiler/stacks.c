@@ -4,10 +4,10 @@
  *
  * Symbolization dominates the cost of a sample once unwinding is done, and profiles repeat the
  * same few thousand addresses, so each (pid, address) is resolved once and its frames (function
- * names, innermost first, inline frames included) are kept in a hash table. An address that
- * resolves to nothing ("[unknown]", or an anonymous mapping without a perf map entry yet) is not
- * cached: it is retried, and the process's maps are re-read at most every 2 ms, so JIT code
- * whose perf-PID.map entry appears later still gets its name.
+ * names and source lines, innermost first, inline frames included) are kept in a hash table.
+ * An address that resolves to nothing ("[unknown]", or an anonymous mapping without a perf map
+ * entry yet) is not cached: it is retried, and the process's maps are re-read at most every
+ * 2 ms, so JIT code whose perf-PID.map entry appears later still gets its name.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,8 +24,12 @@
 
 #define STACKS_MAX_ADDRS  256 /* user frames unwound per stack */
 #define STACKS_MAX_INLINE 16  /* frames one address may expand to */
-#define STACKS_MAX_FRAMES (2 + STACKS_MAX_ADDRS * 4 + STACK_CAPTURE_MAX_KFRAMES)
+#define STACKS_MAX_FRAMES (1 + STACK_FRAMES_MAX)
 #define STACKS_RESYM_NS	  2000000ULL /* 2 ms between two refreshes of a process's maps */
+
+_Static_assert(STACK_FRAMES_MAX >=
+		       STACKS_MAX_ADDRS * STACKS_MAX_INLINE + 1 + STACK_CAPTURE_MAX_KFRAMES,
+	       "stack_frames holds every frame of a capture");
 
 /* A string owned by the table, with the self weight of the function it names. */
 struct str_entry {
@@ -68,7 +72,7 @@ struct stacks {
 	struct str_table strs;
 	struct addr_entry *cache;
 	size_t cache_n, cache_mask;
-	const char **pool;
+	struct stack_frame *pool;
 	size_t pool_n, pool_cap;
 	struct sym_proc *procs;
 	size_t n_procs, cap_procs;
@@ -79,7 +83,8 @@ struct stacks {
 	bool ksyms_loaded;
 	/* scratch for one stack */
 	__u64 addrs[STACKS_MAX_ADDRS];
-	const char *frames[STACKS_MAX_FRAMES];
+	struct stack_frames *resolved;
+	const char *frames[STACKS_MAX_FRAMES]; /* a root, then the frames of one capture */
 };
 
 static __u64 now_ns(void)
@@ -308,7 +313,8 @@ static bool unresolved(const struct sym_frame *f, int n)
 }
 
 /* Frames of addr (innermost first) into out; returns how many. */
-static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char **out, int max)
+static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stack_frame *out,
+		   int max)
 {
 	struct sym_frame fr[STACKS_MAX_INLINE];
 	struct addr_entry *e;
@@ -327,7 +333,7 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 		}
 	}
 	if (!p->sp) {
-		out[0] = "[unknown]";
+		out[0] = (struct stack_frame){.name = "[unknown]"};
 		return 1;
 	}
 	n = symbolizer__resolve(s->sym, p->sp, addr, fr, STACKS_MAX_INLINE);
@@ -336,7 +342,7 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 		if (sym_process__refresh(p->sp) == 0)
 			n = symbolizer__resolve(s->sym, p->sp, addr, fr, STACKS_MAX_INLINE);
 	}
-	if (n > 0 && unresolved(fr, n)) {
+	if (n <= 0 || unresolved(fr, n)) {
 		/* The symbolizer's snapshot missed the mapping (the process was gone before it
 		 * re-read its maps); the unwinder may know the module: resolve in the file. */
 		const char *path;
@@ -350,13 +356,15 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 		}
 	}
 	if (n <= 0) {
-		out[0] = "[unknown]";
+		out[0] = (struct stack_frame){.name = "[unknown]"};
 		return 1;
 	}
 	if (n > max)
 		n = max;
 	for (k = 0; k < n; k++)
-		out[k] = fr[k].function ? fr[k].function : "[unknown]";
+		out[k] = (struct stack_frame){.name = fr[k].function ? fr[k].function : "[unknown]",
+					      .file = fr[k].file,
+					      .line = fr[k].line};
 	if (unresolved(fr, n))
 		return n; /* retried next time */
 	/* cache it */
@@ -364,7 +372,7 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, const char 
 		return n;
 	if (s->pool_n + n > s->pool_cap) {
 		size_t cap = (s->pool_cap + n) * 2;
-		const char **pool = realloc(s->pool, cap * sizeof(*pool));
+		struct stack_frame *pool = realloc(s->pool, cap * sizeof(*pool));
 
 		if (!pool)
 			return n;
@@ -401,7 +409,8 @@ struct stacks *stacks__new(const struct stacks_opts *o)
 	s->tree = stack_tree__new();
 	s->sym = symbolizer__new(o->sym ? o->sym : &defaults);
 	s->unw = unwinder__new();
-	if (!s->tree || !s->sym || !s->unw) {
+	s->resolved = malloc(sizeof(*s->resolved));
+	if (!s->tree || !s->sym || !s->unw || !s->resolved) {
 		err = errno ? errno : ENOMEM;
 		stacks__free(s);
 		errno = err;
@@ -427,19 +436,71 @@ void stacks__free(struct stacks *s)
 	free(s->pool);
 	free(s->ksyms);
 	free(s->ksym_names);
+	free(s->resolved);
 	free(s);
 }
 
-int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
+static size_t fp_chain(struct stacks *s, const struct stack_capture *c)
 {
-	const char **fr = s->frames, *inl[STACKS_MAX_INLINE];
-	struct unwind_result res = {0, UNWIND_BROKEN};
-	size_t n = 0, i, max = STACKS_MAX_FRAMES;
-	struct str_entry *leaf;
-	struct sym_proc *p;
-	char root[64];
-	int err, k, m;
+	size_t n = c->fpframes < STACKS_MAX_ADDRS ? c->fpframes : STACKS_MAX_ADDRS, i;
 
+	for (i = 0; i < n; i++)
+		s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
+	return n;
+}
+
+/* The user frames of c, then its marker, appended to out (innermost first). */
+static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack_capture *c,
+			struct stack_frames *out)
+{
+	struct unwind_result res = {0, UNWIND_BROKEN};
+	size_t na, i;
+	int err;
+
+	if (s->opts.fp_only || !c->stack_len) {
+		na = fp_chain(s, c);
+		res.n = na;
+		/* a chain cannot tell whether it is whole: asked for, it counts as complete; as a
+		 * stand-in for a stack copy that failed, it does not */
+		res.status = s->opts.fp_only && na ? UNWIND_COMPLETE : UNWIND_BROKEN;
+	} else {
+		err = unwinder__unwind(s->unw, c, s->addrs, STACKS_MAX_ADDRS, &res);
+		if (err)
+			return err;
+		/* The unwinder saw new mappings (libraries loaded since the snapshot): so should
+		 * the symbolizer, now, while the process is surely alive. */
+		if (res.maps_reread && p->sp && !(c->flags & SC_F_NEW_IMAGE)) {
+			sym_process__refresh(p->sp);
+			p->refreshed_ns = now_ns();
+		}
+		/* No CFI walk at all (module unreadable): the frame-pointer chain is better.
+		 * FIXME: res.n is left as it is (at most 1), so only the first address comes from
+		 * the chain; taking all of it would change profile's and memleak's output. */
+		if (res.n <= 1 && c->fpframes > 1)
+			fp_chain(s, c);
+	}
+	if (res.status == UNWIND_COMPLETE)
+		s->stats.complete++;
+	else if (res.status == UNWIND_TRUNCATED)
+		s->stats.truncated++;
+	else
+		s->stats.incomplete++;
+	for (i = 0; i < res.n; i++)
+		out->n += resolve(s, p, s->addrs[i], out->f + out->n, STACKS_MAX_INLINE);
+	if (res.status == UNWIND_TRUNCATED)
+		out->f[out->n++] = (struct stack_frame){.name = "[truncated]"};
+	else if (res.status == UNWIND_BROKEN)
+		out->f[out->n++] = (struct stack_frame){.name = "[incomplete]"};
+	return 0;
+}
+
+int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size,
+		    struct stack_frames *out)
+{
+	struct sym_proc *p;
+	size_t i;
+
+	out->n = 0;
 	if (size < STACK_CAPTURE_HDR_SIZE || size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len ||
 	    c->kframes > STACK_CAPTURE_MAX_KFRAMES || c->fpframes > STACK_CAPTURE_MAX_FPFRAMES)
 		return -ERR_BADINPUT;
@@ -450,6 +511,28 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
 	if (!p)
 		return -ENOMEM;
+	if (s->opts.kernel)
+		for (i = 0; i < c->kframes; i++)
+			out->f[out->n++] = (struct stack_frame){.name = ksym_name(s, c->kstack[i])};
+	if (s->opts.user && !(c->flags & SC_F_NO_USER))
+		return resolve_user(s, p, c, out);
+	if (c->flags & SC_F_NO_USER)
+		s->stats.kernel_only++;
+	return 0;
+}
+
+int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
+{
+	const struct stack_frames *r = s->resolved;
+	const char **fr = s->frames;
+	struct str_entry *leaf;
+	size_t n = 0, i;
+	char root[64];
+	int err;
+
+	err = stacks__resolve(s, c, size, s->resolved);
+	if (err)
+		return err;
 	s->stats.records++;
 	s->stats.weight += (double)c->weight;
 
@@ -465,62 +548,9 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 			return -ENOMEM;
 		fr[n++] = e->str;
 	}
-
-	if (s->opts.user && !(c->flags & SC_F_NO_USER)) {
-		size_t na;
-
-		if (s->opts.fp_only || !c->stack_len) {
-			na = c->fpframes < STACKS_MAX_ADDRS ? c->fpframes : STACKS_MAX_ADDRS;
-			for (i = 0; i < na; i++)
-				s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
-			res.n = na;
-			/* a chain cannot tell whether it is whole: asked for, it counts as
-			 * complete; as a stand-in for a stack copy that failed, it does not */
-			res.status = s->opts.fp_only && na ? UNWIND_COMPLETE : UNWIND_BROKEN;
-		} else {
-			err = unwinder__unwind(s->unw, c, s->addrs, STACKS_MAX_ADDRS, &res);
-			if (err)
-				return err;
-			/* The unwinder saw new mappings (libraries loaded since the snapshot): so
-			 * should the symbolizer, now, while the process is surely alive. */
-			if (res.maps_reread && p->sp && !(c->flags & SC_F_NEW_IMAGE)) {
-				sym_process__refresh(p->sp);
-				p->refreshed_ns = now_ns();
-			}
-			na = res.n;
-			/* No CFI walk at all (module unreadable): the frame-pointer chain is
-			 * better. */
-			if (na <= 1 && c->fpframes > 1) {
-				na = c->fpframes < STACKS_MAX_ADDRS ? c->fpframes
-								    : STACKS_MAX_ADDRS;
-				for (i = 0; i < na; i++)
-					s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
-			}
-		}
-		if (res.status == UNWIND_COMPLETE)
-			s->stats.complete++;
-		else if (res.status == UNWIND_TRUNCATED)
-			s->stats.truncated++;
-		else
-			s->stats.incomplete++;
-		if (res.status == UNWIND_TRUNCATED)
-			fr[n++] = "[truncated]";
-		else if (res.status == UNWIND_BROKEN)
-			fr[n++] = "[incomplete]";
-		/* outermost first: walk the addresses backwards, each one's inline chain too */
-		for (i = res.n; i-- > 0 && n < max - STACK_CAPTURE_MAX_KFRAMES;) {
-			m = resolve(s, p, s->addrs[i], inl, STACKS_MAX_INLINE);
-			for (k = m; k-- > 0 && n < max - STACK_CAPTURE_MAX_KFRAMES;)
-				fr[n++] = inl[k];
-		}
-	} else if (c->flags & SC_F_NO_USER) {
-		s->stats.kernel_only++;
-	}
-
-	if (s->opts.kernel)
-		for (i = c->kframes; i-- > 0 && n < max;)
-			fr[n++] = ksym_name(s, c->kstack[i]);
-
+	/* root first: the reverse of the resolved frames */
+	for (i = r->n; i-- > 0;)
+		fr[n++] = r->f[i].name;
 	if (!n || (n == 1 && (s->opts.per_thread || s->opts.per_process)))
 		fr[n++] = "[unknown]";
 	err = stack_tree__add(s->tree, fr, n, (double)c->weight);

@@ -13,6 +13,10 @@
  * first, then kernel frames with a "_[k]" suffix. The marker is "[truncated]" when unwinding ran
  * out of copied stack, and "[incomplete]" when it stopped for another reason, so a partial stack
  * is never merged with complete ones. Results of symbolization are cached per address.
+ *
+ * stacks__add() puts each capture into the tree with its weight (profile); stacks__resolve()
+ * gives the frames of one capture (memleak keeps them per stack key while the outstanding bytes
+ * change at every report). Both apply the same unwinding, fallbacks and markers.
  */
 #ifndef RTPROF_STACKS_H
 #define RTPROF_STACKS_H
@@ -39,7 +43,7 @@ struct stacks_opts {
 void stacks_opts__init(struct stacks_opts *o);
 
 struct stacks_stats {
-	__u64 records;	   /* captures added */
+	__u64 records;	   /* captures added (the counts below: captures resolved) */
 	double weight;	   /* sum of their weights */
 	__u64 complete;	   /* user stack unwound to its outermost frame */
 	__u64 truncated;   /* ran out of copied stack: "[truncated]" */
@@ -61,6 +65,31 @@ int stacks__track(struct stacks *s, int pid);
  * process seen for the first time are tracked first. Returns 0 or a negative errno
  * (-ERR_BADINPUT for a malformed record). */
 int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
+
+/* Up to 16 frames per address (inline frames), a marker, the kernel frames. */
+#define STACK_FRAMES_MAX (256 * 16 + 1 + STACK_CAPTURE_MAX_KFRAMES)
+
+/* One frame. Strings stay valid until stacks__free. */
+struct stack_frame {
+	const char *name; /* function, "[truncated]", "[incomplete]", "[unknown]" or "name_[k]" */
+	const char *file; /* source file or NULL */
+	int line;	  /* 0 when unknown */
+};
+
+/* The frames of one capture, INNERMOST FIRST: kernel frames ("_[k]", with opts.kernel), then user
+ * frames (with opts.user), then the marker "[truncated]" or "[incomplete]" when the user stack is
+ * partial (the reverse of a stack in the tree, without its thread or process root). Large
+ * (~100 KB): allocate it, do not put it on the stack. */
+struct stack_frames {
+	size_t n;
+	struct stack_frame f[STACK_FRAMES_MAX];
+};
+
+/* Unwind and symbolize one capture of size bytes into out (n may be 0: nothing was asked for or
+ * there was nothing to unwind). Counts the capture in the complete/truncated/incomplete/
+ * kernel_only stats. Returns 0 or a negative errno (-ERR_BADINPUT for a malformed record). */
+int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size,
+		    struct stack_frames *out);
 
 const struct stack_tree *stacks__tree(const struct stacks *s);
 void stacks__stats(const struct stacks *s, struct stacks_stats *st);
