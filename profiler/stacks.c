@@ -473,11 +473,12 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 			sym_process__refresh(p->sp);
 			p->refreshed_ns = now_ns();
 		}
-		/* No CFI walk at all (module unreadable): the frame-pointer chain is better.
-		 * FIXME: res.n is left as it is (at most 1), so only the first address comes from
-		 * the chain; taking all of it would change profile's and memleak's output. */
-		if (res.n <= 1 && c->fpframes > 1)
-			fp_chain(s, c);
+		/* No CFI walk at all (module unreadable): the frame-pointer chain is better. It
+		 * cannot tell whether it is whole, so the stack stays marked as not unwound. */
+		if (res.n <= 1 && c->fpframes > 1) {
+			res.n = fp_chain(s, c);
+			res.status = UNWIND_BROKEN;
+		}
 	}
 	if (res.status == UNWIND_COMPLETE)
 		s->stats.complete++;
