@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "flamegraph/cli.h"
+#include "flamegraph/folded.h"
+#include "flamegraph/svg.h"
 #include "profiler/errors.h"
 #include "profiler/log.h"
 
@@ -293,5 +295,33 @@ int flamegraph_cli__close_output(const struct flamegraph_cli *cli, FILE *f)
 		err = errno ? -errno : -EIO;
 	if (f != stdout && fclose(f) && !err)
 		err = -errno;
+	return err;
+}
+
+int flamegraph_cli__write(const struct flamegraph_cli *cli, const struct stack_tree *t,
+			  const char *cmd)
+{
+	FILE *out;
+	int err, e;
+
+	out = flamegraph_cli__open_output(cli);
+	if (!out) {
+		err = -errno;
+		pr_warn("%s %s: %s\n", cmd, cli->output, err_str(err));
+		return err;
+	}
+	if (cli->folded)
+		err = stack_tree__write_folded(t, out);
+	else
+		err = flamegraph__write_svg(t, &cli->opts, out);
+	if (err == -ERR_BADINPUT)
+		pr_warn("%s: every count is zero, nothing to draw\n", cmd);
+	else if (err)
+		pr_warn("%s: cannot write: %s\n", cmd, err_str(err));
+	e = flamegraph_cli__close_output(cli, out);
+	if (!err && e) {
+		err = e;
+		pr_warn("%s: cannot write: %s\n", cmd, err_str(err));
+	}
 	return err;
 }

@@ -31,4 +31,10 @@ FILE *flamegraph_cli__open_output(const struct flamegraph_cli *cli);
 /* Close it; returns 0 or a negative errno (a failed write shows up here). */
 int flamegraph_cli__close_output(const struct flamegraph_cli *cli, FILE *f);
 
+struct stack_tree;
+/* Write t as the options ask (--folded or SVG) to -o or stdout; errors are reported on stderr
+ * in the name of cmd. Returns 0 or a negative error. */
+int flamegraph_cli__write(const struct flamegraph_cli *cli, const struct stack_tree *t,
+			  const char *cmd);
+
 #endif

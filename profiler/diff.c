@@ -44,7 +44,6 @@ int cmd_diff(int argc, char **argv)
 {
 	struct flamegraph_cli cli;
 	struct stack_tree *t = NULL;
-	FILE *out = NULL;
 	size_t n_before = 0, n_after = 0;
 	double tb, ta;
 	int err;
@@ -75,29 +74,8 @@ int cmd_diff(int argc, char **argv)
 		stack_tree__scale(t, STACK_COL_BEFORE, ta / tb);
 	pr_debug("diff: %zu stacks before (total %g), %zu after (total %g)\n", n_before, tb,
 		 n_after, ta);
-	out = flamegraph_cli__open_output(&cli);
-	if (!out) {
-		err = -errno;
-		pr_warn("diff %s: %s\n", cli.output, err_str(err));
-		goto cleanup;
-	}
-	if (cli.folded)
-		err = stack_tree__write_folded(t, out);
-	else
-		err = flamegraph__write_svg(t, &cli.opts, out);
-	if (err == -ERR_BADINPUT)
-		pr_warn("diff: every count is zero, nothing to draw\n");
-	else if (err)
-		pr_warn("diff: cannot write: %s\n", err_str(err));
+	err = flamegraph_cli__write(&cli, t, "diff");
 cleanup:
-	if (out) {
-		int e = flamegraph_cli__close_output(&cli, out);
-
-		if (!err && e) {
-			err = e;
-			pr_warn("diff: cannot write: %s\n", err_str(err));
-		}
-	}
 	stack_tree__free(t);
 	return err;
 }

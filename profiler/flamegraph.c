@@ -48,7 +48,6 @@ int cmd_flamegraph(int argc, char **argv)
 {
 	struct flamegraph_cli cli;
 	struct stack_tree *t = NULL;
-	FILE *out = NULL;
 	char *stdin_only[] = {"-"};
 	char **files;
 	int err, i, n;
@@ -75,29 +74,8 @@ int cmd_flamegraph(int argc, char **argv)
 		err = -ERR_BADINPUT;
 		goto cleanup;
 	}
-	out = flamegraph_cli__open_output(&cli);
-	if (!out) {
-		err = -errno;
-		pr_warn("flamegraph %s: %s\n", cli.output, err_str(err));
-		goto cleanup;
-	}
-	if (cli.folded)
-		err = stack_tree__write_folded(t, out);
-	else
-		err = flamegraph__write_svg(t, &cli.opts, out);
-	if (err == -ERR_BADINPUT)
-		pr_warn("flamegraph: every count is zero, nothing to draw\n");
-	else if (err)
-		pr_warn("flamegraph: cannot write: %s\n", err_str(err));
+	err = flamegraph_cli__write(&cli, t, "flamegraph");
 cleanup:
-	if (out) {
-		int e = flamegraph_cli__close_output(&cli, out);
-
-		if (!err && e) {
-			err = e;
-			pr_warn("flamegraph: cannot write: %s\n", err_str(err));
-		}
-	}
 	stack_tree__free(t);
 	return err;
 }
