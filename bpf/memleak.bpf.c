@@ -198,7 +198,7 @@ static __always_inline void begin_alloc(struct pt_regs *ctx, struct call_state *
 		count(MLK_C_SAMPLED_OUT);
 		return;
 	}
-	st->key = stack_key(ctx, st->window);
+	st->key = stack_key(ctx, st->window, true);
 	note_stack(ctx, st->key);
 }
 

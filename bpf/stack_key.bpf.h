@@ -95,9 +95,11 @@ static __always_inline __u64 stack_key__mix(__u64 h, __u64 w)
 	return h;
 }
 
-/* The stack key of the current call (ctx at a function's entry); window: STACK_KEY_WINDOW bytes
- * of per-thread scratch. Never 0. */
-static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window)
+/* The stack key of the current call; window: STACK_KEY_WINDOW bytes of per-thread scratch.
+ * at_entry: ctx is at a function's entry, where the first word is the return address into the
+ * caller (always part of the key); elsewhere (an SDT probe in a function's body) it is a local
+ * and counts only if it points into code. Never 0. */
+static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window, bool at_entry)
 {
 	__u64 sp = PT_REGS_SP(ctx), h = 0x9e3779b97f4a7c15ULL;
 	__u32 len = key_window, nw = 0;
@@ -122,8 +124,9 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window)
 	if (!nw)
 		return 1;
 	/* The return address into the caller is always part of the key. */
-	h = stack_key__mix(h, window[0]);
-	for (__u32 i = 1; i < STACK_KEY_WINDOW / 8; i++) {
+	if (at_entry)
+		h = stack_key__mix(h, window[0]);
+	for (__u32 i = at_entry; i < STACK_KEY_WINDOW / 8; i++) {
 		__u64 w;
 
 		if (i >= nw)
