@@ -38,8 +38,8 @@
 #include "bpf/stack_capture.bpf.h"
 
 const volatile __u32 target_tgid = 0;
-const volatile __u64 sample_bytes = 0;	 /* 0: every allocation; N: probability size/N */
-const volatile __u64 alloc_lib_ino = 0;	 /* inode of the allocator library's file */
+const volatile __u64 sample_bytes = 0;	/* 0: every allocation; N: probability size/N */
+const volatile __u64 alloc_lib_ino = 0; /* inode of the allocator library's file */
 
 /* Written by user space at any time (with the code ranges of bpf/stack_key.bpf.h). */
 __u64 alloc_lib_lo = 0, alloc_lib_hi = 0; /* code of the allocator library */
@@ -67,9 +67,9 @@ static __always_inline void count(__u32 idx)
 }
 
 /* bpf/stack_key.bpf.h counts into memleak's counters */
-#define STACK_KEY_COUNT(event)                                                              \
-	count((event) == STACK_KEY_EV_NEW    ? MLK_C_NEW_STACKS                             \
-	      : (event) == STACK_KEY_EV_LOST ? MLK_C_STACK_LOST                             \
+#define STACK_KEY_COUNT(event)                                  \
+	count((event) == STACK_KEY_EV_NEW    ? MLK_C_NEW_STACKS \
+	      : (event) == STACK_KEY_EV_LOST ? MLK_C_STACK_LOST \
 					     : MLK_C_STACKS_FULL)
 #include "bpf/stack_key.bpf.h"
 

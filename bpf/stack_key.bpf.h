@@ -20,8 +20,8 @@
 #ifndef RTPROF_STACK_KEY_BPF_H
 #define RTPROF_STACK_KEY_BPF_H
 
-#define STACK_KEY_MAX_RANGES	16   /* code ranges the stack key keeps words from */
-#define STACK_KEY_WINDOW	2048 /* most bytes of user stack hashed into a stack key */
+#define STACK_KEY_MAX_RANGES	 16   /* code ranges the stack key keeps words from */
+#define STACK_KEY_WINDOW	 2048 /* most bytes of user stack hashed into a stack key */
 #define STACK_KEY_WINDOW_DEFAULT 1024
 
 /* A code range [lo, lo + len) of the target. */

@@ -393,7 +393,7 @@ static void lock_stacks__format(struct lock_stacks *ls, __u64 addr, char *buf, s
 	/* the outermost frame: the function the address is in, not what was inlined into it */
 	snprintf(buf, size, "%s",
 		 fr[n - 1].function && strcmp(fr[n - 1].function, "[unknown]") ? fr[n - 1].function
-										   : "");
+									       : "");
 }
 
 static const char *base_name(const char *path)
@@ -452,7 +452,8 @@ static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, b
 			printf(",\"offset\":%" PRIu64 ",\"file\":",
 			       (uint64_t)(s->module_offset + (s->module != NULL)));
 			json_str(stdout, s->file);
-			printf(",\"line\":%d,\"inlined\":%s}", s->line, s->inlined ? "true" : "false");
+			printf(",\"line\":%d,\"inlined\":%s}", s->line,
+			       s->inlined ? "true" : "false");
 		}
 	}
 	if (marker && json)
@@ -685,8 +686,8 @@ static void usage(FILE *f)
 		"and\n"
 		"holding locks (acquisition to unlock), per lock address with log2 histograms and "
 		"per\n"
-		"waiting stack (frame pointers). Uprobes on the C library's exported functions;\n"
-		"aggregated in BPF, printed at the end, the locks with the most wait time first.\n"
+		"waiting stack (no frame pointers needed). Uprobes on the C library's exported\n"
+		"functions; aggregated in BPF, printed at the end, most wait time first.\n"
 		"\n"
 		"  -p, --pid PID          trace this process\n"
 		"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"

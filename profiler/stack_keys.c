@@ -44,7 +44,8 @@ size_t stack_key_ranges__set(struct stack_key_ranges *dst, const struct proc_map
 		const struct proc_map *pm = &maps->maps[i];
 
 		if (is_code(pm))
-			r[n++] = (struct stack_key_range){.lo = pm->start, .len = pm->end - pm->start};
+			r[n++] = (struct stack_key_range){.lo = pm->start,
+							  .len = pm->end - pm->start};
 	}
 	qsort(r, n, sizeof(r[0]), cmp_range);
 	/* More ranges than BPF takes: join the closest neighbours. */
