@@ -5,21 +5,26 @@
  * One program pair serves every lock function; the BPF cookie of each attachment says what the
  * function does (enum runtime_lock_op) and on what (enum runtime_lock_kind):
  *  - lock/trylock/condwait entry: remember (lock, time) for the thread;
- *  - their return: the wait is entry to return, counted per lock and per waiting user stack (taken
- *    at the return, where the frame-pointer walk starts in the caller); on success the hold of
+ *  - their return: the wait is entry to return, counted per lock and per waiting user stack (its
+ *    stack key, bpf/stack_key.bpf.h, computed at entry: no frame pointers needed; the first time
+ *    a key is seen a full capture goes to user space, which unwinds it); on success the hold of
  *    (lock, thread) begins. A condition wait also ends the hold of its mutex at entry and begins
  *    it again at return, since glibc releases and retakes it with internal functions;
  *  - unlock entry: the hold of (lock, thread) ends.
  * When the C library has SDT probes (libc:mutex_entry, mutex_acquired, mutex_release, as Fedora
  * and Arch build glibc), those replace the mutex uprobes: the wait is entry to acquired.
- * Everything is aggregated here, user space reads the maps once at the end.
+ * Everything is aggregated here, user space reads the maps once at the end (and the captures of
+ * new stack keys as they come).
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 
 #include "bpf/locks.h"
+#include "bpf/stack_capture.bpf.h"
+#include "bpf/stack_key.bpf.h"
 
 /* from runtimes/runtime.h (not includable here) */
 #define OP_LOCK	    0
@@ -34,6 +39,7 @@ struct waiting {
 	__u64 lock;
 	__u64 mutex; /* condwait: the mutex to hold again */
 	__u64 t0_ns;
+	__u64 key; /* stack key of the waiting call, 0 without stacks */
 	__u32 cookie;
 	__u32 pad;
 };
@@ -72,12 +78,17 @@ struct {
 	__type(value, struct lock_stack_stat);
 } stack_stats SEC(".maps");
 
+/* The stack window of the stack key, per thread (see bpf/stack_key.bpf.h). */
+struct key_window {
+	__u64 w[STACK_KEY_WINDOW / 8];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 8192);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, LOCK_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct key_window);
+} key_windows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -158,10 +169,28 @@ static __always_inline void hold_end(__u64 lock, __u32 tid, __u64 now)
 		__sync_fetch_and_add(&s->hold_hist[slot], 1);
 }
 
-static __always_inline void wait_done(void *ctx, __u64 lock, __u32 kind, __u64 dt)
+/* The stack key of a waiting call (0 without stacks), at the lock function's entry or at an SDT
+ * probe in its body; sends its capture if new. */
+static __always_inline __u64 waiting_key(struct pt_regs *ctx, bool at_entry)
+{
+	struct key_window *kw;
+	__u64 key;
+
+	if (!capture_stacks)
+		return 0;
+	kw = bpf_task_storage_get(&key_windows, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!kw)
+		return 0;
+	key = stack_key(ctx, kw->w, at_entry);
+	note_stack(ctx, key);
+	return key;
+}
+
+static __always_inline void wait_done(__u64 lock, __u32 kind, __u64 dt, __u64 key)
 {
 	struct lock_stat *s = stat_of(lock, kind);
-	struct lock_stack_key sk = {.lock = lock, .stack_id = -1};
+	struct lock_stack_key sk = {.lock = lock, .stack_key = key};
 	struct lock_stack_stat *ss, zero = {};
 	__u32 slot;
 
@@ -174,8 +203,6 @@ static __always_inline void wait_done(void *ctx, __u64 lock, __u32 kind, __u64 d
 	slot = log2_slot(dt);
 	if (slot < LOCK_HIST_SLOTS)
 		__sync_fetch_and_add(&s->wait_hist[slot], 1);
-	if (capture_stacks)
-		sk.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	ss = bpf_map_lookup_elem(&stack_stats, &sk);
 	if (!ss) {
 		bpf_map_update_elem(&stack_stats, &sk, &zero, BPF_NOEXIST);
@@ -206,6 +233,8 @@ int BPF_KPROBE(lock_entry, void *lock, void *mutex)
 		w.mutex = (__u64)mutex;
 		hold_end(w.mutex, tid, now);
 	}
+	if (LOCK_COOKIE_OP(cookie) != OP_TRYLOCK)
+		w.key = waiting_key(ctx, true);
 	if (bpf_map_update_elem(&waits, &tid, &w, BPF_ANY))
 		__sync_fetch_and_add(&dropped, 1);
 	return 0;
@@ -218,10 +247,11 @@ int BPF_KRETPROBE(lock_return, int ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct waiting *w = bpf_map_lookup_elem(&waits, &tid);
 	__u32 op, kind;
-	__u64 lock, mutex, dt;
+	__u64 lock, mutex, dt, key;
 
 	if (!w)
 		return 0;
+	key = w->key;
 	op = LOCK_COOKIE_OP(w->cookie);
 	kind = LOCK_COOKIE_KIND(w->cookie);
 	lock = w->lock;
@@ -230,7 +260,7 @@ int BPF_KRETPROBE(lock_return, int ret)
 	bpf_map_delete_elem(&waits, &tid);
 	switch (op) {
 	case OP_LOCK:
-		wait_done(ctx, lock, kind, dt);
+		wait_done(lock, kind, dt, key);
 		if (ret == 0)
 			hold_begin(lock, tid, kind, now);
 		break;
@@ -239,7 +269,7 @@ int BPF_KRETPROBE(lock_return, int ret)
 			hold_begin(lock, tid, kind, now);
 		break;
 	case OP_CONDWAIT:
-		wait_done(ctx, lock, kind, dt);
+		wait_done(lock, kind, dt, key);
 		/* the mutex is held again on return, also after a timeout */
 		hold_begin(mutex, tid, KIND_MUTEX, now);
 		break;
@@ -264,6 +294,7 @@ int BPF_USDT(sdt_mutex_entry, void *mutex)
 		.cookie = (OP_LOCK << 8) | KIND_MUTEX,
 	};
 
+	w.key = waiting_key(ctx, false);
 	if (bpf_map_update_elem(&waits, &tid, &w, BPF_ANY))
 		__sync_fetch_and_add(&dropped, 1);
 	return 0;
@@ -275,13 +306,14 @@ int BPF_USDT(sdt_mutex_acquired, void *mutex)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct waiting *w = bpf_map_lookup_elem(&waits, &tid);
-	__u64 dt;
+	__u64 dt, key;
 
 	if (!w || w->lock != (__u64)mutex)
 		return 0;
 	dt = now - w->t0_ns;
+	key = w->key;
 	bpf_map_delete_elem(&waits, &tid);
-	wait_done(ctx, (__u64)mutex, KIND_MUTEX, dt);
+	wait_done((__u64)mutex, KIND_MUTEX, dt, key);
 	hold_begin((__u64)mutex, tid, KIND_MUTEX, now);
 	return 0;
 }

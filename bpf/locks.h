@@ -4,7 +4,6 @@
 #define RTPROF_BPF_LOCKS_H
 
 #define LOCK_HIST_SLOTS	 40 /* log2 buckets of ns: up to 2^40 ns (18 minutes) */
-#define LOCK_STACK_DEPTH 64
 
 /* BPF cookie of an attached lock function: op (enum runtime_lock_op) << 8 | kind. */
 #define LOCK_COOKIE(op, kind) (((op) << 8) | (kind))
@@ -27,8 +26,7 @@ struct lock_stat {
 
 struct lock_stack_key {
 	__u64 lock;
-	__s32 stack_id; /* user stack of the waiting caller (taken at return) */
-	__u32 pad;
+	__u64 stack_key; /* stack key (bpf/stack_key.bpf.h) of the waiting call, 0: none */
 };
 
 struct lock_stack_stat {

@@ -38,18 +38,10 @@
 #include "bpf/stack_capture.bpf.h"
 
 const volatile __u32 target_tgid = 0;
-const volatile __u64 sample_bytes = 0;	 /* 0: every allocation; N: probability size/N */
-const volatile __u64 alloc_lib_ino = 0;	 /* inode of the allocator library's file */
-const volatile __u32 verify_keys = 1024; /* re-capture a known key 1 time in N; 0: never */
-const volatile __u32 key_window = MLK_KEY_WINDOW_DEFAULT; /* bytes; a power of two, 64..2048 */
+const volatile __u64 sample_bytes = 0;	/* 0: every allocation; N: probability size/N */
+const volatile __u64 alloc_lib_ino = 0; /* inode of the allocator library's file */
 
-/* Written by user space at any time (code ranges change as libraries load). */
-__u32 n_ranges = 0;
-struct memleak_range ranges[MLK_MAX_RANGES];
-__u64 ranges_lo = 0, ranges_hi = 0;
-/* The widest hole between two code ranges (where the heap and most mappings live): words in it
- * are rejected without a search. */
-__u64 gap_lo = 0, gap_hi = 0;		  /* lowest start, highest end of ranges[] */
+/* Written by user space at any time (with the code ranges of bpf/stack_key.bpf.h). */
 __u64 alloc_lib_lo = 0, alloc_lib_hi = 0; /* code of the allocator library */
 
 struct {
@@ -60,23 +52,26 @@ struct {
 } allocs SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 16); /* --max-stacks */
-	__type(key, __u64);
-	__type(value, __u8);
-} stack_keys SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} captures SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MLK_C_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* bpf/stack_key.bpf.h counts into memleak's counters */
+#define STACK_KEY_COUNT(event)                                  \
+	count((event) == STACK_KEY_EV_NEW    ? MLK_C_NEW_STACKS \
+	      : (event) == STACK_KEY_EV_LOST ? MLK_C_STACK_LOST \
+					     : MLK_C_STACKS_FULL)
+#include "bpf/stack_key.bpf.h"
 
 /* The allocator call in progress on a thread. */
 struct call_state {
@@ -88,7 +83,7 @@ struct call_state {
 	struct memleak_alloc old; /* realloc/mremap: the old block's entry, size 0 if untracked */
 	/* The stack window of the stack key, per thread: a per-CPU buffer could be overwritten by
 	 * another thread when this one is preempted. */
-	__u64 window[MLK_KEY_WINDOW / 8];
+	__u64 window[STACK_KEY_WINDOW / 8];
 };
 
 struct {
@@ -98,121 +93,9 @@ struct {
 	__type(value, struct call_state);
 } calls SEC(".maps");
 
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
-
-	if (v)
-		*v += 1;
-}
-
 static __always_inline bool is_target(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
-}
-
-/* A global function: the verifier checks it once, not at every word of every program. */
-__noinline int in_code(__u64 w)
-{
-	__u32 n = n_ranges;
-
-	for (__u32 i = 0; i < MLK_MAX_RANGES; i++) {
-		if (i >= n || w < ranges[i].lo)
-			break; /* sorted: below this range means in no range (heap pointers) */
-		if (w - ranges[i].lo < ranges[i].len)
-			return 1;
-	}
-	return 0;
-}
-
-static __always_inline __u64 mix(__u64 h, __u64 w)
-{
-	h ^= w;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 32;
-	return h;
-}
-
-/* The stack key of the current call: see the top of this file. */
-static __always_inline __u64 stack_key(struct pt_regs *ctx, struct call_state *st)
-{
-	__u64 sp = PT_REGS_SP(ctx), h = 0x9e3779b97f4a7c15ULL;
-	__u32 len = key_window, nw = 0;
-	bool all = n_ranges == 0; /* code ranges not known yet: hash every word */
-	__u64 lo = ranges_lo, hi = ranges_hi, glo = gap_lo, ghi = gap_hi;
-
-	/* Near the top of the stack the window may cross into unmapped memory: shrink it. */
-	for (int i = 0; i < 5; i++) {
-		__u32 l = len;
-
-		if (l > MLK_KEY_WINDOW)
-			l = MLK_KEY_WINDOW;
-		if (l < 8)
-			break;
-		if (bpf_probe_read_user(st->window, l, (void *)sp) == 0) {
-			nw = l / 8;
-			break;
-		}
-		len = l / 2;
-	}
-	if (!nw)
-		return 1;
-	/* The return address into the caller is always part of the key. */
-	h = mix(h, st->window[0]);
-	for (__u32 i = 1; i < MLK_KEY_WINDOW / 8; i++) {
-		__u64 w;
-
-		if (i >= nw)
-			break;
-		w = st->window[i];
-		if (all || (w >= lo && w < hi && (w < glo || w >= ghi) && in_code(w)))
-			h = mix(h, w);
-	}
-	return h ? h : 1;
-}
-
-/*
- * First sighting of key: send a full capture of the stack to user space. Later sightings send
- * one again with probability 1/verify_keys, marked by weight 1, so that user space can check
- * that the key still stands for the same frames (two paths that differ only beyond the key
- * window share a key; user space reports it).
- */
-static __always_inline void note_stack(struct pt_regs *ctx, __u64 key)
-{
-	struct stack_capture *c;
-	__u64 weight = 0;
-	__u8 one = 1;
-	long err;
-
-	if (bpf_map_lookup_elem(&stack_keys, &key)) {
-		if (!verify_keys || bpf_get_prandom_u32() % verify_keys)
-			return;
-		weight = 1;
-	} else {
-		err = bpf_map_update_elem(&stack_keys, &key, &one, BPF_NOEXIST);
-		if (err) {
-			if (err != -17 /* EEXIST */)
-				count(MLK_C_STACKS_FULL);
-			return;
-		}
-	}
-	c = stack_capture__fill(ctx, false);
-	err = -1;
-	if (c) {
-		c->cookie = key;
-		c->weight = weight;
-		/* rare: wake user space, to resolve it while the process lives */
-		err = stack_capture__submit(&captures, c, true);
-	}
-	if (weight)
-		return;
-	if (err) {
-		/* Forget the key so that a later allocation tries again. */
-		bpf_map_delete_elem(&stack_keys, &key);
-		count(MLK_C_STACK_LOST);
-		return;
-	}
-	count(MLK_C_NEW_STACKS);
 }
 
 static __always_inline bool sampled(__u64 size)
@@ -315,7 +198,7 @@ static __always_inline void begin_alloc(struct pt_regs *ctx, struct call_state *
 		count(MLK_C_SAMPLED_OUT);
 		return;
 	}
-	st->key = stack_key(ctx, st);
+	st->key = stack_key(ctx, st->window, true);
 	note_stack(ctx, st->key);
 }
 

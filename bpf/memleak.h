@@ -42,22 +42,11 @@ enum memleak_counter {
 	MLK_C_COUNT,
 };
 
-#define MLK_MAX_RANGES	       16   /* code ranges the stack key keeps words from */
-#define MLK_KEY_WINDOW	       2048 /* most bytes of user stack hashed into a stack key */
-#define MLK_KEY_WINDOW_DEFAULT 1024 /* default (--key-window) */
-
 /* One outstanding allocation: value of the table keyed by its address. */
 struct memleak_alloc {
 	__u64 size;	 /* bytes asked for */
 	__u64 stack_key; /* the call site's stack key */
 	__u64 ts_ns;	 /* CLOCK_MONOTONIC time of the allocation */
-};
-
-/* A code range [lo, lo + len) of the target: words of the stack that fall in one of these are
- * taken as return addresses for the stack key. */
-struct memleak_range {
-	__u64 lo;
-	__u64 len;
 };
 
 #endif

@@ -5,8 +5,10 @@
  * bpf/locks.bpf.c is attached with uprobes to the lock functions of the process's C library
  * (runtimes/pthread.c lists them: mutex lock/trylock/timedlock/unlock, rwlock rd/wr, condition
  * waits) and aggregates, per lock address, the time spent waiting (call to return) and holding
- * (acquisition to unlock) with log2 histograms, and per lock and waiting user stack the waits.
- * This half reads those maps once at the end and prints the locks by total wait time.
+ * (acquisition to unlock) with log2 histograms, and per lock and waiting stack key the waits.
+ * This half keeps the code ranges of the stack keys current (profiler/stack_keys.h), unwinds the
+ * capture of each new key as it comes (symbolize/unwind.h: CFI, no frame pointers needed), reads
+ * the maps once at the end and prints the locks by total wait time.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -28,7 +31,10 @@
 #include "profiler/log.h"
 #include "profiler/session.h"
 #include "profiler/signals.h"
-#include "profiler/ustack.h"
+#include "profiler/stack_keys.h"
+#include "symbolize/maps.h"
+#include "symbolize/symbolize.h"
+#include "symbolize/unwind.h"
 #include "runtimes/runtime.h"
 #include "runtimes/usdt.h"
 #include "locks.skel.h"
@@ -40,6 +46,8 @@ _Static_assert(sizeof(struct lock_stack_stat) == 24, "lock_stack_stat layout");
 #define POLL_MS		100
 #define MAPS_REFRESH_MS 1000
 #define MAX_LINKS	64
+#define MAX_FRAMES	128 /* unwound frames kept per waiting stack */
+#define MAX_INLINE	16
 
 struct locks_opts {
 	struct target_opts target;
@@ -58,6 +66,26 @@ struct lock_row {
 struct stack_row {
 	struct lock_stack_key key;
 	struct lock_stack_stat st;
+};
+
+/* The frames of one stack key: return addresses minus one, innermost (the waiting caller) first. */
+struct key_stack {
+	__u64 key;
+	__u64 same; /* the first key seen with the same frames (keys differ by stack words) */
+	size_t n;
+	__u64 *ips;
+	enum unwind_status status;
+};
+
+/* Resolving the waiting stacks. */
+struct lock_stacks {
+	int pid;
+	struct unwinder *unw;
+	struct symbolizer *sym;
+	struct sym_process *proc; /* NULL until the process is seen (after exec) */
+	struct key_stack *keys;
+	size_t n, cap;
+	size_t n_code_maps; /* code mappings at the last code-range update */
 };
 
 static const char *kind_name(__u32 kind)
@@ -127,7 +155,7 @@ static int cmp_stack(const void *a, const void *b)
 		return x->key.lock < y->key.lock ? -1 : 1;
 	if (x->st.wait_total_ns != y->st.wait_total_ns)
 		return x->st.wait_total_ns < y->st.wait_total_ns ? 1 : -1;
-	return x->key.stack_id - y->key.stack_id;
+	return x->key.stack_key < y->key.stack_key ? -1 : x->key.stack_key > y->key.stack_key;
 }
 
 /* All entries of a hash map; *out is malloc'ed, NULL when empty. Returns the count or -errno. */
@@ -161,7 +189,286 @@ static long read_map(int fd, size_t key_size, size_t val_size, size_t row_size, 
 	return (long)n;
 }
 
-static void print_stack_rows(struct ustacks *u, const struct stack_row *rows, size_t n,
+static void lock_stacks__free(struct lock_stacks *ls)
+{
+	size_t i;
+
+	if (!ls)
+		return;
+	for (i = 0; i < ls->n; i++)
+		free(ls->keys[i].ips);
+	free(ls->keys);
+	unwinder__free(ls->unw);
+	symbolizer__free(ls->sym); /* frees proc too */
+	free(ls);
+}
+
+static struct lock_stacks *lock_stacks__new(int pid)
+{
+	struct lock_stacks *ls = calloc(1, sizeof(*ls));
+
+	if (!ls)
+		return NULL;
+	ls->pid = pid;
+	ls->unw = unwinder__new();
+	ls->sym = symbolizer__new(NULL);
+	if (!ls->unw || !ls->sym) {
+		lock_stacks__free(ls);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return ls;
+}
+
+/* While the process runs: snapshot its mappings for the symbolizer and the unwinder, and give
+ * BPF the code ranges of the stack keys when they changed. */
+static void lock_stacks__refresh(struct lock_stacks *ls, struct locks_bpf *skel)
+{
+	struct proc_maps *maps = proc_maps__read(ls->pid);
+	size_t n;
+
+	if (!maps)
+		return;
+	n = stack_key_ranges__count(maps);
+	if (n != ls->n_code_maps) {
+		ls->n_code_maps = n;
+		n = stack_key_ranges__set(&skel->bss->stack_key_ranges, maps);
+		pr_debug("locks: %zu code ranges for the stack keys\n", n);
+		unwinder__track(ls->unw, ls->pid);
+		if (!ls->proc)
+			ls->proc = symbolizer__process(ls->sym, ls->pid);
+		else
+			sym_process__refresh(ls->proc);
+	}
+	proc_maps__free(maps);
+}
+
+static const struct key_stack *lock_stacks__find(const struct lock_stacks *ls, __u64 key)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->keys[i].key == key)
+			return &ls->keys[i];
+	return NULL;
+}
+
+/* A launched command maps its libraries right after exec: wait (briefly) until the C library is
+ * there, so that the stack keys know the code ranges from the first lock call on. */
+static void wait_for_libc(struct lock_stacks *ls, struct locks_bpf *skel, const char *libc)
+{
+	struct proc_maps *maps;
+	bool found = false;
+	size_t i;
+	int tries;
+
+	for (tries = 0; tries < 2000 && !found; tries++) {
+		maps = proc_maps__read(ls->pid);
+		for (i = 0; maps && i < maps->n && !found; i++) {
+			const struct proc_map *pm = &maps->maps[i];
+			size_t lp = strlen(libc), mp = pm->path ? strlen(pm->path) : 0;
+
+			/* libc is the same path seen through /proc/PID/root */
+			found = pm->perms[2] == 'x' && mp && mp <= lp &&
+				!strcmp(libc + lp - mp, pm->path);
+		}
+		proc_maps__free(maps);
+		if (!found)
+			usleep(500);
+	}
+	lock_stacks__refresh(ls, skel);
+}
+
+/* A capture of a new stack key (ring buffer callback): unwind it now, while the process lives. */
+static int on_capture(void *ctx, void *data, size_t size)
+{
+	struct lock_stacks *ls = ctx;
+	const struct stack_capture *c = data;
+	struct unwind_result res = {0, UNWIND_BROKEN};
+	__u64 addrs[MAX_FRAMES + 1];
+	struct key_stack *ks;
+	size_t i;
+
+	if (size < STACK_CAPTURE_HDR_SIZE || size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len ||
+	    c->fpframes > STACK_CAPTURE_MAX_FPFRAMES || lock_stacks__find(ls, c->cookie))
+		return 0;
+	if (c->stack_len && unwinder__unwind(ls->unw, c, addrs, MAX_FRAMES + 1, &res))
+		res.n = 0;
+	/* No CFI walk (module unreadable): the frame-pointer chain is better than nothing. */
+	if (res.n <= 1 && c->fpframes > 1) {
+		res.n = c->fpframes < MAX_FRAMES + 1 ? c->fpframes : MAX_FRAMES + 1;
+		for (i = 0; i < res.n; i++)
+			addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
+		res.status = UNWIND_BROKEN;
+	}
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 64;
+		struct key_stack *k = realloc(ls->keys, cap * sizeof(*k));
+
+		if (!k)
+			return 0;
+		ls->keys = k;
+		ls->cap = cap;
+	}
+	ks = &ls->keys[ls->n];
+	*ks = (struct key_stack){.key = c->cookie, .status = res.status};
+	/* addrs[0] is in the lock function the capture was taken in: the stack starts at its
+	 * caller, as the report always showed it */
+	if (res.n > 1) {
+		ks->ips = malloc((res.n - 1) * sizeof(*ks->ips));
+		if (!ks->ips)
+			return 0;
+		memcpy(ks->ips, addrs + 1, (res.n - 1) * sizeof(*ks->ips));
+		ks->n = res.n - 1;
+	}
+	ks->same = ks->key;
+	for (i = 0; i < ls->n; i++) {
+		const struct key_stack *o = &ls->keys[i];
+
+		if (o->n == ks->n && o->status == ks->status &&
+		    (!ks->n || !memcmp(o->ips, ks->ips, ks->n * sizeof(*ks->ips)))) {
+			ks->same = o->same;
+			break;
+		}
+	}
+	ls->n++;
+	return 0;
+}
+
+static int cmp_stack_key(const void *a, const void *b)
+{
+	const struct stack_row *x = a, *y = b;
+
+	if (x->key.lock != y->key.lock)
+		return x->key.lock < y->key.lock ? -1 : 1;
+	return x->key.stack_key < y->key.stack_key ? -1 : x->key.stack_key > y->key.stack_key;
+}
+
+/* Rows of keys with the same frames become one (the first key's). Returns the new count. */
+static size_t merge_stack_rows(const struct lock_stacks *ls, struct stack_row *rows, size_t n)
+{
+	size_t i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct key_stack *ks = lock_stacks__find(ls, rows[i].key.stack_key);
+
+		if (ks)
+			rows[i].key.stack_key = ks->same;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_stack_key);
+	for (i = 0; i < n; i++) {
+		struct stack_row *o = out ? &rows[out - 1] : NULL;
+
+		if (o && !cmp_stack_key(o, &rows[i])) {
+			o->st.waits += rows[i].st.waits;
+			o->st.wait_total_ns += rows[i].st.wait_total_ns;
+			if (rows[i].st.wait_max_ns > o->st.wait_max_ns)
+				o->st.wait_max_ns = rows[i].st.wait_max_ns;
+			continue;
+		}
+		rows[out++] = rows[i];
+	}
+	return out;
+}
+
+/* Symbolize addr into fr (at least one frame, "[unknown]" when nothing is known). */
+static int lock_stacks__resolve(struct lock_stacks *ls, __u64 addr, struct sym_frame *fr)
+{
+	int n = ls->proc ? symbolizer__resolve(ls->sym, ls->proc, addr, fr, MAX_INLINE) : -ENOENT;
+
+	if (n <= 0) {
+		memset(fr, 0, sizeof(*fr));
+		fr[0].function = "[unknown]";
+		n = 1;
+	}
+	return n;
+}
+
+/* The function at an exact address (a lock variable), or "" when unknown. */
+static void lock_stacks__format(struct lock_stacks *ls, __u64 addr, char *buf, size_t size)
+{
+	struct sym_frame fr[MAX_INLINE];
+	int n = lock_stacks__resolve(ls, addr, fr);
+
+	/* the outermost frame: the function the address is in, not what was inlined into it */
+	snprintf(buf, size, "%s",
+		 fr[n - 1].function && strcmp(fr[n - 1].function, "[unknown]") ? fr[n - 1].function
+									       : "");
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	return b ? b + 1 : path;
+}
+
+/* Print the stack of key innermost first: text, one frame a line after indent, or a JSON array
+ * of {"function","module","offset","file","line","inlined"}; an incomplete unwinding ends with
+ * a frame "[truncated]" or "[incomplete]". */
+static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, bool json)
+{
+	const struct key_stack *ks = key ? lock_stacks__find(ls, key) : NULL;
+	const char *marker = NULL;
+	struct sym_frame fr[MAX_INLINE];
+	size_t i, n = ks ? ks->n : 0, printed = 0;
+	int k, nf;
+
+	/* A thread's stack ends at its start routine's caller (start_thread), as frame-pointer
+	 * walks always showed it: the clone system call below it is left out. */
+	if (n > 1 && ks->status == UNWIND_COMPLETE) {
+		nf = lock_stacks__resolve(ls, ks->ips[n - 1], fr);
+		if (fr[nf - 1].function && (!strcmp(fr[nf - 1].function, "clone3") ||
+					    !strcmp(fr[nf - 1].function, "clone")))
+			n--;
+	}
+
+	if (ks && ks->status == UNWIND_TRUNCATED)
+		marker = "[truncated]";
+	else if (ks && ks->status == UNWIND_BROKEN)
+		marker = "[incomplete]";
+	if (json)
+		fputc('[', stdout);
+	for (i = 0; i < n; i++) {
+		nf = lock_stacks__resolve(ls, ks->ips[i], fr);
+		for (k = 0; k < nf; k++) {
+			const struct sym_frame *s = &fr[k];
+
+			if (!json) {
+				printf("%s%s%s", indent, s->function ? s->function : "[unknown]",
+				       s->inlined ? " (inlined)" : "");
+				if (s->file)
+					printf(" %s:%d", base_name(s->file), s->line);
+				else if (s->module)
+					printf(" [%s]", base_name(s->module));
+				fputc('\n', stdout);
+				continue;
+			}
+			fputs(printed++ ? ",{\"function\":" : "{\"function\":", stdout);
+			json_str(stdout, s->function);
+			fputs(",\"module\":", stdout);
+			json_str(stdout, s->module);
+			/* the return address as in the ELF file (resolved at address - 1) */
+			printf(",\"offset\":%" PRIu64 ",\"file\":",
+			       (uint64_t)(s->module_offset + (s->module != NULL)));
+			json_str(stdout, s->file);
+			printf(",\"line\":%d,\"inlined\":%s}", s->line,
+			       s->inlined ? "true" : "false");
+		}
+	}
+	if (marker && json)
+		printf("%s{\"function\":\"%s\",\"module\":null,\"offset\":0,\"file\":null,"
+		       "\"line\":0,\"inlined\":false}",
+		       printed ? "," : "", marker);
+	else if (marker)
+		printf("%s%s\n", indent, marker);
+	if (json)
+		fputc(']', stdout);
+	else if (!n)
+		printf("%s(no stack)\n", indent);
+}
+
+static void print_stack_rows(struct lock_stacks *ls, const struct stack_row *rows, size_t n,
 			     unsigned int max, bool json)
 {
 	size_t i;
@@ -174,7 +481,7 @@ static void print_stack_rows(struct ustacks *u, const struct stack_row *rows, si
 			       ",\"wait_max_ns\":%" PRIu64 ",\"stack\":",
 			       i ? "," : "", (uint64_t)s->st.waits, (uint64_t)s->st.wait_total_ns,
 			       (uint64_t)s->st.wait_max_ns);
-			ustacks__print(u, stdout, s->key.stack_id, 0, NULL, true);
+			print_stack(ls, s->key.stack_key, NULL, true);
 			fputc('}', stdout);
 		} else {
 			char tot[32], mx[32];
@@ -183,12 +490,12 @@ static void print_stack_rows(struct ustacks *u, const struct stack_row *rows, si
 			fmt_duration(mx, sizeof(mx), s->st.wait_max_ns);
 			printf("    %" PRIu64 " waits, %s total, %s max, from:\n",
 			       (uint64_t)s->st.waits, tot, mx);
-			ustacks__print(u, stdout, s->key.stack_id, 0, "        ", false);
+			print_stack(ls, s->key.stack_key, "        ", false);
 		}
 	}
 }
 
-static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ustacks *u)
+static int report(const struct locks_opts *o, struct locks_bpf *skel, struct lock_stacks *u)
 {
 	struct lock_row *locks = NULL;
 	struct stack_row *stacks = NULL;
@@ -206,6 +513,7 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ust
 		goto cleanup;
 	}
 	qsort(locks, (size_t)nlocks, sizeof(*locks), cmp_lock);
+	nstacks = (long)merge_stack_rows(u, stacks, (size_t)nstacks);
 	qsort(stacks, (size_t)nstacks, sizeof(*stacks), cmp_stack);
 	if (!o->json)
 		printf("%ld lock%s used; the %u with the most wait time:\n", nlocks,
@@ -216,9 +524,7 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct ust
 		size_t ns = 0;
 		char where[512];
 
-		ustacks__format(u, l->addr, where, sizeof(where));
-		if (!strcmp(where, "[unknown]"))
-			where[0] = '\0'; /* heap or stack: no symbol */
+		lock_stacks__format(u, l->addr, where, sizeof(where)); /* "": heap or stack */
 		/* this lock's stacks, sorted by wait, are contiguous in the sorted array */
 		first = NULL;
 		for (j = 0; j < (size_t)nstacks; j++) {
@@ -380,8 +686,8 @@ static void usage(FILE *f)
 		"and\n"
 		"holding locks (acquisition to unlock), per lock address with log2 histograms and "
 		"per\n"
-		"waiting stack (frame pointers). Uprobes on the C library's exported functions;\n"
-		"aggregated in BPF, printed at the end, the locks with the most wait time first.\n"
+		"waiting stack (no frame pointers needed). Uprobes on the C library's exported\n"
+		"functions; aggregated in BPF, printed at the end, most wait time first.\n"
 		"\n"
 		"  -p, --pid PID          trace this process\n"
 		"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
@@ -473,7 +779,8 @@ int cmd_locks(int argc, char **argv)
 	struct locks_opts opts = {.top = 10, .stacks = 3};
 	struct bpf_link *links[MAX_LINKS] = {};
 	struct locks_bpf *skel = NULL;
-	struct ustacks *u = NULL;
+	struct lock_stacks *u = NULL;
+	struct ring_buffer *rb = NULL;
 	struct session *s = NULL;
 	char libc[4096], what[64];
 	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5;
@@ -511,16 +818,22 @@ int cmd_locks(int argc, char **argv)
 		goto cleanup;
 	}
 	skel->rodata->capture_stacks = !no_stacks;
+	skel->rodata->verify_keys = 0; /* key -> frames is kept as first seen */
+	bpf_map__set_max_entries(skel->maps.stack_capture_scratch,
+				 libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1);
 	err = locks_bpf__load(skel);
 	if (err) {
 		pr_warn("locks: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	u = ustacks__new(pid, bpf_map__fd(skel->maps.stacks), LOCK_STACK_DEPTH, false);
-	if (!u) {
-		err = -errno;
+	u = lock_stacks__new(pid);
+	rb = u ? ring_buffer__new(bpf_map__fd(skel->maps.captures), on_capture, u, NULL) : NULL;
+	if (!rb) {
+		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}
+	if (!session__launched(s))
+		lock_stacks__refresh(u, skel);
 	/* SDT probes in the C library, or in the program itself (a libc linked in; tests) */
 	if (pthread_has_mutex_sdt(libc))
 		sdt_obj = libc;
@@ -538,6 +851,8 @@ int cmd_locks(int argc, char **argv)
 	err = session__start(s);
 	if (err)
 		goto cleanup;
+	if (session__launched(s))
+		wait_for_libc(u, skel, libc);
 	if (opts.duration_s)
 		deadline_ns = mono_ns() + (__u64)(opts.duration_s * 1e9);
 	pr_info("locks %s: tracing, Ctrl-C to stop\n", what);
@@ -548,17 +863,19 @@ int cmd_locks(int argc, char **argv)
 			break;
 		if (now >= refresh_ns) {
 			/* libraries are mapped just after exec: look often at first */
-			ustacks__refresh(u);
+			lock_stacks__refresh(u, skel);
 			refresh_ms =
 				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
 			refresh_ns = now + refresh_ms * 1000000ULL;
 		}
-		signals_sleep_ms(refresh_ms < POLL_MS ? (unsigned int)refresh_ms : POLL_MS);
+		ring_buffer__poll(rb, refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
 	}
+	ring_buffer__consume(rb);
 	err = report(&opts, skel, u);
 cleanup:
 	destroy_links(links, nlinks);
-	ustacks__free(u);
+	ring_buffer__free(rb);
+	lock_stacks__free(u);
 	locks_bpf__destroy(skel);
 	session__free(s);
 	return err;

@@ -42,12 +42,12 @@
 #include "profiler/log.h"
 #include "profiler/session.h"
 #include "profiler/signals.h"
+#include "profiler/stack_keys.h"
 #include "profiler/stacks.h"
 #include "symbolize/maps.h"
 #include "memleak.skel.h"
 
 _Static_assert(sizeof(struct memleak_alloc) == 24, "memleak_alloc layout");
-_Static_assert(sizeof(struct memleak_range) == 16, "memleak_range layout");
 
 #define MLK_POLL_MS	 100
 #define MLK_REFRESH_NS	 500000000ULL /* re-read the code ranges every 0.5 s */
@@ -453,24 +453,16 @@ cleanup:
 	return err;
 }
 
-static int cmp_range(const void *a, const void *b)
-{
-	const struct memleak_range *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
 /*
- * Give BPF the target's executable file mappings (code) and the allocator's own code. Returns 1
- * when the allocator library is mapped, 0 when not (yet), or a negative errno.
+ * Give BPF the target's executable file mappings (code, profiler/stack_keys.h) and the allocator's
+ * own code. Returns 1 when the allocator library is mapped, 0 when not (yet), or a negative errno.
  */
 static int update_ranges(struct memleak *m)
 {
-	struct memleak_range r[64];
 	struct proc_maps *maps;
 	struct memleak_bpf__bss *bss = m->skel->bss;
 	__u64 lib_lo = 0, lib_hi = 0;
-	size_t i, n = 0, execs = 0;
+	size_t i, n, execs;
 	int found = 0;
 
 	maps = proc_maps__read(m->pid);
@@ -479,61 +471,24 @@ static int update_ranges(struct memleak *m)
 	for (i = 0; i < maps->n; i++) {
 		const struct proc_map *pm = &maps->maps[i];
 
-		if (pm->perms[2] != 'x' || !proc_map__is_file(pm))
+		if (pm->perms[2] != 'x' || !proc_map__is_file(pm) || pm->inode != m->lib_ino)
 			continue;
-		execs++;
-		if (pm->inode == m->lib_ino) {
-			if (!lib_lo || pm->start < lib_lo)
-				lib_lo = pm->start;
-			if (pm->end > lib_hi)
-				lib_hi = pm->end;
-			found = 1;
-		}
-		if (n < sizeof(r) / sizeof(r[0]))
-			r[n++] =
-				(struct memleak_range){.lo = pm->start, .len = pm->end - pm->start};
+		if (!lib_lo || pm->start < lib_lo)
+			lib_lo = pm->start;
+		if (pm->end > lib_hi)
+			lib_hi = pm->end;
+		found = 1;
 	}
-	proc_maps__free(maps);
-	if (execs == m->n_maps_seen && found)
+	execs = stack_key_ranges__count(maps);
+	if (execs == m->n_maps_seen && found) {
+		proc_maps__free(maps);
 		return found;
+	}
 	m->n_maps_seen = execs;
-	qsort(r, n, sizeof(r[0]), cmp_range);
-	/* More ranges than BPF takes: join the closest neighbours. */
-	while (n > MLK_MAX_RANGES) {
-		size_t best = 0;
-		__u64 gap, best_gap = UINT64_MAX;
-
-		for (i = 0; i + 1 < n; i++) {
-			gap = r[i + 1].lo - (r[i].lo + r[i].len);
-			if (gap < best_gap) {
-				best_gap = gap;
-				best = i;
-			}
-		}
-		r[best].len = r[best + 1].lo + r[best + 1].len - r[best].lo;
-		memmove(&r[best + 1], &r[best + 2], (n - best - 2) * sizeof(r[0]));
-		n--;
-	}
-	/* BPF may read while this changes: the worst is one key computed with half a list. */
-	bss->n_ranges = 0;
-	__sync_synchronize();
-	for (i = 0; i < n; i++)
-		bss->ranges[i] = r[i];
-	bss->gap_lo = bss->gap_hi = 0;
-	for (i = 0; i + 1 < n; i++) {
-		__u64 end = r[i].lo + r[i].len;
-
-		if (r[i + 1].lo > end && r[i + 1].lo - end > bss->gap_hi - bss->gap_lo) {
-			bss->gap_lo = end;
-			bss->gap_hi = r[i + 1].lo;
-		}
-	}
-	bss->ranges_lo = n ? r[0].lo : 0;
-	bss->ranges_hi = n ? r[n - 1].lo + r[n - 1].len : 0;
+	n = stack_key_ranges__set(&bss->stack_key_ranges, maps);
+	proc_maps__free(maps);
 	bss->alloc_lib_lo = lib_lo;
 	bss->alloc_lib_hi = lib_hi;
-	__sync_synchronize();
-	bss->n_ranges = n;
 	pr_debug("memleak: %zu code ranges, allocator at 0x%llx-0x%llx\n", n,
 		 (unsigned long long)lib_lo, (unsigned long long)lib_hi);
 	return found;
@@ -1130,7 +1085,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->top = 10;
 	o->max_allocs = 1 << 19;
 	o->max_stacks = 1 << 16;
-	o->key_window = MLK_KEY_WINDOW_DEFAULT;
+	o->key_window = STACK_KEY_WINDOW_DEFAULT;
 	o->verify_keys = 1024;
 	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1187,12 +1142,12 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 			break;
 		case OPT_KEY_WINDOW:
 			err = parse_u32("--key-window", optarg, &o->key_window);
-			if (!err && (o->key_window < 64 || o->key_window > MLK_KEY_WINDOW ||
+			if (!err && (o->key_window < 64 || o->key_window > STACK_KEY_WINDOW ||
 				     (o->key_window & (o->key_window - 1)))) {
 				fprintf(stderr,
 					"rtprof memleak: --key-window: a power of two from 64 "
 					"to %d\n",
-					MLK_KEY_WINDOW);
+					STACK_KEY_WINDOW);
 				err = -ERR_USAGE;
 			}
 			break;

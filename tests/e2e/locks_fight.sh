@@ -83,3 +83,16 @@ if [ "$(grep -c '"kind":"cond"' "$TMP/n.out")" = 0 ] && grep -q '"location":"fig
 else
 	fail "locks_fight: --no-cond: $(grep -o '"location":"[a-z_]*","kind":"[a-z]*"' "$TMP/n.out" | tr '\n' ' ')"
 fi
+
+# the same program built without frame pointers: the waiting stack still unwinds, through
+# waiter_loop to the thread's start
+NOFP=$TARGETS/locks_fight_nofp
+"$RTPROF" locks --json -- "$NOFP" 5 $HOLD_MS >"$TMP/f.out" 2>/dev/null
+check "locks_fight: without frame pointers, the waiting stack reaches the thread start through waiter_loop" \
+	python3 - "$TMP/f.out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+fight = [r for r in rows if r.get("location") == "fight_lock"][0]
+funcs = [f["function"] for f in fight["stacks"][0]["stack"]]
+assert funcs[0] == "waiter_loop" and funcs[-1] == "start_thread", funcs
+PY
