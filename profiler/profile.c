@@ -518,7 +518,7 @@ cleanup:
 	bpf_link__destroy(fork_link);
 	bpf_link__destroy(exec_link);
 	ring_buffer__free(rb);
-	/* a launched command still running (Ctrl-C, -d) is left to run; it is not ours to kill */
+	/* probes are gone: a launched command still running (Ctrl-C, -d) now gets SIGTERM */
 	session__free(sess);
 	stacks__free(run.stacks);
 	profile_bpf__destroy(skel);
