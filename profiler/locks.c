@@ -6,9 +6,9 @@
  * (runtimes/pthread.c lists them: mutex lock/trylock/timedlock/unlock, rwlock rd/wr, condition
  * waits) and aggregates, per lock address, the time spent waiting (call to return) and holding
  * (acquisition to unlock) with log2 histograms, and per lock and waiting stack key the waits.
- * This half keeps the code ranges of the stack keys current (profiler/stack_keys.h), unwinds the
- * capture of each new key as it comes (symbolize/unwind.h: CFI, no frame pointers needed), reads
- * the maps once at the end and prints the locks by total wait time.
+ * This half keeps the code ranges of the stack keys current (profiler/stack_keys.h), unwinds and
+ * symbolizes the capture of each new key as it comes (profiler/stacks.h: CFI, no frame pointers
+ * needed) and prints the locks by total wait time.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,9 +32,8 @@
 #include "profiler/session.h"
 #include "profiler/signals.h"
 #include "profiler/stack_keys.h"
+#include "profiler/stacks.h"
 #include "symbolize/maps.h"
-#include "symbolize/symbolize.h"
-#include "symbolize/unwind.h"
 #include "runtimes/runtime.h"
 #include "runtimes/usdt.h"
 #include "locks.skel.h"
@@ -46,8 +45,6 @@ _Static_assert(sizeof(struct lock_stack_stat) == 24, "lock_stack_stat layout");
 #define POLL_MS		100
 #define MAPS_REFRESH_MS 1000
 #define MAX_LINKS	64
-#define MAX_FRAMES	128 /* unwound frames kept per waiting stack */
-#define MAX_INLINE	16
 
 struct locks_opts {
 	struct target_opts target;
@@ -68,21 +65,20 @@ struct stack_row {
 	struct lock_stack_stat st;
 };
 
-/* The frames of one stack key: return addresses minus one, innermost (the waiting caller) first. */
+/* The frames of one stack key, innermost (the waiting caller) first, ending with the marker
+ * "[truncated]" or "[incomplete]" when the unwinding stopped early. */
 struct key_stack {
 	__u64 key;
 	__u64 same; /* the first key seen with the same frames (keys differ by stack words) */
 	size_t n;
-	__u64 *ips;
-	enum unwind_status status;
+	struct stack_frame *f;
 };
 
 /* Resolving the waiting stacks. */
 struct lock_stacks {
 	int pid;
-	struct unwinder *unw;
-	struct symbolizer *sym;
-	struct sym_process *proc; /* NULL until the process is seen (after exec) */
+	struct stacks *pipeline;
+	struct stack_frames *frames; /* of one capture */
 	struct key_stack *keys;
 	size_t n, cap;
 	size_t n_code_maps; /* code mappings at the last code-range update */
@@ -196,23 +192,25 @@ static void lock_stacks__free(struct lock_stacks *ls)
 	if (!ls)
 		return;
 	for (i = 0; i < ls->n; i++)
-		free(ls->keys[i].ips);
+		free(ls->keys[i].f);
 	free(ls->keys);
-	unwinder__free(ls->unw);
-	symbolizer__free(ls->sym); /* frees proc too */
+	free(ls->frames);
+	stacks__free(ls->pipeline);
 	free(ls);
 }
 
 static struct lock_stacks *lock_stacks__new(int pid)
 {
 	struct lock_stacks *ls = calloc(1, sizeof(*ls));
+	struct stacks_opts so;
 
 	if (!ls)
 		return NULL;
 	ls->pid = pid;
-	ls->unw = unwinder__new();
-	ls->sym = symbolizer__new(NULL);
-	if (!ls->unw || !ls->sym) {
+	stacks_opts__init(&so);
+	ls->pipeline = stacks__new(&so);
+	ls->frames = malloc(sizeof(*ls->frames));
+	if (!ls->pipeline || !ls->frames) {
 		lock_stacks__free(ls);
 		errno = ENOMEM;
 		return NULL;
@@ -234,11 +232,7 @@ static void lock_stacks__refresh(struct lock_stacks *ls, struct locks_bpf *skel)
 		ls->n_code_maps = n;
 		n = stack_key_ranges__set(&skel->bss->stack_key_ranges, maps);
 		pr_debug("locks: %zu code ranges for the stack keys\n", n);
-		unwinder__track(ls->unw, ls->pid);
-		if (!ls->proc)
-			ls->proc = symbolizer__process(ls->sym, ls->pid);
-		else
-			sym_process__refresh(ls->proc);
+		stacks__track(ls->pipeline, ls->pid);
 	}
 	proc_maps__free(maps);
 }
@@ -279,54 +273,71 @@ static void wait_for_libc(struct lock_stacks *ls, struct locks_bpf *skel, const 
 	lock_stacks__refresh(ls, skel);
 }
 
-/* A capture of a new stack key (ring buffer callback): unwind it now, while the process lives. */
+static bool is_marker(const struct stack_frame *f)
+{
+	return !strcmp(f->name, "[truncated]") || !strcmp(f->name, "[incomplete]");
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_frame(const struct stack_frame *a, const struct stack_frame *b)
+{
+	return str_eq(a->name, b->name) && str_eq(a->file, b->file) &&
+	       str_eq(a->module, b->module) && a->line == b->line && a->offset == b->offset &&
+	       a->inlined == b->inlined;
+}
+
+/* A capture of a new stack key (ring buffer callback): unwind and symbolize it now, while the
+ * process lives. */
 static int on_capture(void *ctx, void *data, size_t size)
 {
 	struct lock_stacks *ls = ctx;
 	const struct stack_capture *c = data;
-	struct unwind_result res = {0, UNWIND_BROKEN};
-	__u64 addrs[MAX_FRAMES + 1];
+	const struct stack_frame *f = ls->frames->f;
 	struct key_stack *ks;
-	size_t i;
+	size_t i, k, skip = 0, n;
 
-	if (size < STACK_CAPTURE_HDR_SIZE || size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len ||
-	    c->fpframes > STACK_CAPTURE_MAX_FPFRAMES || lock_stacks__find(ls, c->cookie))
+	if (size < STACK_CAPTURE_HDR_SIZE || lock_stacks__find(ls, c->cookie) ||
+	    stacks__resolve(ls->pipeline, c, size, ls->frames))
 		return 0;
-	if (c->stack_len && unwinder__unwind(ls->unw, c, addrs, MAX_FRAMES + 1, &res))
-		res.n = 0;
-	/* No CFI walk (module unreadable): the frame-pointer chain is better than nothing. */
-	if (res.n <= 1 && c->fpframes > 1) {
-		res.n = c->fpframes < MAX_FRAMES + 1 ? c->fpframes : MAX_FRAMES + 1;
-		for (i = 0; i < res.n; i++)
-			addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
-		res.status = UNWIND_BROKEN;
-	}
+	n = ls->frames->n;
+	/* the first address is in the lock function the capture was taken in: the stack starts at
+	 * its caller, as the report always showed it (skip its frames, inline ones included) */
+	while (skip < n && !is_marker(&f[skip]) && f[skip].inlined)
+		skip++;
+	if (skip < n && !is_marker(&f[skip]))
+		skip++;
+	n -= skip;
+	f += skip;
 	if (ls->n == ls->cap) {
 		size_t cap = ls->cap ? ls->cap * 2 : 64;
-		struct key_stack *k = realloc(ls->keys, cap * sizeof(*k));
+		struct key_stack *kk = realloc(ls->keys, cap * sizeof(*kk));
 
-		if (!k)
+		if (!kk)
 			return 0;
-		ls->keys = k;
+		ls->keys = kk;
 		ls->cap = cap;
 	}
 	ks = &ls->keys[ls->n];
-	*ks = (struct key_stack){.key = c->cookie, .status = res.status};
-	/* addrs[0] is in the lock function the capture was taken in: the stack starts at its
-	 * caller, as the report always showed it */
-	if (res.n > 1) {
-		ks->ips = malloc((res.n - 1) * sizeof(*ks->ips));
-		if (!ks->ips)
+	*ks = (struct key_stack){.key = c->cookie, .same = c->cookie};
+	if (n) {
+		ks->f = malloc(n * sizeof(*ks->f));
+		if (!ks->f)
 			return 0;
-		memcpy(ks->ips, addrs + 1, (res.n - 1) * sizeof(*ks->ips));
-		ks->n = res.n - 1;
+		memcpy(ks->f, f, n * sizeof(*ks->f));
+		ks->n = n;
 	}
-	ks->same = ks->key;
 	for (i = 0; i < ls->n; i++) {
 		const struct key_stack *o = &ls->keys[i];
 
-		if (o->n == ks->n && o->status == ks->status &&
-		    (!ks->n || !memcmp(o->ips, ks->ips, ks->n * sizeof(*ks->ips)))) {
+		if (o->n != ks->n)
+			continue;
+		for (k = 0; k < ks->n && same_frame(&o->f[k], &ks->f[k]); k++)
+			;
+		if (k == ks->n) {
 			ks->same = o->same;
 			break;
 		}
@@ -371,29 +382,12 @@ static size_t merge_stack_rows(const struct lock_stacks *ls, struct stack_row *r
 	return out;
 }
 
-/* Symbolize addr into fr (at least one frame, "[unknown]" when nothing is known). */
-static int lock_stacks__resolve(struct lock_stacks *ls, __u64 addr, struct sym_frame *fr)
-{
-	int n = ls->proc ? symbolizer__resolve(ls->sym, ls->proc, addr, fr, MAX_INLINE) : -ENOENT;
-
-	if (n <= 0) {
-		memset(fr, 0, sizeof(*fr));
-		fr[0].function = "[unknown]";
-		n = 1;
-	}
-	return n;
-}
-
 /* The function at an exact address (a lock variable), or "" when unknown. */
 static void lock_stacks__format(struct lock_stacks *ls, __u64 addr, char *buf, size_t size)
 {
-	struct sym_frame fr[MAX_INLINE];
-	int n = lock_stacks__resolve(ls, addr, fr);
+	const char *fn = stacks__function(ls->pipeline, ls->pid, addr);
 
-	/* the outermost frame: the function the address is in, not what was inlined into it */
-	snprintf(buf, size, "%s",
-		 fr[n - 1].function && strcmp(fr[n - 1].function, "[unknown]") ? fr[n - 1].function
-									       : "");
+	snprintf(buf, size, "%s", fn ? fn : "");
 }
 
 static const char *base_name(const char *path)
@@ -409,62 +403,44 @@ static const char *base_name(const char *path)
 static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, bool json)
 {
 	const struct key_stack *ks = key ? lock_stacks__find(ls, key) : NULL;
-	const char *marker = NULL;
-	struct sym_frame fr[MAX_INLINE];
-	size_t i, n = ks ? ks->n : 0, printed = 0;
-	int k, nf;
+	size_t i, n = ks ? ks->n : 0, nu;
 
 	/* A thread's stack ends at its start routine's caller (start_thread), as frame-pointer
 	 * walks always showed it: the clone system call below it is left out. */
-	if (n > 1 && ks->status == UNWIND_COMPLETE) {
-		nf = lock_stacks__resolve(ls, ks->ips[n - 1], fr);
-		if (fr[nf - 1].function && (!strcmp(fr[nf - 1].function, "clone3") ||
-					    !strcmp(fr[nf - 1].function, "clone")))
-			n--;
+	nu = n && is_marker(&ks->f[n - 1]) ? n - 1 : n;
+	if (nu == n && n > 1 &&
+	    (!strcmp(ks->f[n - 1].name, "clone3") || !strcmp(ks->f[n - 1].name, "clone"))) {
+		for (n--; n > 1 && ks->f[n - 1].inlined; n--)
+			;
+		nu = n;
 	}
-
-	if (ks && ks->status == UNWIND_TRUNCATED)
-		marker = "[truncated]";
-	else if (ks && ks->status == UNWIND_BROKEN)
-		marker = "[incomplete]";
 	if (json)
 		fputc('[', stdout);
 	for (i = 0; i < n; i++) {
-		nf = lock_stacks__resolve(ls, ks->ips[i], fr);
-		for (k = 0; k < nf; k++) {
-			const struct sym_frame *s = &fr[k];
+		const struct stack_frame *s = &ks->f[i];
 
-			if (!json) {
-				printf("%s%s%s", indent, s->function ? s->function : "[unknown]",
-				       s->inlined ? " (inlined)" : "");
-				if (s->file)
-					printf(" %s:%d", base_name(s->file), s->line);
-				else if (s->module)
-					printf(" [%s]", base_name(s->module));
-				fputc('\n', stdout);
-				continue;
-			}
-			fputs(printed++ ? ",{\"function\":" : "{\"function\":", stdout);
-			json_str(stdout, s->function);
-			fputs(",\"module\":", stdout);
-			json_str(stdout, s->module);
-			/* the return address as in the ELF file (resolved at address - 1) */
-			printf(",\"offset\":%" PRIu64 ",\"file\":",
-			       (uint64_t)(s->module_offset + (s->module != NULL)));
-			json_str(stdout, s->file);
-			printf(",\"line\":%d,\"inlined\":%s}", s->line,
-			       s->inlined ? "true" : "false");
+		if (!json) {
+			printf("%s%s%s", indent, s->name, s->inlined ? " (inlined)" : "");
+			if (s->file)
+				printf(" %s:%d", base_name(s->file), s->line);
+			else if (s->module)
+				printf(" [%s]", base_name(s->module));
+			fputc('\n', stdout);
+			continue;
 		}
+		fputs(i ? ",{\"function\":" : "{\"function\":", stdout);
+		json_str(stdout, s->name);
+		fputs(",\"module\":", stdout);
+		json_str(stdout, s->module);
+		/* the return address as in the ELF file (resolved at address - 1) */
+		printf(",\"offset\":%" PRIu64 ",\"file\":",
+		       (uint64_t)(s->offset + (s->module != NULL)));
+		json_str(stdout, s->file);
+		printf(",\"line\":%d,\"inlined\":%s}", s->line, s->inlined ? "true" : "false");
 	}
-	if (marker && json)
-		printf("%s{\"function\":\"%s\",\"module\":null,\"offset\":0,\"file\":null,"
-		       "\"line\":0,\"inlined\":false}",
-		       printed ? "," : "", marker);
-	else if (marker)
-		printf("%s%s\n", indent, marker);
 	if (json)
 		fputc(']', stdout);
-	else if (!n)
+	else if (!nu)
 		printf("%s(no stack)\n", indent);
 }
 

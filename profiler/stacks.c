@@ -364,7 +364,10 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stac
 	for (k = 0; k < n; k++)
 		out[k] = (struct stack_frame){.name = fr[k].function ? fr[k].function : "[unknown]",
 					      .file = fr[k].file,
-					      .line = fr[k].line};
+					      .line = fr[k].line,
+					      .inlined = fr[k].inlined,
+					      .module = fr[k].module,
+					      .offset = fr[k].module ? fr[k].module_offset : 0};
 	if (unresolved(fr, n))
 		return n; /* retried next time */
 	/* cache it */
@@ -562,6 +565,17 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 		return -ENOMEM;
 	leaf->self += (double)c->weight;
 	return 0;
+}
+
+const char *stacks__function(struct stacks *s, int pid, __u64 addr)
+{
+	struct stack_frame fr[STACKS_MAX_INLINE];
+	struct sym_proc *p = sym_proc_get(s, pid, false);
+	int n = p ? resolve(s, p, addr, fr, STACKS_MAX_INLINE) : 0;
+
+	if (n <= 0 || !strcmp(fr[n - 1].name, "[unknown]"))
+		return NULL;
+	return fr[n - 1].name;
 }
 
 const struct stack_tree *stacks__tree(const struct stacks *s)

@@ -69,17 +69,20 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
 /* Up to 16 frames per address (inline frames), a marker, the kernel frames. */
 #define STACK_FRAMES_MAX (256 * 16 + 1 + STACK_CAPTURE_MAX_KFRAMES)
 
-/* One frame. Strings stay valid until stacks__free. */
+/* One frame (40 bytes). Strings stay valid until stacks__free. */
 struct stack_frame {
-	const char *name; /* function, "[truncated]", "[incomplete]", "[unknown]" or "name_[k]" */
-	const char *file; /* source file or NULL */
-	int line;	  /* 0 when unknown */
+	const char *name;   /* function, "[truncated]", "[incomplete]", "[unknown]" or "name_[k]" */
+	const char *file;   /* source file or NULL */
+	int line;	    /* 0 when unknown */
+	bool inlined;	    /* inlined into the next (outer) frame */
+	const char *module; /* path of the ELF object; NULL for kernel frames, markers, unknowns */
+	__u64 offset;	    /* address in the module's ELF file (the address resolved), or 0 */
 };
 
 /* The frames of one capture, INNERMOST FIRST: kernel frames ("_[k]", with opts.kernel), then user
  * frames (with opts.user), then the marker "[truncated]" or "[incomplete]" when the user stack is
  * partial (the reverse of a stack in the tree, without its thread or process root). Large
- * (~100 KB): allocate it, do not put it on the stack. */
+ * (~170 KB): allocate it, do not put it on the stack. */
 struct stack_frames {
 	size_t n;
 	struct stack_frame f[STACK_FRAMES_MAX];
@@ -90,6 +93,9 @@ struct stack_frames {
  * kernel_only stats. Returns 0 or a negative errno (-ERR_BADINPUT for a malformed record). */
 int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size,
 		    struct stack_frames *out);
+
+/* The outermost function at addr in pid (a data address: the variable), or NULL when unknown. */
+const char *stacks__function(struct stacks *s, int pid, __u64 addr);
 
 const struct stack_tree *stacks__tree(const struct stacks *s);
 void stacks__stats(const struct stacks *s, struct stacks_stats *st);
