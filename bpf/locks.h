@@ -3,7 +3,7 @@
 #ifndef RTPROF_BPF_LOCKS_H
 #define RTPROF_BPF_LOCKS_H
 
-#define LOCK_HIST_SLOTS	 40 /* log2 buckets of ns: up to 2^40 ns (18 minutes) */
+#define LOCK_HIST_SLOTS 40 /* log2 buckets of ns: up to 2^40 ns (18 minutes) */
 
 /* BPF cookie of an attached lock function: op (enum runtime_lock_op) << 8 | kind. */
 #define LOCK_COOKIE(op, kind) (((op) << 8) | (kind))
