@@ -20,6 +20,7 @@
 #include "profiler/errors.h"
 #include "profiler/json.h"
 #include "profiler/log.h"
+#include "profiler/session.h"
 #include "profiler/signals.h"
 #include "runtimes/runtime.h"
 #include "runtimes/usdt.h"
@@ -488,12 +489,8 @@ static int parse_opts(int argc, char **argv, struct probes_opts *opts)
 	while ((c = getopt_long(argc, argv, "p:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			errno = 0;
-			opts->pid = (int)strtol(optarg, &end, 10);
-			if (errno || *end || opts->pid <= 0) {
-				fprintf(stderr, "rtprof probes: invalid PID '%s'\n", optarg);
+			if (target_parse_pid("probes", optarg, &opts->pid))
 				return -ERR_USAGE;
-			}
 			break;
 		case 'j':
 			opts->json = true;

@@ -17,6 +17,7 @@
 #include "profiler/errors.h"
 #include "profiler/json.h"
 #include "profiler/log.h"
+#include "profiler/session.h"
 #include "symbolize/symbolize.h"
 
 #define MAX_FRAMES 128
@@ -78,18 +79,13 @@ static int parse_opts(int argc, char **argv, struct symbolize_opts *opts)
 		{"help", no_argument, NULL, 'h'},      {},
 	};
 	const char **dirs;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:e:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			errno = 0;
-			opts->pid = (int)strtol(optarg, &end, 10);
-			if (errno || *end || opts->pid <= 0) {
-				fprintf(stderr, "rtprof symbolize: invalid PID '%s'\n", optarg);
+			if (target_parse_pid("symbolize", optarg, &opts->pid))
 				return -ERR_USAGE;
-			}
 			break;
 		case 'e':
 			opts->elf = optarg;
