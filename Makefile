@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -I. \
 	      -I/usr/include/$(MULTIARCH) -MMD -MP -Wall -Wno-unused-function
 LDLIBS   := -lbpf -lelf -ldw -lunwind-ptrace -lunwind-generic -lunwind -lz -lpthread -lm -lstdc++
 
-LIB_SRCS := $(sort $(wildcard runtimes/*.c symbolize/*.c flamegraph/*.c) \
+LIB_SRCS := $(sort $(wildcard lib/*.c runtimes/*.c symbolize/*.c flamegraph/*.c stacks/*.c) \
 	      $(filter-out profiler/main.c,$(wildcard profiler/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 MAIN_OBJ := $(OUT)/obj/profiler/main.o
@@ -36,7 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 
-.PHONY: all deps test unit fuzz format lint clean targets example
+.PHONY: all deps test unit fuzz format lint layers clean targets example
 all: $(OUT)/rtprof
 
 $(OUT)/vmlinux.h:
@@ -87,7 +87,7 @@ test: all unit targets
 # libFuzzer harnesses: the parsers compiled again with sanitizers. Seeds: tests/fuzz/seeds/NAME
 # plus the small ELF targets (their notes are real).
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I$(OUT)
-FUZZ_LIB := runtimes/usdt.c profiler/log.c
+FUZZ_LIB := runtimes/usdt.c lib/log.c
 $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB) -o $@ -lelf -lbpf
@@ -109,8 +109,11 @@ fuzz: $(FUZZ_BINS) targets
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRCS)
-lint:
+lint: layers
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+layers:
+	scripts/check-layers.sh
 
 clean:
 	rm -rf $(OUT)

@@ -13,7 +13,7 @@
  * bpf_get_stackid; the scan needs no unwinding and costs one copy and a loop.
  *  - The first time a key is seen, and only then, a full stack capture (registers and a copy of
  *    the stack, bpf/stack_capture.bpf.h) goes through the ring buffer; user space unwinds and
- *    symbolizes it once (profiler/stacks.h) and keeps key -> frames. Different keys with the same
+ *    symbolizes it once (stacks/stacks.h) and keeps key -> frames. Different keys with the same
  *    frames are merged there.
  *  - User space aggregates the table per stack when it reports (bytes, count, oldest age,
  *    --min-age): the age of the oldest allocation cannot be kept up to date in BPF as frees come.

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room bpf/: the kernel halves (NAME.bpf.c), the structs both halves share (NAME.h) and the
+ * BPF helper headers (stack capture, stack keys, interpreter frame walkers). May use lib/ only.
+ *
  * A stack capture record: what the BPF half (bpf/stack_capture.bpf.h) saves about one stack, for
- * the user half (profiler/stacks.h) to unwind, symbolize and aggregate.
+ * the user half (stacks/stacks.h) to unwind, symbolize and aggregate.
  *
  * The record is a fixed header followed by stack_len bytes copied from the user stack, starting at
  * the stack pointer. The header holds the user registers (enough to start a CFI unwind), the

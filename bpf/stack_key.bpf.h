@@ -7,10 +7,10 @@
  * addresses (plus a few stable code pointers). It needs no frame pointers and no unwinding: one
  * copy and a loop. The first time a key is seen, and only then, note_stack() sends a full stack
  * capture (bpf/stack_capture.bpf.h) through the ring buffer `captures`; user space resolves it
- * once (profiler/stacks.h, stacks__resolve) and keeps key -> frames.
+ * once (stacks/stacks.h, stacks__resolve) and keeps key -> frames.
  *
  * The top part (types and sizes) is plain data, also included by user space
- * (profiler/stack_keys.h), which keeps the code ranges current (stack_key_ranges__set).
+ * (stacks/stack_keys.h), which keeps the code ranges current (stack_key_ranges__set).
  *
  * BPF users: include bpf/stack_capture.bpf.h first; optionally define STACK_KEY_COUNT(event)
  * (event: STACK_KEY_EV_NEW, _LOST, _FULL) before including this file to count what happens to

@@ -10,8 +10,8 @@
 #include "flamegraph/cli.h"
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/log.h"
 
 #define OUT_BUF (1u << 20) /* bytes */
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room flamegraph/: stack trees to pictures and files (folded stacks, SVG, diffs). May use lib/
+ * and bpf/ headers; not symbolize/ (same level) nor anything above.
+ *
  * Folded stacks and the stack tree they merge into.
  *
  * The folded format is one stack per line, root first, frames separated by ';', then white space

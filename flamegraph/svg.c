@@ -25,7 +25,7 @@
 #include "flamegraph/script.h"
 #include "flamegraph/svg.h"
 #include "flamegraph/tree.h"
-#include "profiler/errors.h"
+#include "lib/errors.h"
 
 #define XPAD	 10 /* px, left and right */
 #define FRAMEPAD 1

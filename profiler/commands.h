@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room profiler/: main.c and one file per command, on top of every other room. Nothing
+ * outside profiler/ includes it.
+ *
  * Commands. Each takes the arguments after its name (argv[0] is the command name), handles
  * --help itself, and returns 0 or a negative error that main() maps to an exit code.
  */

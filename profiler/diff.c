@@ -13,8 +13,8 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/log.h"
 
 static int read_col(struct stack_tree *t, const char *path, enum stack_col col, size_t *stacks)
 {

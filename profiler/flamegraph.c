@@ -12,8 +12,8 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/log.h"
 
 /* Parse one input ("-" is stdin) into t; col < 0 keeps two-count lines differential. */
 static int read_input(struct stack_tree *t, const char *cmd, const char *path, int col)

@@ -14,12 +14,12 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/usdt_events.h"
-#include "profiler/bpf_util.h"
+#include "lib/bpf_util.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
-#include "profiler/signals.h"
+#include "lib/errors.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "runtimes/attach.h"
 #include "usdt_events.skel.h"
 

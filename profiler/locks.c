@@ -6,8 +6,8 @@
  * (runtimes/pthread.c lists them: mutex lock/trylock/timedlock/unlock, rwlock rd/wr, condition
  * waits) and aggregates, per lock address, the time spent waiting (call to return) and holding
  * (acquisition to unlock) with log2 histograms, and per lock and waiting stack key the waits.
- * This half keeps the code ranges of the stack keys current (profiler/stack_keys.h), unwinds and
- * symbolizes the capture of each new key as it comes (profiler/stacks.h: CFI, no frame pointers
+ * This half keeps the code ranges of the stack keys current (stacks/stack_keys.h), unwinds and
+ * symbolizes the capture of each new key as it comes (stacks/stacks.h: CFI, no frame pointers
  * needed) and prints the locks by total wait time.
  */
 #include <errno.h>
@@ -25,14 +25,15 @@
 
 #include "bpf/locks.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/hist.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
-#include "profiler/signals.h"
-#include "profiler/stack_keys.h"
-#include "profiler/stacks.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/hist.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/session.h"
+#include "lib/signals.h"
+#include "stacks/stack_keys.h"
+#include "stacks/stacks.h"
 #include "symbolize/maps.h"
 #include "runtimes/runtime.h"
 #include "runtimes/usdt.h"
@@ -704,21 +705,11 @@ static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stac
 		{"json", no_argument, NULL, 'j'},      {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},      {},
 	};
-	char *end;
+	struct opts_common co = {"locks", &o->target, &o->duration_s, usage};
 	int c, err = 0;
 
 	while ((c = getopt_long(argc, argv, "+p:d:t:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			err = target_parse_pid("locks", optarg, &o->target.pid);
-			break;
-		case 'd':
-			o->duration_s = strtod(optarg, &end);
-			if (*end || o->duration_s <= 0) {
-				fprintf(stderr, "rtprof locks: invalid -d '%s'\n", optarg);
-				err = -ERR_USAGE;
-			}
-			break;
 		case 't':
 			err = parse_uint(optarg, "--top", &o->top);
 			break;
@@ -734,20 +725,13 @@ static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stac
 		case 'j':
 			o->json = true;
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
 		}
 		if (err)
 			return err;
 	}
-	return target_opts__finish(&o->target, "locks", argc, argv, optind);
+	return opts_common__finish(&co, argc, argv, optind);
 }
 
 int cmd_locks(int argc, char **argv)

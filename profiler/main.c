@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/log.h"
 
 struct command {
 	const char *name;

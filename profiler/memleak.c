@@ -10,7 +10,7 @@
  *  - tells BPF where the target's code is (for the stack key) and where the allocator's code is
  *    (to ignore its own mmap/munmap calls), again whenever libraries come and go;
  *  - turns each capture into frames with the stack pipeline of rtprof profile
- *    (profiler/stacks.h, stacks__resolve: unwind, symbolize, "[truncated]"/"[incomplete]"
+ *    (stacks/stacks.h, stacks__resolve: unwind, symbolize, "[truncated]"/"[incomplete]"
  *    outermost); keys with the same frames are one stack. The frames of a key are kept, while
  *    its weight, the outstanding bytes, changes at every report;
  *  - reports: reads the table, groups it by stack (bytes, count, age of the oldest), every -i
@@ -37,13 +37,14 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
-#include "profiler/signals.h"
-#include "profiler/stack_keys.h"
-#include "profiler/stacks.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/session.h"
+#include "lib/signals.h"
+#include "stacks/stack_keys.h"
+#include "stacks/stacks.h"
 #include "symbolize/maps.h"
 #include "memleak.skel.h"
 
@@ -454,7 +455,7 @@ cleanup:
 }
 
 /*
- * Give BPF the target's executable file mappings (code, profiler/stack_keys.h) and the allocator's
+ * Give BPF the target's executable file mappings (code, stacks/stack_keys.h) and the allocator's
  * own code. Returns 1 when the allocator library is mapped, 0 when not (yet), or a negative errno.
  */
 static int update_ranges(struct memleak *m)
@@ -1078,6 +1079,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
+	struct opts_common co = {"memleak", &o->target, NULL, usage};
 	__u32 v;
 	char *end;
 	int c, err = 0;
@@ -1089,9 +1091,6 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->verify_keys = 1024;
 	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			err = target_parse_pid("memleak", optarg, &o->target.pid);
-			break;
 		case 'i':
 			err = parse_secs("-i", optarg, &o->interval_s);
 			if (!err && o->interval_s <= 0)
@@ -1151,20 +1150,13 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 				err = -ERR_USAGE;
 			}
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
 		}
 	}
 	if (err)
 		return err;
-	return target_opts__finish(&o->target, "memleak", argc, argv, optind);
+	return opts_common__finish(&co, argc, argv, optind);
 }
 
 static void memleak__free(struct memleak *m)

@@ -15,13 +15,14 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "profiler/bpf_util.h"
+#include "lib/bpf_util.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
-#include "profiler/signals.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/session.h"
+#include "lib/signals.h"
 #include "runtimes/runtime.h"
 #include "runtimes/usdt.h"
 #include "symbolize/maps.h"
@@ -483,8 +484,9 @@ static int parse_opts(int argc, char **argv, struct probes_opts *opts)
 		{"count", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},	 {},
 	};
+	struct opts_common co = {"probes", NULL, NULL, usage};
 	char *end;
-	int c;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "p:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -502,15 +504,10 @@ static int parse_opts(int argc, char **argv, struct probes_opts *opts)
 				return -ERR_USAGE;
 			}
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
+			if (err)
+				return err;
 		}
 	}
 	if (optind < argc)

@@ -7,7 +7,7 @@
  * optional kernel stack, a copy of the top of the user stack, or with --stack-bytes 0 the
  * frame-pointer chain) through a ring buffer, waking this process only at a process's first
  * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains
- * the ring buffer into the stack pipeline (profiler/stacks.h), which unwinds the copy with CFI,
+ * the ring buffer into the stack pipeline (stacks/stacks.h), which unwinds the copy with CFI,
  * symbolizes and aggregates; at the end it writes folded stacks and/or the SVG and prints a summary
  * to stderr.
  *
@@ -34,13 +34,14 @@
 #include "bpf/profile.h"
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
-#include "profiler/bpf_util.h"
+#include "lib/bpf_util.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
-#include "profiler/signals.h"
-#include "profiler/stacks.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/log.h"
+#include "lib/session.h"
+#include "lib/signals.h"
+#include "stacks/stacks.h"
 #include "profile.skel.h"
 
 _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_capture header");
@@ -121,6 +122,7 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
+	struct opts_common co = {"profile", &o->target, &o->duration_s, usage};
 	char *end;
 	int c, err;
 
@@ -129,23 +131,10 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:F:d:KTfvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			err = target_parse_pid("profile", optarg, &o->target.pid);
-			if (err)
-				return err;
-			break;
 		case 'F':
 			o->hz = (int)strtol(optarg, &end, 10);
 			if (*end || o->hz <= 0 || o->hz > 100000) {
 				fprintf(stderr, "rtprof profile: -F wants 1..100000 Hz, not '%s'\n",
-					optarg);
-				return -ERR_USAGE;
-			}
-			break;
-		case 'd':
-			o->duration_s = strtod(optarg, &end);
-			if (*end || !(o->duration_s > 0) || !isfinite(o->duration_s)) {
-				fprintf(stderr, "rtprof profile: -d wants seconds > 0, not '%s'\n",
 					optarg);
 				return -ERR_USAGE;
 			}
@@ -175,18 +164,13 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 				return -ERR_USAGE;
 			}
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
+			if (err)
+				return err;
 		}
 	}
-	return target_opts__finish(&o->target, "profile", argc, argv, optind);
+	return opts_common__finish(&co, argc, argv, optind);
 }
 
 /* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON: what loading the programs and opening a

@@ -22,13 +22,14 @@
 
 #include "bpf/queries.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/hist.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/hist.h"
+#include "lib/json.h"
+#include "lib/log.h"
 #include "profiler/queries.h"
-#include "profiler/session.h"
-#include "profiler/signals.h"
+#include "lib/session.h"
+#include "lib/signals.h"
 #include "runtimes/runtime.h"
 #include "runtimes/usdt.h"
 #include "queries.skel.h"
@@ -520,17 +521,13 @@ static int parse_opts(int argc, char **argv, struct queries_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
+	struct opts_common co = {"queries", &o->target, &o->duration_s, usage};
 	char *end;
 	long v;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+p:m:L:d:t:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			err = target_parse_pid("queries", optarg, &o->target.pid);
-			if (err)
-				return err;
-			break;
 		case 'm':
 			o->min_ms = strtod(optarg, &end);
 			if (*end || !*optarg || o->min_ms < 0) {
@@ -547,13 +544,6 @@ static int parse_opts(int argc, char **argv, struct queries_opts *o)
 			}
 			o->max_len = (unsigned int)v;
 			break;
-		case 'd':
-			o->duration_s = strtod(optarg, &end);
-			if (*end || o->duration_s <= 0) {
-				fprintf(stderr, "rtprof queries: invalid -d '%s'\n", optarg);
-				return -ERR_USAGE;
-			}
-			break;
 		case 't':
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 0) {
@@ -565,18 +555,13 @@ static int parse_opts(int argc, char **argv, struct queries_opts *o)
 		case 'j':
 			o->json = true;
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
+			if (err)
+				return err;
 		}
 	}
-	return target_opts__finish(&o->target, "queries", argc, argv, optind);
+	return opts_common__finish(&co, argc, argv, optind);
 }
 
 static __u64 now_ms(void)

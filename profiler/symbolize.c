@@ -14,10 +14,11 @@
 #include <unistd.h>
 
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/session.h"
 #include "symbolize/symbolize.h"
 
 #define MAX_FRAMES 128
@@ -78,8 +79,9 @@ static int parse_opts(int argc, char **argv, struct symbolize_opts *opts)
 		{"no-inline", no_argument, NULL, 'n'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},      {},
 	};
+	struct opts_common co = {"symbolize", NULL, NULL, usage};
 	const char **dirs;
-	int c;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "p:e:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -103,15 +105,10 @@ static int parse_opts(int argc, char **argv, struct symbolize_opts *opts)
 		case 'n':
 			opts->no_inline = true;
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
+			if (err)
+				return err;
 		}
 	}
 	if (!opts->elf == !opts->pid) {

@@ -21,12 +21,13 @@
 
 #include "bpf/threads.h"
 #include "profiler/commands.h"
-#include "profiler/errors.h"
-#include "profiler/json.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
-#include "profiler/signals.h"
-#include "profiler/ustack.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/session.h"
+#include "lib/signals.h"
+#include "stacks/ustack.h"
 #include "runtimes/runtime.h"
 #include "threads.skel.h"
 
@@ -363,38 +364,21 @@ static int parse_opts(int argc, char **argv, struct threads_opts *o)
 		{"json", no_argument, NULL, 'j'},      {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},      {},
 	};
-	char *end;
+	struct opts_common co = {"threads", &o->target, &o->duration_s, usage};
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+p:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			err = target_parse_pid("threads", optarg, &o->target.pid);
-			if (err)
-				return err;
-			break;
-		case 'd':
-			o->duration_s = strtod(optarg, &end);
-			if (*end || o->duration_s <= 0) {
-				fprintf(stderr, "rtprof threads: invalid -d '%s'\n", optarg);
-				return -ERR_USAGE;
-			}
-			break;
 		case 'j':
 			o->json = true;
 			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
+			if (err)
+				return err;
 		}
 	}
-	return target_opts__finish(&o->target, "threads", argc, argv, optind);
+	return opts_common__finish(&co, argc, argv, optind);
 }
 
 int cmd_threads(int argc, char **argv)

@@ -12,9 +12,10 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "profiler/errors.h"
-#include "profiler/log.h"
-#include "profiler/signals.h"
+#include "lib/errors.h"
+#include "lib/opts.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "runtimes/attach.h"
 #include "runtimes/usdt.h"
 #include "symbolize/maps.h"
@@ -812,6 +813,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
+	struct opts_common co = {cmd, &o->target, &o->duration_s, usage};
 	double top;
 	int c, err = 0;
 
@@ -820,9 +822,6 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		bool ok = true;
 
 		switch (c) {
-		case 'p':
-			err = target_parse_pid(cmd, optarg, &o->target.pid);
-			break;
 		case 'l':
 			o->lang = optarg;
 			break;
@@ -836,9 +835,6 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		case 'c':
 			ok = accepts & RT_OPT_FILTER;
 			o->class_pat = optarg;
-			break;
-		case 'd':
-			err = parse_num(cmd, "duration", optarg, &o->duration_s);
 			break;
 		case 'i':
 			ok = accepts & RT_OPT_INTERVAL;
@@ -876,15 +872,10 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 			}
 			break;
 		}
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -ERR_USAGE;
+			err = opts_common__handle(&co, c, optarg);
+			if (err)
+				return err;
 		}
 		if (!ok) {
 			fprintf(stderr, "rtprof %s: option -%c does not apply to %s\n", cmd, c,
@@ -894,7 +885,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 	}
 	if (err)
 		return err;
-	err = target_opts__finish(&o->target, cmd, argc, argv, optind);
+	err = opts_common__finish(&co, argc, argv, optind);
 	if (!err && o->no_tracepoint)
 		setenv("RTPROF_NO_TRACEPOINT", "1", 1);
 	return err;

@@ -27,7 +27,7 @@
 #include <linux/types.h>
 
 #include "bpf/usdt_events.h"
-#include "profiler/session.h"
+#include "lib/session.h"
 
 struct bpf_object;
 

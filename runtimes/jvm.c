@@ -21,8 +21,8 @@
 #include "bpf/gc.h"
 #include "bpf/objnew.h"
 #include "bpf/usdt_events.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/log.h"
 #include "runtimes/attach.h"
 
 /* clang-format off */

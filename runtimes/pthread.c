@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profiler/errors.h"
+#include "lib/errors.h"
 #include "runtimes/usdt.h"
 
 #include "runtimes/runtime.h"

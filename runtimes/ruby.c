@@ -18,7 +18,7 @@
 #include "bpf/gc.h"
 #include "bpf/objnew.h"
 #include "bpf/usdt_events.h"
-#include "profiler/log.h"
+#include "lib/log.h"
 #include "runtimes/attach.h"
 
 /* clang-format off */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room runtimes/: what each runtime provides (USDT discovery, one descriptor per runtime, the
+ * attach loop, and how to find and name interpreter frames). May use lib/, bpf/, symbolize/ and
+ * flamegraph/; never stacks/ or profiler/.
+ *
  * Runtimes are data. Each runtime file (python.c, ruby.c, ...) exports a descriptor; one generic
  * loop uses them. A descriptor says how to recognize the runtime among the objects a process maps
  * and, as commands grow, which probes serve which command and what to tell the user when a probe

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profiler/errors.h"
+#include "lib/errors.h"
 #include "runtimes/usdt.h"
 
 #define NT_STAPSDT    3

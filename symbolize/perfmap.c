@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profiler/log.h"
+#include "lib/log.h"
 #include "symbolize/arena.h"
 #include "symbolize/perfmap.h"
 

@@ -25,7 +25,7 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 
-#include "profiler/log.h"
+#include "lib/log.h"
 #include "symbolize/arena.h"
 #include "symbolize/dwarfidx.h"
 #include "symbolize/elfsyms.h"

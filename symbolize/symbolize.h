@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room symbolize/: addresses to names (maps, ELF symbols, debug files, DWARF, perf maps).
+ * May use lib/ and bpf/ headers; not flamegraph/ (same level) nor anything above.
+ *
  * Addresses to functions, source lines and inlined frames.
  *
  * A symbolizer owns caches keyed by build-id (one per ELF object, shared by every process that maps

@@ -11,7 +11,7 @@
 
 #include "flamegraph/folded.h"
 #include "flamegraph/svg.h"
-#include "profiler/errors.h"
+#include "lib/errors.h"
 
 /* The folded text of t, malloc'd. */
 static char *folded_of(struct stack_tree *t)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "profiler/hist.h"
+#include "lib/hist.h"
 
 static char *capture(void (*fn)(FILE *, const __u64 *, size_t), const __u64 *slots, size_t n)
 {

@@ -2,7 +2,7 @@
 /*
  * The stack pipeline without BPF: a stack capture of this very process, built the way
  * bpf/stack_capture.bpf.h builds one (registers from getcontext, a copy of the stack from the
- * stack pointer up), is unwound by symbolize/unwind.c and aggregated by profiler/stacks.c. The
+ * stack pointer up), is unwound by stacks/unwind.c and aggregated by stacks/stacks.c. The
  * truth is the call chain main -> level1 -> level2 -> capture_here.
  */
 #include <setjmp.h>
@@ -16,11 +16,11 @@
 #include <cmocka.h>
 
 #include "flamegraph/folded.h"
-#include "profiler/errors.h"
-#include "profiler/stacks.h"
+#include "lib/errors.h"
+#include "stacks/stacks.h"
 #include "symbolize/maps.h"
 #include "symbolize/symbolize.h"
-#include "symbolize/unwind.h"
+#include "stacks/unwind.h"
 
 #define NOINLINE __attribute__((noinline))
 

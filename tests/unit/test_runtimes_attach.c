@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "bpf/usdt_events.h"
-#include "profiler/errors.h"
+#include "lib/errors.h"
 #include "runtimes/attach.h"
 
 static void test_pattern_exact(void **state)

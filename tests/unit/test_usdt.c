@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "profiler/errors.h"
+#include "lib/errors.h"
 #include "runtimes/usdt.h"
 
 static struct usdt_arg parse_ok(const char *s)

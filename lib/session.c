@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "profiler/errors.h"
-#include "profiler/log.h"
-#include "profiler/session.h"
+#include "lib/errors.h"
+#include "lib/log.h"
+#include "lib/session.h"
 
 struct session {
 	int pid;
@@ -25,33 +25,6 @@ struct session {
 	int err_fd; /* read end: the child's errno if exec failed; EOF when exec succeeded */
 	char exe[PATH_MAX];
 };
-
-int target_parse_pid(const char *cmd, const char *arg, int *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || v <= 0 || v > INT_MAX) {
-		fprintf(stderr, "rtprof %s: invalid PID '%s'\n", cmd, arg);
-		return -ERR_USAGE;
-	}
-	*pid = (int)v;
-	return 0;
-}
-
-int target_opts__finish(struct target_opts *t, const char *cmd, int argc, char **argv, int optind)
-{
-	if (optind < argc)
-		t->argv = argv + optind;
-	if (!t->pid == !t->argv) {
-		fprintf(stderr, "rtprof %s: give exactly one of -p PID or -- COMMAND [ARGS...]\n",
-			cmd);
-		return -ERR_USAGE;
-	}
-	return 0;
-}
 
 /* Look cmd up in PATH as execvp will. */
 static int find_in_path(const char *cmd, char *out, size_t size)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "profiler/json.h"
+#include "lib/json.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not valid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room lib/ (the base): log, errors and exit codes, signals, option parsing, the JSON
+ * writer, histograms, BPF map helpers and the session (the target process). It includes nothing
+ * of ours; every other room may use it.
+ *
  * Errors and exit codes.
  *
  * Library functions return 0 or a negative errno; constructors return NULL and set errno. A few

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "profiler/signals.h"
+#include "lib/signals.h"
 
 /* Set from a signal handler; there is no other way to get the news out of one. */
 static volatile sig_atomic_t stop_requested;

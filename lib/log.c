@@ -3,8 +3,8 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "profiler/errors.h"
-#include "profiler/log.h"
+#include "lib/errors.h"
+#include "lib/log.h"
 
 /* The level is process-wide by nature, as libbpf's print callback is. */
 static enum log_level current_level = LOG_INFO;

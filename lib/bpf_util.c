@@ -5,7 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "profiler/bpf_util.h"
+#include "lib/bpf_util.h"
 
 int percpu_map__sum_u64(const struct bpf_map *map, const void *key, size_t key_size, __u64 *sum)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stack pipeline: capture -> unwind -> symbolize -> stack tree (see profiler/stacks.h).
+ * The stack pipeline: capture -> unwind -> symbolize -> stack tree (see stacks/stacks.h).
  *
  * Symbolization dominates the cost of a sample once unwinding is done, and profiles repeat the
  * same few thousand addresses, so each (pid, address) is resolved once and its frames (function
@@ -16,11 +16,11 @@
 #include <time.h>
 
 #include "flamegraph/folded.h"
-#include "profiler/errors.h"
-#include "profiler/log.h"
-#include "profiler/stacks.h"
+#include "lib/errors.h"
+#include "lib/log.h"
+#include "stacks/stacks.h"
 #include "symbolize/symbolize.h"
-#include "symbolize/unwind.h"
+#include "stacks/unwind.h"
 
 #define STACKS_MAX_ADDRS  256 /* user frames unwound per stack */
 #define STACKS_MAX_INLINE 16  /* frames one address may expand to */

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Room stacks/: the stack pipeline (capture keys, unwinding, the merge of interpreter frames,
+ * resolution through symbolize/, aggregation into the tree flamegraph/ and the exporters read).
+ * May use every room but profiler/.
+ *
  * The stack pipeline shared by profile, memleak and locks:
  *
  *	capture record (bpf/stack_capture.h, from the ring buffer)
- *	  -> unwind the user stack (symbolize/unwind.h: CFI over the copied stack bytes; or the
+ *	  -> unwind the user stack (stacks/unwind.h: CFI over the copied stack bytes; or the
  *	     frame-pointer chain when no bytes were copied)
  *	  -> symbolize (symbolize/symbolize.h: functions, inline frames, JIT maps; kernel frames
  *	     from /proc/kallsyms)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Code ranges for the stack keys: see profiler/stack_keys.h. */
+/* Code ranges for the stack keys: see stacks/stack_keys.h. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiler/stack_keys.h"
+#include "stacks/stack_keys.h"
 #include "symbolize/maps.h"
 
 _Static_assert(sizeof(struct stack_key_range) == 16, "stack_key_range layout");

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "profiler/hist.h"
+#include "lib/hist.h"
 
 #define BAR_WIDTH 40
 

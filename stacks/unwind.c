@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <elfutils/libdwfl.h>
 
-#include "profiler/log.h"
+#include "lib/log.h"
 #include "symbolize/maps.h"
-#include "symbolize/unwind.h"
+#include "stacks/unwind.h"
 
 #define UNWIND_MAX_FRAMES     512
 #define UNWIND_REFRESH_MIN_NS 20000000ULL  /* 20 ms between two maps re-reads of a process */

@@ -17,16 +17,7 @@
 
 #include <stdbool.h>
 
-struct target_opts {
-	int pid;     /* -p PID, or 0 */
-	char **argv; /* command after "--", NULL-terminated, or NULL */
-};
-
-/* Parse a PID argument; -ERR_USAGE with a message naming cmd when it is not a positive number. */
-int target_parse_pid(const char *cmd, const char *arg, int *pid);
-/* After getopt: take argv[optind..] as the command; check that exactly one of -p and -- was
- * given. Returns 0 or -ERR_USAGE (with a message naming cmd). */
-int target_opts__finish(struct target_opts *t, const char *cmd, int argc, char **argv, int optind);
+#include "lib/opts.h"
 
 struct session;
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "profiler/json.h"
-#include "profiler/ustack.h"
+#include "lib/json.h"
+#include "stacks/ustack.h"
 #include "symbolize/symbolize.h"
 
 #define MAX_INLINE 16
