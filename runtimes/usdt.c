@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,16 +91,17 @@ static int parse_reg(const char **p, const char *end, char *out)
 	return 0;
 }
 
-/* Parse a signed decimal or 0x-prefixed hex integer at *p (within end). */
-static int parse_int(const char **p, const char *end, long long *out)
+/* Parse an optionally signed decimal or 0x-prefixed hex integer at *p (within end) as a sign and
+ * a magnitude below 2^64. */
+static int parse_num(const char **p, const char *end, bool *neg, unsigned long long *mag)
 {
 	const char *s = *p;
 	unsigned long long v = 0;
-	bool neg = false, any = false;
+	bool minus = false, any = false;
 	int base = 10;
 
 	if (s < end && (*s == '-' || *s == '+')) {
-		neg = *s == '-';
+		minus = *s == '-';
 		s++;
 	}
 	if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -122,8 +124,31 @@ static int parse_int(const char **p, const char *end, long long *out)
 	}
 	if (!any)
 		return -EINVAL;
-	*out = neg ? -(long long)v : (long long)v;
+	*neg = minus;
+	*mag = v;
 	*p = s;
+	return 0;
+}
+
+/*
+ * Parse a signed integer at *p (within end) as the 64-bit value it stands for: from -2^63 up to
+ * 2^64 - 1, where a value above 2^63 - 1 is an unsigned constant kept as the same 64 bits
+ * ("$0xffffffffffffffff" is -1). Negation and conversion are done so that none overflows:
+ * -(long long)2^63 would.
+ */
+static int parse_int(const char **p, const char *end, long long *out)
+{
+	unsigned long long mag;
+	bool neg;
+
+	if (parse_num(p, end, &neg, &mag))
+		return -EINVAL;
+	if (neg && mag > (unsigned long long)LLONG_MAX + 1)
+		return -EINVAL;
+	if (neg)
+		*out = mag ? -(long long)(mag - 1) - 1 : 0;
+	else
+		*out = mag <= LLONG_MAX ? (long long)mag : -(long long)~mag - 1;
 	return 0;
 }
 
@@ -152,18 +177,15 @@ static int parse_symbol(const char **p, const char *end, struct usdt_arg *arg)
 int usdt_parse_arg(const char *s, size_t len, struct usdt_arg *arg)
 {
 	const char *p = s, *end = s + len, *at;
-	long long size;
+	unsigned long long size;
 
 	memset(arg, 0, sizeof(*arg));
 	at = memchr(s, '@', len);
 	if (!at)
 		return -EINVAL;
-	if (parse_int(&p, at, &size) || p != at)
+	/* sign and magnitude apart: nothing to negate ("-9223372036854775808@" would overflow) */
+	if (parse_num(&p, at, &arg->is_signed, &size) || p != at)
 		return -EINVAL;
-	if (size < 0) {
-		arg->is_signed = true;
-		size = -size;
-	}
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return -EINVAL;
 	arg->size = (int)size;

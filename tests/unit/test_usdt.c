@@ -5,6 +5,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,6 +71,17 @@ static void test_arg_constant(void **state)
 	assert_int_equal(a.value, -1);
 	a = parse_ok("1@$0x7f");
 	assert_int_equal(a.value, 0x7f);
+	/* the ends of the 64-bit range, without overflowing on the way (the fuzzer found it) */
+	a = parse_ok("8@$-9223372036854775808");
+	assert_true(a.value == LLONG_MIN);
+	a = parse_ok("8@$9223372036854775807");
+	assert_true(a.value == LLONG_MAX);
+	a = parse_ok("8@$0xffffffffffffffff");
+	assert_true(a.value == -1);
+	a = parse_ok("8@$0x8000000000000000");
+	assert_true(a.value == LLONG_MIN);
+	a = parse_ok("8@-0x8000000000000000(%rax)");
+	assert_true(a.value == LLONG_MIN);
 }
 
 static void test_arg_memory(void **state)
@@ -154,6 +166,12 @@ static void test_arg_garbage(void **state)
 		"99999999999999999999@%rax",
 		"8@(,)",
 		"8@$99999999999999999999999",
+		"8@$-9223372036854775809",
+		"8@-0x8000000000000001(%rax)",
+		"-9223372036854775808@%rax",
+		"9223372036854775808@%rax",
+		"18446744073709551615@%rax",
+		"-18446744073709551615@%rax",
 	};
 	struct usdt_arg args[USDT_MAX_ARGS];
 	struct usdt_arg a;
