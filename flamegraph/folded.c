@@ -854,7 +854,8 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 			w->pool[start + i] = w->pool[start + n - 1 - i];
 			w->pool[start + n - 1 - i] = c;
 		}
-	} else {
+	} else if (n > 1) {
+		/* none or one child needs no sorting, and the pool may still be NULL (NULL + 0) */
 		qsort_r(w->pool + start, n, sizeof(*w->pool), cmp_rank, w);
 	}
 	/* counts are sums of the input's, so a residue this small is rounding, not a stack */
