@@ -9,7 +9,7 @@
 
 static const char deleted_suffix[] = " (deleted)";
 
-static int parse_line(char *line, struct proc_map *m)
+int proc_map__parse(char *line, struct proc_map *m)
 {
 	unsigned long long start, end, offset, inode;
 	int path_at = 0;
@@ -70,7 +70,7 @@ struct proc_maps *proc_maps__read(int pid)
 			maps->maps = nm;
 			cap = ncap;
 		}
-		err = parse_line(line, &maps->maps[maps->n]);
+		err = proc_map__parse(line, &maps->maps[maps->n]);
 		if (err)
 			goto cleanup;
 		maps->n++;

@@ -32,6 +32,9 @@ struct proc_maps {
 /* Read /proc/PID/maps; NULL with errno ESRCH when the process does not exist. */
 struct proc_maps *proc_maps__read(int pid);
 void proc_maps__free(struct proc_maps *maps);
+/* Parse one line of a maps file (NUL-terminated, changed in place) into m, as proc_maps__read()
+ * does with each line: 0 (m->path is allocated, or NULL), -EINVAL or -ENOMEM. */
+int proc_map__parse(char *line, struct proc_map *m);
 
 /* Mapping that contains addr, or NULL. */
 const struct proc_map *proc_maps__find(const struct proc_maps *maps, __u64 addr);

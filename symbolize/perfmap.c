@@ -48,6 +48,18 @@ static int open_checked(const char *path, uid_t uid, int *fdp)
 	return 0;
 }
 
+struct perf_map *perf_map__new(void)
+{
+	struct perf_map *pm = calloc(1, sizeof(*pm));
+
+	if (!pm) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pm->fd = -1;
+	return pm;
+}
+
 struct perf_map *perf_map__open(int pid, int nspid, uid_t uid)
 {
 	struct perf_map *pm = NULL;
@@ -63,7 +75,7 @@ struct perf_map *perf_map__open(int pid, int nspid, uid_t uid)
 	}
 	if (err)
 		goto cleanup;
-	pm = calloc(1, sizeof(*pm));
+	pm = perf_map__new();
 	if (!pm || !(pm->path = strdup(path[i]))) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -139,12 +151,29 @@ static int parse_line(struct perf_map *pm, char *line, struct arena *strings)
 	return 0;
 }
 
+ssize_t perf_map__parse(struct perf_map *pm, char *text, struct arena *strings)
+{
+	char *line, *nl;
+	size_t old_n = pm->n;
+	int err = 0;
+
+	for (line = text; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		err = parse_line(pm, line, strings);
+		if (err)
+			break;
+	}
+	if (pm->n != old_n)
+		qsort(pm->e, pm->n, sizeof(*pm->e), cmp_entry);
+	return err ? err : line - text;
+}
+
 int perf_map__update(struct perf_map *pm, struct arena *strings)
 {
 	struct stat st;
-	char *buf = NULL, *line, *nl;
-	size_t len, old_n = pm->n;
-	ssize_t got;
+	char *buf = NULL;
+	ssize_t got, parsed;
+	size_t len;
 	int err = 0;
 
 	if (fstat(pm->fd, &st))
@@ -161,16 +190,13 @@ int perf_map__update(struct perf_map *pm, struct arena *strings)
 		goto cleanup;
 	}
 	buf[got] = '\0';
-	for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
-		*nl = '\0';
-		err = parse_line(pm, line, strings);
-		if (err)
-			goto cleanup;
+	parsed = perf_map__parse(pm, buf, strings);
+	if (parsed < 0) {
+		err = (int)parsed;
+		goto cleanup;
 	}
 	/* a partial last line is read again next time */
-	pm->parsed += line - buf;
-	if (pm->n != old_n)
-		qsort(pm->e, pm->n, sizeof(*pm->e), cmp_entry);
+	pm->parsed += parsed;
 cleanup:
 	free(buf);
 	return err;
