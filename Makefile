@@ -3,7 +3,7 @@
 #   make            build build/rtprof (BPF objects, skeletons and user code)
 #   make deps       install the Debian packages the build and the tests need (idempotent)
 #   make test       build, then run unit, BPF and end-to-end tests (BPF/e2e need root)
-#   make fuzz       build and run the libFuzzer harnesses for a short while
+#   make fuzz       build and run the libFuzzer harnesses (FUZZ_SECONDS each); any finding fails
 #   make format     reformat C sources with clang-format; make lint checks without writing
 #
 # Every object is compiled with -MMD -MP, clang-for-BPF included, so editing a header that
@@ -84,27 +84,34 @@ example: all targets
 test: all unit targets
 	tests/run
 
-# libFuzzer harnesses: the parsers compiled again with sanitizers. Seeds: tests/fuzz/seeds/NAME
-# plus the small ELF targets (their notes are real).
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I$(OUT)
-FUZZ_LIB := runtimes/usdt.c lib/log.c
-$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+# libFuzzer harnesses: the parsers of untrusted input compiled again with sanitizers, each
+# harness with the sources it needs (FUZZ_LIB_NAME). A sanitizer finding is fatal twice over: it
+# aborts the run (-fno-sanitize-recover=all) and tests/fuzz/run.sh fails on any sanitizer line
+# in a log. Seeds: FUZZ_DIR/seeds/NAME; fuzz_usdt also starts from the notes of two small ELF
+# targets. Corpora, logs and crash inputs go to $(OUT)/fuzz.
+FUZZ_DIR    ?= tests/fuzz
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -D_GNU_SOURCE -I. -I$(OUT)
+FUZZ_SRCS   := $(sort $(wildcard $(FUZZ_DIR)/fuzz_*.c))
+FUZZ_BINS   := $(FUZZ_SRCS:$(FUZZ_DIR)/%.c=$(OUT)/fuzz/%)
+FUZZ_LIB_fuzz_usdt    := runtimes/usdt.c lib/log.c
+FUZZ_ELF_SEEDS := $(addprefix $(OUT)/fuzz/corpus-fuzz_usdt/elf-,usdt_target libusdt_plugin.so)
+# one clang call compiles several sources, so no -MMD: any header of these rooms rebuilds them
+FUZZ_HDRS := $(wildcard lib/*.h symbolize/*.h flamegraph/*.h runtimes/*.h)
+
+.SECONDEXPANSION:
+$(OUT)/fuzz/%: $(FUZZ_DIR)/%.c $$(FUZZ_LIB_$$*) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB) -o $@ -lelf -lbpf
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_CFLAGS_$*) $< $(FUZZ_LIB_$*) -o $@ -lelf -lbpf
+
+# the first byte 1 sends the rest to the ELF note reader
+$(OUT)/fuzz/corpus-fuzz_usdt/elf-%: $(TGT)/%
+	@mkdir -p $(@D)
+	{ printf '\001'; cat $<; } > $@
 
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZ_BINS) targets
-	@for f in $(FUZZ_BINS); do \
-		name=$$(basename $$f); corpus=$(OUT)/fuzz/corpus-$$name; mkdir -p $$corpus; \
-		for t in $(TGT)/libusdt_plugin.so $(TGT)/usdt_target; do \
-			{ printf '\001'; cat $$t; } > $$corpus/seed-$$(basename $$t); done; \
-		echo "== $$name ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=65536 \
-			$$corpus tests/fuzz/seeds/$$name > $(OUT)/fuzz/$$name.log 2>&1; rc=$$?; \
-		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY' \
-			$(OUT)/fuzz/$$name.log; \
-		[ $$rc -eq 0 ] || { echo "$$name: crash (see $(OUT)/fuzz/$$name.log)"; exit 1; }; \
-	done
+fuzz: $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_DIR=$(FUZZ_DIR) OUT=$(OUT) tests/fuzz/run.sh $(FUZZ_BINS)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
