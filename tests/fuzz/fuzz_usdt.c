@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for the USDT parsers. The first byte chooses the parser: even, the argument
- * spec parser on the rest as a string; odd, the ELF note reader on the rest as an ELF image.
+ * spec parser on the rest as a string (and each argument written back); odd, the ELF note reader
+ * on the rest as an ELF image.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,13 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if ((data[0] & 1) == 0) {
 		struct usdt_arg args[USDT_MAX_ARGS];
-		char *spec = malloc(size);
+		char *spec = malloc(size), text[128];
+		int i, n;
 
 		if (!spec)
 			return 0;
 		memcpy(spec, data + 1, size - 1);
 		spec[size - 1] = '\0';
-		usdt_parse_args(spec, args, USDT_MAX_ARGS);
+		n = usdt_parse_args(spec, args, USDT_MAX_ARGS);
+		/* what probes prints of each argument */
+		for (i = 0; i < n; i++)
+			usdt_arg_format(&args[i], text, sizeof(text));
 		free(spec);
 	} else {
 		/* a private copy: libelf may want to write (byte-swap) the image in place */
