@@ -95,6 +95,11 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_SRCS   := $(sort $(wildcard $(FUZZ_DIR)/fuzz_*.c))
 FUZZ_BINS   := $(FUZZ_SRCS:$(FUZZ_DIR)/%.c=$(OUT)/fuzz/%)
 FUZZ_LIB_fuzz_usdt    := runtimes/usdt.c lib/log.c
+FUZZ_LIB_fuzz_folded  := flamegraph/folded.c flamegraph/svg.c flamegraph/script.c
+FUZZ_LIB_fuzz_perfmap := symbolize/perfmap.c symbolize/arena.c lib/log.c
+FUZZ_LIB_fuzz_maps    := symbolize/maps.c
+# lines that cross the stream parser's chunks and outgrow them, at fuzzing sizes
+FUZZ_CFLAGS_fuzz_folded := -DREAD_CHUNK=16
 FUZZ_ELF_SEEDS := $(addprefix $(OUT)/fuzz/corpus-fuzz_usdt/elf-,usdt_target libusdt_plugin.so)
 # one clang call compiles several sources, so no -MMD: any header of these rooms rebuilds them
 FUZZ_HDRS := $(wildcard lib/*.h symbolize/*.h flamegraph/*.h runtimes/*.h)

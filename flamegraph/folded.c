@@ -18,9 +18,11 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/tree.h"
 
-#define ST_MAX_DEPTH	 8192	    /* frames per stack; deeper lines count as invalid */
-#define READ_CHUNK	 (4u << 20) /* bytes */
-#define ST_SCAN_CHILDREN 8	    /* a parent with more children is indexed in the kids hash */
+#define ST_MAX_DEPTH	 8192 /* frames per stack; deeper lines count as invalid */
+#define ST_SCAN_CHILDREN 8    /* a parent with more children is indexed in the kids hash */
+#ifndef READ_CHUNK
+#define READ_CHUNK (4u << 20) /* bytes; the fuzzer makes it small to reach the chunks' ends */
+#endif
 
 enum parse_mode {
 	PARSE_PAIR,	  /* one count: AFTER; two counts: BEFORE AFTER */
