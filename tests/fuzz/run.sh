@@ -24,13 +24,13 @@ failed=0
 for bin in "$@"; do
 	name=$(basename "$bin")
 	corpus=$OUT/fuzz/corpus-$name
-	seeds=$FUZZ_DIR/seeds/$name
+	seeds=()
+	[ -d "$FUZZ_DIR/seeds/$name" ] && seeds=("$FUZZ_DIR/seeds/$name")
 	log=$OUT/fuzz/$name.log
 	mkdir -p "$corpus"
-	[ -d "$seeds" ] || seeds=
 	echo "== $name ($FUZZ_SECONDS s)"
 	"$bin" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -max_len=65536 \
-		-artifact_prefix="$OUT/fuzz/$name-" "$corpus" $seeds >"$log" 2>&1
+		-artifact_prefix="$OUT/fuzz/$name-" "$corpus" "${seeds[@]}" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
