@@ -60,6 +60,8 @@ struct profile_opts {
 	bool kernel;
 	bool per_thread;
 	bool follow;
+	bool lines;	  /* Python frames with their line */
+	bool native_only; /* no interpreter frames */
 	long stack_bytes;
 };
 
@@ -75,6 +77,7 @@ static void usage(FILE *f)
 		"usage: rtprof profile (-p PID | -- CMD ARGS...) [-F HZ] [-d SECONDS] [--folded "
 		"FILE]\n"
 		"                      [--svg FILE] [-K] [--per-thread] [-f] [--stack-bytes N]\n"
+		"                      [--lines] [--native-only]\n"
 		"\n"
 		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
 		"them\n"
@@ -94,6 +97,8 @@ static void usage(FILE *f)
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
 		"  -f, --follow           also profile child processes of the target\n"
+		"      --lines            Python frames with their line: \"f (app.py:12)\"\n"
+		"      --native-only      no Python frames: show the interpreter's C functions\n"
 		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
 		"                         0 = frame-pointer chain only)\n"
 		"  -v, --verbose          debug output\n"
@@ -118,6 +123,8 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"per-thread", no_argument, NULL, 'T'},
 		{"follow", no_argument, NULL, 'f'},
 		{"stack-bytes", required_argument, NULL, 'b'},
+		{"lines", no_argument, NULL, 0x100},
+		{"native-only", no_argument, NULL, 0x101},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -153,6 +160,12 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'f':
 			o->follow = true;
+			break;
+		case 0x100:
+			o->lines = true;
+			break;
+		case 0x101:
+			o->native_only = true;
 			break;
 		case 'b':
 			o->stack_bytes = strtol(optarg, &end, 10);
@@ -333,6 +346,7 @@ static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double s
 		(unsigned long long)(st.truncated + st.incomplete),
 		user > 0 ? 100.0 * (st.truncated + st.incomplete) / user : 0.0,
 		(unsigned long long)st.truncated, (unsigned long long)st.incomplete);
+	stacks__print_interp(stacks, stderr, "rtprof: profile: ");
 	if (st.records) {
 		fprintf(stderr, "rtprof: profile: top functions (self):\n");
 		stacks__print_top(stacks, stderr, PROFILE_TOP, "samples");
@@ -379,6 +393,8 @@ int cmd_profile(int argc, char **argv)
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
 	rb_bytes = 512.0 * (STACK_CAPTURE_HDR_SIZE + o.stack_bytes);
+	if (!o.native_only)
+		rb_bytes += 512.0 * 64 * sizeof(struct interp_frame);
 	for (key = 4 << 20; key < rb_bytes && key < (256u << 20); key <<= 1)
 		;
 	bpf_map__set_max_entries(skel->maps.events, key);
@@ -397,6 +413,8 @@ int cmd_profile(int argc, char **argv)
 	so.kernel = o.kernel;
 	so.per_thread = o.per_thread;
 	so.fp_only = o.stack_bytes == 0;
+	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
+	so.lines = o.lines;
 	run.stacks = stacks__new(&so);
 	if (!run.stacks) {
 		err = -errno;
