@@ -139,7 +139,8 @@ static __always_inline __u32 interp__walk(struct task_struct *task, __u32 pid,
 		}
 		if (hash) {
 			*hash = mix(*hash, code);
-			*hash = mix(*hash, instr);
+			if (ip->key_instr)
+				*hash = mix(*hash, instr);
 		}
 		n = i + 1;
 		frame = interp__field_u64(buf, ip->f_previous);

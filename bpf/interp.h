@@ -51,7 +51,7 @@ struct interp_proc {
 	__u32 f_code, f_previous, f_instr, f_owner, f_is_entry;
 	__u32 frame_size; /* bytes read per frame (covers every field above) */
 	__u32 max_frames; /* <= INTERP_MAX_FRAMES */
-	__u32 pad;
+	__u32 key_instr;  /* stack keys mix each frame's instruction too (names with lines) */
 };
 
 /* Flags of one frame (the top byte of interp_frame.instr). */

@@ -253,6 +253,7 @@ int interps__track(struct interps *ip, int pid)
 	cfg.tsd_second = ip->tsd.tsd_second;
 	cfg.tsd_entry = ip->tsd.tsd_entry;
 	cfg.tsd_data = ip->tsd.tsd_data;
+	cfg.key_instr = ip->lines;
 	if (bpf_map_update_elem(ip->map_fd, &key, &cfg, BPF_ANY)) {
 		err = -errno;
 		pr_warn("python %d: cannot start reading its frames: %s\n", pid, strerror(-err));

@@ -17,6 +17,7 @@
 
 #include "flamegraph/folded.h"
 #include "lib/errors.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "stacks/stacks.h"
 #include "symbolize/symbolize.h"
@@ -735,6 +736,24 @@ const char *stack_frame__kind(const struct stack_frame *f)
 	static const char *const names[] = {"native", "kernel", "marker", "python"};
 
 	return f->kind < sizeof(names) / sizeof(names[0]) ? names[f->kind] : "native";
+}
+
+bool stacks__has_interp(struct stacks *s, int pid)
+{
+	return interps__active(s->interp, pid);
+}
+
+void stack_frame__json(const struct stack_frame *f, FILE *out, __u64 offset)
+{
+	fputs("{\"name\":", out);
+	json_str(out, f->name);
+	fputs(",\"function\":", out);
+	json_str(out, f->function ? f->function : f->name);
+	fprintf(out, ",\"kind\":\"%s\",\"module\":", stack_frame__kind(f));
+	json_str(out, f->module);
+	fprintf(out, ",\"offset\":%llu,\"file\":", (unsigned long long)(f->module ? offset : 0));
+	json_str(out, f->file);
+	fprintf(out, ",\"line\":%d,\"inlined\":%s}", f->line, f->inlined ? "true" : "false");
 }
 
 void stacks__interp_stats(const struct stacks *s, struct interp_stats *st)

@@ -101,6 +101,9 @@ struct stack_frame {
 
 /* Its kind's name in JSON: "native", "kernel", "marker", "python". */
 const char *stack_frame__kind(const struct stack_frame *f);
+/* A frame as a JSON object: {"name","function","kind","module","offset","file","line",
+ * "inlined"}; offset is given (callers choose the address or the return address). */
+void stack_frame__json(const struct stack_frame *f, FILE *out, __u64 offset);
 
 /* The frames of one capture, INNERMOST FIRST: kernel frames ("_[k]", with opts.kernel), then user
  * frames (with opts.user), then the marker "[truncated]" or "[incomplete]" when the user stack is
@@ -122,6 +125,8 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr);
 
 const struct stack_tree *stacks__tree(const struct stacks *s);
 void stacks__stats(const struct stacks *s, struct stacks_stats *st);
+/* Does pid run an interpreter whose frames the captures carry? */
+bool stacks__has_interp(struct stacks *s, int pid);
 /* Interpreter frames: what was merged, and how well (all zero without interpreter frames). */
 void stacks__interp_stats(const struct stacks *s, struct interp_stats *st);
 /* Print one line about interpreter frames to f, after prefix, when any were seen. */
