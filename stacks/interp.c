@@ -24,7 +24,7 @@
 #include "runtimes/python_frames.h"
 #include "stacks/interp.h"
 
-#define RETRY_NS 100000000ULL /* 100 ms between two looks for an interpreter in a process */
+#define RETRY_NS 10000000ULL /* 10 ms at least between two looks at one process */
 #define CHECK_NS 1000000000ULL /* 1 s before a cached code object is checked again */
 
 enum proc_state {
@@ -38,6 +38,7 @@ struct iproc {
 	enum proc_state state;
 	struct py_proc py;
 	__u64 tried_ns;
+	bool warned; /* said that its interpreter cannot be walked (once per process) */
 };
 
 struct code_entry {
@@ -238,6 +239,9 @@ int interps__track(struct interps *ip, int pid)
 		return err;
 	if (!p->py.layout) {
 		p->state = PROC_UNSUPPORTED;
+		if (p->warned)
+			return -ENOENT;
+		p->warned = true;
 		if (p->py.major)
 			pr_warn("python %d: CPython %d.%d.%d is not supported (3.8 to 3.13): native "
 				"stacks only\n",
@@ -283,7 +287,10 @@ void interps__forget(struct interps *ip, int pid)
 		return;
 	if (p->state == PROC_ACTIVE && ip->map_fd >= 0)
 		bpf_map_delete_elem(ip->map_fd, &key);
-	*p = ip->procs[--ip->n_procs];
+	/* kept (a new image of the same process is looked at again), without saying twice that
+	 * its interpreter is not supported */
+	p->state = PROC_NONE;
+	p->tried_ns = 0;
 }
 
 bool interps__active(struct interps *ip, int pid)

@@ -40,7 +40,8 @@ void interps__free(struct interps *ip);
  * found, BPF starts reading its frames. 0, -ENOENT (none), or a negative errno. Says once per
  * process when the interpreter's version cannot be walked. */
 int interps__track(struct interps *ip, int pid);
-/* Track pid again only if nothing was found yet and the last attempt is older than 100 ms. */
+/* Track pid again if nothing was found yet (call when its mappings changed: a first sample, an
+ * exec, a library loaded); at most every 10 ms. */
 void interps__retry(struct interps *ip, int pid);
 /* Forget pid (it exited, or exec'ed) and remove it from the BPF map. */
 void interps__forget(struct interps *ip, int pid);

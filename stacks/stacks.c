@@ -613,6 +613,9 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 			sym_process__refresh(p->sp);
 			p->refreshed_ns = now_ns();
 		}
+		/* ... and so should the interpreter search (a libpython loaded late) */
+		if (res.maps_reread)
+			interps__retry(s->interp, c->pid);
 		/* No CFI walk at all (module unreadable): the frame-pointer chain is better. It
 		 * cannot tell whether it is whole, so the stack stays marked as not unwound. */
 		if (res.n <= 1 && c->fpframes > 1) {
@@ -663,7 +666,7 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
 	if (!p)
 		return -ENOMEM;
-	if (!interps__active(s->interp, c->pid))
+	if (c->flags & SC_F_NEW_IMAGE)
 		interps__retry(s->interp, c->pid);
 	s->kframes = 0;
 	if (s->opts.kernel)
