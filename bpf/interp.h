@@ -36,8 +36,8 @@ enum interp_py_walk {
 
 /* Per process: where the interpreter state of the current thread is, and the struct layout. */
 struct interp_proc {
-	__u32 kind; /* enum interp_kind */
-	__u32 walk; /* enum interp_py_walk */
+	__u32 kind;	    /* enum interp_kind */
+	__u32 walk;	    /* enum interp_py_walk */
 	__u64 tss_key_addr; /* address of the interpreter's thread-specific-data key (an int) */
 	/* glibc thread-specific data, from the thread pointer (fs base): key < 32 at
 	 * fs + tsd_first + key * tsd_entry + tsd_data; key >= 32 at

@@ -128,16 +128,15 @@ static __always_inline void stack_capture__copy_stack(struct stack_capture *c,
 }
 
 /* The interpreter frames of the current thread, after the stack bytes. */
-static __always_inline void stack_capture__interp(struct stack_capture *c,
-						  struct task_struct *task)
+static __always_inline void stack_capture__interp(struct stack_capture *c, struct task_struct *task)
 {
 	__u64 off = c->stack_len; /* 64 bits: no zero-extension to lose the bound below */
 	__u32 flags = 0;
 
 	if (off > STACK_CAPTURE_MAX_BYTES)
 		off = STACK_CAPTURE_MAX_BYTES;
-	c->iframes = interp__walk(task, c->pid, (struct interp_frame *)(c->stack + off), NULL,
-				  NULL, &flags);
+	c->iframes = interp__walk(task, c->pid, (struct interp_frame *)(c->stack + off), NULL, NULL,
+				  &flags);
 	c->iflags = flags;
 }
 
@@ -234,9 +233,8 @@ static __always_inline long stack_capture__submit(void *ringbuf, struct stack_ca
 		len = STACK_CAPTURE_MAX_BYTES;
 	if (ni > INTERP_MAX_FRAMES)
 		ni = INTERP_MAX_FRAMES;
-	err = bpf_ringbuf_output(ringbuf, c,
-				 STACK_CAPTURE_HDR_SIZE + len + ni * sizeof(struct interp_frame),
-				 flags);
+	err = bpf_ringbuf_output(
+		ringbuf, c, STACK_CAPTURE_HDR_SIZE + len + ni * sizeof(struct interp_frame), flags);
 	if (err)
 		stack_capture__count_lost();
 	return err;

@@ -696,11 +696,16 @@ static int parse_uint(const char *arg, const char *name, unsigned int *v)
 static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stacks)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
-		{"top", required_argument, NULL, 't'}, {"stacks", required_argument, NULL, 's'},
-		{"no-stacks", no_argument, NULL, 'S'}, {"no-cond", no_argument, NULL, 'C'},
-		{"json", no_argument, NULL, 'j'},      {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},      {"native-only", no_argument, NULL, 'N'},
+		{"pid", required_argument, NULL, 'p'},
+		{"duration", required_argument, NULL, 'd'},
+		{"top", required_argument, NULL, 't'},
+		{"stacks", required_argument, NULL, 's'},
+		{"no-stacks", no_argument, NULL, 'S'},
+		{"no-cond", no_argument, NULL, 'C'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"native-only", no_argument, NULL, 'N'},
 		{},
 	};
 	struct opts_common co = {"locks", &o->target, &o->duration_s, usage};

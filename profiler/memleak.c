@@ -101,6 +101,7 @@ struct memleak {
 	struct stacks *pipeline;     /* unwinds and symbolizes the captures */
 	struct stack_frames *frames; /* of one capture */
 	bool pymalloc_noted;
+	bool pythonmalloc; /* the target's environment has PYTHONMALLOC=malloc */
 	struct mlk_stack *stacks;
 	size_t n_stacks, cap_stacks;
 	struct key_slot *keys;
@@ -326,36 +327,45 @@ cleanup:
 	free(locs);
 }
 
-/*
- * CPython serves objects up to 512 bytes from its own arenas (pymalloc), so malloc sees a few
- * arena allocations instead of the objects: say so once, when the target runs CPython without
- * PYTHONMALLOC=malloc (or malloc_debug) in its environment.
- */
-static void note_pymalloc(struct memleak *m)
+/* Does the target's environment set PYTHONMALLOC=malloc (or malloc_debug)? A launched command
+ * has rtprof's environment; a running process's is read from /proc (while it lives). */
+static bool env_pythonmalloc(struct memleak *m)
 {
 	char path[64], *env = NULL;
+	const char *v;
 	size_t len = 0;
 	bool found = false;
 	FILE *f;
 
-	if (m->pymalloc_noted || !stacks__has_interp(m->pipeline, m->pid))
-		return;
-	m->pymalloc_noted = true;
+	if (session__launched(m->sess)) {
+		v = getenv("PYTHONMALLOC");
+		return v && !strncmp(v, "malloc", 6);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/environ", m->pid);
 	f = fopen(path, "re");
 	if (!f)
-		return;
-	while (getdelim(&env, &len, '\0', f) > 0) {
-		if (!strncmp(env, "PYTHONMALLOC=malloc", 19)) {
-			found = true;
-			break;
-		}
-	}
+		return false;
+	while (!found && getdelim(&env, &len, '\0', f) > 0)
+		found = !strncmp(env, "PYTHONMALLOC=malloc", 19);
 	free(env);
 	fclose(f);
-	if (!found)
+	return found;
+}
+
+/*
+ * CPython serves objects up to 512 bytes from its own arenas (pymalloc), so malloc sees a few
+ * arena allocations instead of the objects: say so once, when the target runs CPython without
+ * PYTHONMALLOC=malloc (or malloc_debug).
+ */
+static void note_pymalloc(struct memleak *m)
+{
+	if (m->pymalloc_noted || !stacks__has_interp(m->pipeline, m->pid))
+		return;
+	m->pymalloc_noted = true;
+	if (!m->pythonmalloc)
 		pr_warn("memleak: python %d uses pymalloc for objects up to 512 bytes: only larger "
-			"blocks and its arenas reach malloc; run it with PYTHONMALLOC=malloc to see "
+			"blocks and its arenas reach malloc; run it with PYTHONMALLOC=malloc to "
+			"see "
 			"every object\n",
 			m->pid);
 }
@@ -1340,6 +1350,7 @@ int cmd_memleak(int argc, char **argv)
 		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}
+	m.pythonmalloc = env_pythonmalloc(&m);
 	if (!session__launched(m.sess)) {
 		stacks__track(m.pipeline, m.pid);
 		note_pymalloc(&m);

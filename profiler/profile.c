@@ -41,6 +41,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/capture_queue.h"
 #include "stacks/stacks.h"
 #include "profile.skel.h"
 
@@ -48,7 +49,8 @@ _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_ca
 
 #define PROFILE_DEFAULT_HZ	    99
 #define PROFILE_DEFAULT_STACK_BYTES 16384
-#define PROFILE_POLL_MS		    50 /* ms */
+#define PROFILE_POLL_MS		    50 /* ms: the longest the loop waits for samples */
+#define PROFILE_READ_MS		    10 /* ms: how often the reader drains the ring buffer */
 #define PROFILE_TOP		    10 /* functions in the summary */
 
 struct profile_opts {
@@ -358,7 +360,7 @@ int cmd_profile(int argc, char **argv)
 	struct profile_opts o = {};
 	struct profile_run run = {};
 	struct profile_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
+	struct capture_queue *q = NULL;
 	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
@@ -421,8 +423,8 @@ int cmd_profile(int argc, char **argv)
 		pr_warn("profile: %s\n", err_str(err));
 		goto cleanup;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, &run, NULL);
-	if (!rb) {
+	q = capture_queue__new(run.stacks, bpf_map__fd(skel->maps.events), PROFILE_READ_MS);
+	if (!q) {
 		err = -errno;
 		pr_warn("profile: ring buffer: %s\n", err_str(err));
 		goto cleanup;
@@ -478,9 +480,7 @@ int cmd_profile(int argc, char **argv)
 			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
 
 	while (!signals_stop_requested()) {
-		err = ring_buffer__poll(rb, PROFILE_POLL_MS);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
+		err = capture_queue__run(q, on_sample, &run, PROFILE_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("profile: ring buffer: %s\n", err_str(err));
 			goto cleanup;
@@ -498,7 +498,8 @@ int cmd_profile(int argc, char **argv)
 		bpf_link__destroy(links[i]);
 		links[i] = NULL;
 	}
-	ring_buffer__consume(rb);
+	capture_queue__stop(q);
+	capture_queue__run(q, on_sample, &run, 0);
 	if (gone && !session__launched(sess))
 		pr_warn("profile -p %d: process exited after %.2f s; writing what was collected\n",
 			pid, now_s() - start);
@@ -519,7 +520,7 @@ cleanup:
 	free(links);
 	bpf_link__destroy(fork_link);
 	bpf_link__destroy(exec_link);
-	ring_buffer__free(rb);
+	capture_queue__free(q);
 	/* probes are gone: a launched command still running (Ctrl-C, -d) now gets SIGTERM */
 	session__free(sess);
 	stacks__free(run.stacks);

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,8 +176,7 @@ static int read_vaddr(struct elf_file *f, __u64 vaddr, void *buf, size_t len)
 
 /* 3.8-3.10 have no Py_Version: Py_GetVersion formats PY_VERSION, which it loads into %rcx (the
  * fourth argument of PyOS_snprintf) with `lea disp32(%rip),%rcx` (48 8d 0d). */
-static int version_from_getversion(struct elf_file *f, __u64 fn, int *major, int *minor,
-				   int *micro)
+static int version_from_getversion(struct elf_file *f, __u64 fn, int *major, int *minor, int *micro)
 {
 	__u8 code[96];
 	char str[32];
@@ -560,16 +560,22 @@ static bool read_svarint(const __u8 *t, size_t len, size_t *i, int *out)
 	return true;
 }
 
-static int line_locations(const __u8 *t, size_t len, int line, long lasti)
+/* Line arithmetic in long: a corrupt table may add up past an int. */
+static int clamp_line(long line)
 {
-	long addr = 0;
+	return line < 0 || line > INT_MAX ? -1 : (int)line;
+}
+
+static int line_locations(const __u8 *t, size_t len, long line, long lasti)
+{
+	long addr = 0, this_line;
 	size_t i = 0;
 
 	while (i < len) {
 		__u8 b = t[i++];
 		unsigned int code = (b >> 3) & 15, skip;
 		long end = addr + (b & 7) + 1;
-		int delta = 0, this_line;
+		int delta = 0;
 
 		if (!(b & 0x80))
 			return -1; /* not at an entry's first byte: malformed */
@@ -592,16 +598,15 @@ static int line_locations(const __u8 *t, size_t len, int line, long lasti)
 			this_line = line;
 		}
 		if (lasti >= addr && lasti < end)
-			return this_line;
+			return clamp_line(this_line);
 		addr = end;
 	}
 	return -1;
 }
 
-static int line_310(const __u8 *t, size_t len, int line, long lasti)
+static int line_310(const __u8 *t, size_t len, long line, long lasti)
 {
-	long addr = lasti * 2, start = 0, end = 0;
-	int ar_line = -1;
+	long addr = lasti * 2, start = 0, end = 0, ar_line = -1;
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2) {
@@ -616,12 +621,12 @@ static int line_310(const __u8 *t, size_t len, int line, long lasti)
 			ar_line = line;
 		}
 		if (addr >= start && addr < end)
-			return ar_line;
+			return clamp_line(ar_line);
 	}
 	return -1;
 }
 
-static int line_lnotab(const __u8 *t, size_t len, int line, long lasti)
+static int line_lnotab(const __u8 *t, size_t len, long line, long lasti)
 {
 	long addrq = lasti * 2, addr = 0;
 	size_t i;
@@ -632,11 +637,10 @@ static int line_lnotab(const __u8 *t, size_t len, int line, long lasti)
 			break;
 		line += (signed char)t[i + 1];
 	}
-	return line;
+	return clamp_line(line);
 }
 
-int py_line(enum py_linetable_kind kind, const __u8 *table, size_t len, int firstlineno,
-	    long lasti)
+int py_line(enum py_linetable_kind kind, const __u8 *table, size_t len, int firstlineno, long lasti)
 {
 	if (lasti < 0)
 		return firstlineno;

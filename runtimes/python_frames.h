@@ -23,9 +23,9 @@
 #include "bpf/interp.h"
 
 enum py_linetable_kind {
-	PY_LNOTAB = 1,	   /* 3.8, 3.9: co_lnotab, byte offsets */
-	PY_LINETABLE_310,  /* 3.10: co_linetable (PEP 626), byte offsets, -128 = no line */
-	PY_LOCATIONS_311,  /* 3.11+: the location table, code units */
+	PY_LNOTAB = 1,	  /* 3.8, 3.9: co_lnotab, byte offsets */
+	PY_LINETABLE_310, /* 3.10: co_linetable (PEP 626), byte offsets, -128 = no line */
+	PY_LOCATIONS_311, /* 3.11+: the location table, code units */
 };
 
 /* What differs between CPython minor versions (x86-64). */
@@ -37,11 +37,11 @@ struct py_layout {
 	__u32 f_code, f_previous, f_instr, f_owner, f_is_entry, frame_size;
 	/* PyCodeObject */
 	__u32 co_filename, co_name, co_qualname /* 0: none (< 3.11) */, co_firstlineno;
-	__u32 co_linetable;	 /* co_lnotab (3.8, 3.9) or co_linetable */
-	__u32 co_code_adaptive;	 /* 3.11+: the first instruction, inside the code object */
+	__u32 co_linetable;	/* co_lnotab (3.8, 3.9) or co_linetable */
+	__u32 co_code_adaptive; /* 3.11+: the first instruction, inside the code object */
 	enum py_linetable_kind lt_kind;
-	__u32 str_ascii_data;	 /* sizeof(PyASCIIObject): data of a compact ASCII str */
-	__u32 str_compact_data;	 /* sizeof(PyCompactUnicodeObject): other compact str */
+	__u32 str_ascii_data;	/* sizeof(PyASCIIObject): data of a compact ASCII str */
+	__u32 str_compact_data; /* sizeof(PyCompactUnicodeObject): other compact str */
 };
 
 /* The layout of 3.minor, or NULL when unsupported. */
@@ -53,9 +53,9 @@ const struct py_layout *py_layouts(size_t *n);
 struct py_proc {
 	int major, minor, micro;
 	const struct py_layout *layout; /* NULL: a version rtprof cannot walk */
-	char object[4096];		/* the ELF object holding _PyRuntime, as the process sees it */
-	__u64 runtime_addr;		/* _PyRuntime in the process */
-	__u64 code_type_addr;		/* PyCode_Type in the process */
+	char object[4096];    /* the ELF object holding _PyRuntime, as the process sees it */
+	__u64 runtime_addr;   /* _PyRuntime in the process */
+	__u64 code_type_addr; /* PyCode_Type in the process */
 };
 
 /*

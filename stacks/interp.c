@@ -24,7 +24,7 @@
 #include "runtimes/python_frames.h"
 #include "stacks/interp.h"
 
-#define RETRY_NS 10000000ULL /* 10 ms at least between two looks at one process */
+#define RETRY_NS 10000000ULL   /* 10 ms at least between two looks at one process */
 #define CHECK_NS 1000000000ULL /* 1 s before a cached code object is checked again */
 
 enum proc_state {
@@ -45,8 +45,8 @@ struct code_entry {
 	int pid; /* 0: empty slot */
 	__u64 addr;
 	struct py_code code;
-	bool bad; /* not a code object (the frame is shown as unnamed) */
-	const char *name; /* "qualname (file)" */
+	bool bad;		     /* not a code object (the frame is shown as unnamed) */
+	const char *name;	     /* "qualname (file)" */
 	const char *function, *file; /* interned */
 	__u64 checked_ns;
 };
@@ -57,6 +57,7 @@ struct str_slot {
 };
 
 struct interps {
+	pthread_mutex_t lock; /* the capture queue's reader thread prefetches code objects */
 	int map_fd;
 	bool lines;
 	struct interp_proc tsd; /* the TSD layout, measured once */
@@ -169,6 +170,7 @@ struct interps *interps__new(int map_fd, bool lines)
 
 	if (!ip)
 		return NULL;
+	pthread_mutex_init(&ip->lock, NULL);
 	ip->map_fd = map_fd;
 	ip->lines = lines;
 	ip->tsd_ok = interps__tsd_layout(&ip->tsd.tsd_first, &ip->tsd.tsd_second,
@@ -193,6 +195,7 @@ void interps__free(struct interps *ip)
 	free(ip->codes);
 	free(ip->strs);
 	free(ip->procs);
+	pthread_mutex_destroy(&ip->lock);
 	free(ip);
 }
 
@@ -219,7 +222,7 @@ static struct iproc *proc_get(struct interps *ip, int pid, bool create)
 	return &ip->procs[ip->n_procs++];
 }
 
-int interps__track(struct interps *ip, int pid)
+static int track_locked(struct interps *ip, int pid)
 {
 	struct interp_proc cfg;
 	struct iproc *p;
@@ -243,7 +246,8 @@ int interps__track(struct interps *ip, int pid)
 			return -ENOENT;
 		p->warned = true;
 		if (p->py.major)
-			pr_warn("python %d: CPython %d.%d.%d is not supported (3.8 to 3.13): native "
+			pr_warn("python %d: CPython %d.%d.%d is not supported (3.8 to 3.13): "
+				"native "
 				"stacks only\n",
 				pid, p->py.major, p->py.minor, p->py.micro);
 		else
@@ -269,16 +273,16 @@ int interps__track(struct interps *ip, int pid)
 	return 0;
 }
 
-void interps__retry(struct interps *ip, int pid)
+static void retry_locked(struct interps *ip, int pid)
 {
 	struct iproc *p = proc_get(ip, pid, false);
 
 	if (ip->map_fd < 0 || (p && (p->state != PROC_NONE || now_ns() - p->tried_ns < RETRY_NS)))
 		return;
-	interps__track(ip, pid);
+	track_locked(ip, pid);
 }
 
-void interps__forget(struct interps *ip, int pid)
+static void forget_locked(struct interps *ip, int pid)
 {
 	struct iproc *p = proc_get(ip, pid, false);
 	__u32 key = pid;
@@ -293,7 +297,7 @@ void interps__forget(struct interps *ip, int pid)
 	p->tried_ns = 0;
 }
 
-bool interps__active(struct interps *ip, int pid)
+static bool active_locked(struct interps *ip, int pid)
 {
 	struct iproc *p = proc_get(ip, pid, false);
 
@@ -352,10 +356,15 @@ static int codes_grow(struct interps *ip)
 static void decode(struct interps *ip, struct iproc *p, struct code_entry *e)
 {
 	char buf[8192];
+	int err;
 
 	py_code__clear(&e->code);
-	e->bad = py_code__read(p->py.layout, p->py.code_type_addr, read_target,
-			       (void *)(intptr_t)p->pid, e->addr, &e->code) != 0;
+	err = py_code__read(p->py.layout, p->py.code_type_addr, read_target,
+			    (void *)(intptr_t)p->pid, e->addr, &e->code);
+	e->bad = err != 0;
+	if (err)
+		pr_debug("python %d: code object 0x%llx: %s\n", p->pid, (unsigned long long)e->addr,
+			 strerror(-err));
 	e->name = NULL;
 	if (!e->bad) {
 		snprintf(buf, sizeof(buf), "%s (%s)", e->code.qualname, e->code.filename);
@@ -365,6 +374,23 @@ static void decode(struct interps *ip, struct iproc *p, struct code_entry *e)
 		e->bad = !e->name || !e->function || !e->file;
 	}
 	e->checked_ns = now_ns();
+}
+
+/* An entry used again after a while: is the object at its address still the same? A process
+ * that is gone keeps what was read while it lived. */
+static void recheck(struct interps *ip, struct iproc *p, struct code_entry *e)
+{
+	__u8 probe;
+
+	if (read_target((void *)(intptr_t)p->pid, e->addr, &probe, 1)) {
+		e->checked_ns = now_ns();
+		return;
+	}
+	if (e->bad ||
+	    !py_code__same(p->py.layout, read_target, (void *)(intptr_t)p->pid, e->addr, &e->code))
+		decode(ip, p, e);
+	else
+		e->checked_ns = now_ns();
 }
 
 static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr)
@@ -379,13 +405,8 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 		e = &ip->codes[i];
 		if (e->pid != p->pid || e->addr != addr)
 			continue;
-		if (now_ns() - e->checked_ns > CHECK_NS) {
-			if (e->bad || !py_code__same(p->py.layout, read_target,
-						     (void *)(intptr_t)p->pid, addr, &e->code))
-				decode(ip, p, e);
-			else
-				e->checked_ns = now_ns();
-		}
+		if (now_ns() - e->checked_ns > CHECK_NS)
+			recheck(ip, p, e);
 		return e;
 	}
 	e = &ip->codes[i];
@@ -396,8 +417,8 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 	return e;
 }
 
-size_t interps__name(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
-		     struct interp_named *out)
+static size_t name_locked(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
+			  struct interp_named *out)
 {
 	struct iproc *p = proc_get(ip, pid, false);
 	size_t i, k = 0;
@@ -452,9 +473,79 @@ size_t interps__name(struct interps *ip, int pid, const struct interp_frame *f, 
 	return k;
 }
 
-void interps__stats(const struct interps *ip, struct interp_stats *st)
+/* ---- the interface: every entry point holds the lock ---- */
+
+int interps__track(struct interps *ip, int pid)
 {
+	int err;
+
+	pthread_mutex_lock(&ip->lock);
+	err = track_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+	return err;
+}
+
+void interps__retry(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	retry_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__forget(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	forget_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__new_image(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	forget_locked(ip, pid);
+	retry_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+bool interps__active(struct interps *ip, int pid)
+{
+	bool active;
+
+	pthread_mutex_lock(&ip->lock);
+	active = active_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+	return active;
+}
+
+size_t interps__name(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
+		     struct interp_named *out)
+{
+	size_t k;
+
+	pthread_mutex_lock(&ip->lock);
+	k = name_locked(ip, pid, f, n, out);
+	pthread_mutex_unlock(&ip->lock);
+	return k;
+}
+
+void interps__prefetch(struct interps *ip, int pid, const struct interp_frame *f, size_t n)
+{
+	struct iproc *p;
+	size_t i;
+
+	pthread_mutex_lock(&ip->lock);
+	p = proc_get(ip, pid, false);
+	for (i = 0; p && p->state == PROC_ACTIVE && i < n; i++)
+		if (!((f[i].instr >> INTERP_FLAGS_SHIFT) & IF_SHIM))
+			code_get(ip, p, f[i].code);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__stats(struct interps *ip, struct interp_stats *st)
+{
+	pthread_mutex_lock(&ip->lock);
 	*st = ip->stats;
+	pthread_mutex_unlock(&ip->lock);
 }
 
 struct interp_stats *interps__stats_mut(struct interps *ip)

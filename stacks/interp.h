@@ -5,6 +5,8 @@
  * BPF read (code objects read from the live process, cached per process and address, checked
  * again when an entry is a second old).
  *
+ * Every function may be called from two threads (the capture queue's reader prefetches).
+ *
  * The merge itself is in stacks/stacks.c: each native activation of the eval loop is replaced by
  * the interpreter frames it was running (interp_seg below gives them, innermost first).
  */
@@ -45,6 +47,11 @@ int interps__track(struct interps *ip, int pid);
 void interps__retry(struct interps *ip, int pid);
 /* Forget pid (it exited, or exec'ed) and remove it from the BPF map. */
 void interps__forget(struct interps *ip, int pid);
+/* pid has a new image (its first capture, an exec): forget it and look again. */
+void interps__new_image(struct interps *ip, int pid);
+/* Read the code objects of frames f[0..n) of pid now, while it surely lives (the capture queue's
+ * reader thread calls it as each capture arrives); interps__name finds them cached. */
+void interps__prefetch(struct interps *ip, int pid, const struct interp_frame *f, size_t n);
 /* Does pid run an interpreter whose frames BPF reads? */
 bool interps__active(struct interps *ip, int pid);
 
@@ -65,7 +72,8 @@ size_t interps__name(struct interps *ip, int pid, const struct interp_frame *f, 
 /* Is a native function named fn one activation of pid's interpreter eval loop? */
 bool interps__is_eval(const char *fn);
 
-void interps__stats(const struct interps *ip, struct interp_stats *st);
+void interps__stats(struct interps *ip, struct interp_stats *st);
+/* The counters, for the merge (one thread: the one that resolves stacks). */
 struct interp_stats *interps__stats_mut(struct interps *ip);
 
 /* glibc's layout of thread-specific data, measured in this process (the same C library as the

@@ -83,6 +83,7 @@ struct stacks {
 	char *ksym_names;
 	bool ksyms_loaded;
 	struct interps *interp;
+	bool prefetched; /* a capture queue calls stacks__prefetch before stacks__resolve */
 	/* scratch for one stack */
 	__u64 addrs[STACKS_MAX_ADDRS];
 	size_t group[STACKS_MAX_ADDRS + 1]; /* first frame of each address in the resolved frames */
@@ -371,8 +372,8 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stac
 		n = max;
 	for (k = 0; k < n; k++)
 		out[k] = (struct stack_frame){.name = fr[k].function ? fr[k].function : "[unknown]",
-					      .function = fr[k].function ? fr[k].function
-									 : "[unknown]",
+					      .function =
+						      fr[k].function ? fr[k].function : "[unknown]",
 					      .file = fr[k].file,
 					      .line = fr[k].line,
 					      .inlined = fr[k].inlined,
@@ -500,8 +501,7 @@ static bool group_is_eval(const struct stacks *s, const struct stack_frames *out
 static int merge_interp(struct stacks *s, const struct stack_capture *c, struct stack_frames *out,
 			enum unwind_status status)
 {
-	const struct interp_frame *f =
-		(const struct interp_frame *)(c->stack + c->stack_len);
+	const struct interp_frame *f = (const struct interp_frame *)(c->stack + c->stack_len);
 	struct interp_stats *st = interps__stats_mut(s->interp);
 	size_t seg_start[INTERP_MAX_FRAMES + 1], nseg = 0, m, i, g, j, k, n = 0;
 	size_t evals[STACKS_MAX_ADDRS], ne = 0, first_pair, pair_seg0 = 0, extra_at = (size_t)-1;
@@ -519,7 +519,8 @@ static int merge_interp(struct stacks *s, const struct stack_capture *c, struct 
 	m = interps__name(s->interp, c->pid, f, c->iframes, s->named);
 	if (!m) {
 		if (status != UNWIND_COMPLETE)
-			add_marker(out, status == UNWIND_TRUNCATED ? "[truncated]" : "[incomplete]");
+			add_marker(out,
+				   status == UNWIND_TRUNCATED ? "[truncated]" : "[incomplete]");
 		return 0;
 	}
 	st->samples++;
@@ -576,7 +577,8 @@ static int merge_interp(struct stacks *s, const struct stack_capture *c, struct 
 	else if (!ne)
 		marker = "[unmatched]";
 	if (marker)
-		mf[n++] = (struct stack_frame){.name = marker, .function = marker, .kind = SF_MARKER};
+		mf[n++] =
+			(struct stack_frame){.name = marker, .function = marker, .kind = SF_MARKER};
 	/* segments no eval frame took: the outer ones when the native stack stopped early, or
 	 * all of them when it has no eval frame at all */
 	if (nseg > ne && !(from_root && ne)) {
@@ -644,6 +646,22 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 	return 0;
 }
 
+void stacks__prefetch(struct stacks *s, const struct stack_capture *c, size_t size)
+{
+	s->prefetched = true;
+	if (size < STACK_CAPTURE_HDR_SIZE || c->iframes > INTERP_MAX_FRAMES ||
+	    c->stack_len > STACK_CAPTURE_MAX_BYTES ||
+	    size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len +
+			    (size_t)c->iframes * sizeof(struct interp_frame))
+		return;
+	if (c->flags & SC_F_NEW_IMAGE)
+		interps__new_image(s->interp, c->pid);
+	if (c->iframes)
+		interps__prefetch(s->interp, c->pid,
+				  (const struct interp_frame *)(c->stack + c->stack_len),
+				  c->iframes);
+}
+
 int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size,
 		    struct stack_frames *out)
 {
@@ -655,25 +673,24 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 	    c->fpframes > STACK_CAPTURE_MAX_FPFRAMES || c->iframes > INTERP_MAX_FRAMES ||
 	    c->stack_len > STACK_CAPTURE_MAX_BYTES || c->stack_len % 8 ||
 	    size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len +
-			   (size_t)c->iframes * sizeof(struct interp_frame))
+			    (size_t)c->iframes * sizeof(struct interp_frame))
 		return -ERR_BADINPUT;
 	/* A new process image: snapshot its maps now, before anything else (it may be short-lived)
 	 */
-	if (c->flags & SC_F_NEW_IMAGE) {
+	if (c->flags & SC_F_NEW_IMAGE)
 		unwinder__forget(s->unw, c->pid);
-		interps__forget(s->interp, c->pid);
-	}
 	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
 	if (!p)
 		return -ENOMEM;
-	if (c->flags & SC_F_NEW_IMAGE)
-		interps__retry(s->interp, c->pid);
+	if ((c->flags & SC_F_NEW_IMAGE) && !s->prefetched)
+		interps__new_image(s->interp, c->pid);
 	s->kframes = 0;
 	if (s->opts.kernel)
 		for (i = 0; i < c->kframes; i++, s->kframes++)
-			out->f[out->n++] = (struct stack_frame){.name = ksym_name(s, c->kstack[i]),
-								.function = ksym_name(s, c->kstack[i]),
-								.kind = SF_KERNEL};
+			out->f[out->n++] =
+				(struct stack_frame){.name = ksym_name(s, c->kstack[i]),
+						     .function = ksym_name(s, c->kstack[i]),
+						     .kind = SF_KERNEL};
 	if (s->opts.user && !(c->flags & SC_F_NO_USER))
 		return resolve_user(s, p, c, out);
 	if (c->flags & SC_F_NO_USER)

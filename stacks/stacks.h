@@ -76,6 +76,11 @@ int stacks__track(struct stacks *s, int pid);
  * (-ERR_BADINPUT for a malformed record). */
 int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
 
+/* What must be read of capture c while its process lives, read now (interpreter code objects;
+ * the interpreter search of a new image). Thread-safe: the capture queue's reader calls it as
+ * each capture arrives (stacks/capture_queue.h); stacks__resolve then finds it done. */
+void stacks__prefetch(struct stacks *s, const struct stack_capture *c, size_t size);
+
 /* Up to 16 frames per address (inline frames), a marker, the kernel frames, the interpreter
  * frames and their marker. */
 #define STACK_FRAMES_MAX (256 * 16 + 1 + STACK_CAPTURE_MAX_KFRAMES + INTERP_MAX_FRAMES + 1)
@@ -95,8 +100,8 @@ struct stack_frame {
 	int line;	      /* 0 when unknown */
 	bool inlined;	      /* inlined into the next (outer) frame */
 	__u8 kind;	      /* enum stack_frame_kind */
-	const char *module;   /* path of the ELF object; NULL for kernel frames, markers, unknowns */
-	__u64 offset;	      /* address in the module's ELF file (the address resolved), or 0 */
+	const char *module; /* path of the ELF object; NULL for kernel frames, markers, unknowns */
+	__u64 offset;	    /* address in the module's ELF file (the address resolved), or 0 */
 };
 
 /* Its kind's name in JSON: "native", "kernel", "marker", "python". */

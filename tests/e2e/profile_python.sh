@@ -8,8 +8,8 @@
 #    (builtin_sorted between the key function and its caller, the generator's resume);
 #  - shares: func_a, func_b (called by C: sorted's key) and func_c (a generator) burn CPU in
 #    jittered 5/3/2 ms slices; each one's share of rtprof's samples is within 5 pp of its share
-#    of the target's own time.thread_time(), launched and with -p; >= 95% of samples carry a
-#    Python frame;
+#    of the target's own time.thread_time(), launched and with -p; >= 95% of the samples taken
+#    while it runs the program (below pymain_run_python) carry a Python frame;
 #  - gil: a thread hashing 16 MiB buffers (GIL released) keeps its Python caller in >= 90% of
 #    its samples while another thread spins in Python;
 #  - --native-only: no Python frame, _PyEval_EvalFrameDefault instead;
@@ -62,10 +62,13 @@ total = python = 0
 for line in open(folded):
     stack, count = line.rstrip("\n").rsplit(" ", 1)
     n = int(count)
-    total += n
-    names = [f.split(" (")[0] for f in stack.split(";") if f.endswith(")") and " (" in f]
-    if names:
-        python += n
+    frames = stack.split(";")
+    names = [f.split(" (")[0] for f in frames if f.endswith(")") and " (" in f]
+    # samples of the program running (not of the interpreter's start or end) must have frames
+    if "pymain_run_python" in frames:
+        total += n
+        if names:
+            python += n
     for k in counts:
         if k in names:
             counts[k] += n
@@ -156,3 +159,16 @@ while time.time() < e: pass' 2>"$TMP/u.err"
 		fi
 	done
 done
+
+# a short-lived process still gets names: code objects are read as samples arrive, not after
+# the pipeline caught up (the first samples load the modules' debug information)
+"$RTPROF" profile -F 499 --folded "$TMP/short.folded" -- \
+	/usr/bin/python3.11 "$TARGET" shares "$TMP/short.json" 0.3 2>"$TMP/short.err"
+line=$(grep 'python frames:' "$TMP/short.err")
+named=$(sed -n 's/.* \([0-9]*\) frames named, \([0-9]*\) unnamed.*/\1/p' <<<"$line")
+unnamed=$(sed -n 's/.* \([0-9]*\) frames named, \([0-9]*\) unnamed.*/\2/p' <<<"$line")
+if [ -n "$named" ] && [ "$named" -gt 0 ] && [ $((unnamed * 10)) -le "$named" ]; then
+	ok "profile_python: a 0.3 s process: $named frames named, $unnamed unnamed"
+else
+	fail "profile_python: a 0.3 s process: ${line:-no python frames line}"
+fi
