@@ -33,6 +33,8 @@ BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
 SKELS    := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 
@@ -67,6 +69,11 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# Helpers of the shell tests (tests/tools/*.c), linked with everything but main().
+$(OUT)/tools/%: tests/tools/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
+
 # Small programs the tests run (USDT probes, known hot paths, leaks): each tests/targets/*.mk
 # adds its programs to TARGET_BINS.
 include $(sort $(wildcard tests/targets/*.mk))
@@ -75,7 +82,7 @@ targets: $(TARGET_BINS)
 deps:
 	scripts/install-deps.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TOOL_BINS)
 
 # The README's example: rtprof's main job on a bundled workload.
 example: all targets
@@ -122,7 +129,7 @@ FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRCS)
 lint: layers
-	clang-format --dry-run --Werror $(FORMAT_SRCS)
+	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "lint: clang-format clean"
 
 layers:
 	scripts/check-layers.sh

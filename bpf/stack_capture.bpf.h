@@ -20,6 +20,7 @@
 #ifndef RTPROF_STACK_CAPTURE_BPF_H
 #define RTPROF_STACK_CAPTURE_BPF_H
 
+#include "bpf/interp.bpf.h"
 #include "bpf/stack_capture.h"
 
 const volatile __u32 stack_capture_bytes = 16384;
@@ -32,7 +33,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* set to the number of possible CPUs before load */
 	__type(key, __u32);
-	__type(value, __u8[STACK_CAPTURE_HDR_SIZE + STACK_CAPTURE_MAX_BYTES]);
+	__type(value, __u8[STACK_CAPTURE_HDR_SIZE + STACK_CAPTURE_MAX_BYTES +
+			   INTERP_MAX_FRAMES * sizeof(struct interp_frame)]);
 } stack_capture_scratch SEC(".maps");
 
 struct {
@@ -83,6 +85,61 @@ static __always_inline void stack_capture__count_lost(void)
 		*lost += 1;
 }
 
+/* Copy the user stack of task into c (registers already filled). */
+static __always_inline void stack_capture__copy_stack(struct stack_capture *c,
+						      struct task_struct *task)
+{
+	struct stack_capture_vma_ctx vc = {};
+	__u64 sp, want, end;
+
+	want = stack_capture_bytes;
+	if (!want)
+		return;
+	sp = c->regs[SC_REG_SP];
+	/*
+	 * Where the stack ends, cheaply: the main thread's initial stack pointer (argc, just
+	 * above _start's frame); a glibc thread's TCB, which sits at the top of its stack mapping.
+	 * Otherwise (or when that read fails) the end of the mapping from bpf_find_vma, which is
+	 * exact but costs a deferred unlock (irq_work) in this context.
+	 */
+	if (c->tid == c->pid)
+		end = BPF_CORE_READ(task, mm, start_stack) + 64;
+	else
+		end = BPF_CORE_READ(task, thread.fsbase);
+	if (end > sp && end - sp < (8 << 20) && stack_capture__read(c, sp, end, want))
+		return;
+	if (bpf_find_vma(task, sp, stack_capture__vma_end, &vc, 0) == 0 && vc.end > sp &&
+	    stack_capture__read(c, sp, vc.end, want))
+		return;
+	/* Nothing known: halve the copy until it stays inside mapped memory. */
+	c->flags |= SC_F_NO_VMA;
+	want &= ~7ULL;
+	for (int i = 0; i < 5 && want; i++) {
+		__u32 len = want;
+
+		if (len > STACK_CAPTURE_MAX_BYTES)
+			len = STACK_CAPTURE_MAX_BYTES;
+		if (bpf_probe_read_user(c->stack, len, (void *)sp) == 0) {
+			c->stack_len = len;
+			break;
+		}
+		want = (want / 2) & ~7ULL;
+	}
+}
+
+/* The interpreter frames of the current thread, after the stack bytes. */
+static __always_inline void stack_capture__interp(struct stack_capture *c, struct task_struct *task)
+{
+	__u64 off = c->stack_len; /* 64 bits: no zero-extension to lose the bound below */
+	__u32 flags = 0;
+
+	if (off > STACK_CAPTURE_MAX_BYTES)
+		off = STACK_CAPTURE_MAX_BYTES;
+	c->iframes = interp__walk(task, c->pid, (struct interp_frame *)(c->stack + off), NULL, NULL,
+				  &flags);
+	c->iflags = flags;
+}
+
 /*
  * Fill the scratch record for the current task. kernel_ctx: the program's context when it can give
  * a kernel stack (perf_event), NULL otherwise. Returns NULL when there is no scratch slot.
@@ -90,12 +147,10 @@ static __always_inline void stack_capture__count_lost(void)
 static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool kernel_ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct stack_capture_vma_ctx vc = {};
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct stack_capture *c;
 	struct pt_regs *regs;
-	__u64 sp, want, end;
 	long n;
 
 	c = bpf_map_lookup_elem(&stack_capture_scratch, &cpu);
@@ -109,6 +164,8 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 	c->stack_len = 0;
 	c->kframes = 0;
 	c->fpframes = 0;
+	c->iframes = 0;
+	c->iflags = 0;
 	bpf_get_current_comm(c->comm, sizeof(c->comm));
 
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -152,39 +209,8 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 	if (c->kframes)
 		c->flags |= SC_F_KERNEL_MODE;
 
-	want = stack_capture_bytes;
-	if (!want)
-		return c;
-	sp = c->regs[SC_REG_SP];
-	/*
-	 * Where the stack ends, cheaply: the main thread's initial stack pointer (argc, just
-	 * above _start's frame); a glibc thread's TCB, which sits at the top of its stack mapping.
-	 * Otherwise (or when that read fails) the end of the mapping from bpf_find_vma, which is
-	 * exact but costs a deferred unlock (irq_work) in this context.
-	 */
-	if (c->tid == c->pid)
-		end = BPF_CORE_READ(task, mm, start_stack) + 64;
-	else
-		end = BPF_CORE_READ(task, thread.fsbase);
-	if (end > sp && end - sp < (8 << 20) && stack_capture__read(c, sp, end, want))
-		return c;
-	if (bpf_find_vma(task, sp, stack_capture__vma_end, &vc, 0) == 0 && vc.end > sp &&
-	    stack_capture__read(c, sp, vc.end, want))
-		return c;
-	/* Nothing known: halve the copy until it stays inside mapped memory. */
-	c->flags |= SC_F_NO_VMA;
-	want &= ~7ULL;
-	for (int i = 0; i < 5 && want; i++) {
-		__u32 len = want;
-
-		if (len > STACK_CAPTURE_MAX_BYTES)
-			len = STACK_CAPTURE_MAX_BYTES;
-		if (bpf_probe_read_user(c->stack, len, (void *)sp) == 0) {
-			c->stack_len = len;
-			break;
-		}
-		want = (want / 2) & ~7ULL;
-	}
+	stack_capture__copy_stack(c, task);
+	stack_capture__interp(c, task);
 	return c;
 }
 
@@ -197,7 +223,7 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 static __always_inline long stack_capture__submit(void *ringbuf, struct stack_capture *c, bool wake)
 {
 	__u64 len = c->stack_len; /* 64 bits: no zero-extension to lose the bound below */
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 ni = c->iframes, flags = BPF_RB_NO_WAKEUP;
 	long err;
 
 	if (wake || bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA) >
@@ -205,7 +231,10 @@ static __always_inline long stack_capture__submit(void *ringbuf, struct stack_ca
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (len > STACK_CAPTURE_MAX_BYTES)
 		len = STACK_CAPTURE_MAX_BYTES;
-	err = bpf_ringbuf_output(ringbuf, c, STACK_CAPTURE_HDR_SIZE + len, flags);
+	if (ni > INTERP_MAX_FRAMES)
+		ni = INTERP_MAX_FRAMES;
+	err = bpf_ringbuf_output(
+		ringbuf, c, STACK_CAPTURE_HDR_SIZE + len + ni * sizeof(struct interp_frame), flags);
 	if (err)
 		stack_capture__count_lost();
 	return err;

@@ -7,7 +7,8 @@
  * the user half (stacks/stacks.h) to unwind, symbolize and aggregate.
  *
  * The record is a fixed header followed by stack_len bytes copied from the user stack, starting at
- * the stack pointer. The header holds the user registers (enough to start a CFI unwind), the
+ * the stack pointer, and, for a thread running an interpreter rtprof knows, that interpreter's
+ * frames (bpf/interp.h). The header holds the user registers (enough to start a CFI unwind), the
  * frame-pointer chain the kernel walked (a cheap extra, complete only where the code keeps frame
  * pointers), and optionally the kernel stack. Shared by both halves: fixed widths, no pointers.
  */
@@ -60,14 +61,18 @@ struct stack_capture {
 	__u32 flags;	 /* enum stack_capture_flags */
 	__u32 kframes;	 /* entries used in kstack[] */
 	__u32 fpframes;	 /* entries used in fpstack[] */
+	__u32 iframes;	 /* interpreter frames (bpf/interp.h) after the stack bytes */
+	__u32 iflags;	 /* enum interp_walk_flags */
 	char comm[STACK_CAPTURE_COMM_LEN];
 	__u64 kstack[STACK_CAPTURE_MAX_KFRAMES];
 	__u64 fpstack[STACK_CAPTURE_MAX_FPFRAMES];
-	__u8 stack[]; /* stack_len bytes from regs[SC_REG_SP] upward */
+	/* stack_len bytes from regs[SC_REG_SP] upward, then iframes struct interp_frame (16 bytes
+	 * each; stack_len is a multiple of 8) */
+	__u8 stack[];
 };
 
 #define STACK_CAPTURE_HDR_SIZE                                           \
-	(4 + 4 + 8 + 8 + 8 * SC_NREGS + 4 * 4 + STACK_CAPTURE_COMM_LEN + \
+	(4 + 4 + 8 + 8 + 8 * SC_NREGS + 6 * 4 + STACK_CAPTURE_COMM_LEN + \
 	 8 * (STACK_CAPTURE_MAX_KFRAMES + STACK_CAPTURE_MAX_FPFRAMES))
 
 #endif

@@ -106,6 +106,7 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window, bool 
 	bool all = stack_key_ranges.n == 0; /* code ranges not known yet: hash every word */
 	__u64 lo = stack_key_ranges.lo, hi = stack_key_ranges.hi;
 	__u64 glo = stack_key_ranges.gap_lo, ghi = stack_key_ranges.gap_hi;
+	__u32 iflags;
 
 	/* Near the top of the stack the window may cross into unmapped memory: shrink it. */
 	for (int i = 0; i < 5; i++) {
@@ -135,6 +136,10 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window, bool 
 		if (all || (w >= lo && w < hi && (w < glo || w >= ghi) && stack_key__in_code(w)))
 			h = stack_key__mix(h, w);
 	}
+	/* Interpreter frames: two Python functions allocating through the same native path have
+	 * the same native words. */
+	interp__walk(bpf_get_current_task_btf(), bpf_get_current_pid_tgid() >> 32, NULL, &h,
+		     stack_key__mix, &iflags);
 	return h ? h : 1;
 }
 

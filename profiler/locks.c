@@ -54,6 +54,7 @@ struct locks_opts {
 	unsigned int stacks;
 	bool json;
 	bool no_cond;
+	bool native_only; /* no interpreter frames in the waiting stacks */
 };
 
 struct lock_row {
@@ -200,7 +201,7 @@ static void lock_stacks__free(struct lock_stacks *ls)
 	free(ls);
 }
 
-static struct lock_stacks *lock_stacks__new(int pid)
+static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd)
 {
 	struct lock_stacks *ls = calloc(1, sizeof(*ls));
 	struct stacks_opts so;
@@ -209,6 +210,7 @@ static struct lock_stacks *lock_stacks__new(int pid)
 		return NULL;
 	ls->pid = pid;
 	stacks_opts__init(&so);
+	so.interp_map_fd = interp_map_fd;
 	ls->pipeline = stacks__new(&so);
 	ls->frames = malloc(sizeof(*ls->frames));
 	if (!ls->pipeline || !ls->frames) {
@@ -429,15 +431,9 @@ static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, b
 			fputc('\n', stdout);
 			continue;
 		}
-		fputs(i ? ",{\"function\":" : "{\"function\":", stdout);
-		json_str(stdout, s->name);
-		fputs(",\"module\":", stdout);
-		json_str(stdout, s->module);
+		fputs(i ? "," : "", stdout);
 		/* the return address as in the ELF file (resolved at address - 1) */
-		printf(",\"offset\":%" PRIu64 ",\"file\":",
-		       (uint64_t)(s->offset + (s->module != NULL)));
-		json_str(stdout, s->file);
-		printf(",\"line\":%d,\"inlined\":%s}", s->line, s->inlined ? "true" : "false");
+		stack_frame__json(s, stdout, s->offset + (s->module != NULL));
 	}
 	if (json)
 		fputc(']', stdout);
@@ -656,7 +652,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof locks (-p PID | -- CMD ARGS...) [-d SECONDS] [--top N] [--stacks "
 		"N]\n"
-		"                    [--no-stacks] [--no-cond] [--json]\n"
+		"                    [--no-stacks] [--no-cond] [--native-only] [--json]\n"
 		"\n"
 		"Lock contention: time threads spend waiting in pthread_mutex_lock/timedlock,\n"
 		"pthread_rwlock_rdlock/wrlock and pthread_cond_wait/timedwait (call to return), "
@@ -674,6 +670,7 @@ static void usage(FILE *f)
 		"      --no-cond          leave condition waits out (idle threads waiting for "
 		"work\n"
 		"                         wait on condition variables: that is not contention)\n"
+		"      --native-only      no Python frames in the waiting stacks\n"
 		"      --json             one JSON object per lock, then a summary object\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
@@ -699,11 +696,17 @@ static int parse_uint(const char *arg, const char *name, unsigned int *v)
 static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stacks)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
-		{"top", required_argument, NULL, 't'}, {"stacks", required_argument, NULL, 's'},
-		{"no-stacks", no_argument, NULL, 'S'}, {"no-cond", no_argument, NULL, 'C'},
-		{"json", no_argument, NULL, 'j'},      {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},      {},
+		{"pid", required_argument, NULL, 'p'},
+		{"duration", required_argument, NULL, 'd'},
+		{"top", required_argument, NULL, 't'},
+		{"stacks", required_argument, NULL, 's'},
+		{"no-stacks", no_argument, NULL, 'S'},
+		{"no-cond", no_argument, NULL, 'C'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"native-only", no_argument, NULL, 'N'},
+		{},
 	};
 	struct opts_common co = {"locks", &o->target, &o->duration_s, usage};
 	int c, err = 0;
@@ -724,6 +727,9 @@ static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stac
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'N':
+			o->native_only = true;
 			break;
 		default:
 			err = opts_common__handle(&co, c, optarg);
@@ -786,7 +792,7 @@ int cmd_locks(int argc, char **argv)
 		pr_warn("locks: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	u = lock_stacks__new(pid);
+	u = lock_stacks__new(pid, opts.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs));
 	rb = u ? ring_buffer__new(bpf_map__fd(skel->maps.captures), on_capture, u, NULL) : NULL;
 	if (!rb) {
 		err = -errno ? -errno : -ENOMEM;

@@ -62,6 +62,8 @@ struct memleak_opts {
 	const char *svg;
 	bool json;
 	bool bare;
+	bool lines;	  /* Python frames with their line */
+	bool native_only; /* no interpreter frames */
 	double interval_s;
 	double min_age_s;
 	int top;
@@ -98,6 +100,8 @@ struct memleak {
 	ino_t lib_ino;
 	struct stacks *pipeline;     /* unwinds and symbolizes the captures */
 	struct stack_frames *frames; /* of one capture */
+	bool pymalloc_noted;
+	bool pythonmalloc; /* the target's environment has PYTHONMALLOC=malloc */
 	struct mlk_stack *stacks;
 	size_t n_stacks, cap_stacks;
 	struct key_slot *keys;
@@ -323,6 +327,49 @@ cleanup:
 	free(locs);
 }
 
+/* Does the target's environment set PYTHONMALLOC=malloc (or malloc_debug)? A launched command
+ * has rtprof's environment; a running process's is read from /proc (while it lives). */
+static bool env_pythonmalloc(struct memleak *m)
+{
+	char path[64], *env = NULL;
+	const char *v;
+	size_t len = 0;
+	bool found = false;
+	FILE *f;
+
+	if (session__launched(m->sess)) {
+		v = getenv("PYTHONMALLOC");
+		return v && !strncmp(v, "malloc", 6);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/environ", m->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && getdelim(&env, &len, '\0', f) > 0)
+		found = !strncmp(env, "PYTHONMALLOC=malloc", 19);
+	free(env);
+	fclose(f);
+	return found;
+}
+
+/*
+ * CPython serves objects up to 512 bytes from its own arenas (pymalloc), so malloc sees a few
+ * arena allocations instead of the objects: say so once, when the target runs CPython without
+ * PYTHONMALLOC=malloc (or malloc_debug).
+ */
+static void note_pymalloc(struct memleak *m)
+{
+	if (m->pymalloc_noted || !stacks__has_interp(m->pipeline, m->pid))
+		return;
+	m->pymalloc_noted = true;
+	if (!m->pythonmalloc)
+		pr_warn("memleak: python %d uses pymalloc for objects up to 512 bytes: only larger "
+			"blocks and its arenas reach malloc; run it with PYTHONMALLOC=malloc to "
+			"see "
+			"every object\n",
+			m->pid);
+}
+
 static int on_capture(void *ctx, void *data, size_t size)
 {
 	struct memleak *m = ctx;
@@ -336,6 +383,7 @@ static int on_capture(void *ctx, void *data, size_t size)
 	if (ks && !c->weight)
 		return 0;
 	id = resolve_capture(m, c, size);
+	note_pymalloc(m);
 	if (id < 0) {
 		pr_warn("memleak: cannot resolve a stack: %s\n", err_str(id));
 		return 0;
@@ -1008,6 +1056,8 @@ static void usage(FILE *f)
 		"key\n"
 		"      --verify-keys N    re-capture a known stack key 1 time in N (default 1024,\n"
 		"                         0: never) and warn when it stands for two paths\n"
+		"      --lines            Python frames with their line: \"f (app.py:12)\"\n"
+		"      --native-only      no Python frames: the interpreter's C functions instead\n"
 		"      --bare             benchmark floor: the same probes, doing nothing\n"
 		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
@@ -1016,7 +1066,8 @@ static void usage(FILE *f)
 		"  rtprof memleak -p $(pgrep -n myserver) -i 10 --min-age 30\n"
 		"  rtprof memleak --svg leaks.svg -- ./myprog --input big.txt\n"
 		"  rtprof memleak -p 1234 --sample-bytes 65536 --json   # cheap, for production\n"
-		"  rtprof memleak --lib /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 -p 1234\n");
+		"  rtprof memleak --lib /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 -p 1234\n"
+		"  PYTHONMALLOC=malloc rtprof memleak -- python3 app.py\n");
 }
 
 static int parse_u32(const char *opt, const char *arg, __u32 *out)
@@ -1058,7 +1109,9 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		OPT_MAX_STACKS,
 		OPT_BARE,
 		OPT_KEY_WINDOW,
-		OPT_VERIFY_KEYS
+		OPT_VERIFY_KEYS,
+		OPT_LINES,
+		OPT_NATIVE_ONLY,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -1075,6 +1128,8 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"bare", no_argument, NULL, OPT_BARE},
 		{"key-window", required_argument, NULL, OPT_KEY_WINDOW},
 		{"verify-keys", required_argument, NULL, OPT_VERIFY_KEYS},
+		{"lines", no_argument, NULL, OPT_LINES},
+		{"native-only", no_argument, NULL, OPT_NATIVE_ONLY},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -1130,6 +1185,12 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 			break;
 		case OPT_BARE:
 			o->bare = true;
+			break;
+		case OPT_LINES:
+			o->lines = true;
+			break;
+		case OPT_NATIVE_ONLY:
+			o->native_only = true;
 			break;
 		case OPT_VERIFY_KEYS:
 			o->verify_keys = (__u32)strtoul(optarg, &end, 10);
@@ -1277,19 +1338,28 @@ int cmd_memleak(int argc, char **argv)
 		err = -ESRCH;
 		goto cleanup;
 	}
-	err = attach_all(&m, lib);
-	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			pr_warn("memleak: permission denied: run as root (or with CAP_BPF and "
-				"CAP_PERFMON)\n");
-		goto cleanup;
-	}
+	/* The pipeline first: a running Python's interpreter frames must be part of the stack
+	 * keys from the first allocation seen. */
 	stacks_opts__init(&so);
+	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(m.skel->maps.interp_procs);
+	so.lines = o.lines;
 	m.pipeline = stacks__new(&so);
 	m.frames = malloc(sizeof(*m.frames));
 	m.rb = ring_buffer__new(bpf_map__fd(m.skel->maps.captures), on_capture, &m, NULL);
 	if (!m.pipeline || !m.frames || !m.rb) {
 		err = -errno ? -errno : -ENOMEM;
+		goto cleanup;
+	}
+	m.pythonmalloc = env_pythonmalloc(&m);
+	if (!session__launched(m.sess)) {
+		stacks__track(m.pipeline, m.pid);
+		note_pymalloc(&m);
+	}
+	err = attach_all(&m, lib);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			pr_warn("memleak: permission denied: run as root (or with CAP_BPF and "
+				"CAP_PERFMON)\n");
 		goto cleanup;
 	}
 	if (session__launched(m.sess)) {

@@ -41,6 +41,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/capture_queue.h"
 #include "stacks/stacks.h"
 #include "profile.skel.h"
 
@@ -48,7 +49,8 @@ _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_ca
 
 #define PROFILE_DEFAULT_HZ	    99
 #define PROFILE_DEFAULT_STACK_BYTES 16384
-#define PROFILE_POLL_MS		    50 /* ms */
+#define PROFILE_POLL_MS		    50 /* ms: the longest the loop waits for samples */
+#define PROFILE_READ_MS		    10 /* ms: how often the reader drains the ring buffer */
 #define PROFILE_TOP		    10 /* functions in the summary */
 
 struct profile_opts {
@@ -60,6 +62,8 @@ struct profile_opts {
 	bool kernel;
 	bool per_thread;
 	bool follow;
+	bool lines;	  /* Python frames with their line */
+	bool native_only; /* no interpreter frames */
 	long stack_bytes;
 };
 
@@ -75,6 +79,7 @@ static void usage(FILE *f)
 		"usage: rtprof profile (-p PID | -- CMD ARGS...) [-F HZ] [-d SECONDS] [--folded "
 		"FILE]\n"
 		"                      [--svg FILE] [-K] [--per-thread] [-f] [--stack-bytes N]\n"
+		"                      [--lines] [--native-only]\n"
 		"\n"
 		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
 		"them\n"
@@ -94,6 +99,8 @@ static void usage(FILE *f)
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
 		"  -f, --follow           also profile child processes of the target\n"
+		"      --lines            Python frames with their line: \"f (app.py:12)\"\n"
+		"      --native-only      no Python frames: show the interpreter's C functions\n"
 		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
 		"                         0 = frame-pointer chain only)\n"
 		"  -v, --verbose          debug output\n"
@@ -118,6 +125,8 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"per-thread", no_argument, NULL, 'T'},
 		{"follow", no_argument, NULL, 'f'},
 		{"stack-bytes", required_argument, NULL, 'b'},
+		{"lines", no_argument, NULL, 0x100},
+		{"native-only", no_argument, NULL, 0x101},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -153,6 +162,12 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'f':
 			o->follow = true;
+			break;
+		case 0x100:
+			o->lines = true;
+			break;
+		case 0x101:
+			o->native_only = true;
 			break;
 		case 'b':
 			o->stack_bytes = strtol(optarg, &end, 10);
@@ -333,6 +348,7 @@ static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double s
 		(unsigned long long)(st.truncated + st.incomplete),
 		user > 0 ? 100.0 * (st.truncated + st.incomplete) / user : 0.0,
 		(unsigned long long)st.truncated, (unsigned long long)st.incomplete);
+	stacks__print_interp(stacks, stderr, "rtprof: profile: ");
 	if (st.records) {
 		fprintf(stderr, "rtprof: profile: top functions (self):\n");
 		stacks__print_top(stacks, stderr, PROFILE_TOP, "samples");
@@ -344,7 +360,7 @@ int cmd_profile(int argc, char **argv)
 	struct profile_opts o = {};
 	struct profile_run run = {};
 	struct profile_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
+	struct capture_queue *q = NULL;
 	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
@@ -379,6 +395,8 @@ int cmd_profile(int argc, char **argv)
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
 	rb_bytes = 512.0 * (STACK_CAPTURE_HDR_SIZE + o.stack_bytes);
+	if (!o.native_only)
+		rb_bytes += 512.0 * 64 * sizeof(struct interp_frame);
 	for (key = 4 << 20; key < rb_bytes && key < (256u << 20); key <<= 1)
 		;
 	bpf_map__set_max_entries(skel->maps.events, key);
@@ -397,14 +415,16 @@ int cmd_profile(int argc, char **argv)
 	so.kernel = o.kernel;
 	so.per_thread = o.per_thread;
 	so.fp_only = o.stack_bytes == 0;
+	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
+	so.lines = o.lines;
 	run.stacks = stacks__new(&so);
 	if (!run.stacks) {
 		err = -errno;
 		pr_warn("profile: %s\n", err_str(err));
 		goto cleanup;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, &run, NULL);
-	if (!rb) {
+	q = capture_queue__new(run.stacks, bpf_map__fd(skel->maps.events), PROFILE_READ_MS);
+	if (!q) {
 		err = -errno;
 		pr_warn("profile: ring buffer: %s\n", err_str(err));
 		goto cleanup;
@@ -460,9 +480,7 @@ int cmd_profile(int argc, char **argv)
 			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
 
 	while (!signals_stop_requested()) {
-		err = ring_buffer__poll(rb, PROFILE_POLL_MS);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
+		err = capture_queue__run(q, on_sample, &run, PROFILE_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("profile: ring buffer: %s\n", err_str(err));
 			goto cleanup;
@@ -480,7 +498,8 @@ int cmd_profile(int argc, char **argv)
 		bpf_link__destroy(links[i]);
 		links[i] = NULL;
 	}
-	ring_buffer__consume(rb);
+	capture_queue__stop(q);
+	capture_queue__run(q, on_sample, &run, 0);
 	if (gone && !session__launched(sess))
 		pr_warn("profile -p %d: process exited after %.2f s; writing what was collected\n",
 			pid, now_s() - start);
@@ -501,7 +520,7 @@ cleanup:
 	free(links);
 	bpf_link__destroy(fork_link);
 	bpf_link__destroy(exec_link);
-	ring_buffer__free(rb);
+	capture_queue__free(q);
 	/* probes are gone: a launched command still running (Ctrl-C, -d) now gets SIGTERM */
 	session__free(sess);
 	stacks__free(run.stacks);

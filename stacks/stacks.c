@@ -17,6 +17,7 @@
 
 #include "flamegraph/folded.h"
 #include "lib/errors.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "stacks/stacks.h"
 #include "symbolize/symbolize.h"
@@ -81,8 +82,14 @@ struct stacks {
 	size_t n_ksyms;
 	char *ksym_names;
 	bool ksyms_loaded;
+	struct interps *interp;
+	bool prefetched; /* a capture queue calls stacks__prefetch before stacks__resolve */
 	/* scratch for one stack */
 	__u64 addrs[STACKS_MAX_ADDRS];
+	size_t group[STACKS_MAX_ADDRS + 1]; /* first frame of each address in the resolved frames */
+	size_t ngroups, kframes;
+	struct interp_named named[INTERP_MAX_FRAMES];
+	struct stack_frame merged[STACK_FRAMES_MAX];
 	struct stack_frames *resolved;
 	const char *frames[STACKS_MAX_FRAMES]; /* a root, then the frames of one capture */
 };
@@ -304,6 +311,8 @@ int stacks__track(struct stacks *s, int pid)
 	err = unwinder__track(s->unw, pid);
 	if (!sym_proc_get(s, pid, true))
 		return -ENOMEM;
+	interps__forget(s->interp, pid);
+	interps__track(s->interp, pid);
 	return err;
 }
 
@@ -333,7 +342,7 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stac
 		}
 	}
 	if (!p->sp) {
-		out[0] = (struct stack_frame){.name = "[unknown]"};
+		out[0] = (struct stack_frame){.name = "[unknown]", .function = "[unknown]"};
 		return 1;
 	}
 	n = symbolizer__resolve(s->sym, p->sp, addr, fr, STACKS_MAX_INLINE);
@@ -356,13 +365,15 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stac
 		}
 	}
 	if (n <= 0) {
-		out[0] = (struct stack_frame){.name = "[unknown]"};
+		out[0] = (struct stack_frame){.name = "[unknown]", .function = "[unknown]"};
 		return 1;
 	}
 	if (n > max)
 		n = max;
 	for (k = 0; k < n; k++)
 		out[k] = (struct stack_frame){.name = fr[k].function ? fr[k].function : "[unknown]",
+					      .function =
+						      fr[k].function ? fr[k].function : "[unknown]",
 					      .file = fr[k].file,
 					      .line = fr[k].line,
 					      .inlined = fr[k].inlined,
@@ -397,6 +408,7 @@ void stacks_opts__init(struct stacks_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->user = true;
+	o->interp_map_fd = -1;
 }
 
 struct stacks *stacks__new(const struct stacks_opts *o)
@@ -412,8 +424,9 @@ struct stacks *stacks__new(const struct stacks_opts *o)
 	s->tree = stack_tree__new();
 	s->sym = symbolizer__new(o->sym ? o->sym : &defaults);
 	s->unw = unwinder__new();
+	s->interp = interps__new(o->interp_map_fd, o->lines);
 	s->resolved = malloc(sizeof(*s->resolved));
-	if (!s->tree || !s->sym || !s->unw || !s->resolved) {
+	if (!s->tree || !s->sym || !s->unw || !s->interp || !s->resolved) {
 		err = errno ? errno : ENOMEM;
 		stacks__free(s);
 		errno = err;
@@ -432,6 +445,7 @@ void stacks__free(struct stacks *s)
 		sym_process__free(s->procs[i].sp);
 	free(s->procs);
 	unwinder__free(s->unw);
+	interps__free(s->interp);
 	symbolizer__free(s->sym);
 	stack_tree__free(s->tree);
 	str_table__free(&s->strs);
@@ -450,6 +464,131 @@ static size_t fp_chain(struct stacks *s, const struct stack_capture *c)
 	for (i = 0; i < n; i++)
 		s->addrs[i] = i ? c->fpstack[i] - 1 : c->fpstack[i];
 	return n;
+}
+
+static void add_marker(struct stack_frames *out, const char *name)
+{
+	out->f[out->n++] = (struct stack_frame){.name = name, .function = name, .kind = SF_MARKER};
+}
+
+static struct stack_frame interp_frame(const struct interp_named *n)
+{
+	return (struct stack_frame){.name = n->name,
+				    .function = n->function,
+				    .file = n->file,
+				    .line = n->line,
+				    .kind = SF_PYTHON};
+}
+
+/* Is address group g (its outermost frame) an activation of the eval loop? */
+static bool group_is_eval(const struct stacks *s, const struct stack_frames *out, size_t g)
+{
+	size_t last = s->group[g + 1] - 1;
+
+	return s->group[g + 1] > s->group[g] && !out->f[last].inlined &&
+	       interps__is_eval(out->f[last].name);
+}
+
+/*
+ * Replace each native activation of the eval loop in out (the user frames of c, address groups
+ * in s->group) by the interpreter frames it was running, then add the marker. The segments (each
+ * ends at an "entry" frame) pair with the eval groups from the root when the native stack is
+ * complete (a sample in an activation's prologue, before its frame exists, leaves the innermost
+ * eval frame without a segment), from the leaf when the native stack stopped early (the
+ * outermost segments then go at the root, after the marker). Unpaired eval frames stay native;
+ * every mismatch is counted.
+ */
+static int merge_interp(struct stacks *s, const struct stack_capture *c, struct stack_frames *out,
+			enum unwind_status status)
+{
+	const struct interp_frame *f = (const struct interp_frame *)(c->stack + c->stack_len);
+	struct interp_stats *st = interps__stats_mut(s->interp);
+	size_t seg_start[INTERP_MAX_FRAMES + 1], nseg = 0, m, i, g, j, k, n = 0;
+	size_t evals[STACKS_MAX_ADDRS], ne = 0, first_pair, pair_seg0 = 0, extra_at = (size_t)-1;
+	const char *marker = NULL;
+	bool from_root = status == UNWIND_COMPLETE;
+	struct stack_frame *mf = s->merged;
+	ssize_t seg_of[STACKS_MAX_ADDRS];
+
+	if (c->iflags & IW_TRUNCATED)
+		st->truncated++;
+	if (c->iflags & IW_NO_THREAD)
+		st->no_thread++;
+	if (c->iflags & IW_READ_ERR)
+		st->read_errors++;
+	m = interps__name(s->interp, c->pid, f, c->iframes, s->named);
+	if (!m) {
+		if (status != UNWIND_COMPLETE)
+			add_marker(out,
+				   status == UNWIND_TRUNCATED ? "[truncated]" : "[incomplete]");
+		return 0;
+	}
+	st->samples++;
+	/* segments: named[seg_start[j] .. seg_start[j + 1]) */
+	for (i = 0; i < m; i++) {
+		if (i == 0 || s->named[i - 1].entry)
+			seg_start[nseg++] = i;
+	}
+	seg_start[nseg] = m;
+	for (g = 0; g < s->ngroups; g++) {
+		seg_of[g] = -1;
+		if (group_is_eval(s, out, g))
+			evals[ne++] = g;
+	}
+	k = ne < nseg ? ne : nseg;
+	if (from_root && ne) {
+		/* the outermost k eval groups take the outermost k segments */
+		first_pair = ne - k;
+		pair_seg0 = nseg - k;
+		for (i = 0; i < k; i++)
+			seg_of[evals[first_pair + i]] = (ssize_t)(pair_seg0 + i);
+		/* more segments than eval frames: the innermost ones join the innermost pair */
+		if (nseg > ne)
+			extra_at = evals[first_pair];
+	} else {
+		for (i = 0; i < k; i++)
+			seg_of[evals[i]] = (ssize_t)i;
+	}
+	if (ne == nseg)
+		st->merged++;
+	else
+		st->mismatched++;
+
+	/* kernel frames first, unchanged */
+	for (i = 0; i < s->kframes; i++)
+		mf[n++] = out->f[i];
+	for (g = 0; g < s->ngroups; g++) {
+		size_t a = s->group[g], b = s->group[g + 1], j0, j1, j;
+
+		if (seg_of[g] < 0) {
+			for (j = a; j < b; j++)
+				mf[n++] = out->f[j];
+			continue;
+		}
+		j0 = seg_start[seg_of[g]];
+		j1 = seg_start[seg_of[g] + 1];
+		if (g == extra_at)
+			j0 = 0; /* with the unpaired innermost segments */
+		for (j = j0; j < j1; j++)
+			mf[n++] = interp_frame(&s->named[j]);
+	}
+	if (status != UNWIND_COMPLETE)
+		marker = status == UNWIND_TRUNCATED ? "[truncated]" : "[incomplete]";
+	else if (!ne)
+		marker = "[unmatched]";
+	if (marker)
+		mf[n++] =
+			(struct stack_frame){.name = marker, .function = marker, .kind = SF_MARKER};
+	/* segments no eval frame took: the outer ones when the native stack stopped early, or
+	 * all of them when it has no eval frame at all */
+	if (nseg > ne && !(from_root && ne)) {
+		st->leftover++;
+		for (j = seg_start[ne]; j < m; j++)
+			mf[n++] = interp_frame(&s->named[j]);
+	}
+	memcpy(out->f, mf, n * sizeof(*mf));
+	out->n = n;
+	return 0;
 }
 
 /* The user frames of c, then its marker, appended to out (innermost first). */
@@ -476,6 +615,9 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 			sym_process__refresh(p->sp);
 			p->refreshed_ns = now_ns();
 		}
+		/* ... and so should the interpreter search (a libpython loaded late) */
+		if (res.maps_reread)
+			interps__retry(s->interp, c->pid);
 		/* No CFI walk at all (module unreadable): the frame-pointer chain is better. It
 		 * cannot tell whether it is whole, so the stack stays marked as not unwound. */
 		if (res.n <= 1 && c->fpframes > 1) {
@@ -489,13 +631,35 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 		s->stats.truncated++;
 	else
 		s->stats.incomplete++;
-	for (i = 0; i < res.n; i++)
+	for (i = 0; i < res.n; i++) {
+		s->group[i] = out->n;
 		out->n += resolve(s, p, s->addrs[i], out->f + out->n, STACKS_MAX_INLINE);
-	if (res.status == UNWIND_TRUNCATED)
-		out->f[out->n++] = (struct stack_frame){.name = "[truncated]"};
-	else if (res.status == UNWIND_BROKEN)
-		out->f[out->n++] = (struct stack_frame){.name = "[incomplete]"};
+	}
+	s->group[res.n] = out->n;
+	s->ngroups = res.n;
+	if (c->iframes && !(c->iflags & IW_WALKED))
+		return -ERR_BADINPUT;
+	if (c->iflags & IW_WALKED)
+		return merge_interp(s, c, out, res.status);
+	if (res.status != UNWIND_COMPLETE)
+		add_marker(out, res.status == UNWIND_TRUNCATED ? "[truncated]" : "[incomplete]");
 	return 0;
+}
+
+void stacks__prefetch(struct stacks *s, const struct stack_capture *c, size_t size)
+{
+	s->prefetched = true;
+	if (size < STACK_CAPTURE_HDR_SIZE || c->iframes > INTERP_MAX_FRAMES ||
+	    c->stack_len > STACK_CAPTURE_MAX_BYTES ||
+	    size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len +
+			    (size_t)c->iframes * sizeof(struct interp_frame))
+		return;
+	if (c->flags & SC_F_NEW_IMAGE)
+		interps__new_image(s->interp, c->pid);
+	if (c->iframes)
+		interps__prefetch(s->interp, c->pid,
+				  (const struct interp_frame *)(c->stack + c->stack_len),
+				  c->iframes);
 }
 
 int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size,
@@ -505,8 +669,11 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 	size_t i;
 
 	out->n = 0;
-	if (size < STACK_CAPTURE_HDR_SIZE || size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len ||
-	    c->kframes > STACK_CAPTURE_MAX_KFRAMES || c->fpframes > STACK_CAPTURE_MAX_FPFRAMES)
+	if (size < STACK_CAPTURE_HDR_SIZE || c->kframes > STACK_CAPTURE_MAX_KFRAMES ||
+	    c->fpframes > STACK_CAPTURE_MAX_FPFRAMES || c->iframes > INTERP_MAX_FRAMES ||
+	    c->stack_len > STACK_CAPTURE_MAX_BYTES || c->stack_len % 8 ||
+	    size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len +
+			    (size_t)c->iframes * sizeof(struct interp_frame))
 		return -ERR_BADINPUT;
 	/* A new process image: snapshot its maps now, before anything else (it may be short-lived)
 	 */
@@ -515,9 +682,15 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
 	if (!p)
 		return -ENOMEM;
+	if ((c->flags & SC_F_NEW_IMAGE) && !s->prefetched)
+		interps__new_image(s->interp, c->pid);
+	s->kframes = 0;
 	if (s->opts.kernel)
-		for (i = 0; i < c->kframes; i++)
-			out->f[out->n++] = (struct stack_frame){.name = ksym_name(s, c->kstack[i])};
+		for (i = 0; i < c->kframes; i++, s->kframes++)
+			out->f[out->n++] =
+				(struct stack_frame){.name = ksym_name(s, c->kstack[i]),
+						     .function = ksym_name(s, c->kstack[i]),
+						     .kind = SF_KERNEL};
 	if (s->opts.user && !(c->flags & SC_F_NO_USER))
 		return resolve_user(s, p, c, out);
 	if (c->flags & SC_F_NO_USER)
@@ -576,6 +749,54 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr)
 	if (n <= 0 || !strcmp(fr[n - 1].name, "[unknown]"))
 		return NULL;
 	return fr[n - 1].name;
+}
+
+const char *stack_frame__kind(const struct stack_frame *f)
+{
+	static const char *const names[] = {"native", "kernel", "marker", "python"};
+
+	return f->kind < sizeof(names) / sizeof(names[0]) ? names[f->kind] : "native";
+}
+
+bool stacks__has_interp(struct stacks *s, int pid)
+{
+	return interps__active(s->interp, pid);
+}
+
+void stack_frame__json(const struct stack_frame *f, FILE *out, __u64 offset)
+{
+	fputs("{\"name\":", out);
+	json_str(out, f->name);
+	fputs(",\"function\":", out);
+	json_str(out, f->function ? f->function : f->name);
+	fprintf(out, ",\"kind\":\"%s\",\"module\":", stack_frame__kind(f));
+	json_str(out, f->module);
+	fprintf(out, ",\"offset\":%llu,\"file\":", (unsigned long long)(f->module ? offset : 0));
+	json_str(out, f->file);
+	fprintf(out, ",\"line\":%d,\"inlined\":%s}", f->line, f->inlined ? "true" : "false");
+}
+
+void stacks__interp_stats(const struct stacks *s, struct interp_stats *st)
+{
+	interps__stats(s->interp, st);
+}
+
+void stacks__print_interp(const struct stacks *s, FILE *f, const char *prefix)
+{
+	struct interp_stats st;
+
+	interps__stats(s->interp, &st);
+	if (!st.samples && !st.no_thread && !st.read_errors)
+		return;
+	fprintf(f,
+		"%spython frames: %llu stacks (%llu matched the native eval frames, %llu did not, "
+		"%llu with frames below a marker), %llu frames named, %llu unnamed, %llu walks cut "
+		"at %d frames, %llu read errors, %llu samples of threads without Python state\n",
+		prefix, (unsigned long long)st.samples, (unsigned long long)st.merged,
+		(unsigned long long)st.mismatched, (unsigned long long)st.leftover,
+		(unsigned long long)st.frames, (unsigned long long)st.unnamed,
+		(unsigned long long)st.truncated, INTERP_MAX_FRAMES,
+		(unsigned long long)st.read_errors, (unsigned long long)st.no_thread);
 }
 
 const struct stack_tree *stacks__tree(const struct stacks *s)

@@ -30,7 +30,9 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "bpf/interp.h"
 #include "bpf/stack_capture.h"
+#include "stacks/interp.h"
 
 struct stack_tree;
 struct symbolizer_opts;
@@ -42,6 +44,10 @@ struct stacks_opts {
 	bool per_process; /* root frame "comm-PID" (ignored with per_thread) */
 	bool fp_only;	  /* use the frame-pointer chain, do not unwind the copied stack */
 	const struct symbolizer_opts *sym; /* NULL: defaults */
+	/* Interpreter frames (Python): the interp_procs map of the command's BPF object, or -1
+	 * (default: native frames only). lines: "qualname (file:line)" instead of "(file)". */
+	int interp_map_fd;
+	bool lines;
 };
 
 void stacks_opts__init(struct stacks_opts *o);
@@ -70,18 +76,39 @@ int stacks__track(struct stacks *s, int pid);
  * (-ERR_BADINPUT for a malformed record). */
 int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
 
-/* Up to 16 frames per address (inline frames), a marker, the kernel frames. */
-#define STACK_FRAMES_MAX (256 * 16 + 1 + STACK_CAPTURE_MAX_KFRAMES)
+/* What must be read of capture c while its process lives, read now (interpreter code objects;
+ * the interpreter search of a new image). Thread-safe: the capture queue's reader calls it as
+ * each capture arrives (stacks/capture_queue.h); stacks__resolve then finds it done. */
+void stacks__prefetch(struct stacks *s, const struct stack_capture *c, size_t size);
 
-/* One frame (40 bytes). Strings stay valid until stacks__free. */
+/* Up to 16 frames per address (inline frames), a marker, the kernel frames, the interpreter
+ * frames and their marker. */
+#define STACK_FRAMES_MAX (256 * 16 + 1 + STACK_CAPTURE_MAX_KFRAMES + INTERP_MAX_FRAMES + 1)
+
+enum stack_frame_kind {
+	SF_NATIVE = 0, /* machine code: a function of an ELF object, JIT code, or unknown */
+	SF_KERNEL,     /* "name_[k]" */
+	SF_MARKER,     /* "[truncated]", "[incomplete]", "[unmatched]" */
+	SF_PYTHON,     /* "qualname (file)" or "qualname (file:line)" */
+};
+
+/* One frame (48 bytes). Strings stay valid until stacks__free. */
 struct stack_frame {
-	const char *name;   /* function, "[truncated]", "[incomplete]", "[unknown]" or "name_[k]" */
-	const char *file;   /* source file or NULL */
-	int line;	    /* 0 when unknown */
-	bool inlined;	    /* inlined into the next (outer) frame */
+	const char *name;     /* what folded stacks and flame graphs show (see the kinds) */
+	const char *function; /* the function alone: the name, or a Python frame's qualname */
+	const char *file;     /* source file or NULL */
+	int line;	      /* 0 when unknown */
+	bool inlined;	      /* inlined into the next (outer) frame */
+	__u8 kind;	      /* enum stack_frame_kind */
 	const char *module; /* path of the ELF object; NULL for kernel frames, markers, unknowns */
 	__u64 offset;	    /* address in the module's ELF file (the address resolved), or 0 */
 };
+
+/* Its kind's name in JSON: "native", "kernel", "marker", "python". */
+const char *stack_frame__kind(const struct stack_frame *f);
+/* A frame as a JSON object: {"name","function","kind","module","offset","file","line",
+ * "inlined"}; offset is given (callers choose the address or the return address). */
+void stack_frame__json(const struct stack_frame *f, FILE *out, __u64 offset);
 
 /* The frames of one capture, INNERMOST FIRST: kernel frames ("_[k]", with opts.kernel), then user
  * frames (with opts.user), then the marker "[truncated]" or "[incomplete]" when the user stack is
@@ -103,6 +130,12 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr);
 
 const struct stack_tree *stacks__tree(const struct stacks *s);
 void stacks__stats(const struct stacks *s, struct stacks_stats *st);
+/* Does pid run an interpreter whose frames the captures carry? */
+bool stacks__has_interp(struct stacks *s, int pid);
+/* Interpreter frames: what was merged, and how well (all zero without interpreter frames). */
+void stacks__interp_stats(const struct stacks *s, struct interp_stats *st);
+/* Print one line about interpreter frames to f, after prefix, when any were seen. */
+void stacks__print_interp(const struct stacks *s, FILE *f, const char *prefix);
 
 /* Print the n functions with the most self weight ("top functions"), one per line with their
  * share, indented by indent spaces. unit: "samples", "bytes", ... */

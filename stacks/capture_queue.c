@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A reader thread for stack captures: see stacks/capture_queue.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "stacks/capture_queue.h"
+#include "stacks/stacks.h"
+
+struct record {
+	struct record *next;
+	size_t size;
+	unsigned char data[];
+};
+
+struct capture_queue {
+	struct stacks *stacks;
+	struct ring_buffer *rb;
+	unsigned int poll_ms;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct record *head, *tail; /* under lock */
+	bool stop;		    /* under lock */
+	int err;		    /* under lock: the reader's first error */
+};
+
+/* Reader thread: called by libbpf for each record. */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct capture_queue *q = ctx;
+	struct record *r = malloc(sizeof(*r) + size);
+
+	if (!r)
+		return -ENOMEM;
+	memcpy(r->data, data, size);
+	r->size = size;
+	r->next = NULL;
+	/* a new image first goes to the pipeline (its maps are snapshotted there, the sooner
+	 * the better), then is searched for an interpreter; other records are prefetched first,
+	 * so that the pipeline finds their code objects read */
+	if (!(((const struct stack_capture *)data)->flags & SC_F_NEW_IMAGE))
+		stacks__prefetch(q->stacks, (const struct stack_capture *)r->data, size);
+	pthread_mutex_lock(&q->lock);
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	if (((const struct stack_capture *)data)->flags & SC_F_NEW_IMAGE)
+		stacks__prefetch(q->stacks, data, size);
+	return 0;
+}
+
+static void *reader(void *arg)
+{
+	struct capture_queue *q = arg;
+	bool stop = false;
+	int err;
+
+	while (!stop) {
+		/* records are sent without a wakeup (bpf/stack_capture.bpf.h): a poll that timed
+		 * out has not looked at them; consume does */
+		err = ring_buffer__poll(q->rb, (int)q->poll_ms);
+		if (err >= 0)
+			err = ring_buffer__consume(q->rb);
+		pthread_mutex_lock(&q->lock);
+		if (err < 0 && err != -EINTR && !q->err)
+			q->err = err;
+		stop = q->stop || (err < 0 && err != -EINTR);
+		pthread_mutex_unlock(&q->lock);
+	}
+	ring_buffer__consume(q->rb); /* what came between the last poll and the stop */
+	return NULL;
+}
+
+struct capture_queue *capture_queue__new(struct stacks *s, int ringbuf_fd, unsigned int poll_ms)
+{
+	struct capture_queue *q = calloc(1, sizeof(*q));
+	int err;
+
+	if (!q)
+		return NULL;
+	q->stacks = s;
+	q->poll_ms = poll_ms;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	q->rb = ring_buffer__new(ringbuf_fd, on_record, q, NULL);
+	if (!q->rb) {
+		err = errno;
+		goto fail;
+	}
+	err = pthread_create(&q->thread, NULL, reader, q);
+	if (err)
+		goto fail;
+	q->started = true;
+	return q;
+fail:
+	capture_queue__free(q);
+	errno = err;
+	return NULL;
+}
+
+int capture_queue__run(struct capture_queue *q, int (*fn)(void *ctx, void *data, size_t size),
+		       void *ctx, int timeout_ms)
+{
+	struct record *list, *r;
+	struct timespec until;
+	int n = 0, err;
+
+	pthread_mutex_lock(&q->lock);
+	if (!q->head && timeout_ms > 0 && !q->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&q->cond, &q->lock, &until);
+	}
+	list = q->head;
+	q->head = q->tail = NULL;
+	err = q->err;
+	pthread_mutex_unlock(&q->lock);
+	while ((r = list)) {
+		list = r->next;
+		fn(ctx, r->data, r->size);
+		free(r);
+		n++;
+	}
+	return err ? err : n;
+}
+
+void capture_queue__stop(struct capture_queue *q)
+{
+	if (!q || !q->started)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->stop = true;
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+	q->started = false;
+}
+
+void capture_queue__free(struct capture_queue *q)
+{
+	struct record *r;
+
+	if (!q)
+		return;
+	capture_queue__stop(q);
+	while ((r = q->head)) {
+		q->head = r->next;
+		free(r);
+	}
+	ring_buffer__free(q->rb);
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interpreter frames in the stack pipeline (see stacks/interp.h): processes, the BPF map that
+ * tells the walker where to look, and the names of code objects.
+ *
+ * A code object is read once per (process, address) with process_vm_readv while the process
+ * lives; the entry keeps the fields that identify the object, and when it is used more than a
+ * second after its last check those fields are read again: an address reused by another code
+ * object (exec(), a reloaded module) is then decoded anew.
+ */
+#include <asm/prctl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "lib/log.h"
+#include "runtimes/python_frames.h"
+#include "stacks/interp.h"
+
+#define RETRY_NS 10000000ULL   /* 10 ms at least between two looks at one process */
+#define CHECK_NS 1000000000ULL /* 1 s before a cached code object is checked again */
+
+enum proc_state {
+	PROC_NONE,	  /* no interpreter found (yet) */
+	PROC_ACTIVE,	  /* BPF reads its frames */
+	PROC_UNSUPPORTED, /* an interpreter rtprof cannot walk */
+};
+
+struct iproc {
+	int pid;
+	enum proc_state state;
+	struct py_proc py;
+	__u64 tried_ns;
+	bool warned; /* said that its interpreter cannot be walked (once per process) */
+};
+
+struct code_entry {
+	int pid; /* 0: empty slot */
+	__u64 addr;
+	struct py_code code;
+	bool bad;		     /* not a code object (the frame is shown as unnamed) */
+	const char *name;	     /* "qualname (file)" */
+	const char *function, *file; /* interned */
+	__u64 checked_ns;
+};
+
+struct str_slot {
+	char *s;
+	__u32 hash;
+};
+
+struct interps {
+	pthread_mutex_t lock; /* the capture queue's reader thread prefetches code objects */
+	int map_fd;
+	bool lines;
+	struct interp_proc tsd; /* the TSD layout, measured once */
+	bool tsd_ok;
+	struct iproc *procs;
+	size_t n_procs, cap_procs;
+	struct code_entry *codes;
+	size_t n_codes, codes_mask;
+	struct str_slot *strs;
+	size_t n_strs, strs_mask;
+	struct interp_stats stats;
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- strings ---- */
+
+static __u32 str_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static const char *intern(struct interps *ip, const char *s)
+{
+	__u32 h = str_hash(s);
+	size_t i;
+
+	if ((ip->n_strs + 1) * 2 > ip->strs_mask + 1) {
+		size_t cap = ip->strs_mask ? (ip->strs_mask + 1) * 2 : 1024, j;
+		struct str_slot *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (j = 0; ip->strs_mask && j <= ip->strs_mask; j++) {
+			size_t k;
+
+			if (!ip->strs[j].s)
+				continue;
+			for (k = ip->strs[j].hash & (cap - 1); n[k].s; k = (k + 1) & (cap - 1))
+				;
+			n[k] = ip->strs[j];
+		}
+		free(ip->strs);
+		ip->strs = n;
+		ip->strs_mask = cap - 1;
+	}
+	for (i = h & ip->strs_mask; ip->strs[i].s; i = (i + 1) & ip->strs_mask)
+		if (ip->strs[i].hash == h && !strcmp(ip->strs[i].s, s))
+			return ip->strs[i].s;
+	ip->strs[i].s = strdup(s);
+	if (!ip->strs[i].s)
+		return NULL;
+	ip->strs[i].hash = h;
+	ip->n_strs++;
+	return ip->strs[i].s;
+}
+
+/* ---- the C library's thread-specific data ---- */
+
+int interps__tsd_layout(__u32 *first, __u32 *second, __u32 *entry, __u32 *data)
+{
+	static const __u64 magic = 0x7274707266747364ULL; /* "rtprftsd" */
+	pthread_key_t key;
+	unsigned long fs = 0;
+	int err = -ENOENT;
+	__u32 off;
+
+	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &fs) || !fs)
+		return -ENOENT;
+	if (pthread_key_create(&key, NULL))
+		return -ENOENT;
+	if (key >= 32 || pthread_setspecific(key, (void *)magic))
+		goto cleanup;
+	/* glibc: struct pthread_key_data { uintptr_t seq; void *data; } specific_1stblock[32],
+	 * then struct pthread_key_data *specific[] (the second level, for keys >= 32) */
+	for (off = 0; off < 0x1000; off += 8) {
+		__u64 v;
+
+		memcpy(&v, (const void *)(fs + off), sizeof(v));
+		if (v != magic || off < key * 16 + 8)
+			continue;
+		*entry = 16;
+		*data = 8;
+		*first = off - key * 16 - 8;
+		*second = *first + 32 * 16;
+		err = 0;
+		break;
+	}
+cleanup:
+	pthread_setspecific(key, NULL);
+	pthread_key_delete(key);
+	return err;
+}
+
+/* ---- processes ---- */
+
+struct interps *interps__new(int map_fd, bool lines)
+{
+	struct interps *ip = calloc(1, sizeof(*ip));
+
+	if (!ip)
+		return NULL;
+	pthread_mutex_init(&ip->lock, NULL);
+	ip->map_fd = map_fd;
+	ip->lines = lines;
+	ip->tsd_ok = interps__tsd_layout(&ip->tsd.tsd_first, &ip->tsd.tsd_second,
+					 &ip->tsd.tsd_entry, &ip->tsd.tsd_data) == 0;
+	if (!ip->tsd_ok && map_fd >= 0)
+		pr_warn("interpreter frames: cannot find the C library's thread-specific data; "
+			"native stacks only\n");
+	return ip;
+}
+
+void interps__free(struct interps *ip)
+{
+	size_t i;
+
+	if (!ip)
+		return;
+	for (i = 0; ip->codes_mask && i <= ip->codes_mask; i++)
+		if (ip->codes[i].pid)
+			py_code__clear(&ip->codes[i].code);
+	for (i = 0; ip->strs_mask && i <= ip->strs_mask; i++)
+		free(ip->strs[i].s);
+	free(ip->codes);
+	free(ip->strs);
+	free(ip->procs);
+	pthread_mutex_destroy(&ip->lock);
+	free(ip);
+}
+
+static struct iproc *proc_get(struct interps *ip, int pid, bool create)
+{
+	size_t i;
+
+	for (i = 0; i < ip->n_procs; i++)
+		if (ip->procs[i].pid == pid)
+			return &ip->procs[i];
+	if (!create)
+		return NULL;
+	if (ip->n_procs == ip->cap_procs) {
+		size_t cap = ip->cap_procs ? ip->cap_procs * 2 : 8;
+		struct iproc *p = realloc(ip->procs, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		ip->procs = p;
+		ip->cap_procs = cap;
+	}
+	memset(&ip->procs[ip->n_procs], 0, sizeof(ip->procs[0]));
+	ip->procs[ip->n_procs].pid = pid;
+	return &ip->procs[ip->n_procs++];
+}
+
+static int track_locked(struct interps *ip, int pid)
+{
+	struct interp_proc cfg;
+	struct iproc *p;
+	__u32 key = pid;
+	int err;
+
+	if (ip->map_fd < 0 || !ip->tsd_ok)
+		return -ENOENT;
+	p = proc_get(ip, pid, true);
+	if (!p)
+		return -ENOMEM;
+	p->tried_ns = now_ns();
+	if (p->state != PROC_NONE)
+		return p->state == PROC_ACTIVE ? 0 : -ENOENT;
+	err = py_proc__find(pid, &p->py);
+	if (err)
+		return err;
+	if (!p->py.layout) {
+		p->state = PROC_UNSUPPORTED;
+		if (p->warned)
+			return -ENOENT;
+		p->warned = true;
+		if (p->py.major)
+			pr_warn("python %d: CPython %d.%d.%d is not supported (3.8 to 3.13): "
+				"native "
+				"stacks only\n",
+				pid, p->py.major, p->py.minor, p->py.micro);
+		else
+			pr_warn("python %d: %s: cannot tell the CPython version: native stacks "
+				"only\n",
+				pid, p->py.object);
+		return -ENOENT;
+	}
+	py_proc__interp(&p->py, &cfg);
+	cfg.tsd_first = ip->tsd.tsd_first;
+	cfg.tsd_second = ip->tsd.tsd_second;
+	cfg.tsd_entry = ip->tsd.tsd_entry;
+	cfg.tsd_data = ip->tsd.tsd_data;
+	cfg.key_instr = ip->lines;
+	if (bpf_map_update_elem(ip->map_fd, &key, &cfg, BPF_ANY)) {
+		err = -errno;
+		pr_warn("python %d: cannot start reading its frames: %s\n", pid, strerror(-err));
+		return err;
+	}
+	p->state = PROC_ACTIVE;
+	pr_info("python %d: CPython %d.%d.%d in %s: Python frames on\n", pid, p->py.major,
+		p->py.minor, p->py.micro, p->py.object);
+	return 0;
+}
+
+static void retry_locked(struct interps *ip, int pid)
+{
+	struct iproc *p = proc_get(ip, pid, false);
+
+	if (ip->map_fd < 0 || (p && (p->state != PROC_NONE || now_ns() - p->tried_ns < RETRY_NS)))
+		return;
+	track_locked(ip, pid);
+}
+
+static void forget_locked(struct interps *ip, int pid)
+{
+	struct iproc *p = proc_get(ip, pid, false);
+	__u32 key = pid;
+
+	if (!p)
+		return;
+	if (p->state == PROC_ACTIVE && ip->map_fd >= 0)
+		bpf_map_delete_elem(ip->map_fd, &key);
+	/* kept (a new image of the same process is looked at again), without saying twice that
+	 * its interpreter is not supported */
+	p->state = PROC_NONE;
+	p->tried_ns = 0;
+}
+
+static bool active_locked(struct interps *ip, int pid)
+{
+	struct iproc *p = proc_get(ip, pid, false);
+
+	return p && p->state == PROC_ACTIVE;
+}
+
+bool interps__is_eval(const char *fn)
+{
+	static const char eval[] = "_PyEval_EvalFrameDefault";
+
+	return fn && !strncmp(fn, eval, sizeof(eval) - 1) &&
+	       (fn[sizeof(eval) - 1] == 0 || fn[sizeof(eval) - 1] == '.');
+}
+
+/* ---- code objects ---- */
+
+static int read_target(void *ctx, __u64 addr, void *buf, size_t len)
+{
+	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	int pid = (int)(intptr_t)ctx;
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EFAULT;
+}
+
+static size_t code_slot(int pid, __u64 addr, size_t mask)
+{
+	return (((addr >> 4) ^ ((__u64)pid << 32)) * 0x9e3779b97f4a7c15ULL >> 20) & mask;
+}
+
+static int codes_grow(struct interps *ip)
+{
+	size_t cap = ip->codes_mask ? (ip->codes_mask + 1) * 2 : 1024, i;
+	struct code_entry *n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (i = 0; ip->codes_mask && i <= ip->codes_mask; i++) {
+		size_t k;
+
+		if (!ip->codes[i].pid)
+			continue;
+		for (k = code_slot(ip->codes[i].pid, ip->codes[i].addr, cap - 1); n[k].pid;
+		     k = (k + 1) & (cap - 1))
+			;
+		n[k] = ip->codes[i];
+	}
+	free(ip->codes);
+	ip->codes = n;
+	ip->codes_mask = cap - 1;
+	return 0;
+}
+
+static void decode(struct interps *ip, struct iproc *p, struct code_entry *e)
+{
+	char buf[8192];
+	int err;
+
+	py_code__clear(&e->code);
+	err = py_code__read(p->py.layout, p->py.code_type_addr, read_target,
+			    (void *)(intptr_t)p->pid, e->addr, &e->code);
+	e->bad = err != 0;
+	if (err)
+		pr_debug("python %d: code object 0x%llx: %s\n", p->pid, (unsigned long long)e->addr,
+			 strerror(-err));
+	e->name = NULL;
+	if (!e->bad) {
+		snprintf(buf, sizeof(buf), "%s (%s)", e->code.qualname, e->code.filename);
+		e->name = intern(ip, buf);
+		e->function = intern(ip, e->code.qualname);
+		e->file = intern(ip, e->code.filename);
+		e->bad = !e->name || !e->function || !e->file;
+	}
+	e->checked_ns = now_ns();
+}
+
+/* An entry used again after a while: is the object at its address still the same? A process
+ * that is gone keeps what was read while it lived. */
+static void recheck(struct interps *ip, struct iproc *p, struct code_entry *e)
+{
+	__u8 probe;
+
+	if (read_target((void *)(intptr_t)p->pid, e->addr, &probe, 1)) {
+		e->checked_ns = now_ns();
+		return;
+	}
+	if (e->bad ||
+	    !py_code__same(p->py.layout, read_target, (void *)(intptr_t)p->pid, e->addr, &e->code))
+		decode(ip, p, e);
+	else
+		e->checked_ns = now_ns();
+}
+
+static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr)
+{
+	struct code_entry *e;
+	size_t i;
+
+	if ((ip->n_codes + 1) * 2 > ip->codes_mask + 1 && codes_grow(ip))
+		return NULL;
+	for (i = code_slot(p->pid, addr, ip->codes_mask); ip->codes[i].pid;
+	     i = (i + 1) & ip->codes_mask) {
+		e = &ip->codes[i];
+		if (e->pid != p->pid || e->addr != addr)
+			continue;
+		if (now_ns() - e->checked_ns > CHECK_NS)
+			recheck(ip, p, e);
+		return e;
+	}
+	e = &ip->codes[i];
+	e->pid = p->pid;
+	e->addr = addr;
+	ip->n_codes++;
+	decode(ip, p, e);
+	return e;
+}
+
+static size_t name_locked(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
+			  struct interp_named *out)
+{
+	struct iproc *p = proc_get(ip, pid, false);
+	size_t i, k = 0;
+
+	if (!p || p->state != PROC_ACTIVE)
+		return 0;
+	for (i = 0; i < n; i++) {
+		__u64 flags = f[i].instr >> INTERP_FLAGS_SHIFT;
+		__u64 instr = f[i].instr & INTERP_INSTR_MASK;
+		struct code_entry *e;
+		struct interp_named *o = &out[k];
+		char buf[8192];
+		long lasti;
+
+		if (flags & IF_SHIM) {
+			/* the shim ends the activation of the frames inside it */
+			if (k)
+				out[k - 1].entry = true;
+			continue;
+		}
+		memset(o, 0, sizeof(*o));
+		o->entry = flags & IF_ENTRY;
+		e = code_get(ip, p, f[i].code);
+		if (!e || e->bad) {
+			o->name = o->function = "[unknown python]";
+			ip->stats.unnamed++;
+			k++;
+			continue;
+		}
+		lasti = py_frame_lasti(p->py.layout, f[i].code, instr, flags & IF_LASTI);
+		o->function = e->function;
+		o->file = e->file;
+		o->line = py_line(p->py.layout->lt_kind, e->code.linetable, e->code.linetable_len,
+				  e->code.firstlineno, lasti);
+		if (o->line < 0)
+			o->line = 0;
+		o->name = e->name;
+		if (ip->lines && o->line > 0) {
+			snprintf(buf, sizeof(buf), "%s (%s:%d)", e->code.qualname, e->code.filename,
+				 o->line);
+			o->name = intern(ip, buf);
+			if (!o->name)
+				o->name = e->name;
+		}
+		ip->stats.frames++;
+		k++;
+	}
+	/* 3.12+: the outermost frame ends an activation too (its shim may be past what was
+	 * read) */
+	if (k)
+		out[k - 1].entry = true;
+	return k;
+}
+
+/* ---- the interface: every entry point holds the lock ---- */
+
+int interps__track(struct interps *ip, int pid)
+{
+	int err;
+
+	pthread_mutex_lock(&ip->lock);
+	err = track_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+	return err;
+}
+
+void interps__retry(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	retry_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__forget(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	forget_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__new_image(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	forget_locked(ip, pid);
+	retry_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+bool interps__active(struct interps *ip, int pid)
+{
+	bool active;
+
+	pthread_mutex_lock(&ip->lock);
+	active = active_locked(ip, pid);
+	pthread_mutex_unlock(&ip->lock);
+	return active;
+}
+
+size_t interps__name(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
+		     struct interp_named *out)
+{
+	size_t k;
+
+	pthread_mutex_lock(&ip->lock);
+	k = name_locked(ip, pid, f, n, out);
+	pthread_mutex_unlock(&ip->lock);
+	return k;
+}
+
+void interps__prefetch(struct interps *ip, int pid, const struct interp_frame *f, size_t n)
+{
+	struct iproc *p;
+	size_t i;
+
+	pthread_mutex_lock(&ip->lock);
+	p = proc_get(ip, pid, false);
+	for (i = 0; p && p->state == PROC_ACTIVE && i < n; i++)
+		if (!((f[i].instr >> INTERP_FLAGS_SHIFT) & IF_SHIM))
+			code_get(ip, p, f[i].code);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__stats(struct interps *ip, struct interp_stats *st)
+{
+	pthread_mutex_lock(&ip->lock);
+	*st = ip->stats;
+	pthread_mutex_unlock(&ip->lock);
+}
+
+struct interp_stats *interps__stats_mut(struct interps *ip)
+{
+	return &ip->stats;
+}
