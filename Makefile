@@ -35,8 +35,6 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
-FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 
 .PHONY: all deps test unit fuzz format lint layers clean targets example
 all: $(OUT)/rtprof
@@ -105,6 +103,7 @@ FUZZ_LIB_fuzz_usdt    := runtimes/usdt.c lib/log.c
 FUZZ_LIB_fuzz_folded  := flamegraph/folded.c flamegraph/svg.c flamegraph/script.c
 FUZZ_LIB_fuzz_perfmap := symbolize/perfmap.c symbolize/arena.c lib/log.c
 FUZZ_LIB_fuzz_maps    := symbolize/maps.c
+FUZZ_LIB_fuzz_pycode  := runtimes/python_frames.c symbolize/maps.c lib/log.c
 # lines that cross the stream parser's chunks and outgrow them, at fuzzing sizes
 FUZZ_CFLAGS_fuzz_folded := -DREAD_CHUNK=16
 FUZZ_ELF_SEEDS := $(addprefix $(OUT)/fuzz/corpus-fuzz_usdt/elf-,usdt_target libusdt_plugin.so)
