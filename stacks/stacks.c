@@ -19,6 +19,7 @@
 #include "lib/errors.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "stacks/samples.h"
 #include "stacks/stacks.h"
 #include "symbolize/symbolize.h"
 #include "stacks/unwind.h"
@@ -83,6 +84,7 @@ struct stacks {
 	char *ksym_names;
 	bool ksyms_loaded;
 	struct interps *interp;
+	struct sample_table *samples;
 	bool prefetched; /* a capture queue calls stacks__prefetch before stacks__resolve */
 	/* scratch for one stack */
 	__u64 addrs[STACKS_MAX_ADDRS];
@@ -425,8 +427,9 @@ struct stacks *stacks__new(const struct stacks_opts *o)
 	s->sym = symbolizer__new(o->sym ? o->sym : &defaults);
 	s->unw = unwinder__new();
 	s->interp = interps__new(o->interp_map_fd, o->lines);
+	s->samples = sample_table__new();
 	s->resolved = malloc(sizeof(*s->resolved));
-	if (!s->tree || !s->sym || !s->unw || !s->interp || !s->resolved) {
+	if (!s->tree || !s->sym || !s->unw || !s->interp || !s->samples || !s->resolved) {
 		err = errno ? errno : ENOMEM;
 		stacks__free(s);
 		errno = err;
@@ -446,6 +449,7 @@ void stacks__free(struct stacks *s)
 	free(s->procs);
 	unwinder__free(s->unw);
 	interps__free(s->interp);
+	sample_table__free(s->samples);
 	symbolizer__free(s->sym);
 	stack_tree__free(s->tree);
 	str_table__free(&s->strs);
@@ -731,6 +735,9 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 	if (!n || (n == 1 && (s->opts.per_thread || s->opts.per_process)))
 		fr[n++] = "[unknown]";
 	err = stack_tree__add(s->tree, fr, n, (double)c->weight);
+	if (!err)
+		err = sample_table__add(s->samples, r->f, r->n, c->pid, c->tid, c->comm,
+					(double)c->weight, s->opts.per_process, s->opts.per_thread);
 	if (err)
 		return err;
 	leaf = str_table__get(&s->strs, fr[n - 1]);
@@ -797,6 +804,12 @@ void stacks__print_interp(const struct stacks *s, FILE *f, const char *prefix)
 		(unsigned long long)st.frames, (unsigned long long)st.unnamed,
 		(unsigned long long)st.truncated, INTERP_MAX_FRAMES,
 		(unsigned long long)st.read_errors, (unsigned long long)st.no_thread);
+}
+
+int stacks__foreach_sample(const struct stacks *s,
+			   int (*fn)(void *ctx, const struct stacks_sample *sm), void *ctx)
+{
+	return sample_table__foreach(s->samples, fn, ctx);
 }
 
 const struct stack_tree *stacks__tree(const struct stacks *s)

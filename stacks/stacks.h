@@ -129,6 +129,24 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 const char *stacks__function(struct stacks *s, int pid, __u64 addr);
 
 const struct stack_tree *stacks__tree(const struct stacks *s);
+
+/* A distinct stack of the profile as frame records, for exporters that need more than names
+ * (pprof, speedscope): the frames the folded stacks and the flame graph show, innermost first
+ * (kernel frames, user frames with inline frames and interpreter frames, a marker), without the
+ * thread or process root. Frames are interned: equal records share one pointer. */
+struct stacks_sample {
+	const struct stack_frame *const *frames;
+	size_t n;
+	double weight; /* sum of the captures' weights (samples for profile) */
+	__u64 count;   /* captures */
+	int pid, tid;  /* of the first capture (the key with per_process / per_thread) */
+	const char *comm;
+};
+
+/* Call fn for every distinct stack added with stacks__add, in the order first seen; stops at and
+ * returns fn's first non-zero result. */
+int stacks__foreach_sample(const struct stacks *s,
+			   int (*fn)(void *ctx, const struct stacks_sample *sm), void *ctx);
 void stacks__stats(const struct stacks *s, struct stacks_stats *st);
 /* Does pid run an interpreter whose frames the captures carry? */
 bool stacks__has_interp(struct stacks *s, int pid);
