@@ -103,7 +103,8 @@ FUZZ_LIB_fuzz_usdt    := runtimes/usdt.c lib/log.c
 FUZZ_LIB_fuzz_folded  := flamegraph/folded.c flamegraph/svg.c flamegraph/script.c
 FUZZ_LIB_fuzz_perfmap := symbolize/perfmap.c symbolize/arena.c lib/log.c
 FUZZ_LIB_fuzz_maps    := symbolize/maps.c
-FUZZ_LIB_fuzz_pycode  := runtimes/python_frames.c symbolize/maps.c lib/log.c
+FUZZ_LIB_fuzz_pycode  := runtimes/python_frames.c runtimes/objfile.c symbolize/maps.c lib/log.c
+FUZZ_LIB_fuzz_rbiseq  := runtimes/ruby_frames.c runtimes/objfile.c symbolize/maps.c lib/log.c
 # lines that cross the stream parser's chunks and outgrow them, at fuzzing sizes
 FUZZ_CFLAGS_fuzz_folded := -DREAD_CHUNK=16
 FUZZ_ELF_SEEDS := $(addprefix $(OUT)/fuzz/corpus-fuzz_usdt/elf-,usdt_target libusdt_plugin.so)

@@ -81,71 +81,184 @@ static __always_inline __u64 interp__field_u64(const __u8 *buf, __u32 off)
 	return v;
 }
 
+static __always_inline __u64 interp__mix(__u64 h, __u64 w)
+{
+	h ^= w;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 32;
+	return h;
+}
+
+/* The state of one walk, shared by the steps bpf_loop() calls (each step is verified once, not
+ * once per iteration of an unrolled loop). */
+struct interp_walk {
+	const struct interp_proc *ip;
+	struct interp_frame *out; /* NULL: no frames kept */
+	__u64 *hash;		  /* NULL: no key */
+	__u64 next;		  /* Python: the next frame; Ruby: the next control frame */
+	__u64 end;		  /* Ruby: the last control frame to look at */
+	__u32 n, max, flags;
+};
+
+/* Keep one frame: into out and into the key. */
+static __always_inline void interp__emit(struct interp_walk *w, __u64 code, __u64 instr, __u64 flg)
+{
+	instr = (instr & INTERP_INSTR_MASK) | (flg << INTERP_FLAGS_SHIFT);
+	if (w->out) {
+		w->out[w->n & (INTERP_MAX_FRAMES - 1)].code = code;
+		w->out[w->n & (INTERP_MAX_FRAMES - 1)].instr = instr;
+	}
+	if (w->hash) {
+		*w->hash = interp__mix(*w->hash, code);
+		if (w->ip->key_instr)
+			*w->hash = interp__mix(*w->hash, instr);
+	}
+	w->n++;
+}
+
+/* One CPython frame; 1 ends the walk. */
+static long interp__py_step(__u64 i, void *arg)
+{
+	struct interp_walk *w = arg;
+	const struct interp_proc *ip = w->ip;
+	__u8 buf[INTERP_FRAME_BUF] = {};
+	__u64 code, instr, flg = 0;
+	__u32 size;
+
+	if (!w->next)
+		return 1;
+	if (w->n >= w->max) {
+		w->flags |= IW_TRUNCATED;
+		return 1;
+	}
+	size = ip->frame_size <= INTERP_FRAME_BUF ? ip->frame_size : INTERP_FRAME_BUF;
+	if (size < 8 || bpf_probe_read_user(buf, size, (void *)w->next)) {
+		w->flags |= IW_READ_ERR;
+		return 1;
+	}
+	code = interp__field_u64(buf, ip->f_code);
+	instr = interp__field_u64(buf, ip->f_instr);
+	switch (ip->walk) {
+	case PY_WALK_FRAMEOBJ:
+		instr = (__u32)instr; /* int f_lasti */
+		flg = IF_ENTRY | IF_LASTI;
+		break;
+	case PY_WALK_311:
+		if (buf[ip->f_is_entry & (INTERP_FRAME_BUF - 1)])
+			flg = IF_ENTRY;
+		break;
+	default: /* 3.12, 3.13: an activation starts with a shim frame (owner 3) */
+		if (buf[ip->f_owner & (INTERP_FRAME_BUF - 1)] == 3)
+			flg = IF_SHIM;
+		break;
+	}
+	interp__emit(w, code, instr, flg);
+	w->next = interp__field_u64(buf, ip->f_previous);
+	return 0;
+}
+
+#define RB_FRAME_MAGIC_MASK  0x7fff0001
+#define RB_FRAME_MAGIC_CFUNC 0x55550001
+#define RB_FRAME_FLAG_FINISH 0x20
+
+/* One Ruby control frame; 1 ends the walk. */
+static long interp__rb_step(__u64 i, void *arg)
+{
+	struct interp_walk *w = arg;
+	const struct interp_proc *ip = w->ip;
+	__u8 buf[INTERP_FRAME_BUF] = {};
+	__u64 code, instr, ep, fl, flg = 0, env[3];
+
+	if (!w->next || w->next > w->end)
+		return 1;
+	if (w->n >= w->max) {
+		w->flags |= IW_TRUNCATED;
+		return 1;
+	}
+	if (bpf_probe_read_user(buf, 64, (void *)w->next)) {
+		w->flags |= IW_READ_ERR;
+		return 1;
+	}
+	w->next += ip->cfp_size;
+	ep = interp__field_u64(buf, ip->cfp_ep);
+	if (!ep || bpf_probe_read_user(env, sizeof(env), (void *)(ep - 16))) {
+		w->flags |= IW_READ_ERR;
+		return 1;
+	}
+	fl = env[2]; /* ep[0]: the frame's flags */
+	code = interp__field_u64(buf, ip->cfp_iseq);
+	instr = interp__field_u64(buf, ip->cfp_pc);
+	if ((fl & RB_FRAME_MAGIC_MASK) == RB_FRAME_MAGIC_CFUNC) {
+		code = env[0]; /* ep[-2]: the method entry */
+		instr = 0;
+		flg = IF_CFUNC;
+	} else if (!code || !instr) {
+		return 0; /* a dummy frame, or one without code */
+	}
+	if (fl & RB_FRAME_FLAG_FINISH)
+		flg |= IF_ENTRY;
+	interp__emit(w, code, instr, flg);
+	return 0;
+}
+
+/* Ruby: the execution context of the thread, a TLS variable of libruby, and from it the
+ * current control frame and the end of the frames (the two outermost are dummies). */
+static __always_inline bool interp__rb_start(struct task_struct *task, struct interp_walk *w)
+{
+	const struct interp_proc *ip = w->ip;
+	__u64 fs = BPF_CORE_READ(task, thread.fsbase), dtv, blk, ec, modid, ec_hdr[3];
+	bool err = false;
+
+	modid = interp__read_u64(ip->dtpmod_addr, &err);
+	dtv = interp__read_u64(fs + 8, &err);
+	if (err || !modid || !dtv || modid > 4096) {
+		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
+		return false;
+	}
+	blk = interp__read_u64(dtv + modid * 16, &err);
+	if (err || !blk || blk == (__u64)-1) {
+		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
+		return false;
+	}
+	ec = interp__read_u64(blk + ip->tls_off, &err);
+	if (err || !ec) {
+		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
+		return false;
+	}
+	/* rb_execution_context_t starts with vm_stack, vm_stack_size (VALUEs), cfp (3.0-3.3) */
+	if (bpf_probe_read_user(ec_hdr, sizeof(ec_hdr), (void *)ec)) {
+		w->flags |= IW_READ_ERR;
+		return false;
+	}
+	w->next = ec_hdr[2];
+	w->end = ec_hdr[0] + ec_hdr[1] * 8 - 2 * (__u64)ip->cfp_size;
+	return true;
+}
+
 /*
  * Walk the current thread's interpreter frames, innermost first. Each frame goes to out[i]
- * (when out is not NULL) and is mixed into *hash (when hash is not NULL) by mix(). Returns the
- * number of frames; *flags gets enum interp_walk_flags (0 when the process has no interpreter).
+ * (when out is not NULL) and is mixed into *hash (when hash is not NULL). Returns the number of
+ * frames; *flags gets enum interp_walk_flags (0 when the process has no interpreter).
  */
 static __always_inline __u32 interp__walk(struct task_struct *task, __u32 pid,
-					  struct interp_frame *out, __u64 *hash,
-					  __u64 (*mix)(__u64, __u64), __u32 *flags)
+					  struct interp_frame *out, __u64 *hash, __u32 *flags)
 {
-	const struct interp_proc *ip = bpf_map_lookup_elem(&interp_procs, &pid);
-	__u8 buf[INTERP_FRAME_BUF];
-	__u32 n = 0, max, size;
-	__u64 frame;
+	struct interp_walk w = {.out = out, .hash = hash};
 
 	*flags = 0;
-	if (!ip || ip->kind != INTERP_PYTHON)
+	w.ip = bpf_map_lookup_elem(&interp_procs, &pid);
+	if (!w.ip)
 		return 0;
-	*flags = IW_WALKED;
-	__builtin_memset(buf, 0, sizeof(buf));
-	frame = interp__first_frame(task, ip, flags);
-	max = ip->max_frames < INTERP_MAX_FRAMES ? ip->max_frames : INTERP_MAX_FRAMES;
-	size = ip->frame_size <= INTERP_FRAME_BUF ? ip->frame_size : INTERP_FRAME_BUF;
-	for (__u32 i = 0; i < INTERP_MAX_FRAMES; i++) {
-		__u64 code, instr, flg = 0;
-
-		if (!frame)
-			break;
-		if (i >= max) {
-			*flags |= IW_TRUNCATED;
-			break;
-		}
-		if (size < 8 || bpf_probe_read_user(buf, size, (void *)frame)) {
-			*flags |= IW_READ_ERR;
-			break;
-		}
-		code = interp__field_u64(buf, ip->f_code);
-		instr = interp__field_u64(buf, ip->f_instr);
-		switch (ip->walk) {
-		case PY_WALK_FRAMEOBJ:
-			instr = (__u32)instr; /* int f_lasti */
-			flg = IF_ENTRY | IF_LASTI;
-			break;
-		case PY_WALK_311:
-			if (buf[ip->f_is_entry & (INTERP_FRAME_BUF - 1)])
-				flg = IF_ENTRY;
-			break;
-		default: /* 3.12, 3.13: an activation starts with a shim frame (owner 3) */
-			if (buf[ip->f_owner & (INTERP_FRAME_BUF - 1)] == 3)
-				flg = IF_SHIM;
-			break;
-		}
-		instr = (instr & INTERP_INSTR_MASK) | (flg << INTERP_FLAGS_SHIFT);
-		if (out) {
-			out[i & (INTERP_MAX_FRAMES - 1)].code = code;
-			out[i & (INTERP_MAX_FRAMES - 1)].instr = instr;
-		}
-		if (hash) {
-			*hash = mix(*hash, code);
-			if (ip->key_instr)
-				*hash = mix(*hash, instr);
-		}
-		n = i + 1;
-		frame = interp__field_u64(buf, ip->f_previous);
+	w.flags = IW_WALKED;
+	w.max = w.ip->max_frames < INTERP_MAX_FRAMES ? w.ip->max_frames : INTERP_MAX_FRAMES;
+	if (w.ip->kind == INTERP_PYTHON) {
+		w.next = interp__first_frame(task, w.ip, &w.flags);
+		bpf_loop(INTERP_MAX_FRAMES, interp__py_step, &w, 0);
+	} else if (w.ip->kind == INTERP_RUBY && interp__rb_start(task, &w)) {
+		bpf_loop(INTERP_MAX_FRAMES, interp__rb_step, &w, 0);
 	}
-	return n;
+	*flags = w.flags;
+	return w.n;
 }
 
 #endif

@@ -24,6 +24,7 @@
 enum interp_kind {
 	INTERP_NONE = 0,
 	INTERP_PYTHON = 1,
+	INTERP_RUBY = 2,
 };
 
 /* How a CPython version chains its frames. */
@@ -52,6 +53,11 @@ struct interp_proc {
 	__u32 frame_size; /* bytes read per frame (covers every field above) */
 	__u32 max_frames; /* <= INTERP_MAX_FRAMES */
 	__u32 key_instr;  /* stack keys mix each frame's instruction too (names with lines) */
+	/* Ruby: the execution context is a TLS variable of libruby, reached through the DTV:
+	 * ec = *(dtv[*dtpmod_addr].block + tls_off), dtv = *(fs + 8) (glibc: 16-byte dtv_t) */
+	__u64 dtpmod_addr; /* the GOT slot the dynamic loader wrote libruby's module id into */
+	__u32 tls_off;	   /* ruby_current_ec in libruby's TLS block */
+	__u32 cfp_size, cfp_pc, cfp_iseq, cfp_ep; /* rb_control_frame_t */
 };
 
 /* Flags of one frame (the top byte of interp_frame.instr). */
@@ -59,6 +65,7 @@ enum interp_frame_flags {
 	IF_ENTRY = 1, /* the outermost frame of a native activation of the eval loop */
 	IF_SHIM = 2,  /* an interpreter-internal frame marking an activation's start (not shown) */
 	IF_LASTI = 4, /* instr is an instruction index (f_lasti), not a pointer */
+	IF_CFUNC = 8, /* Ruby: a C method's frame; code is its method entry */
 };
 
 #define INTERP_INSTR_MASK  ((1ULL << 56) - 1)

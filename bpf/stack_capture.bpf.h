@@ -135,8 +135,8 @@ static __always_inline void stack_capture__interp(struct stack_capture *c, struc
 
 	if (off > STACK_CAPTURE_MAX_BYTES)
 		off = STACK_CAPTURE_MAX_BYTES;
-	c->iframes = interp__walk(task, c->pid, (struct interp_frame *)(c->stack + off), NULL, NULL,
-				  &flags);
+	c->iframes =
+		interp__walk(task, c->pid, (struct interp_frame *)(c->stack + off), NULL, &flags);
 	c->iflags = flags;
 }
 

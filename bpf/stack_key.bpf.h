@@ -139,7 +139,7 @@ static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window, bool 
 	/* Interpreter frames: two Python functions allocating through the same native path have
 	 * the same native words. */
 	interp__walk(bpf_get_current_task_btf(), bpf_get_current_pid_tgid() >> 32, NULL, &h,
-		     stack_key__mix, &iflags);
+		     &iflags);
 	return h ? h : 1;
 }
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "runtimes/objfile.h"
 #include "runtimes/python_frames.h"
 #include "symbolize/maps.h"
 
@@ -103,86 +104,15 @@ void py_proc__interp(const struct py_proc *p, struct interp_proc *ip)
 
 /* ---- finding the interpreter ---- */
 
-struct elf_file {
-	int fd;
-	Elf *elf;
-};
-
-static void elf_file__close(struct elf_file *f)
-{
-	if (f->elf)
-		elf_end(f->elf);
-	if (f->fd >= 0)
-		close(f->fd);
-}
-
-/* Value (link-time address) of the symbols in names[], from .dynsym then .symtab; missing ones
- * stay 0. */
-static void find_symbols(Elf *elf, const char *const *names, __u64 *values, size_t n)
-{
-	for (int pass = 0; pass < 2; pass++) {
-		Elf_Scn *scn = NULL;
-
-		while ((scn = elf_nextscn(elf, scn))) {
-			Elf_Data *data;
-			GElf_Shdr sh;
-			size_t i, k, nsyms;
-
-			if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
-			    sh.sh_type != (pass ? SHT_SYMTAB : SHT_DYNSYM))
-				continue;
-			data = elf_getdata(scn, NULL);
-			if (!data)
-				continue;
-			nsyms = sh.sh_size / sh.sh_entsize;
-			for (i = 0; i < nsyms; i++) {
-				GElf_Sym sym;
-				const char *name;
-
-				if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
-				    !sym.st_value)
-					continue;
-				name = elf_strptr(elf, sh.sh_link, sym.st_name);
-				if (!name || (name[0] != '_' && name[0] != 'P'))
-					continue;
-				for (k = 0; k < n; k++)
-					if (!values[k] && !strcmp(name, names[k]))
-						values[k] = sym.st_value;
-			}
-		}
-	}
-}
-
-/* Read len bytes at link-time address vaddr of the file (through its PT_LOAD segments). */
-static int read_vaddr(struct elf_file *f, __u64 vaddr, void *buf, size_t len)
-{
-	size_t i, nph;
-
-	if (elf_getphdrnum(f->elf, &nph))
-		return -EINVAL;
-	for (i = 0; i < nph; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(f->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if (vaddr < ph.p_vaddr || vaddr - ph.p_vaddr + len > ph.p_filesz)
-			continue;
-		if (pread(f->fd, buf, len, ph.p_offset + (vaddr - ph.p_vaddr)) != (ssize_t)len)
-			return -EIO;
-		return 0;
-	}
-	return -ENOENT;
-}
-
 /* 3.8-3.10 have no Py_Version: Py_GetVersion formats PY_VERSION, which it loads into %rcx (the
  * fourth argument of PyOS_snprintf) with `lea disp32(%rip),%rcx` (48 8d 0d). */
-static int version_from_getversion(struct elf_file *f, __u64 fn, int *major, int *minor, int *micro)
+static int version_from_getversion(struct objfile *f, __u64 fn, int *major, int *minor, int *micro)
 {
 	__u8 code[96];
 	char str[32];
 	size_t i;
 
-	if (read_vaddr(f, fn, code, sizeof(code)))
+	if (objfile__read_vaddr(f, fn, code, sizeof(code)))
 		return -ENOENT;
 	for (i = 0; i + 7 <= sizeof(code); i++) {
 		__s32 disp;
@@ -191,35 +121,10 @@ static int version_from_getversion(struct elf_file *f, __u64 fn, int *major, int
 			continue;
 		memcpy(&disp, code + i + 3, 4);
 		memset(str, 0, sizeof(str));
-		if (read_vaddr(f, fn + i + 7 + (__s64)disp, str, sizeof(str) - 1))
+		if (objfile__read_vaddr(f, fn + i + 7 + (__s64)disp, str, sizeof(str) - 1))
 			continue;
 		if (sscanf(str, "%d.%d.%d", major, minor, micro) == 3)
 			return 0;
-	}
-	return -ENOENT;
-}
-
-/* Load bias of the object mapped as m: its address in the process minus its link-time address. */
-static int load_bias(struct elf_file *f, const struct proc_map *m, __u64 *bias)
-{
-	GElf_Ehdr eh;
-	size_t i, nph;
-
-	if (!gelf_getehdr(f->elf, &eh) || elf_getphdrnum(f->elf, &nph))
-		return -EINVAL;
-	if (eh.e_type == ET_EXEC) {
-		*bias = 0;
-		return 0;
-	}
-	for (i = 0; i < nph; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(f->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if ((ph.p_offset & ~0xfffULL) == m->offset) {
-			*bias = m->start - (ph.p_vaddr & ~0xfffULL);
-			return 0;
-		}
 	}
 	return -ENOENT;
 }
@@ -230,25 +135,20 @@ static int probe_object(const struct proc_maps *maps, const struct proc_map *m, 
 {
 	static const char *const names[] = {"_PyRuntime", "Py_Version", "PyCode_Type",
 					    "Py_GetVersion"};
-	struct elf_file f = {.fd = -1};
+	struct objfile f = {.fd = -1};
 	__u64 v[4] = {}, bias;
-	char path[4096];
-	int err = -ENOENT;
+	int err;
 
-	if (proc_map__open_path(maps, m, path, sizeof(path)))
-		return -ENAMETOOLONG;
-	f.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (f.fd < 0)
-		return -errno;
-	f.elf = elf_begin(f.fd, ELF_C_READ, NULL);
-	if (!f.elf || elf_kind(f.elf) != ELF_K_ELF)
-		goto cleanup;
-	find_symbols(f.elf, names, v, 4);
+	err = objfile__open(&f, maps, m);
+	if (err)
+		return err;
+	err = -ENOENT;
+	objfile__find_symbols(f.elf, names, v, 4);
 	/* CPython: PyCode_Type and _PyRuntime (3.7+) or Py_GetVersion (older ones, which are
 	 * found to be told they are not supported) */
 	if (!v[2] || (!v[0] && !v[3]))
 		goto cleanup;
-	err = load_bias(&f, m, &bias);
+	err = objfile__load_bias(&f, m, &bias);
 	if (err)
 		goto cleanup;
 	memset(p, 0, sizeof(*p));
@@ -258,7 +158,7 @@ static int probe_object(const struct proc_maps *maps, const struct proc_map *m, 
 	if (v[1]) {
 		__u32 hex = 0;
 
-		err = read_vaddr(&f, v[1], &hex, sizeof(hex));
+		err = objfile__read_vaddr(&f, v[1], &hex, sizeof(hex));
 		if (err)
 			goto cleanup;
 		p->major = hex >> 24;
@@ -270,7 +170,7 @@ static int probe_object(const struct proc_maps *maps, const struct proc_map *m, 
 	p->layout = p->runtime_addr ? py_layout_for(p->major, p->minor) : NULL;
 	err = 0;
 cleanup:
-	elf_file__close(&f);
+	objfile__close(&f);
 	return err;
 }
 

@@ -90,6 +90,7 @@ struct capture_queue *capture_queue__new(struct stacks *s, int ringbuf_fd, unsig
 		return NULL;
 	q->stacks = s;
 	q->poll_ms = poll_ms;
+	stacks__prefetch(s, NULL, 0); /* new images are looked at by the reader from now on */
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	q->rb = ring_buffer__new(ringbuf_fd, on_record, q, NULL);

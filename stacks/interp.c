@@ -22,6 +22,7 @@
 
 #include "lib/log.h"
 #include "runtimes/python_frames.h"
+#include "runtimes/ruby_frames.h"
 #include "stacks/interp.h"
 
 #define RETRY_NS 10000000ULL   /* 10 ms at least between two looks at one process */
@@ -36,7 +37,9 @@ enum proc_state {
 struct iproc {
 	int pid;
 	enum proc_state state;
+	enum interp_kind kind;
 	struct py_proc py;
+	struct rb_proc rb;
 	__u64 tried_ns;
 	bool warned; /* said that its interpreter cannot be walked (once per process) */
 };
@@ -44,7 +47,10 @@ struct iproc {
 struct code_entry {
 	int pid; /* 0: empty slot */
 	__u64 addr;
+	enum interp_kind kind;
+	bool cfunc; /* Ruby: a C method's entry, named by its method name */
 	struct py_code code;
+	struct rb_iseq iseq;
 	bool bad;		     /* not a code object (the frame is shown as unnamed) */
 	const char *name;	     /* "qualname (file)" */
 	const char *function, *file; /* interned */
@@ -187,9 +193,12 @@ void interps__free(struct interps *ip)
 
 	if (!ip)
 		return;
-	for (i = 0; ip->codes_mask && i <= ip->codes_mask; i++)
-		if (ip->codes[i].pid)
+	for (i = 0; ip->codes_mask && i <= ip->codes_mask; i++) {
+		if (ip->codes[i].pid) {
 			py_code__clear(&ip->codes[i].code);
+			rb_iseq__clear(&ip->codes[i].iseq);
+		}
+	}
 	for (i = 0; ip->strs_mask && i <= ip->strs_mask; i++)
 		free(ip->strs[i].s);
 	free(ip->codes);
@@ -222,11 +231,58 @@ static struct iproc *proc_get(struct interps *ip, int pid, bool create)
 	return &ip->procs[ip->n_procs++];
 }
 
+/* The BPF half's settings for a process, with the C library's TSD layout. */
+static int set_bpf(struct interps *ip, struct iproc *p, struct interp_proc *cfg)
+{
+	__u32 key = p->pid;
+	int err;
+
+	cfg->tsd_first = ip->tsd.tsd_first;
+	cfg->tsd_second = ip->tsd.tsd_second;
+	cfg->tsd_entry = ip->tsd.tsd_entry;
+	cfg->tsd_data = ip->tsd.tsd_data;
+	cfg->key_instr = ip->lines;
+	if (bpf_map_update_elem(ip->map_fd, &key, cfg, BPF_ANY)) {
+		err = -errno;
+		pr_warn("%s %d: cannot start reading its frames: %s\n",
+			p->kind == INTERP_RUBY ? "ruby" : "python", p->pid, strerror(-err));
+		return err;
+	}
+	p->state = PROC_ACTIVE;
+	return 0;
+}
+
+static int track_ruby(struct interps *ip, struct iproc *p)
+{
+	struct interp_proc cfg;
+	int err = rb_proc__find(p->pid, &p->rb);
+
+	if (err)
+		return err;
+	p->kind = INTERP_RUBY;
+	if (!p->rb.supported) {
+		p->state = PROC_UNSUPPORTED;
+		if (!p->warned)
+			pr_warn("ruby %d: Ruby %d.%d.%d is not supported (3.1): native stacks "
+				"only\n",
+				p->pid, p->rb.major, p->rb.minor, p->rb.micro);
+		p->warned = true;
+		return -ENOENT;
+	}
+	rb_proc__interp(&p->rb, &cfg);
+	err = set_bpf(ip, p, &cfg);
+	if (err)
+		return err;
+	pr_info("ruby %d: Ruby %d.%d.%d in %s: Ruby frames on%s\n", p->pid, p->rb.major,
+		p->rb.minor, p->rb.micro, p->rb.object,
+		p->rb.symbols_ids ? "" : " (C methods unnamed: no symbol table found)");
+	return 0;
+}
+
 static int track_locked(struct interps *ip, int pid)
 {
 	struct interp_proc cfg;
 	struct iproc *p;
-	__u32 key = pid;
 	int err;
 
 	if (ip->map_fd < 0 || !ip->tsd_ok)
@@ -238,8 +294,11 @@ static int track_locked(struct interps *ip, int pid)
 	if (p->state != PROC_NONE)
 		return p->state == PROC_ACTIVE ? 0 : -ENOENT;
 	err = py_proc__find(pid, &p->py);
+	if (err == -ENOENT)
+		return track_ruby(ip, p);
 	if (err)
 		return err;
+	p->kind = INTERP_PYTHON;
 	if (!p->py.layout) {
 		p->state = PROC_UNSUPPORTED;
 		if (p->warned)
@@ -257,17 +316,9 @@ static int track_locked(struct interps *ip, int pid)
 		return -ENOENT;
 	}
 	py_proc__interp(&p->py, &cfg);
-	cfg.tsd_first = ip->tsd.tsd_first;
-	cfg.tsd_second = ip->tsd.tsd_second;
-	cfg.tsd_entry = ip->tsd.tsd_entry;
-	cfg.tsd_data = ip->tsd.tsd_data;
-	cfg.key_instr = ip->lines;
-	if (bpf_map_update_elem(ip->map_fd, &key, &cfg, BPF_ANY)) {
-		err = -errno;
-		pr_warn("python %d: cannot start reading its frames: %s\n", pid, strerror(-err));
+	err = set_bpf(ip, p, &cfg);
+	if (err)
 		return err;
-	}
-	p->state = PROC_ACTIVE;
 	pr_info("python %d: CPython %d.%d.%d in %s: Python frames on\n", pid, p->py.major,
 		p->py.minor, p->py.micro, p->py.object);
 	return 0;
@@ -308,6 +359,8 @@ bool interps__is_eval(const char *fn)
 {
 	static const char eval[] = "_PyEval_EvalFrameDefault";
 
+	if (fn && !strcmp(fn, "rb_vm_exec"))
+		return true;
 	return fn && !strncmp(fn, eval, sizeof(eval) - 1) &&
 	       (fn[sizeof(eval) - 1] == 0 || fn[sizeof(eval) - 1] == '.');
 }
@@ -353,11 +406,40 @@ static int codes_grow(struct interps *ip)
 	return 0;
 }
 
+static void decode_ruby(struct interps *ip, struct iproc *p, struct code_entry *e)
+{
+	void *ctx = (void *)(intptr_t)p->pid;
+	char buf[8192];
+	int err;
+
+	rb_iseq__clear(&e->iseq);
+	e->name = e->function = e->file = NULL;
+	if (e->cfunc) {
+		err = rb_cfunc_name(&p->rb, read_target, ctx, e->addr, buf, sizeof(buf));
+		if (!err)
+			e->name = e->function = intern(ip, buf);
+	} else {
+		err = rb_iseq__read(read_target, ctx, e->addr, &e->iseq);
+		if (!err) {
+			snprintf(buf, sizeof(buf), "%s (%s)", e->iseq.label, e->iseq.path);
+			e->name = intern(ip, buf);
+			e->function = intern(ip, e->iseq.label);
+			e->file = intern(ip, e->iseq.path);
+		}
+	}
+	e->bad = err || !e->name || !e->function || (!e->cfunc && !e->file);
+	e->checked_ns = now_ns();
+}
+
 static void decode(struct interps *ip, struct iproc *p, struct code_entry *e)
 {
 	char buf[8192];
 	int err;
 
+	if (p->kind == INTERP_RUBY) {
+		decode_ruby(ip, p, e);
+		return;
+	}
 	py_code__clear(&e->code);
 	err = py_code__read(p->py.layout, p->py.code_type_addr, read_target,
 			    (void *)(intptr_t)p->pid, e->addr, &e->code);
@@ -387,13 +469,17 @@ static void recheck(struct interps *ip, struct iproc *p, struct code_entry *e)
 		return;
 	}
 	if (e->bad ||
-	    !py_code__same(p->py.layout, read_target, (void *)(intptr_t)p->pid, e->addr, &e->code))
+	    (p->kind == INTERP_PYTHON &&
+	     !py_code__same(p->py.layout, read_target, (void *)(intptr_t)p->pid, e->addr,
+			    &e->code)) ||
+	    (p->kind == INTERP_RUBY && !e->cfunc &&
+	     !rb_iseq__same(read_target, (void *)(intptr_t)p->pid, e->addr, &e->iseq)))
 		decode(ip, p, e);
 	else
 		e->checked_ns = now_ns();
 }
 
-static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr)
+static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr, bool cfunc)
 {
 	struct code_entry *e;
 	size_t i;
@@ -412,9 +498,28 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 	e = &ip->codes[i];
 	e->pid = p->pid;
 	e->addr = addr;
+	e->kind = p->kind;
+	e->cfunc = cfunc;
 	ip->n_codes++;
 	decode(ip, p, e);
 	return e;
+}
+
+static void name_ruby(struct interps *ip, struct code_entry *e, __u64 pc, struct interp_named *o)
+{
+	char buf[8192];
+
+	o->function = e->function;
+	o->file = e->file;
+	o->name = e->name;
+	o->line = e->cfunc ? 0 : rb_iseq__line(&e->iseq, pc);
+	if (ip->lines && o->line > 0) {
+		snprintf(buf, sizeof(buf), "%s (%s:%d)", e->function, e->file, o->line);
+		o->name = intern(ip, buf);
+		if (!o->name)
+			o->name = e->name;
+	}
+	ip->stats.frames++;
 }
 
 static size_t name_locked(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
@@ -425,6 +530,10 @@ static size_t name_locked(struct interps *ip, int pid, const struct interp_frame
 
 	if (!p || p->state != PROC_ACTIVE)
 		return 0;
+	if (n) {
+		ip->stats.ruby |= p->kind == INTERP_RUBY;
+		ip->stats.python |= p->kind == INTERP_PYTHON;
+	}
 	for (i = 0; i < n; i++) {
 		__u64 flags = f[i].instr >> INTERP_FLAGS_SHIFT;
 		__u64 instr = f[i].instr & INTERP_INSTR_MASK;
@@ -441,10 +550,17 @@ static size_t name_locked(struct interps *ip, int pid, const struct interp_frame
 		}
 		memset(o, 0, sizeof(*o));
 		o->entry = flags & IF_ENTRY;
-		e = code_get(ip, p, f[i].code);
+		o->kind = p->kind;
+		e = code_get(ip, p, f[i].code, flags & IF_CFUNC);
 		if (!e || e->bad) {
-			o->name = o->function = "[unknown python]";
+			o->name = o->function =
+				p->kind == INTERP_RUBY ? "[unknown ruby]" : "[unknown python]";
 			ip->stats.unnamed++;
+			k++;
+			continue;
+		}
+		if (p->kind == INTERP_RUBY) {
+			name_ruby(ip, e, instr, o);
 			k++;
 			continue;
 		}
@@ -537,7 +653,7 @@ void interps__prefetch(struct interps *ip, int pid, const struct interp_frame *f
 	p = proc_get(ip, pid, false);
 	for (i = 0; p && p->state == PROC_ACTIVE && i < n; i++)
 		if (!((f[i].instr >> INTERP_FLAGS_SHIFT) & IF_SHIM))
-			code_get(ip, p, f[i].code);
+			code_get(ip, p, f[i].code, (f[i].instr >> INTERP_FLAGS_SHIFT) & IF_CFUNC);
 	pthread_mutex_unlock(&ip->lock);
 }
 

@@ -31,6 +31,7 @@ struct interp_stats {
 	__u64 read_errors; /* walks BPF had to stop early */
 	__u64 unnamed;	   /* frames whose code object could not be read */
 	__u64 frames;	   /* interpreter frames named */
+	bool python, ruby; /* which interpreters the frames came from */
 };
 
 /* map_fd: the interp_procs map of the command's BPF object, or -1 (no interpreter frames).
@@ -62,6 +63,7 @@ struct interp_named {
 	const char *file;
 	int line;
 	bool entry; /* the outermost frame of a native activation of the eval loop */
+	__u8 kind;  /* enum interp_kind */
 };
 
 /* Name the n frames f[] BPF read for a capture of pid into out[] (innermost first, shim frames
@@ -69,7 +71,8 @@ struct interp_named {
 size_t interps__name(struct interps *ip, int pid, const struct interp_frame *f, size_t n,
 		     struct interp_named *out);
 
-/* Is a native function named fn one activation of pid's interpreter eval loop? */
+/* Is a native function named fn one activation of an interpreter's eval loop
+ * (_PyEval_EvalFrameDefault, rb_vm_exec)? */
 bool interps__is_eval(const char *fn);
 
 void interps__stats(struct interps *ip, struct interp_stats *st);

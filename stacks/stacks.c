@@ -481,7 +481,7 @@ static struct stack_frame interp_frame(const struct interp_named *n)
 				    .function = n->function,
 				    .file = n->file,
 				    .line = n->line,
-				    .kind = SF_PYTHON};
+				    .kind = n->kind == INTERP_RUBY ? SF_RUBY : SF_PYTHON};
 }
 
 /* Is address group g (its outermost frame) an activation of the eval loop? */
@@ -653,7 +653,7 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 void stacks__prefetch(struct stacks *s, const struct stack_capture *c, size_t size)
 {
 	s->prefetched = true;
-	if (size < STACK_CAPTURE_HDR_SIZE || c->iframes > INTERP_MAX_FRAMES ||
+	if (!c || size < STACK_CAPTURE_HDR_SIZE || c->iframes > INTERP_MAX_FRAMES ||
 	    c->stack_len > STACK_CAPTURE_MAX_BYTES ||
 	    size < STACK_CAPTURE_HDR_SIZE + (size_t)c->stack_len +
 			    (size_t)c->iframes * sizeof(struct interp_frame))
@@ -760,7 +760,7 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr)
 
 const char *stack_frame__kind(const struct stack_frame *f)
 {
-	static const char *const names[] = {"native", "kernel", "marker", "python"};
+	static const char *const names[] = {"native", "kernel", "marker", "python", "ruby"};
 
 	return f->kind < sizeof(names) / sizeof(names[0]) ? names[f->kind] : "native";
 }
@@ -796,10 +796,15 @@ void stacks__print_interp(const struct stacks *s, FILE *f, const char *prefix)
 	if (!st.samples && !st.no_thread && !st.read_errors)
 		return;
 	fprintf(f,
-		"%spython frames: %llu stacks (%llu matched the native eval frames, %llu did not, "
+		"%s%s frames: %llu stacks (%llu matched the native eval frames, %llu did not, "
 		"%llu with frames below a marker), %llu frames named, %llu unnamed, %llu walks cut "
-		"at %d frames, %llu read errors, %llu samples of threads without Python state\n",
-		prefix, (unsigned long long)st.samples, (unsigned long long)st.merged,
+		"at %d frames, %llu read errors, %llu samples of threads without interpreter "
+		"state\n",
+		prefix,
+		st.ruby && st.python ? "interpreter"
+		: st.ruby	     ? "ruby"
+				     : "python",
+		(unsigned long long)st.samples, (unsigned long long)st.merged,
 		(unsigned long long)st.mismatched, (unsigned long long)st.leftover,
 		(unsigned long long)st.frames, (unsigned long long)st.unnamed,
 		(unsigned long long)st.truncated, INTERP_MAX_FRAMES,

@@ -78,7 +78,8 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
 
 /* What must be read of capture c while its process lives, read now (interpreter code objects;
  * the interpreter search of a new image). Thread-safe: the capture queue's reader calls it as
- * each capture arrives (stacks/capture_queue.h); stacks__resolve then finds it done. */
+ * each capture arrives (stacks/capture_queue.h); stacks__resolve then finds it done. With c
+ * NULL: only say that a reader will prefetch (call before the first capture). */
 void stacks__prefetch(struct stacks *s, const struct stack_capture *c, size_t size);
 
 /* Up to 16 frames per address (inline frames), a marker, the kernel frames, the interpreter
@@ -90,6 +91,7 @@ enum stack_frame_kind {
 	SF_KERNEL,     /* "name_[k]" */
 	SF_MARKER,     /* "[truncated]", "[incomplete]", "[unmatched]" */
 	SF_PYTHON,     /* "qualname (file)" or "qualname (file:line)" */
+	SF_RUBY,       /* "label (file)", "label (file:line)", or a C method's name */
 };
 
 /* One frame (48 bytes). Strings stay valid until stacks__free. */
@@ -104,7 +106,7 @@ struct stack_frame {
 	__u64 offset;	    /* address in the module's ELF file (the address resolved), or 0 */
 };
 
-/* Its kind's name in JSON: "native", "kernel", "marker", "python". */
+/* Its kind's name in JSON: "native", "kernel", "marker", "python", "ruby". */
 const char *stack_frame__kind(const struct stack_frame *f);
 /* A frame as a JSON object: {"name","function","kind","module","offset","file","line",
  * "inlined"}; offset is given (callers choose the address or the return address). */

@@ -29,10 +29,9 @@ static int collect(void *ctx, const struct stacks_sample *sm)
 static void test_merge_and_intern(void **state)
 {
 	static const char comm[16] = "worker";
-	struct stack_frame a[2] = {{.name = "leaf", .function = "leaf", .module = "/bin/x",
-				    .offset = 0x10},
-				   {.name = "main", .function = "main", .module = "/bin/x",
-				    .offset = 0x20}};
+	struct stack_frame a[2] = {
+		{.name = "leaf", .function = "leaf", .module = "/bin/x", .offset = 0x10},
+		{.name = "main", .function = "main", .module = "/bin/x", .offset = 0x20}};
 	struct stack_frame b[2] = {a[0], {.name = "other", .function = "other", .offset = 0x30}};
 	struct sample_table *t = sample_table__new();
 	struct seen v = {};
