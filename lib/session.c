@@ -260,3 +260,8 @@ void session__free(struct session *s)
 	}
 	free(s);
 }
+
+int session_find_exe(const char *cmd, char *out, size_t size)
+{
+	return find_in_path(cmd, out, size);
+}

@@ -16,6 +16,7 @@
 #define RTPROF_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "lib/opts.h"
 
@@ -36,5 +37,9 @@ int session__start(struct session *s);
 bool session__alive(struct session *s);
 /* Exit status of a launched command as waitpid() gave it, or -1 while unknown. */
 int session__wait_status(const struct session *s);
+
+/* The executable a launched command names, looked up in PATH as execvp will (realpath'ed into
+ * out): 0, -ENOENT, or a negative errno. */
+int session_find_exe(const char *cmd, char *out, size_t size);
 
 #endif

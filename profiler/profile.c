@@ -41,6 +41,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "runtimes/runtime.h"
 #include "stacks/capture_queue.h"
 #include "stacks/stacks.h"
 #include "profile.skel.h"
@@ -430,6 +431,12 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 
+	if (o.target.argv) {
+		char exe[4096];
+
+		if (!o.native_only && !session_find_exe(o.target.argv[0], exe, sizeof(exe)))
+			node_prepare_profile(exe);
+	}
 	sess = session__new(&o.target);
 	if (!sess) {
 		err = -errno;
@@ -465,8 +472,11 @@ int cmd_profile(int argc, char **argv)
 			pr_warn("profile: permission denied: run as root (or with CAP_PERFMON)\n");
 		goto cleanup;
 	}
-	if (!session__launched(sess))
+	if (!session__launched(sess)) {
 		stacks__track(run.stacks, pid);
+		if (!o.native_only)
+			node_check_profile(pid, session__exe(sess));
+	}
 	err = session__start(sess);
 	if (err) {
 		pr_warn("profile: cannot run '%s': %s\n", o.target.argv[0], err_str(err));

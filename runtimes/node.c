@@ -7,8 +7,19 @@
  * mark-compact). JavaScript functions run as JIT code where uprobes cannot go: no flow, calls
  * or objnew.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "bpf/gc.h"
+#include "lib/log.h"
 #include "runtimes/attach.h"
+#include "runtimes/objfile.h"
+#include "runtimes/runtime.h"
 
 /* clang-format off */
 #define GLOBS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -40,3 +51,53 @@ const struct rt_tracer node_tracer = {
 	},
 };
 /* clang-format on */
+
+/* Is the ELF file at path a Node.js executable (it exports Node's N-API)? */
+static bool is_node(const char *path)
+{
+	static const char *const names[] = {"napi_module_register"};
+	struct objfile f = {.fd = -1};
+	__u64 v[1] = {};
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	f.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f.fd < 0)
+		return false;
+	f.elf = elf_begin(f.fd, ELF_C_READ, NULL);
+	if (f.elf && elf_kind(f.elf) == ELF_K_ELF)
+		objfile__find_symbols(f.elf, names, v, 1);
+	objfile__close(&f);
+	return v[0] != 0;
+}
+
+int node_prepare_profile(const char *exe)
+{
+	const char *old = getenv("NODE_OPTIONS");
+	char opts[4096];
+
+	if (!exe || !is_node(exe))
+		return 0;
+	if (old && strstr(old, "--perf-basic-prof"))
+		return 0;
+	snprintf(opts, sizeof(opts), "%s%s--perf-basic-prof", old ? old : "", old ? " " : "");
+	if (setenv("NODE_OPTIONS", opts, 1))
+		return -errno;
+	pr_warn("profile: node: adding --perf-basic-prof through NODE_OPTIONS, so that JavaScript "
+		"functions get names (/tmp/perf-PID.map)\n");
+	return 1;
+}
+
+void node_check_profile(int pid, const char *exe)
+{
+	char path[128];
+
+	if (!exe || !is_node(exe))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", pid, pid);
+	if (access(path, R_OK) == 0)
+		return;
+	pr_warn("profile: node %d writes no /tmp/perf-%d.map: its JavaScript functions show as "
+		"[unknown]; start it with --perf-basic-prof (or NODE_OPTIONS=--perf-basic-prof)\n",
+		pid, pid);
+}

@@ -67,6 +67,13 @@ struct runtime_query_probes {
 	unsigned int com_query;		     /* value of cmd for a text query */
 };
 
+/* Node.js under rtprof profile: for a launched node (exe, before it runs), add --perf-basic-prof
+ * to NODE_OPTIONS, announced, so that JIT-compiled JavaScript gets names; 1 when added, 0 when
+ * exe is not node or has it already. For a running node, say once how to get names when it
+ * writes no perf map. */
+int node_prepare_profile(const char *exe);
+void node_check_profile(int pid, const char *exe);
+
 extern const struct runtime_pthread_probes pthread_probes;
 extern const struct runtime_query_probes mysql_query_probes;
 
