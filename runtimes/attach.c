@@ -387,15 +387,24 @@ fail:
 	return NULL;
 }
 
+void rt_trace__detach(struct rt_trace *tr)
+{
+	size_t i;
+
+	for (i = 0; i < tr->nlinks; i++)
+		bpf_link__destroy(tr->links[i]);
+	free(tr->links);
+	tr->links = NULL;
+	tr->nlinks = 0;
+}
+
 void rt_trace__free(struct rt_trace *tr)
 {
 	size_t i;
 
 	if (!tr)
 		return;
-	for (i = 0; i < tr->nlinks; i++)
-		bpf_link__destroy(tr->links[i]);
-	free(tr->links);
+	rt_trace__detach(tr);
 	session__free(tr->session);
 	for (i = 0; i < tr->ntempfiles; i++) {
 		unlink(tr->tempfiles[i]);

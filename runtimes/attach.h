@@ -101,6 +101,9 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
  * bench/calls.sh attaches a no-op on the same probes this way. */
 void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to);
 int rt_trace__start(struct rt_trace *tr);
+/* Remove every probe now (rt_trace__free does it too): after this no event is produced, so the
+ * counts read next are final. Semaphores go back. */
+void rt_trace__detach(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
 void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);
 
