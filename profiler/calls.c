@@ -321,7 +321,7 @@ int cmd_calls(int argc, char **argv)
 	run.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
 	err = calls_bpf__load(skel);
 	if (err) {
-		pr_warn("calls: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("calls", err);
 		goto cleanup;
 	}
 	/* bench/calls.sh: the same probes with a program that does nothing, for the baseline */

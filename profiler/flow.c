@@ -254,7 +254,7 @@ int cmd_flow(int argc, char **argv)
 	}
 	err = usdt_events_bpf__load(skel);
 	if (err) {
-		pr_warn("flow: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("flow", err);
 		goto cleanup;
 	}
 	fc.names_fd = bpf_map__fd(skel->maps.names);

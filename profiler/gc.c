@@ -310,7 +310,7 @@ int cmd_gc(int argc, char **argv)
 	gc->runtime = rt_trace__tracer(tr)->name;
 	err = gc_bpf__load(skel);
 	if (err) {
-		pr_warn("gc: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("gc", err);
 		goto cleanup;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, gc, NULL);

@@ -94,6 +94,10 @@ struct rt_trace *rt_trace__new(const char *cmd_name, enum rt_cmd cmd, const char
 			       const struct target_opts *target);
 void rt_trace__free(struct rt_trace *tr);
 
+/* Say why loading the command's BPF programs failed; returns the error to exit with. EPERM
+ * and EACCES mean missing privileges only when rtprof lacks them (exit 4); with them, the
+ * kernel refused the programs (its verifier, a security module, lockdown): -EINVAL, exit 1. */
+int rt_load_error(const char *cmd_name, int err);
 /* Attach every probe of the command's descriptor list to programs of obj. A failure of a
  * required probe is reported by name and returned; optional ones are reported at -v. */
 int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);

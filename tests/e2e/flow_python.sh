@@ -94,6 +94,22 @@ if objcopy --remove-section .note.stapsdt $PY "$TMP/np/python3.11"; then
 else
 	fail "flow_python_without_probes: objcopy failed"
 fi
+# a command file that cannot be executed is bad input (exit 6), not a permission of rtprof's
+# (exit 4, "Permission denied"): with -l for every tracing command, and a directory
+cp $PY "$TMP/np/noexec" && chmod -x "$TMP/np/noexec"
+for c in "flow -l python" "calls -l python" "gc -l python" "objnew -l ruby"; do
+	"$RTPROF" $c -- "$TMP/np/noexec" -c 1 >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ $rc = 6 ] && grep -q 'not an executable file' "$TMP/err" &&
+		! grep -qiE 'permi|root' "$TMP/err"; then
+		ok "${c%% *}_not_executable (exit 6)"
+	else
+		fail "${c%% *}_not_executable: exit $rc: $(cat "$TMP/err")"
+	fi
+done
+"$RTPROF" calls -l python -- "$TMP/np" >/dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 6 ] && ok "calls_directory_command (exit 6)" || fail "calls_directory_command: exit $rc: $(cat "$TMP/err")"
 "$RTPROF" flow -p 999999999 >/dev/null 2>&1
 rc=$?
 [ $rc = 3 ] && ok "flow_no_process (exit 3)" || fail "flow_no_process: exit $rc"
