@@ -276,6 +276,13 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 		if (globs_match(tracers[j]->exe_globs, tr->exe))
 			t = tracers[j];
 	}
+	for (j = 0; !t && tracers[j]; j++) {
+		if (tracers[j]->embedded_object &&
+		    !tracers[j]->embedded_object(tr->exe, tr->object, sizeof(tr->object))) {
+			tr->tracer = tracers[j];
+			return 0;
+		}
+	}
 	if (!t) {
 		pr_warn("%s: %s is not a runtime rtprof knows (python, ruby, jvm, node); if it "
 			"runs one, say which with -l\n",

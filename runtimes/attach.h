@@ -75,6 +75,9 @@ struct rt_tracer {
 	const char *no_probes; /* what to say when the object lacks a needed probe */
 	/* Launched command: the probe object from the executable's path (not mapped yet). */
 	int (*launched_object)(const char *exe, char *out, size_t size);
+	/* Launched command whose name matches no exe_globs: the probe object if the executable
+	 * starts this runtime all the same (javac embeds the JVM through libjli), or -ENOENT. */
+	int (*embedded_object)(const char *exe, char *out, size_t size);
 	/* Launched command, before the fork: change the environment (Ruby's TracePoint). */
 	int (*prepare_launch)(struct rt_trace *tr, enum rt_cmd cmd);
 	/* Will the probes of cmd fire? 0, or -ERR_NOPROBES after telling the user exactly why. */

@@ -1,7 +1,10 @@
 #!/bin/bash
 # rtprof on OpenJDK 17 (few JVM runs: startup is slow on shared cores).
-#  - with -XX:+DTraceMethodProbes: f and g called exactly N times show count N (calls)
+#  - with -XX:+DTraceMethodProbes (from an @argfile): f and g called exactly N times show count N
+#    (calls)
 #  - without it: the exact flag is printed and rtprof exits 5 (before starting the JVM)
+#  - javac (a launcher that loads libjvm.so through libjli, not named java): recognised without
+#    -l, its -J-XX:+DTraceMethodProbes understood
 #  - several threads: flow has the events of every thread, each with its own correct depths
 #  - System.gc() k times while traced: k full collections (gc), with memory pools before/after
 #  - objnew with -XX:+DTraceAllocProbes: allocations of a class counted exactly
@@ -10,7 +13,8 @@ source "$(dirname "$0")/runtimes_lib.inc"
 CP=$TARGETS/java
 N=5000
 
-if "$RTPROF" calls --json -c RtTarget -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget calls $N \
+echo "-XX:+DTraceMethodProbes # from an argument file" >"$TMP/jvm.args"
+if "$RTPROF" calls --json -c RtTarget -- $JAVA @"$TMP/jvm.args" -cp "$CP" RtTarget calls $N \
 	>"$TMP/calls.json" 2>"$TMP/err"; then
 	got=$($PY -c 'import json,sys
 c={json.loads(l)["method"]:json.loads(l)["count"] for l in open(sys.argv[1]) if l[0]=="{"}
@@ -19,6 +23,27 @@ print(c.get("f"), c.get("g"))' "$TMP/calls.json")
 		fail "calls_jvm_counts: f g = $got, want $N $N"
 else
 	fail "calls_jvm_counts: $(tail -2 "$TMP/err")"
+fi
+
+# javac: a JDK launcher found by the libjvm.so it loads; without the flag, the hint is in javac's
+# own form (-J...), before anything starts
+"$RTPROF" calls -- $JAVA_HOME17/bin/javac -d "$TMP/javac" tests/targets/java/RtTarget.java \
+	>/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc = 5 ] && grep -q -- 'javac takes JVM flags as -J-XX:+DTraceMethodProbes' "$TMP/err"; then
+	ok "calls_javac_flag_hint (exit 5)"
+else
+	fail "calls_javac_flag_hint: exit $rc: $(cat "$TMP/err")"
+fi
+# with -J-XX:+DTraceMethodProbes: javac's methods are counted (-d 6 ends it: javac is slow
+# under the probes, and is stopped)
+"$RTPROF" calls -d 6 -- $JAVA_HOME17/bin/javac -J-XX:+DTraceMethodProbes -d "$TMP/javac" \
+	tests/targets/java/RtTarget.java >"$TMP/javac.out" 2>"$TMP/err"
+rc=$?
+if [ $rc = 0 ] && grep -q '^com/sun/tools/javac/' "$TMP/javac.out"; then
+	ok "calls_javac_J_flag"
+else
+	fail "calls_javac_J_flag: exit $rc, $(grep -c . "$TMP/javac.out") lines: $(tr '\n' ' ' <"$TMP/err")"
 fi
 
 "$RTPROF" calls -- $JAVA -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
@@ -69,7 +94,8 @@ if wait_for "$TMP/done.ready" 60; then
 	# a running JVM without the flag: the hint says it must be restarted with it
 	"$RTPROF" flow -p "$pid" >/dev/null 2>"$TMP/perr"
 	rc=$?
-	if [ $rc = 5 ] && grep -q -- '-XX:+DTraceMethodProbes' "$TMP/perr" && grep -q 'restart' "$TMP/perr"; then
+	if [ $rc = 5 ] && grep -q -- '-XX:+DTraceMethodProbes' "$TMP/perr" && grep -q 'restart' "$TMP/perr" &&
+		grep -q 'read from its memory' "$TMP/perr"; then
 		ok "flow_jvm_pid_flag_hint (exit 5)"
 	else
 		fail "flow_jvm_pid_flag_hint: exit $rc: $(cat "$TMP/perr")"
