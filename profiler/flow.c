@@ -46,6 +46,7 @@ struct flow_ctx {
 	__u64 received, method_events;
 	struct ring_buffer *rb;
 	__u64 read_until_ns; /* a read of the ring buffer returns by then (see handle_event) */
+	const struct rt_tracer *tracer;
 };
 
 /* A read of the ring buffer returns after this long even if events keep coming: the probes
@@ -135,6 +136,7 @@ static void print_event(struct flow_ctx *fc, const struct flow_event *ev)
 {
 	const struct flow_name *e = name_of(fc, &ev->key);
 	bool call = ev->dir == RT_EV_ENTRY;
+	char sig[256] = "";
 
 	if (fc->opts->json) {
 		printf("{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
@@ -142,8 +144,13 @@ static void print_event(struct flow_ctx *fc, const struct flow_event *ev)
 		json_str(stdout, e->klass);
 		fputs(",\"method\":", stdout);
 		json_str(stdout, e->method);
-		fputs(",\"file\":", stdout);
-		json_str(stdout, e->file[0] ? e->file : NULL);
+		if (fc->tracer->signature) {
+			fputs(",\"file\":null,\"sig\":", stdout);
+			json_str(stdout, e->sig[0] ? e->sig : NULL);
+		} else {
+			fputs(",\"file\":", stdout);
+			json_str(stdout, e->file[0] ? e->file : NULL);
+		}
 		if (ev->line)
 			printf(",\"line\":%u", ev->line);
 		if (ev->unmatched)
@@ -151,11 +158,13 @@ static void print_event(struct flow_ctx *fc, const struct flow_event *ev)
 		fputs("}\n", stdout);
 		return;
 	}
-	printf("%12.6f %7u %*s%s %s%s%s",
+	if (fc->tracer->signature && e->sig[0])
+		fc->tracer->signature(e->sig, sig, sizeof(sig));
+	printf("%12.6f %7u %*s%s %s%s%s%s",
 	       ev->ts_ns > fc->t0 ? (double)(ev->ts_ns - fc->t0) / 1e9 : 0.0, ev->tid,
 	       2 * (ev->depth > 200 ? 200 : ev->depth), "", call ? "->" : "<-", e->klass,
-	       e->klass[0] ? fc->sep : "", e->method);
-	if (e->file[0])
+	       e->klass[0] ? fc->sep : "", e->method, sig);
+	if (!fc->tracer->signature && e->file[0])
 		printf("  %s:%u", e->file, ev->line);
 	putchar('\n');
 }
@@ -246,7 +255,8 @@ int cmd_flow(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	fc.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	fc.tracer = rt_trace__tracer(tr);
+	fc.sep = !strcmp(fc.tracer->name, "ruby") ? "#" : ".";
 	fc.buckets = calloc(NAME_BUCKETS, sizeof(*fc.buckets));
 	if (!fc.buckets) {
 		err = -ENOMEM;

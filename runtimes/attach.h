@@ -84,6 +84,9 @@ struct rt_tracer {
 	int (*check)(const struct rt_trace *tr, enum rt_cmd cmd);
 	/* After the trace: explain a silent probe from what was seen. */
 	void (*explain)(const struct rt_trace *tr, enum rt_cmd cmd, const struct rt_seen *seen);
+	/* The method probes pass a signature (the JVM's "(ILjava/lang/String;)V"): write it as a
+	 * reader wants it, "(int, String)". NULL: the runtime passes none. */
+	void (*signature)(const char *sig, char *out, size_t size);
 };
 
 extern const struct rt_tracer python_tracer, ruby_tracer, jvm_tracer, node_tracer;

@@ -280,6 +280,95 @@ static int jvm_check(const struct rt_trace *tr, enum rt_cmd cmd)
 	return -ERR_NOPROBES;
 }
 
+/* One field type of a descriptor at *p ("I", "[J", "Ljava/util/Map$Entry;"), as Java source
+ * writes it with the class's simple name ("int", "long[]", "Map$Entry"); advances *p. False at
+ * the end of the string or on a malformed type. */
+static bool append_type(const char **p, char *out, size_t size, size_t *len)
+{
+	static const char prim[] = "BCDFIJSZV";
+	static const char *const prim_names[] = {"byte", "char",  "double",  "float", "int",
+						 "long", "short", "boolean", "void"};
+	const char *s = *p, *name, *end, *base;
+	int dims = 0, n;
+
+	while (*s == '[') {
+		dims++;
+		s++;
+	}
+	if (!*s)
+		return false;
+	if (*s == 'L') {
+		end = strchr(s, ';');
+		if (!end)
+			return false;
+		for (base = name = s + 1; name < end; name++)
+			if (*name == '/')
+				base = name + 1;
+		n = snprintf(out + *len, size - *len, "%.*s", (int)(end - base), base);
+		s = end + 1;
+	} else {
+		name = strchr(prim, *s);
+		if (!name || !*name)
+			return false;
+		n = snprintf(out + *len, size - *len, "%s", prim_names[name - prim]);
+		s++;
+	}
+	*len += n > 0 ? (size_t)n : 0;
+	while (dims-- > 0 && *len + 2 < size) {
+		out[(*len)++] = '[';
+		out[(*len)++] = ']';
+		out[*len] = '\0';
+	}
+	if (*len >= size)
+		*len = size - 1;
+	*p = s;
+	return true;
+}
+
+/* "(ILjava/lang/String;[J)V" -> "(int, String, long[])": the parameters, which tell overloads
+ * apart, with simple class names; the return type is left out. A signature cut short (the
+ * names map keeps 127 bytes), or too long for out, ends in "...)"; --json has the raw "sig". */
+static void jvm_signature(const char *sig, char *out, size_t size)
+{
+	char buf[1024]; /* a 127-byte signature written out takes at most 4 x 127 */
+	const char *p = sig + 1, *sep;
+	size_t len = 1, before, keep;
+	bool first = true;
+
+	if (!size)
+		return;
+	if (sig[0] != '(') {
+		snprintf(out, size, "%s", sig);
+		return;
+	}
+	buf[0] = '(';
+	buf[1] = '\0';
+	while (*p && *p != ')') {
+		before = len;
+		if (!first)
+			len += snprintf(buf + len, sizeof(buf) - len, ", ");
+		if (!append_type(&p, buf, sizeof(buf) - 8, &len)) {
+			len = before;
+			break;
+		}
+		first = false;
+	}
+	snprintf(buf + len, sizeof(buf) - len, "%s", *p == ')' ? ")" : first ? "...)" : ", ...)");
+	if (strlen(buf) < size) {
+		memcpy(out, buf, strlen(buf) + 1);
+		return;
+	}
+	/* too long for out: the parameters that fit whole, then ", ...)" */
+	keep = 0;
+	for (sep = strstr(buf, ", "); sep && (size_t)(sep - buf) + 7 <= size;
+	     sep = strstr(sep + 2, ", "))
+		keep = sep - buf;
+	if (keep)
+		snprintf(out, size, "%.*s, ...)", (int)keep, buf);
+	else
+		snprintf(out, size, "(...)");
+}
+
 /* clang-format off */
 const struct rt_tracer jvm_tracer = {
 	.name = "jvm",
@@ -289,6 +378,7 @@ const struct rt_tracer jvm_tracer = {
 	.launched_object = jvm_launched_object,
 	.embedded_object = jvm_embedded_object,
 	.check = jvm_check,
+	.signature = jvm_signature,
 	.probes = {
 		[RT_CMD_FLOW] = jvm_flow,
 		[RT_CMD_CALLS] = jvm_calls,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # rtprof on OpenJDK 17 (few JVM runs: startup is slow on shared cores).
 #  - with -XX:+DTraceMethodProbes (from an @argfile): f and g called exactly N times show count N
-#    (calls)
+#    (calls), and the overload f(String) called M times is a row of its own with count M
 #  - without it: the exact flag is printed and rtprof exits 5 (before starting the JVM)
 #  - javac (a launcher that loads libjvm.so through libjli, not named java): recognised without
 #    -l, its -J-XX:+DTraceMethodProbes understood
@@ -12,15 +12,20 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/runtimes_lib.inc"
 CP=$TARGETS/java
 N=5000
+M=3000
 
 echo "-XX:+DTraceMethodProbes # from an argument file" >"$TMP/jvm.args"
-if "$RTPROF" calls --json -c RtTarget -- $JAVA @"$TMP/jvm.args" -cp "$CP" RtTarget calls $N \
+if "$RTPROF" calls --json -c RtTarget -- $JAVA @"$TMP/jvm.args" -cp "$CP" RtTarget overloads $N $M \
 	>"$TMP/calls.json" 2>"$TMP/err"; then
 	got=$($PY -c 'import json,sys
-c={json.loads(l)["method"]:json.loads(l)["count"] for l in open(sys.argv[1]) if l[0]=="{"}
-print(c.get("f"), c.get("g"))' "$TMP/calls.json")
-	[ "$got" = "$N $N" ] && ok "calls_jvm_counts (f and g: $N each)" ||
-		fail "calls_jvm_counts: f g = $got, want $N $N"
+c={json.loads(l)["name"]:json.loads(l)["count"] for l in open(sys.argv[1]) if l[0]=="{"}
+print(c.get("RtTarget.f(int)"), c.get("RtTarget.g(int)"), c.get("RtTarget.f(String)"))' "$TMP/calls.json")
+	set -- $got
+	[ "$1 $2" = "$N $N" ] && ok "calls_jvm_counts (f and g: $N each)" ||
+		fail "calls_jvm_counts: f g = $1 $2, want $N $N"
+	[ "$1 $3" = "$N $M" ] && grep -q '"sig":"(Ljava/lang/String;)I"' "$TMP/calls.json" &&
+		ok "calls_jvm_overloads (f(int) $1, f(String) $3)" ||
+		fail "calls_jvm_overloads: f(int) f(String) = $1 $3, want $N $M"
 else
 	fail "calls_jvm_counts: $(tail -2 "$TMP/err")"
 fi

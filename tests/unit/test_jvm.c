@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the JVM runtime: the -XX flags a launched command gives its JVM
- * (runtimes/jvm_flags.c: launchers, @argfiles, -J, settings and options files, environment
- * variables, their order). */
+/* Unit tests of the JVM runtime: signatures as rows show them (runtimes/jvm.c) and the -XX
+ * flags a launched command gives its JVM (runtimes/jvm_flags.c: launchers, @argfiles, -J,
+ * settings and options files, environment variables, their order). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,7 +12,42 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "runtimes/attach.h"
 #include "runtimes/jvm_flags.h"
+
+static void check_sig(const char *sig, const char *want)
+{
+	char out[256];
+
+	jvm_tracer.signature(sig, out, sizeof(out));
+	assert_string_equal(out, want);
+}
+
+static void test_signature(void **state)
+{
+	check_sig("(ILjava/lang/String;[J)V", "(int, String, long[])");
+	check_sig("()V", "()");
+	check_sig("([[Ljava/util/Map$Entry;Z)I", "(Map$Entry[][], boolean)");
+	check_sig("(BCDFSZ)Ljava/lang/Object;", "(byte, char, double, float, short, boolean)");
+	check_sig("(LRtTarget;)I", "(RtTarget)");
+	/* cut short by the names map, or malformed: the rest is "..." */
+	check_sig("(ILjava/lang/Str", "(int, ...)");
+	check_sig("(I", "(int, ...)");
+	check_sig("(Q)V", "(...)");
+	check_sig("V", "V");
+}
+
+static void test_signature_small_buffer(void **state)
+{
+	const char *sig = "(Ljava/lang/String;Ljava/lang/String;)V";
+	char out[14];
+
+	/* the parameters that fit whole, then ", ...)" */
+	jvm_tracer.signature(sig, out, sizeof(out));
+	assert_string_equal(out, "(String, ...)");
+	jvm_tracer.signature(sig, out, 12);
+	assert_string_equal(out, "(...)");
+}
 
 /* The method flag for argv (NULL-ended) with the environment variables given. */
 static int method_flag(const char *const *argv, bool java, const char *tool, const char *jdk,
@@ -173,8 +208,12 @@ static void test_extended(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_java_command_line), cmocka_unit_test(test_tool_command_line),
-		cmocka_unit_test(test_environment_order), cmocka_unit_test(test_files),
+		cmocka_unit_test(test_signature),
+		cmocka_unit_test(test_signature_small_buffer),
+		cmocka_unit_test(test_java_command_line),
+		cmocka_unit_test(test_tool_command_line),
+		cmocka_unit_test(test_environment_order),
+		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_extended),
 	};
 
