@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/signals.h"
 #include "runtimes/attach.h"
+#include "runtimes/probe_cost.h"
 #include "usdt_events.skel.h"
 
 _Static_assert(sizeof(struct flow_event) == 48, "flow_event layout");
@@ -47,6 +48,8 @@ struct flow_ctx {
 	struct ring_buffer *rb;
 	__u64 read_until_ns; /* a read of the ring buffer returns by then (see handle_event) */
 	const struct rt_tracer *tracer;
+	struct usdt_events_bpf *skel;
+	struct rt_cost cost;
 };
 
 /* A read of the ring buffer returns after this long even if events keep coming: the probes
@@ -186,6 +189,16 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Calls traced so far, for the cost check: two events each, printed, lost or filtered out. */
+static __u64 calls_so_far(void *ctx)
+{
+	struct flow_ctx *fc = ctx;
+
+	return (fc->received + percpu_array__sum_u64(fc->skel->maps.counters, FLOW_LOST) +
+		percpu_array__sum_u64(fc->skel->maps.counters, FLOW_FILTERED)) /
+	       2;
+}
+
 /* Events come without a wakeup until an eighth of the buffer waits: read on a short timer as
  * well, and flush after each read so that a pipe or file sees events as they come. */
 static int read_events(void *ctx, int timeout_ms)
@@ -200,6 +213,7 @@ static int read_events(void *ctx, int timeout_ms)
 	fflush(stdout);
 	if (err < 0 && err != -EINTR && err != -EAGAIN)
 		return err;
+	rt_cost__check(&fc->cost, "flow", calls_so_far, fc);
 	return 0;
 }
 
@@ -256,6 +270,7 @@ int cmd_flow(int argc, char **argv)
 		goto cleanup;
 	}
 	fc.tracer = rt_trace__tracer(tr);
+	fc.skel = skel;
 	fc.sep = !strcmp(fc.tracer->name, "ruby") ? "#" : ".";
 	fc.buckets = calloc(NAME_BUCKETS, sizeof(*fc.buckets));
 	if (!fc.buckets) {
@@ -280,6 +295,7 @@ int cmd_flow(int argc, char **argv)
 	err = rt_trace__attach(tr, skel->obj);
 	if (err)
 		goto cleanup;
+	rt_cost__init(&fc.cost, rt_trace__pid(tr), skel->progs.hold_sema);
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;

@@ -48,6 +48,28 @@ else
 	fail "calls_python_same_names: $(tail -2 "$TMP/err")"
 fi
 
+# the cost warning: a process that does little but calls (traced at ~85,000 calls per CPU
+# second, the probes take ~95% of its CPU time) gets it once, with the alternative; one whose
+# own work dominates (20 calls a second) does not
+bg $PY tests/targets/flow_py_loop.py "$TMP/busy.pid" 0 0
+wait_for "$TMP/busy.pid"
+"$RTPROF" calls -p "$(cat "$TMP/busy.pid")" -d 3 >/dev/null 2>"$TMP/busy.err"
+n=$(grep -c "rtprof profile -p $(cat "$TMP/busy.pid")" "$TMP/busy.err")
+if [ "$n" = 1 ] && grep -q 'more than 10x slower' "$TMP/busy.err"; then
+	ok "calls_python_cost_warning ($(grep -o '[0-9]* traced calls per second' "$TMP/busy.err"))"
+else
+	fail "calls_python_cost_warning: $n warnings: $(tr '\n' ' ' <"$TMP/busy.err")"
+fi
+"$RTPROF" calls -m work -- $PY -c 'def work():
+    return sum(range(1000000))
+for i in range(50):
+    work()' >"$TMP/quiet.out" 2>"$TMP/quiet.err"
+if grep -q '^work .* 50 ' "$TMP/quiet.out" && ! grep -q 'rtprof profile' "$TMP/quiet.err"; then
+	ok "calls_python_no_cost_warning"
+else
+	fail "calls_python_no_cost_warning: $(tr '\n' ' ' <"$TMP/quiet.out") $(tr '\n' ' ' <"$TMP/quiet.err")"
+fi
+
 # node has no method probes: the reason, and exit 5
 "$RTPROF" calls -- $NODE -e 0 >/dev/null 2>"$TMP/err"
 rc=$?
