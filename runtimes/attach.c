@@ -630,9 +630,8 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 			break;
 		}
 		if (err == -EPERM || err == -EACCES) {
-			pr_warn("%s: the kernel refused to attach %s in %s (%s) although rtprof "
-				"has "
-				"the privileges for it: a security module or kernel lockdown?\n",
+			pr_warn("%s: the kernel refused to attach %s in %s (%s), although rtprof "
+				"has the privileges: a security module or kernel lockdown?\n",
 				tr->cmd_name, what, tr->object, err_str(err));
 			break;
 		}
