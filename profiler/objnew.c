@@ -209,7 +209,7 @@ int cmd_objnew(int argc, char **argv)
 	}
 	err = objnew_bpf__load(skel);
 	if (err) {
-		pr_warn("objnew: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("objnew", err);
 		goto cleanup;
 	}
 	err = rt_trace__attach(tr, skel->obj);

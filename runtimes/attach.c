@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "lib/bpf_util.h"
 #include "lib/errors.h"
 #include "lib/opts.h"
 #include "lib/log.h"
@@ -248,6 +250,7 @@ static bool is_script(const char *path)
 static int find_for_command(struct rt_trace *tr, const char *lang)
 {
 	const struct rt_tracer *t = lang ? rt_tracer_by_name(lang) : NULL;
+	struct stat st;
 	size_t j;
 	int err;
 
@@ -255,6 +258,11 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 	if (err) {
 		pr_warn("%s: %s: command not found\n", tr->cmd_name, tr->argv[0]);
 		return err;
+	}
+	/* exec would fail with EACCES: a wrong file, not a matter of rtprof's privileges */
+	if (stat(tr->exe, &st) || !S_ISREG(st.st_mode) || access(tr->exe, X_OK)) {
+		pr_warn("%s: %s is not an executable file\n", tr->cmd_name, tr->exe);
+		return -ERR_BADINPUT;
 	}
 	if (is_script(tr->exe)) {
 		pr_warn("%s: %s is a script (a wrapper such as a pyenv shim?), not a runtime's "
@@ -267,6 +275,13 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 	for (j = 0; !t && tracers[j]; j++) {
 		if (globs_match(tracers[j]->exe_globs, tr->exe))
 			t = tracers[j];
+	}
+	for (j = 0; !t && tracers[j]; j++) {
+		if (tracers[j]->embedded_object &&
+		    !tracers[j]->embedded_object(tr->exe, tr->object, sizeof(tr->object))) {
+			tr->tracer = tracers[j];
+			return 0;
+		}
 	}
 	if (!t) {
 		pr_warn("%s: %s is not a runtime rtprof knows (python, ruby, jvm, node); if it "
@@ -387,15 +402,24 @@ fail:
 	return NULL;
 }
 
+void rt_trace__detach(struct rt_trace *tr)
+{
+	size_t i;
+
+	for (i = 0; i < tr->nlinks; i++)
+		bpf_link__destroy(tr->links[i]);
+	free(tr->links);
+	tr->links = NULL;
+	tr->nlinks = 0;
+}
+
 void rt_trace__free(struct rt_trace *tr)
 {
 	size_t i;
 
 	if (!tr)
 		return;
-	for (i = 0; i < tr->nlinks; i++)
-		bpf_link__destroy(tr->links[i]);
-	free(tr->links);
+	rt_trace__detach(tr);
 	session__free(tr->session);
 	for (i = 0; i < tr->ntempfiles; i++) {
 		unlink(tr->tempfiles[i]);
@@ -599,11 +623,16 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 			attached++;
 			continue;
 		}
-		if (err == -EPERM || err == -EACCES) {
+		if ((err == -EPERM || err == -EACCES) && !bpf_privileged()) {
 			pr_warn("%s: permission denied attaching %s: run as root (or with CAP_BPF "
-				"and "
-				"CAP_PERFMON)\n",
+				"and CAP_PERFMON)\n",
 				tr->cmd_name, what);
+			break;
+		}
+		if (err == -EPERM || err == -EACCES) {
+			pr_warn("%s: the kernel refused to attach %s in %s (%s), although rtprof "
+				"has the privileges: a security module or kernel lockdown?\n",
+				tr->cmd_name, what, tr->object, err_str(err));
 			break;
 		}
 		if (p->optional) {
@@ -628,6 +657,25 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 		pr_warn("%s: nothing attached\n", tr->cmd_name);
 		err = -ERR_NOPROBES;
 	}
+	return err;
+}
+
+int rt_load_error(const char *cmd_name, int err)
+{
+	if ((err == -EPERM || err == -EACCES) && !bpf_privileged()) {
+		pr_warn("%s: cannot load the BPF programs: %s: run as root (or with CAP_BPF and "
+			"CAP_PERFMON)\n",
+			cmd_name, err_str(err));
+		return err;
+	}
+	if (err == -EPERM || err == -EACCES) {
+		pr_warn("%s: the kernel refused the BPF programs (%s) although rtprof has the "
+			"privileges: its verifier rejected them (-v shows its log), or a security "
+			"module or kernel lockdown forbids them\n",
+			cmd_name, err_str(err));
+		return -EINVAL;
+	}
+	pr_warn("%s: cannot load the BPF programs: %s\n", cmd_name, err_str(err));
 	return err;
 }
 

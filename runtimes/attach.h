@@ -75,12 +75,18 @@ struct rt_tracer {
 	const char *no_probes; /* what to say when the object lacks a needed probe */
 	/* Launched command: the probe object from the executable's path (not mapped yet). */
 	int (*launched_object)(const char *exe, char *out, size_t size);
+	/* Launched command whose name matches no exe_globs: the probe object if the executable
+	 * starts this runtime all the same (javac embeds the JVM through libjli), or -ENOENT. */
+	int (*embedded_object)(const char *exe, char *out, size_t size);
 	/* Launched command, before the fork: change the environment (Ruby's TracePoint). */
 	int (*prepare_launch)(struct rt_trace *tr, enum rt_cmd cmd);
 	/* Will the probes of cmd fire? 0, or -ERR_NOPROBES after telling the user exactly why. */
 	int (*check)(const struct rt_trace *tr, enum rt_cmd cmd);
 	/* After the trace: explain a silent probe from what was seen. */
 	void (*explain)(const struct rt_trace *tr, enum rt_cmd cmd, const struct rt_seen *seen);
+	/* The method probes pass a signature (the JVM's "(ILjava/lang/String;)V"): write it as a
+	 * reader wants it, "(int, String)". NULL: the runtime passes none. */
+	void (*signature)(const char *sig, char *out, size_t size);
 };
 
 extern const struct rt_tracer python_tracer, ruby_tracer, jvm_tracer, node_tracer;
@@ -94,6 +100,10 @@ struct rt_trace *rt_trace__new(const char *cmd_name, enum rt_cmd cmd, const char
 			       const struct target_opts *target);
 void rt_trace__free(struct rt_trace *tr);
 
+/* Say why loading the command's BPF programs failed; returns the error to exit with. EPERM
+ * and EACCES mean missing privileges only when rtprof lacks them (exit 4); with them, the
+ * kernel refused the programs (its verifier, a security module, lockdown): -EINVAL, exit 1. */
+int rt_load_error(const char *cmd_name, int err);
 /* Attach every probe of the command's descriptor list to programs of obj. A failure of a
  * required probe is reported by name and returned; optional ones are reported at -v. */
 int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
@@ -101,6 +111,9 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
  * bench/calls.sh attaches a no-op on the same probes this way. */
 void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to);
 int rt_trace__start(struct rt_trace *tr);
+/* Remove every probe now (rt_trace__free does it too): after this no event is produced, so the
+ * counts read next are final. Semaphores go back. */
+void rt_trace__detach(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
 void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);
 
