@@ -74,6 +74,12 @@ struct runtime_query_probes {
 int node_prepare_profile(const char *exe);
 void node_check_profile(int pid, const char *exe);
 
+/* A HotSpot JVM (javac, jar, jshell and other launchers included): does pid map libjvm.so? */
+bool jvm_process(int pid);
+/* Ask the JVM pid to write /tmp/perf-PID.map of its compiled code now (Compiler.perfmap through
+ * its attach mechanism, as jcmd does): 0, -ETIMEDOUT (no attach listener), -EPROTO, -errno. */
+int jvm_request_perfmap(int pid);
+
 extern const struct runtime_pthread_probes pthread_probes;
 extern const struct runtime_query_probes mysql_query_probes;
 
