@@ -258,6 +258,10 @@ static void jvm_perfmap_tick(struct jvm_perfmap *j, int pid, bool native_only, d
 			pid, pid);
 	}
 	err = jvm_request_perfmap(pid);
+	if (err == -EAGAIN) { /* the JVM is still starting: next tick */
+		j->next_s = t + 0.2;
+		return;
+	}
 	if (err && err != -ESRCH) {
 		j->failed = true;
 		pr_warn("profile: jvm %d: cannot ask for its perf map (%s): compiled Java methods "

@@ -15,6 +15,7 @@
  *
  * Everything goes through /proc/PID/root, so a JVM in a container (mount namespace) works.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -73,6 +74,35 @@ bool jvm_process(int pid)
 	return found;
 }
 
+/* SIGQUIT is safe only once the JVM handles it: its "Signal Dispatcher" thread runs then (before,
+ * the signal's default action would end the process). */
+static bool signal_dispatcher(int pid)
+{
+	char path[64], comm[32];
+	struct dirent *d;
+	bool found = false;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/comm", pid, d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		found = fgets(comm, sizeof(comm), f) && !strncmp(comm, "Signal Dispatch", 15);
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -90,6 +120,8 @@ static int listener(int pid, char *sock, size_t size)
 	snprintf(sock, size, "/proc/%d/root/tmp/.java_pid%d", pid, nspid);
 	if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
 		return 0;
+	if (!signal_dispatcher(pid))
+		return -EAGAIN; /* not yet: SIGQUIT would end it */
 	snprintf(attach, sizeof(attach), "/proc/%d/cwd/.attach_pid%d", pid, nspid);
 	fd = open(attach, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0) {

@@ -77,7 +77,8 @@ void node_check_profile(int pid, const char *exe);
 /* A HotSpot JVM (javac, jar, jshell and other launchers included): does pid map libjvm.so? */
 bool jvm_process(int pid);
 /* Ask the JVM pid to write /tmp/perf-PID.map of its compiled code now (Compiler.perfmap through
- * its attach mechanism, as jcmd does): 0, -ETIMEDOUT (no attach listener), -EPROTO, -errno. */
+ * its attach mechanism, as jcmd does): 0, -EAGAIN (the JVM does not handle SIGQUIT yet: ask
+ * again later), -ETIMEDOUT (no attach listener), -EPROTO, -errno. */
 int jvm_request_perfmap(int pid);
 
 extern const struct runtime_pthread_probes pthread_probes;
