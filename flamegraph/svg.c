@@ -643,11 +643,54 @@ static int draw(struct render *r, uint32_t id, int depth, double start)
 	return 0;
 }
 
+/*
+ * The header (title, subtitle, Reset Zoom, Search, ic) and the footer (details, Matched), drawn
+ * after the frames so that they can float over them: in a graph taller than the window the
+ * script keeps them on screen, each on a band of the background's color at its end of the
+ * graph, transparent until it floats. Their controls come first in the Tab order.
+ */
+static void put_bars(const struct render *r, const char *title, const char *bg_top,
+		     const char *bg_bottom)
+{
+	const struct flamegraph_opts *o = r->o;
+	int w = o->width;
+	FILE *f = r->f;
+
+	fprintf(f,
+		"<g id=\"header\"><rect class=\"band\" x=\"0\" y=\"0\" width=\"%d\" "
+		"height=\"%g\" fill=\"%s\"/>\n",
+		w, r->ypad1, bg_top);
+	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 2);
+	put_str(f, title);
+	fputs("</text>\n", f);
+	if (o->subtitle) {
+		fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 4);
+		put_str(f, o->subtitle);
+		fputs("</text>\n", f);
+	}
+	fprintf(f,
+		"<text id=\"unzoom\" class=\"hide\" tabindex=\"1\" x=\"%d\" y=\"%g\">Reset Zoom"
+		"</text>\n",
+		XPAD, o->fontsize * 2);
+	fprintf(f, "<text id=\"search\" tabindex=\"1\" x=\"%d\" y=\"%g\">Search</text>\n",
+		w - XPAD - 100, o->fontsize * 2);
+	fprintf(f, "<text id=\"ignorecase\" tabindex=\"1\" x=\"%d\" y=\"%g\">ic</text>\n</g>\n",
+		w - XPAD - 16, o->fontsize * 2);
+	fprintf(f,
+		"<g id=\"footer\"><rect class=\"band\" x=\"0\" y=\"%g\" width=\"%d\" "
+		"height=\"%g\" fill=\"%s\"/>\n",
+		r->height - r->ypad2, w, r->ypad2, bg_bottom);
+	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%g\"> </text>\n", XPAD,
+		r->height - r->ypad2 / 2);
+	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%g\"> </text>\n</g>\n", w - XPAD - 100,
+		r->height - r->ypad2 / 2);
+}
+
 int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_opts *o, FILE *f)
 {
 	struct render r = {.t = t, .o = o, .f = f, .depthmax = 0};
 	double *widths = NULL;
-	const char *title = o->title;
+	const char *title = o->title, *bg_top = "#eeeeee", *bg_bottom = "#eeeeb0";
 	char b[48];
 	int err = 0, w = o->width;
 
@@ -687,11 +730,18 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 			title = "Flame Graph";
 	}
 
+	if (t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup")) {
+		bg_top = "#f8f8f8";
+		bg_bottom = "#e8e8e8";
+	} else if (!strcmp(o->colors, "mem")) {
+		bg_bottom = "#e0e0ff";
+	}
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"",
-		w, r.height, w, r.height);
+		"data-inverted=\"%d\" onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" "
+		"font-family=\"",
+		w, r.height, w, r.height, o->inverted ? 1 : 0);
 	put_str(f, o->fonttype);
 	fprintf(f, "\" font-size=\"%g\">\n", o->fontsize);
 	if (o->notes) {
@@ -710,11 +760,7 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		"fill=\"rgb(110,110,200)\"/>"
 		"</pattern>\n"
 		"</defs>\n",
-		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#f8f8f8"
-										      : "#eeeeee",
-		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#e8e8e8"
-		: !strcmp(o->colors, "mem")					      ? "#e0e0ff"
-										      : "#eeeeb0");
+		bg_top, bg_bottom);
 	fprintf(f,
 		"<style type=\"text/css\">\n"
 		"#title { text-anchor: middle; font-size: %gpx; }\n"
@@ -724,6 +770,8 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		"#unzoom { cursor: pointer; }\n"
 		"#frames > *:hover { stroke: black; stroke-width: 0.5; cursor: pointer; }\n"
 		"#frames > *:focus { outline: none; stroke: black; stroke-width: 1.5; }\n"
+		".band { fill-opacity: 0; }\n"
+		".float > .band { fill-opacity: 0.95; }\n"
 		".hide { display: none; }\n"
 		".parent { opacity: 0.5; }\n"
 		"</style>\n",
@@ -732,36 +780,18 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		flamegraph_script);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n",
 		w, r.height);
-	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 2);
-	put_str(f, title);
-	fputs("</text>\n", f);
-	if (o->subtitle) {
-		fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 4);
-		put_str(f, o->subtitle);
-		fputs("</text>\n", f);
-	}
-	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%g\"> </text>\n", XPAD,
-		r.height - r.ypad2 / 2);
-	fprintf(f,
-		"<text id=\"unzoom\" class=\"hide\" tabindex=\"0\" x=\"%d\" y=\"%g\">Reset Zoom"
-		"</text>\n",
-		XPAD, o->fontsize * 2);
-	fprintf(f, "<text id=\"search\" tabindex=\"0\" x=\"%d\" y=\"%g\">Search</text>\n",
-		w - XPAD - 100, o->fontsize * 2);
-	fprintf(f, "<text id=\"ignorecase\" tabindex=\"0\" x=\"%d\" y=\"%g\">ic</text>\n",
-		w - XPAD - 16, o->fontsize * 2);
-	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%g\"> </text>\n", w - XPAD - 100,
-		r.height - r.ypad2 / 2);
 	fprintf(f,
 		"<g id=\"frames\" data-xpad=\"%d\" data-fontsize=\"%g\" data-fontwidth=\"%g\" "
-		"data-frameheight=\"%d\" data-inverted=\"%d\" data-nametype=\"",
-		XPAD, o->fontsize, o->fontwidth, o->frameheight, o->inverted ? 1 : 0);
+		"data-frameheight=\"%d\" data-nametype=\"",
+		XPAD, o->fontsize, o->fontwidth, o->frameheight);
 	put_str(f, o->nametype);
 	fprintf(f, "\" data-total=\"%s\">\n", exact_txt(r.total, b, sizeof(b)));
 	err = draw(&r, 0, 0, 0);
 	if (err)
 		goto cleanup;
-	fputs("</g>\n</svg>\n", f);
+	fputs("</g>\n", f);
+	put_bars(&r, title, bg_top, bg_bottom);
+	fputs("</svg>\n", f);
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 cleanup:

@@ -2,8 +2,10 @@
 /*
  * The flame graph renderer: a stack tree to a self-contained interactive SVG (its own embedded
  * script: hover details, click or Enter to zoom, Escape to reset, regex search with Ctrl-F,
- * zoom and search kept in the URL). A differential tree (rtprof diff) is drawn sized by AFTER,
- * red where a frame grew, blue where it shrank, and frames only in BEFORE hatched.
+ * zoom and search kept in the URL; a graph taller than the window opens scrolled to its root,
+ * with the title, Search and details floating on screen). A differential tree (rtprof diff) is
+ * drawn sized by AFTER, red where a frame grew, blue where it shrank, and frames only in BEFORE
+ * hatched.
  */
 #ifndef RTPROF_FLAMEGRAPH_SVG_H
 #define RTPROF_FLAMEGRAPH_SVG_H
