@@ -42,6 +42,27 @@ void flamegraph_opts__init(struct flamegraph_opts *o); /* flamegraph.pl defaults
 extern const char *const flamegraph_palettes[];
 bool flamegraph_palette_ok(const char *name);
 
+/*
+ * The kind of a frame, from its name alone; the default palettes (hot, and memleak's mem) give
+ * interpreter frames and markers colors of their own. An interpreter frame ends with
+ * " (FILE)" or " (FILE:LINE)" after a label, the group closing the name (rtprof's Python and
+ * Ruby frames, py-spy's); it is Ruby's when FILE ends in ".rb", is "<internal:...>", "(eval...)"
+ * or "-e", or when the label can only be Ruby's ("Foo#bar", "block in ...", "<main>",
+ * "<top (required)>", "<class:...>", "<module:...>", "rescue in"/"ensure in ...", a name
+ * ending in ? or !), Python's otherwise. C++ parameter lists ("foo(int)", "operator()") have no
+ * space before their parenthesis and GCC clone suffixes ("foo (.constprop.0)") are not files.
+ * Kernel frames end with "_[k]"; "[unknown python]" and "[unknown ruby]" are interpreter
+ * frames; any other name in brackets ("[truncated]", "[incomplete]", "[unknown]") is a marker.
+ */
+enum flamegraph_frame_kind {
+	FG_FRAME_NATIVE,
+	FG_FRAME_KERNEL,
+	FG_FRAME_PYTHON,
+	FG_FRAME_RUBY,
+	FG_FRAME_MARKER,
+};
+enum flamegraph_frame_kind flamegraph_frame_kind(const char *name, size_t len);
+
 /* Write the SVG. -ERR_BADINPUT when the tree holds no count at all. */
 int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_opts *o, FILE *f);
 
