@@ -113,8 +113,11 @@ static void usage(FILE *f, bool diff)
 		"to\n"
 		"reset; Search or Ctrl-F for a regex, 'ic' toggles case; zoom and search are kept "
 		"in\n"
-		"the URL. Exit: 0 ok (invalid lines are counted on stderr), 2 usage, 6 no valid "
-		"line.\n\n"
+		"the URL. A graph taller than the window opens scrolled to its root.\n"
+		"Python frames are blue, Ruby frames pink, native ones warm (hot and mem "
+		"palettes).\n"
+		"Exit: 0 ok (a few invalid lines are counted on stderr), 2 usage, 6 not a folded\n"
+		"stack file (a directory, binary data, mostly invalid lines, no stack).\n\n"
 		"examples:\n");
 	if (diff)
 		fprintf(f, "  rtprof diff before.folded after.folded -o diff.svg\n"
