@@ -267,9 +267,19 @@ enum flamegraph_frame_kind flamegraph_frame_kind(const char *s, size_t n)
 	if (ends(s, n, "_[k]"))
 		return FG_FRAME_KERNEL;
 	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		if (ends(s, n, " python]"))
+		static const char *const markers[] = {"[truncated]", "[incomplete]", "[unknown]",
+						      "[unmatched]"};
+		size_t m;
+
+		for (m = 0; m < sizeof(markers) / sizeof(markers[0]); m++) {
+			if (n == strlen(markers[m]) && starts(s, n, markers[m]))
+				return FG_FRAME_MARKER;
+		}
+		if (n == strlen("[unknown python]") && starts(s, n, "[unknown python]"))
 			return FG_FRAME_PYTHON;
-		return ends(s, n, " ruby]") ? FG_FRAME_RUBY : FG_FRAME_MARKER;
+		if (n == strlen("[unknown ruby]") && starts(s, n, "[unknown ruby]"))
+			return FG_FRAME_RUBY;
+		return FG_FRAME_NATIVE; /* "[java interpreted]", "[vdso]" */
 	}
 	if (n < 5 || s[n - 1] != ')')
 		return FG_FRAME_NATIVE;

@@ -52,7 +52,8 @@ bool flamegraph_palette_ok(const char *name);
  * ending in ? or !), Python's otherwise. C++ parameter lists ("foo(int)", "operator()") have no
  * space before their parenthesis and GCC clone suffixes ("foo (.constprop.0)") are not files.
  * Kernel frames end with "_[k]"; "[unknown python]" and "[unknown ruby]" are interpreter
- * frames; any other name in brackets ("[truncated]", "[incomplete]", "[unknown]") is a marker.
+ * frames; "[truncated]", "[incomplete]", "[unknown]" and "[unmatched]" are markers; any other
+ * name in brackets ("[java interpreted]", "[vdso]") is native.
  */
 enum flamegraph_frame_kind {
 	FG_FRAME_NATIVE,

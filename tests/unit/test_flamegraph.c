@@ -201,6 +201,9 @@ static void test_frame_kinds(void **state)
 		{"[incomplete]", FG_FRAME_MARKER},
 		{"[unknown]", FG_FRAME_MARKER},
 		{"[unmatched]", FG_FRAME_MARKER},
+		{"[unknown ruby]", FG_FRAME_RUBY},
+		{"[java interpreted]", FG_FRAME_NATIVE},
+		{"[vdso]", FG_FRAME_NATIVE},
 	};
 	size_t i;
 
