@@ -652,8 +652,10 @@ bool rt_trace__alive(struct rt_trace *tr)
 	return session__alive(tr->session);
 }
 
-void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen)
+void rt_trace__report(struct rt_trace *tr, const struct rt_seen *seen)
 {
+	if (session__report_end(tr->session, tr->cmd_name))
+		return;
 	if (tr->tracer->explain)
 		tr->tracer->explain(tr, tr->cmd, seen);
 }

@@ -14,7 +14,8 @@
  *	rt_trace__attach(tr, obj);                                 // every probe of the descriptor
  *	rt_trace__start(tr);                                       // launched command: exec now
  *	rt_trace__run(tr, &run_opts, tick, ctx);                   // until exit, Ctrl-C or -d
- *	rt_trace__explain(tr, &seen);                              // say why nothing came, if so
+ *	rt_trace__report(tr, &seen);                               // how the command ended; why
+ *	                                                           // nothing came, if so
  *	rt_trace__free(tr);                                        // detach: semaphores go back
  */
 #ifndef RTPROF_ATTACH_H
@@ -102,7 +103,10 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
 void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to);
 int rt_trace__start(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
-void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);
+/* At the end of a trace: how a launched command ended, when it died by a signal or exited
+ * non-zero (session__report_end(), one line), and otherwise, from what was seen, why a probe
+ * stayed silent (the tracer's explain hook): never a hint that contradicts the command's end. */
+void rt_trace__report(struct rt_trace *tr, const struct rt_seen *seen);
 
 /* How rt_trace__run() waits and when it stops. */
 struct rt_run_opts {
