@@ -426,7 +426,7 @@ int cmd_calls(int argc, char **argv)
 		(uint64_t)seen.events / 2, n,
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_UNMATCHED),
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_TOO_DEEP));
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	free(rows);
 	rt_trace__free(tr);

@@ -320,7 +320,7 @@ int cmd_flow(int argc, char **argv)
 			(uint64_t)fc.unnamed);
 	seen.events = fc.received + filtered + lost + unread;
 	seen.method_events = fc.method_events;
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	ring_buffer__free(rb);
 	rt_trace__free(tr);

@@ -339,7 +339,7 @@ int cmd_gc(int argc, char **argv)
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_FILTERED),
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_UNPAIRED));
 	seen.events = gc->received;
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	ring_buffer__free(rb);
 	rt_trace__free(tr);

@@ -231,7 +231,7 @@ int cmd_objnew(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		seen.events += rows[i].st.count;
 	fprintf(stderr, "objnew: %" PRIu64 " allocations of %zu types\n", (uint64_t)seen.events, n);
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	free(rows);
 	rt_trace__free(tr);

@@ -288,8 +288,10 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 			fputs("}\n", stdout);
 		}
 		printf("{\"type\":\"summary\",\"created\":%u,\"exited\":%u,\"live\":%zu,\"lost\":"
-		       "%" PRIu64 ",\"process_alive\":%s}\n",
+		       "%" PRIu64 ",\"process_alive\":%s",
 		       run->created, run->exited, nlive, (uint64_t)lost, alive ? "true" : "false");
+		session__json_end(s, stdout);
+		puts("}");
 		goto cleanup;
 	}
 	printf("\n%u threads created, %u exited, %zu live at the end%s\n", run->created,
@@ -506,6 +508,8 @@ int cmd_threads(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	print_summary(&run, s, skel->bss->lost);
+	fflush(stdout);
+	session__report_end(s, "threads");
 cleanup:
 	ring_buffer__free(rb);
 	for (i = 0; i < nlinks; i++)

@@ -19,10 +19,15 @@
 struct runtime {
 	const char *name;		 /* "python", "ruby", "jvm", ... */
 	const char *const *object_globs; /* fnmatch patterns on an object's file name, NULL-ended */
+	/* "provider:name" of probes whose semaphore must never be raised: the runtime's own code
+	 * behind them harms the process (Ruby's cmethod__*, see runtimes/ruby.c). NULL-ended. */
+	const char *const *unsafe_semaphores;
 };
 
 /* The runtime whose objects match path's file name, or NULL. */
 const struct runtime *runtime_for_object(const char *path);
+/* Must the semaphore of provider:name in an object of runtime r (may be NULL) stay down? */
+bool runtime_semaphore_unsafe(const struct runtime *r, const char *provider, const char *name);
 
 /* All known runtimes, NULL-ended. */
 extern const struct runtime *const runtimes[];
