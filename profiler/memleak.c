@@ -867,7 +867,10 @@ static void print_json(struct memleak *m, const size_t *order, size_t n, double 
 		}
 		printf("]}");
 	}
-	printf("]}\n");
+	printf("]");
+	if (final)
+		session__json_end(m->sess, stdout);
+	printf("}\n");
 	fflush(stdout);
 }
 
@@ -1379,6 +1382,7 @@ int cmd_memleak(int argc, char **argv)
 		goto cleanup;
 	if (!o.bare)
 		err = report(&m, true);
+	session__report_end(m.sess, "memleak");
 	print_counters(&m);
 	print_prog_stats(&m);
 cleanup:

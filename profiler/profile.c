@@ -563,11 +563,8 @@ int cmd_profile(int argc, char **argv)
 	if (gone && !session__launched(sess))
 		pr_warn("profile -p %d: process exited after %.2f s; writing what was collected\n",
 			pid, now_s() - start);
-	else if (gone && session__wait_status(sess) != 0)
-		pr_info("profile: the command exited with status %d\n",
-			WIFEXITED(session__wait_status(sess))
-				? WEXITSTATUS(session__wait_status(sess))
-				: 128 + WTERMSIG(session__wait_status(sess)));
+	else if (gone)
+		session__report_end(sess, "profile");
 	if (run.first_err)
 		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
 	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),

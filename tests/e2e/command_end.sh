@@ -1,7 +1,7 @@
 #!/bin/bash
 # How a launched command ended, said by every tracing command the same way: a command killed by
 # SIGSEGV and one exiting with status 3, under flow, calls, gc (Python), objnew (Ruby), threads,
-# locks (sh) and queries (a USDT stand-in for a MySQL server). Each time: rtprof exits 0 (the
+# locks, profile, memleak (sh) and queries (a USDT stand-in for a MySQL server). Each time: rtprof exits 0 (the
 # trace ran, its results were written), stderr has exactly one line about the command's end,
 # worded by lib/session.c, and no hint that contradicts it; the JSON summaries of threads, locks
 # and queries carry "command": {exit_status, signal, core_dumped}. A command that exits 0 gets
@@ -57,6 +57,10 @@ expect "objnew ruby exit 3" "the command exited with status 3" - -- objnew -- "$
 for cmd in threads locks; do
 	expect "$cmd SIGSEGV" "the command was killed by SIGSEGV" segv -- "$cmd" --json -- "${SH_SEGV[@]}"
 	expect "$cmd exit 3" "the command exited with status 3" exit3 -- "$cmd" --json -- "${SH_EXIT3[@]}"
+done
+for cmd in profile memleak; do
+	expect "$cmd SIGSEGV" "the command was killed by SIGSEGV" - -- "$cmd" -- "${SH_SEGV[@]}"
+	expect "$cmd exit 3" "the command exited with status 3" - -- "$cmd" -- "${SH_EXIT3[@]}"
 done
 if [ -x "$QBIN" ]; then
 	QUERIES_USDT_END=signal:11 expect "queries SIGSEGV" "the command was killed by SIGSEGV" segv -- \
