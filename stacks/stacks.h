@@ -4,7 +4,7 @@
  * resolution through symbolize/, aggregation into the tree flamegraph/ and the exporters read).
  * May use every room but profiler/.
  *
- * The stack pipeline shared by profile, memleak and locks:
+ * The stack pipeline shared by profile, memleak, locks and threads:
  *
  *	capture record (bpf/stack_capture.h, from the ring buffer)
  *	  -> unwind the user stack (stacks/unwind.h: CFI over the copied stack bytes; or the
