@@ -4,6 +4,12 @@ TARGET_BINS += $(OUT)/targets/threads_named
 $(OUT)/targets/threads_named: tests/targets/threads_named.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -fPIE -pie $< -o $@ -lpthread
+# the same program without frame pointers: creating stacks must unwind anyway (stack keys and CFI)
+TARGET_BINS += $(OUT)/targets/threads_named_nofp
+
+$(OUT)/targets/threads_named_nofp: tests/targets/threads_named.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer -fPIE -pie $< -o $@ -lpthread
 TARGET_BINS += $(OUT)/targets/locks_fight
 
 $(OUT)/targets/locks_fight: tests/targets/locks_fight.c
