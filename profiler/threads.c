@@ -79,6 +79,7 @@ struct key_stack {
 /* Resolving the creating stacks. */
 struct thread_stacks {
 	int pid;
+	struct threads_bpf *skel;
 	struct stacks *pipeline;
 	struct stack_frames *frames; /* of one capture */
 	/* captures of new keys: a reader thread reads what must be read while the process lives
@@ -86,9 +87,10 @@ struct thread_stacks {
 	struct capture_queue *captures;
 	struct key_stack *keys;
 	size_t n, cap;
-	size_t n_code_maps; /* code mappings at the last code-range update */
-	__u64 unresolved;   /* captures that could not be resolved */
-	__u64 missing;	    /* creations whose stack key has no frames (its capture was lost) */
+	size_t n_code_maps;	      /* code mappings at the last code-range update */
+	__u64 image_ino, image_start; /* the first file mapping (the executable) when tracked */
+	__u64 unresolved;	      /* captures that could not be resolved */
+	__u64 missing; /* creations whose stack key has no frames (its capture was lost) */
 };
 
 struct threads_run {
@@ -124,8 +126,8 @@ static void thread_stacks__free(struct thread_stacks *ts)
 	free(ts);
 }
 
-/* interp_map_fd: the interp_procs map, or -1 for native frames only. */
-static struct thread_stacks *thread_stacks__new(int pid, int interp_map_fd, int captures_fd)
+/* native_only: no interpreter frames. */
+static struct thread_stacks *thread_stacks__new(int pid, struct threads_bpf *skel, bool native_only)
 {
 	struct thread_stacks *ts = calloc(1, sizeof(*ts));
 	struct stacks_opts so;
@@ -134,12 +136,14 @@ static struct thread_stacks *thread_stacks__new(int pid, int interp_map_fd, int 
 	if (!ts)
 		return NULL;
 	ts->pid = pid;
+	ts->skel = skel;
 	stacks_opts__init(&so);
-	so.interp_map_fd = interp_map_fd;
+	so.interp_map_fd = native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	ts->pipeline = stacks__new(&so);
 	ts->frames = malloc(sizeof(*ts->frames));
 	if (ts->pipeline && ts->frames)
-		ts->captures = capture_queue__new(ts->pipeline, captures_fd, CAPTURE_READ_MS);
+		ts->captures = capture_queue__new(ts->pipeline, bpf_map__fd(skel->maps.captures),
+						  CAPTURE_READ_MS);
 	if (!ts->captures) {
 		err = errno ? errno : ENOMEM;
 		thread_stacks__free(ts);
@@ -149,21 +153,55 @@ static struct thread_stacks *thread_stacks__new(int pid, int interp_map_fd, int 
 	return ts;
 }
 
-/* While the process runs: snapshot its mappings for the symbolizer and the unwinder, and give
- * BPF the code ranges of the stack keys, when they changed. */
-static void thread_stacks__refresh(struct thread_stacks *ts, struct threads_bpf *skel)
+/* Is the process ending (its main thread exiting or gone)? Its mappings are being torn down then:
+ * a snapshot taken now would forget modules that its captures need. */
+static bool process_ending(int pid)
 {
-	struct proc_maps *maps = proc_maps__read(ts->pid);
-	size_t n;
+	char path[64], state = 0;
+	unsigned long flags = 0;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	n = fscanf(f, "%*d (%*[^)]) %c %*d %*d %*d %*d %*d %lu", &state, &flags);
+	fclose(f);
+	return n != 2 || state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
+}
+
+/* While the process runs, when its code mappings changed: give BPF the code ranges of the stack
+ * keys, and the pipeline new snapshots of the mappings. The process is tracked (snapshots and
+ * the interpreter search) the first time and after an exec; otherwise only its snapshots are
+ * renewed, and an interpreter found is kept (tracking again forgets it for a moment, and a
+ * thread created then would miss its frames). */
+static void thread_stacks__refresh(struct thread_stacks *ts)
+{
+	struct proc_maps *maps = process_ending(ts->pid) ? NULL : proc_maps__read(ts->pid);
+	const struct proc_map *exe = NULL;
+	bool new_image;
+	size_t n, i;
 
 	if (!maps)
 		return;
 	n = stack_key_ranges__count(maps);
-	if (n != ts->n_code_maps) {
+	/* (maps read while the exit began may be partial: look again) */
+	if (n != ts->n_code_maps && !process_ending(ts->pid)) {
 		ts->n_code_maps = n;
-		n = stack_key_ranges__set(&skel->bss->stack_key_ranges, maps);
+		n = stack_key_ranges__set(&ts->skel->bss->stack_key_ranges, maps);
 		pr_debug("threads: %zu code ranges for the stack keys\n", n);
-		stacks__track(ts->pipeline, ts->pid);
+		for (i = 0; i < maps->n && !exe; i++)
+			if (proc_map__is_file(&maps->maps[i]))
+				exe = &maps->maps[i];
+		new_image = exe && (exe->inode != ts->image_ino || exe->start != ts->image_start);
+		if (new_image) {
+			stacks__track(ts->pipeline, ts->pid);
+			ts->image_ino = exe->inode;
+			ts->image_start = exe->start;
+		} else {
+			stacks__refresh(ts->pipeline, ts->pid);
+		}
 	}
 	proc_maps__free(maps);
 }
@@ -171,7 +209,7 @@ static void thread_stacks__refresh(struct thread_stacks *ts, struct threads_bpf 
 /* A launched command maps its libraries right after exec: wait (briefly) until the C library is
  * there, so that the stack keys know the code ranges (and the interpreter is found) before the
  * first thread is created. */
-static void wait_for_libc(struct thread_stacks *ts, struct threads_bpf *skel, const char *libc)
+static void wait_for_libc(struct thread_stacks *ts, const char *libc)
 {
 	struct proc_maps *maps;
 	bool found = false;
@@ -192,7 +230,7 @@ static void wait_for_libc(struct thread_stacks *ts, struct threads_bpf *skel, co
 		if (!found)
 			usleep(500);
 	}
-	thread_stacks__refresh(ts, skel);
+	thread_stacks__refresh(ts);
 }
 
 static const struct key_stack *thread_stacks__find(const struct thread_stacks *ts, __u64 key)
@@ -234,6 +272,8 @@ static int on_capture(void *ctx, void *data, size_t size)
 
 	if (size < STACK_CAPTURE_HDR_SIZE || thread_stacks__find(ts, c->cookie))
 		return 0;
+	/* the code may be in a library loaded since the last refresh: new keys are rare, look */
+	thread_stacks__refresh(ts);
 	if (stacks__resolve(ts->pipeline, c, size, ts->frames)) {
 		ts->unresolved++;
 		ts->frames->n = 0; /* known, without frames: not waited for again */
@@ -704,16 +744,14 @@ int cmd_threads(int argc, char **argv)
 		pr_warn("threads: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	run.stacks = thread_stacks__new(
-		pid, opts.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs),
-		bpf_map__fd(skel->maps.captures));
+	run.stacks = thread_stacks__new(pid, skel, opts.native_only);
 	if (!run.stacks) {
 		err = -errno;
 		pr_warn("threads: cannot set up the stack pipeline: %s\n", err_str(err));
 		goto cleanup;
 	}
 	if (!session__launched(s))
-		thread_stacks__refresh(run.stacks, skel);
+		thread_stacks__refresh(run.stacks);
 	{
 		struct bpf_program *tps[] = {skel->progs.on_fork, skel->progs.on_wakeup_new,
 					     skel->progs.on_rename, skel->progs.on_exit};
@@ -768,7 +806,7 @@ int cmd_threads(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (session__launched(s) && probed)
-		wait_for_libc(run.stacks, skel, libc);
+		wait_for_libc(run.stacks, libc);
 	if (opts.duration_s)
 		deadline_ns = run.t0_ns + (__u64)(opts.duration_s * 1e9);
 	pr_info("threads %s: tracing, Ctrl-C to stop\n", what);
@@ -779,7 +817,7 @@ int cmd_threads(int argc, char **argv)
 			break;
 		if (now >= refresh_ns) {
 			/* libraries are mapped just after exec: look often at first */
-			thread_stacks__refresh(run.stacks, skel);
+			thread_stacks__refresh(run.stacks);
 			refresh_ms =
 				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
 			refresh_ns = now + refresh_ms * 1000000ULL;
