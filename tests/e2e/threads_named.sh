@@ -3,12 +3,15 @@
 # thread, each with its name (pthread_setname_np), start routine and creating stack; exits; and
 # the live threads at the end. Start routines and stack frames are checked with eu-addr2line.
 # The same program built without frame pointers (threads_named_nofp) must show the whole creating
-# stack too: pthread_create, spawn_workers, main, down to _start.
+# stack too: pthread_create, spawn_workers, main, down to _start; and so must threads created
+# from a library loaded with dlopen 0.4 s after the start (threads_dlopen, libthreads_plugin.so).
 source "$(dirname "$0")/../lib.sh"
 is_root || { skip "threads_named: needs root"; exit 0; }
 BIN=$TARGETS/threads_named
 NOFP=$TARGETS/threads_named_nofp
-for b in "$BIN" "$NOFP"; do
+DLOPEN=$TARGETS/threads_dlopen
+PLUGIN=$TARGETS/libthreads_plugin.so
+for b in "$BIN" "$NOFP" "$DLOPEN" "$PLUGIN"; do
 	[ -x "$b" ] || { fail "threads_named: $b missing (make targets)"; exit 0; }
 done
 
@@ -96,6 +99,28 @@ assert live == [(False, "idle-0"), (False, "idle-1"), (True, "threads_named")], 
 s = [r for r in rows if r["type"] == "summary"][0]
 assert s["created"] == 5 and s["exited"] == 3 and s["live"] == 3 and s["process_alive"], s
 assert all(r["creator_tid"] == pid for r in rows if r["type"] == "create")
+PY
+
+# threads created from a library loaded after the start: its code sits where the dynamic
+# loader's mapping of /etc/ld.so.cache was when rtprof first looked at the process
+"$RTPROF" threads --json -- "$DLOPEN" "$PLUGIN" 3 >"$TMP/d.json" 2>"$TMP/d.err"
+check "threads_named: threads created by a library loaded with dlopen: whole stacks" \
+	python3 - "$TMP/d.json" "$DLOPEN" "$PLUGIN" "$TMP" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[4])
+from resolve import check_frame
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+binary, plugin = sys.argv[2], sys.argv[3]
+creates = [r for r in rows if r["type"] == "create"]
+assert len(creates) == 3, len(creates)
+for c in creates:
+    st = [f for f in c["stack"] if not f["inlined"]]
+    assert all(f["kind"] == "native" for f in c["stack"]), c["stack"]
+    assert st[0]["function"] == "pthread_create", st[0]
+    assert [check_frame(f) for f in st[1:3]] == ["plugin_spawn", "main"], st
+    assert st[1]["module"] == plugin and st[2]["module"] == binary, st[1:3]
+    assert st[-1]["function"] == "_start" and st[-1]["module"] == binary, st[-1]
+    assert c["start_routine"] == "plugin_worker", c["start_routine"]
 PY
 
 # text output: the table lists every worker by name; the creating stack reads pthread_create,
