@@ -120,4 +120,3 @@ int objfile__load_bias(struct objfile *f, const struct proc_map *m, __u64 *bias)
 	}
 	return -ENOENT;
 }
-

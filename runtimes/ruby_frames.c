@@ -26,18 +26,18 @@
 #include "runtimes/ruby_frames.h"
 #include "symbolize/maps.h"
 
-#define RB_CFP_SIZE	   64
-#define RB_ISEQ_BODY	   16
-#define RB_BODY_BYTES	   152
-#define RB_SUCC_IMM	   54 /* succ_index_table: positions below are in the immediate part */
-#define RB_SUCC_BLOCK	   80 /* bytes of a succ_dict_block */
-#define RB_INSNS_MAX	   (1 << 20)
-#define RB_STR_MAX	   1024
-#define RB_NOEMBED	   (1u << 13) /* RString: the characters are on the heap */
-#define RB_ARY_EMBED	   (1u << 13) /* RArray: the elements are in the object */
-#define RB_ID_ENTRY_UNIT   512
-#define RB_LAST_OP_ID	   0xa9 /* tLAST_OP_ID: ids up to it are operators, not shifted */
-#define RB_ID_SCOPE_SHIFT  4
+#define RB_CFP_SIZE	  64
+#define RB_ISEQ_BODY	  16
+#define RB_BODY_BYTES	  152
+#define RB_SUCC_IMM	  54 /* succ_index_table: positions below are in the immediate part */
+#define RB_SUCC_BLOCK	  80 /* bytes of a succ_dict_block */
+#define RB_INSNS_MAX	  (1 << 20)
+#define RB_STR_MAX	  1024
+#define RB_NOEMBED	  (1u << 13) /* RString: the characters are on the heap */
+#define RB_ARY_EMBED	  (1u << 13) /* RArray: the elements are in the object */
+#define RB_ID_ENTRY_UNIT  512
+#define RB_LAST_OP_ID	  0xa9 /* tLAST_OP_ID: ids up to it are operators, not shifted */
+#define RB_ID_SCOPE_SHIFT 4
 
 void rb_proc__interp(const struct rb_proc *p, struct interp_proc *ip)
 {

@@ -22,11 +22,11 @@
 struct rb_proc {
 	int major, minor, micro;
 	bool supported;
-	char object[4096];	/* libruby as the process sees it */
-	__u64 dtpmod_addr;	/* GOT slot of libruby's TLS module id */
-	__u32 tls_off;		/* ruby_current_ec in libruby's TLS block */
-	__u64 symbols_last_id;	/* &global_symbols.last_id (0: C methods stay unnamed) */
-	__u64 symbols_ids;	/* &global_symbols.ids */
+	char object[4096];     /* libruby as the process sees it */
+	__u64 dtpmod_addr;     /* GOT slot of libruby's TLS module id */
+	__u32 tls_off;	       /* ruby_current_ec in libruby's TLS block */
+	__u64 symbols_last_id; /* &global_symbols.last_id (0: C methods stay unnamed) */
+	__u64 symbols_ids;     /* &global_symbols.ids */
 };
 
 /* Look for libruby in the objects pid maps. 0 (out->supported false for another version),
@@ -37,15 +37,15 @@ void rb_proc__interp(const struct rb_proc *p, struct interp_proc *ip);
 
 /* An iseq, decoded. Strings malloc'ed (rb_iseq__clear). */
 struct rb_iseq {
-	char *label; /* "foo", "block in foo", "<main>", "<top (required)>" */
-	char *path;  /* the iseq's path as Ruby has it */
-	__u64 encoded;	     /* first instruction */
-	__u32 iseq_size;     /* VALUEs of instructions */
-	__u8 *insns;	     /* iseq_insn_info_entry[n_insns] (12 bytes each) */
+	char *label;	 /* "foo", "block in foo", "<main>", "<top (required)>" */
+	char *path;	 /* the iseq's path as Ruby has it */
+	__u64 encoded;	 /* first instruction */
+	__u32 iseq_size; /* VALUEs of instructions */
+	__u8 *insns;	 /* iseq_insn_info_entry[n_insns] (12 bytes each) */
 	__u32 n_insns;
-	__u8 *succ;	     /* the succinct index table (imm part and blocks) */
+	__u8 *succ; /* the succinct index table (imm part and blocks) */
 	size_t succ_len;
-	__u64 ident[3];	     /* body, label and path pointers: identity of the object */
+	__u64 ident[3]; /* body, label and path pointers: identity of the object */
 };
 
 int rb_iseq__read(py_read_fn read, void *ctx, __u64 iseq, struct rb_iseq *out);
