@@ -87,7 +87,7 @@ for k in sorted(truth):
     a, b = 100.0 * counts[k] / ours, 100.0 * truth[k] / want
     msg.append(f"{k} {a:.1f}% (truth {b:.1f}%)")
     assert abs(a - b) <= 5.0, ", ".join(msg)
-assert ruby >= 0.95 * total, f"{ruby} of {total} samples have Ruby frames"
+assert total > 0 and ruby >= 0.95 * total, f"{ruby} of {total} samples have Ruby frames"
 print(", ".join(msg) + f"; {ruby}/{total} samples with Ruby frames")
 EOF2
 "$RTPROF" profile -F 499 --folded "$TMP/sh.folded" -- "$RUBY" "$TARGET" shares "$TMP/sh.json" 3 \
