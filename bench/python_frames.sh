@@ -56,8 +56,9 @@ done
 command -v perf >/dev/null || { echo "bench/python_frames.sh: needs perf" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/rtprof-bench.XXXXXX)
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-tpids='' rpids='' waits='' # targets, rtprof processes, processes to wait for
+tpids='' rpids='' waits='' apid='' # targets, rtprof processes, processes to wait for, anchor
 cleanup() {
+	[ -n "$apid" ] && kill -KILL "$apid" 2>/dev/null
 	# shellcheck disable=SC2086
 	[ -n "${rpids// /}" ] && kill -INT $rpids 2>/dev/null
 	stop_all KILL
@@ -124,7 +125,9 @@ start_rtprof() { # MODE TARGET: rtprof -p TARGET under /usr/bin/time; rtprof's P
 	rpids="$rpids $rp"
 }
 # wait_idle PID...: with the targets stopped, until each rtprof has caught up (start-up, debug
-# information, samples still queued): less than 5 ms of CPU in 100 ms, at most 10 s
+# information, samples still queued): less than 5 ms of CPU in 100 ms and then none of its
+# threads running or waiting for a CPU or a disk (a starved process also uses little CPU), at
+# most 10 s
 wait_idle() {
 	local p c0 c1 i
 	for p in "$@"; do
@@ -132,7 +135,8 @@ wait_idle() {
 			c0=$(cpu_ns "$p")
 			sleep 0.1
 			c1=$(cpu_ns "$p")
-			((c1 - c0 < 5000000)) && break
+			((c1 - c0 < 5000000)) && ! cut -d')' -f2 /proc/"$p"/task/*/stat 2>/dev/null |
+				grep -q '^ [RD] ' && break
 		done
 	done
 }
@@ -146,7 +150,7 @@ stop_all() { # SIG
 # IDLE_*: after it, the targets stopped), and "ROUND DEPTH dNS dCNT STATS_ON" of the anchor to
 # anchor.rows
 pair_run() {
-	local d=$1 r=$2 m bp='' a0 a1 i tp rp w0 w1 w2
+	local d=$1 r=$2 m a0='' a1='' tp rp w0 w1 w2
 	declare -A T R S0 S1 S2 T0 T1 R0 R1 R2
 	sysctl -qw kernel.bpf_stats_enabled=1
 	for m in "$3" "$4"; do
@@ -155,28 +159,18 @@ pair_run() {
 		start_rtprof "$m" "$tp"
 		R[$m]=$rp
 	done
-	if command -v bpftrace >/dev/null; then
-		bpftrace -e 'profile:hz:999 { @[ustack] = count(); }' >/dev/null 2>&1 &
-		bp=$!
-		waits="$waits $bp"
-	fi
 	sleep $WARM
-	for ((i = 0; i < 100 && ${#bp}; i++)); do # bpftrace compiles for a second or two
-		a0=$(bpf_stats $bp)
-		[ "${a0#* }" != 0 ] && break
-		sleep 0.1
-	done
 	stop_all STOP
 	wait_idle "${R[@]}"
 	for m in "$3" "$4"; do
 		R0[$m]=$(cpu_ns "${R[$m]}") T0[$m]=$(cpu_ns "${T[$m]}") S0[$m]=$(bpf_stats "${R[$m]}")
 	done
 	w0=${EPOCHREALTIME/./}
-	[ -n "$bp" ] && a0=$(bpf_stats $bp)
+	[ -n "$apid" ] && a0=$(bpf_stats "$apid")
 	stop_all CONT
 	sleep $WIN
 	stop_all STOP
-	[ -n "$bp" ] && a1=$(bpf_stats $bp)
+	[ -n "$apid" ] && a1=$(bpf_stats "$apid")
 	wait_idle "${R[@]}"
 	for m in "$3" "$4"; do
 		R1[$m]=$(cpu_ns "${R[$m]}") T1[$m]=$(cpu_ns "${T[$m]}") S1[$m]=$(bpf_stats "${R[$m]}")
@@ -186,7 +180,7 @@ pair_run() {
 	for m in "$3" "$4"; do S2[$m]=$(bpf_stats "${R[$m]}") R2[$m]=$(cpu_ns "${R[$m]}"); done
 	w2=${EPOCHREALTIME/./}
 	# shellcheck disable=SC2086
-	kill -INT $rpids $bp 2>/dev/null
+	kill -INT $rpids 2>/dev/null
 	# shellcheck disable=SC2086
 	wait $waits 2>/dev/null
 	stop_all KILL
@@ -204,15 +198,28 @@ $(awk '{ printf "%.3f", $1 + $2 }' "$TMP/$m.time") \
 $(sed -n 's/.*python frames: \([0-9]*\) stacks.*, \([0-9]*\) frames named.*/\1 \2/p' "$TMP/$m.err" |
 			grep . || echo 0 0) $(sysctl -n kernel.bpf_stats_enabled)" >>"$TMP/bpf.rows"
 	done
-	[ -n "$bp" ] && echo "$r $d $(echo "$a0 $a1" | awk '{ printf "%.0f %.0f", $3 - $1, $4 - $2 }') \
+	[ -n "$apid" ] && echo "$r $d $(echo "$a0 $a1" | awk '{ printf "%.0f %.0f", $3 - $1, $4 - $2 }') \
 $(sysctl -n kernel.bpf_stats_enabled)" >>"$TMP/anchor.rows"
 }
 
 echo
+t=$SECONDS
 echo "== 1. BPF time per sample, Python frames vs --native-only ($HZ Hz, windows of $WIN s, median of $RUNS rounds)"
 : >"$TMP/bpf.rows"
 : >"$TMP/anchor.rows"
-"$PY" "$TMP/work.py" 8 1000 2>/dev/null # warm-up (page cache)
+# warm-up: python3.11 and its debug information in the page cache
+"$RTPROF" profile -F $HZ --folded /dev/null -- "$PY" "$TMP/work.py" 8 $((WORK_N / 8)) >/dev/null 2>&1
+# the anchor runs through part 1; its figures are taken over each window
+if command -v bpftrace >/dev/null; then
+	bpftrace -e 'profile:hz:999 { @[ustack] = count(); }' >/dev/null 2>&1 &
+	apid=$!
+	for ((i = 0; i < 300; i++)); do # it compiles for a few seconds
+		a=$(bpf_stats $apid)
+		[ "${a#* }" != 0 ] && break
+		sleep 0.1
+	done
+	[ "${a#* }" = 0 ] && { kill -KILL $apid; wait $apid 2>/dev/null; apid=''; }
+fi
 for ((r = 0; r < RUNS; r++)); do
 	if ((r % 2 == 0)); then
 		pair_run 8 "$r" python native
@@ -222,6 +229,11 @@ for ((r = 0; r < RUNS; r++)); do
 		pair_run 8 "$r" native python
 	fi
 done
+if [ -n "$apid" ]; then # its map printed at exit is of no use
+	kill -KILL $apid
+	wait $apid 2>/dev/null
+	apid=''
+fi
 /usr/bin/python3 - "$TMP/bpf.rows" $HZ "$TMP/anchor.rows" <<'PY'
 import sys, statistics as st
 hz = int(sys.argv[2])
@@ -298,6 +310,7 @@ with open(sys.argv[1] + ".summary", "w") as f:
         f.write("%d %s %.4f\n" % (d, mode, st.median(x["bpf"] for x in v)))
 PY
 
+t1=$((SECONDS - t)) t=$SECONDS
 echo
 echo "== 2. target slowdown, depth $DEEP, fixed work (median of $RUNS alternating rounds; ratio to the unprofiled run)"
 # slow_run MODE: "CPU WALL" of the work as the target measured it
@@ -350,6 +363,7 @@ for mode in ("none", "none2", "py99", "nat99", "py999", "nat999"):
 PY
 echo "   none*: a second unprofiled run in each round, against the first: the noise floor"
 echo "   BPF share: part 1's BPF time per sample x rate, as a share of the target's CPU time"
+echo "   (parts 1 and 3: $t1 s; part 2: $((SECONDS - t)) s)"
 
 echo
 echo "== 3. rtprof's own CPU time per sample (same runs and windows as 1, medians)"
@@ -394,6 +408,7 @@ print("   CPU busy; whole run: user+sys of the whole process (start-up, debug in
 print("   warm-up and window) and its samples")
 PY
 
+t=$SECONDS
 echo
 echo "== 4. rtprof vs perf record -F $HZ --call-graph dwarf, depth $DEEP, same fixed work (median of $RUNS rounds)"
 # fold perf script -F ip,sym output: one frame per line, samples separated by blank lines
@@ -474,5 +489,6 @@ echo "   grep -c pyfr_ on the last round's folded files: rtprof $(grep -c pyfr_ 
 	"perf $(grep -c pyfr_ "$TMP/p.folded") lines"
 echo "   heaviest stack, leaf end: rtprof $(leaf_end "$TMP/r.folded")"
 echo "                             perf   $(leaf_end "$TMP/p.folded")"
+echo "   (part 4: $((SECONDS - t)) s)"
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $SECONDS s in all"
