@@ -17,7 +17,9 @@
 #    each target's CPU time, and samples of a target = its CPU time x HZ (cpu-clock fires every
 #    1/HZ s on each CPU; checked against rtprof's count: within 0.3%). The program also runs
 #    for every other task on every CPU (a PID lookup, then return): that cost per run, measured
-#    with the targets stopped, is subtracted. Per-frame cost = (extra at 64 - extra at 8) / 56.
+#    with the targets stopped, is subtracted. Read every 100 ms (bench's ticks.py), per window
+#    the median of those (a vCPU stalled inside one run moves a mean by microseconds), then the
+#    median over the rounds. Per-frame cost = (extra at 64 - extra at 8) / 56.
 #    Anchor, in the same windows: benchmarks.md's bpftrace profile:hz:999 { @[ustack] = count(); }
 #    (about 1.7 us per sample on a quiet machine of this kind), to scale absolute figures taken
 #    on a busy one.
@@ -35,7 +37,8 @@
 #    the tools' CPU time, and how many frames name the workload's Python functions (grep pyfr_ in
 #    each folded output: perf shows the interpreter's C functions only).
 #
-# Usage: bench/python_frames.sh [RUNS (default 5)]   (5-8 minutes at RUNS=5, depending on load)
+# Usage: bench/python_frames.sh [RUNS (default 5)]   (5-8 minutes at RUNS=5, depending on load;
+#        KEEP=1 keeps the raw rows)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RTPROF=$PWD/build/rtprof
@@ -65,7 +68,7 @@ cleanup() {
 	stop_all CONT
 	wait 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-	rm -rf "$TMP"
+	if [ -n "${KEEP:-}" ]; then echo "raw rows kept in $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -87,6 +90,43 @@ def pyfr_burn(n):
 def pyfr_recurse(d, n):
     return pyfr_recurse(d - 1, n) if d > 0 else pyfr_burn(n)
 pyfr_recurse(int(sys.argv[1]) - 3, int(sys.argv[2]))  # <module> + D-2 pyfr_recurse + pyfr_burn
+PY
+# ticks.py "ROUND DEPTH" SECONDS MODE:PROG_PID:TARGET_PID...: every 100 ms for SECONDS, per MODE,
+# "ROUND DEPTH MODE K dRUN_TIME_NS dRUN_CNT dTARGET_CPU_NS" of the perf_event program PROG_PID
+# loaded (TARGET_PID 0: none)
+cat >"$TMP/ticks.py" <<'PY'
+import glob, sys, time
+tag, win = sys.argv[1], float(sys.argv[2])
+def progfd(pid):
+    for f in glob.glob("/proc/%s/fdinfo/*" % pid):
+        try:
+            if "prog_type:\t7\n" in open(f).read():
+                return f
+        except OSError:
+            pass
+who = [(m, progfd(p), t) for m, p, t in (a.split(":") for a in sys.argv[3:])]
+def read(f, t):
+    ns = cnt = tc = 0
+    try:
+        for l in open(f):
+            if l.startswith("run_time_ns:"):
+                ns = int(l.split()[1])
+            elif l.startswith("run_cnt:"):
+                cnt = int(l.split()[1])
+        for s in glob.glob("/proc/%s/task/*/schedstat" % t) if t != "0" else []:
+            tc += int(open(s).read().split()[0])
+    except (OSError, TypeError):
+        pass
+    return ns, cnt, tc
+prev, out, k = [read(f, t) for _, f, t in who], [], 0
+end = time.monotonic() + win
+while time.monotonic() < end:
+    time.sleep(0.1)
+    cur = [read(f, t) for _, f, t in who]
+    for (m, _, _), a, b in zip(who, prev, cur):
+        out.append("%s %s %d %d %d %d" % (tag, m, k, b[0] - a[0], b[1] - a[1], b[2] - a[2]))
+    prev, k = cur, k + 1
+print("\n".join(out))
 PY
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'; }
 # bpf_stats RTPROF_PID: "RUN_TIME_NS RUN_CNT" of the profile_sample program that process loaded
@@ -168,7 +208,8 @@ pair_run() {
 	w0=${EPOCHREALTIME/./}
 	[ -n "$apid" ] && a0=$(bpf_stats "$apid")
 	stop_all CONT
-	sleep $WIN
+	/usr/bin/python3 "$TMP/ticks.py" "$r $d" $WIN "$3:${R[$3]}:${T[$3]}" "$4:${R[$4]}:${T[$4]}" \
+		${apid:+"anchor:$apid:0"} >>"$TMP/ticks.rows"
 	stop_all STOP
 	[ -n "$apid" ] && a1=$(bpf_stats "$apid")
 	wait_idle "${R[@]}"
@@ -207,9 +248,11 @@ t=$SECONDS
 echo "== 1. BPF time per sample, Python frames vs --native-only ($HZ Hz, windows of $WIN s, median of $RUNS rounds)"
 : >"$TMP/bpf.rows"
 : >"$TMP/anchor.rows"
+: >"$TMP/ticks.rows"
 # warm-up: python3.11 and its debug information in the page cache
 "$RTPROF" profile -F $HZ --folded /dev/null -- "$PY" "$TMP/work.py" 8 $((WORK_N / 8)) >/dev/null 2>&1
 # the anchor runs through part 1; its figures are taken over each window
+sysctl -qw kernel.bpf_stats_enabled=1
 if command -v bpftrace >/dev/null; then
 	bpftrace -e 'profile:hz:999 { @[ustack] = count(); }' >/dev/null 2>&1 &
 	apid=$!
@@ -234,9 +277,13 @@ if [ -n "$apid" ]; then # its map printed at exit is of no use
 	wait $apid 2>/dev/null
 	apid=''
 fi
-/usr/bin/python3 - "$TMP/bpf.rows" $HZ "$TMP/anchor.rows" <<'PY'
+/usr/bin/python3 - "$TMP/bpf.rows" $HZ "$TMP/anchor.rows" "$TMP/ticks.rows" <<'PY'
 import sys, statistics as st
 hz = int(sys.argv[2])
+nan = float("nan")
+def median(v):
+    v = list(v)
+    return st.median(v) if v else nan
 rows, off = {}, 0
 for l in open(sys.argv[1]):
     f = l.split()
@@ -250,64 +297,85 @@ for l in open(sys.argv[1]):
         off += 1
         continue
     idle = ins / icnt if icnt else 0.0  # ns per run of another task
-    bpf = (dns - max(dcnt - s, 0) * idle) / s / 1e3  # us
-    rows.setdefault((d, mode), []).append(dict(r=r, bpf=bpf, raw=dns / s / 1e3, idle=idle, s=s,
-        fr=pfr / pst if pst else 0.0))
+    rows[(r, d, mode)] = dict(mean=(dns - max(dcnt - s, 0) * idle) / s / 1e3, idle=idle, s=s,
+                              fr=pfr / pst if pst else 0.0, ticks=[], anchor=[])
 anchor = {}
 for l in open(sys.argv[3]):
     f = l.split()
     if len(f) == 5 and f[4] == "1" and int(f[3]) > 0:
-        anchor[(int(f[1]), f[0])] = int(f[2]) / int(f[3]) / 1e3
-def med(d, mode, k):
-    v = [x[k] for x in rows.get((d, mode), [])]
-    return st.median(v) if v else float("nan")
-def pairs(d, k):  # (round, python, native) of the rounds that have both
-    nat = {x["r"]: x[k] for x in rows.get((d, "native"), [])}
-    return [(x["r"], x[k], nat[x["r"]]) for x in rows.get((d, "python"), []) if x["r"] in nat]
+        anchor[(f[0], int(f[1]))] = int(f[2]) / int(f[3]) / 1e3
+# ticks: ROUND DEPTH MODE K dNS dCNT dTARGET_NS every 100 ms of the window
+ticks = {}
+for l in open(sys.argv[4]):
+    f = l.split()
+    if len(f) != 7:
+        continue
+    r, d, mode = f[0], int(f[1]), f[2]
+    dns, dcnt, dt = (int(x) for x in f[4:])
+    if mode == "anchor":
+        if dcnt >= 50:
+            ticks.setdefault((r, d, mode), []).append(dns / dcnt / 1e3)
+        continue
+    x = rows.get((r, d, mode))
+    s = dt * hz / 1e9
+    if x and s >= 20:
+        ticks.setdefault((r, d, mode), []).append((dns - max(dcnt - s, 0) * x["idle"]) / s / 1e3)
+for (r, d, mode), x in rows.items():
+    x["bpf"] = median(ticks.get((r, d, mode), []))
+    x["anchor"] = median(ticks.get((r, d, "anchor"), [])) if (r, d, "anchor") in ticks else \
+        anchor.get((r, d), nan)
+def col(d, mode, k):
+    return median(x[k] for (r, dd, m), x in rows.items() if dd == d and m == mode)
+def pairs(d, k="bpf"):  # (round, python, native, anchor) of the rounds that have both
+    return [(r, x[k], rows[(r, d, "native")][k], x["anchor"]) for (r, dd, m), x in rows.items()
+            if dd == d and m == "python" and (r, d, "native") in rows]
 def extra(d, k="bpf"):  # median of the per-round differences python - native
-    v = [p - n for _, p, n in pairs(d, k)]
-    return st.median(v) if v else float("nan")
-def ratio(d, k="bpf"):
-    v = [p / n for _, p, n in pairs(d, k) if n > 0]
-    return st.median(v) if v else float("nan")
-def scaled(d):  # extra / anchor of the same run x 1.7 us
-    v = [(p - n) / anchor[(d, r)] * 1.7 for r, p, n in pairs(d, "bpf") if (d, r) in anchor]
-    return st.median(v) if v else float("nan")
-def anch(d):
-    v = [a for (dd, _), a in anchor.items() if dd == d]
-    return st.median(v) if v else float("nan")
-print("%-6s %-8s %7s %14s %14s %11s %8s %13s %12s" % ("depth", "mode", "frames",
-      "BPF us/sample", "raw us/sample", "extra (us)", "ratio", "anchor (us)", "scaled (us)"))
+    return median(p - n for _, p, n, _ in pairs(d, k))
+def ratio(d):
+    return median(p / n for _, p, n, _ in pairs(d) if n > 0)
+def scaled(d):  # extra / anchor of the same window x 1.7 us
+    return median((p - n) / a * 1.7 for _, p, n, a in pairs(d) if a == a and a > 0)
+print("%-6s %-8s %6s %13s %13s %11s %7s %12s %12s" % ("depth", "mode", "frames",
+      "BPF us/sample", "mean (us)", "extra (us)", "ratio", "anchor (us)", "scaled (us)"))
 for d in (8, 64):
     for mode in ("native", "python"):
         if mode == "python":
-            ex = "%11.2f %7.2fx %13.2f %12.2f" % (extra(d), ratio(d), anch(d), scaled(d))
+            ex = "%11.2f %6.2fx %12.2f %12.2f" % (extra(d), ratio(d), col(d, mode, "anchor"),
+                                                 scaled(d))
         else:
-            ex = "%11s %8s %13s %12s" % ("-", "-", "-", "-")
-        print("%-6d %-8s %7.1f %14.2f %14.2f %s" % (d, mode, med(d, mode, "fr"),
-              med(d, mode, "bpf"), med(d, mode, "raw"), ex))
+            ex = "%11s %7s %12s %12s" % ("-", "-", "-", "-")
+        print("%-6d %-8s %6.1f %13.2f %13.2f %s" % (d, mode, col(d, mode, "fr"),
+              col(d, mode, "bpf"), col(d, mode, "mean"), ex))
 e8, e64 = extra(8), extra(64)
 pf = (e64 - e8) / 56
 s8, s64 = scaled(8), scaled(64)
 spf = (s64 - s8) / 56
-print("   frames: Python frames walked per sample (rtprof's summary). BPF us/sample: run_time_ns in")
-print("   the window less the program's runs for other tasks (%.0f ns each, measured with the"
-      % st.median(x["idle"] for v in rows.values() for x in v))
-print("   targets stopped), per sample of the target (its CPU time x %d Hz); raw: without that" % hz)
-print("   subtraction. extra, ratio: medians of the per-round python - native and python / native.")
-print("   anchor: bpftrace profile:hz:999 { @[ustack] = count(); } per run, in the same windows;")
-print("   benchmarks.md has it at about 1.7 us on this machine kind. scaled: extra / anchor x 1.7 us")
-print("   per-frame cost: (%.2f - %.2f) / 56 = %.0f ns per frame, fixed cost %.2f us (scaled: %.0f ns,"
+print("   frames: Python frames walked per sample (rtprof's summary). BPF us/sample: run_time_ns")
+print("   less the program's runs for other tasks (%.0f ns each, measured with the targets"
+      % median(x["idle"] for x in rows.values()))
+print("   stopped), per sample of the target (its CPU time x %d Hz), every 100 ms of the window;" % hz)
+print("   the median of those per window (a vCPU stalled inside one run moves a mean by"
+      " microseconds),")
+print("   then over the rounds; mean: the same over the whole window. extra, ratio: medians of the")
+print("   per-round python - native, python / native. anchor: bpftrace profile:hz:999")
+print("   { @[ustack] = count(); } per run in the same windows (benchmarks.md: about 1.7 us on this")
+print("   machine kind); scaled: extra / anchor x 1.7 us, per round, median")
+for d in (8, 64):
+    print("   extra per round at %2d frames (us): %s   scaled: %s" % (d,
+          " ".join("%.2f" % (p - n) for _, p, n, _ in sorted(pairs(d))),
+          " ".join("%.2f" % ((p - n) / a * 1.7) for _, p, n, a in sorted(pairs(d)) if a == a)))
+print("   per-frame cost: (%.2f - %.2f) / 56 = %.0f ns per frame, fixed %.2f us (scaled: %.0f ns,"
       " %.2f us)" % (e64, e8, pf * 1e3, e8 - 8 * pf, spf * 1e3, s8 - 8 * spf))
-print("   samples per window: %.0f (median)" % st.median(x["s"] for v in rows.values() for x in v))
+print("   samples per window: %.0f (median)" % median(x["s"] for x in rows.values()))
 print("   goal: at most 2 us more per sample at 64 frames: %.2f us as measured (%s), %.2f us scaled"
       " to the anchor (%s)" % (e64, "met" if e64 <= 2 else "missed", s64,
                                "met" if s64 <= 2 else "missed"))
 if off:
     print("   %d run(s) left out: kernel.bpf_stats_enabled was switched off during them, or too few samples" % off)
 with open(sys.argv[1] + ".summary", "w") as f:
-    for (d, mode), v in rows.items():
-        f.write("%d %s %.4f\n" % (d, mode, st.median(x["bpf"] for x in v)))
+    for d in (8, 64):
+        for mode in ("native", "python"):
+            f.write("%d %s %.4f\n" % (d, mode, col(d, mode, "bpf")))
 PY
 
 t1=$((SECONDS - t)) t=$SECONDS
