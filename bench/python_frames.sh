@@ -27,10 +27,10 @@
 #    (time.process_time() around the loop): rounds of none, python 99, native 99, none*,
 #    python 999, native 999 launched under rtprof; medians of per-round ratios to the first
 #    unprofiled run; none* (a second unprofiled run) is the noise floor.
-# 3. rtprof's own CPU time per sample (all its threads, /proc/PID/task/*/schedstat) over the same
+# 3. rtprof's own CPU time per sample (all its threads, /proc/PID/task/*/schedstat) in the same
 #    windows as 1 (steady state: unwinding, merging, naming; less its idle polling, measured
-#    with the targets stopped), and over the whole run (start-up, debug information, output
-#    included; /usr/bin/time).
+#    with the targets stopped; median of 0.5 s sub-windows), and over the whole run (start-up,
+#    debug information, output included; /usr/bin/time).
 # 4. Side by side at 999 Hz, D = 64, same fixed work: rtprof profile --folded against
 #    perf record --call-graph dwarf + perf script + folding (awk, as stackcollapse-perf.pl does):
 #    samples, bytes written, time after the workload ended until the folded stacks were written,
@@ -47,7 +47,7 @@ RUNS=${1:-5}
 HZ=999
 DEEP=64	     # depth of parts 2 and 4
 WORK_N=60000000 # loop iterations of the fixed work: about 1.4 s of CPU
-WARM=2	     # s of sampling before a window opens (then rtprof is also let catch up)
+WARM=2	     # s of sampling after rtprof attached, before a window (then it is let catch up)
 WIN=3	     # s: the window of parts 1 and 3
 if [ "$(id -u)" != 0 ]; then
 	echo "bench/python_frames.sh: run as root" >&2
@@ -92,8 +92,8 @@ def pyfr_recurse(d, n):
 pyfr_recurse(int(sys.argv[1]) - 3, int(sys.argv[2]))  # <module> + D-2 pyfr_recurse + pyfr_burn
 PY
 # ticks.py "ROUND DEPTH" SECONDS MODE:PROG_PID:TARGET_PID...: every 100 ms for SECONDS, per MODE,
-# "ROUND DEPTH MODE K dRUN_TIME_NS dRUN_CNT dTARGET_CPU_NS" of the perf_event program PROG_PID
-# loaded (TARGET_PID 0: none)
+# "ROUND DEPTH MODE K dRUN_TIME_NS dRUN_CNT dTARGET_CPU_NS dPROG_PID_CPU_NS" of the perf_event
+# program PROG_PID loaded (TARGET_PID 0: none)
 cat >"$TMP/ticks.py" <<'PY'
 import glob, sys, time
 tag, win = sys.argv[1], float(sys.argv[2])
@@ -104,27 +104,29 @@ def progfd(pid):
                 return f
         except OSError:
             pass
-who = [(m, progfd(p), t) for m, p, t in (a.split(":") for a in sys.argv[3:])]
-def read(f, t):
-    ns = cnt = tc = 0
+who = [(m, progfd(p), t, p) for m, p, t in (a.split(":") for a in sys.argv[3:])]
+def cpu(pid):
+    return sum(int(open(s).read().split()[0])
+               for s in glob.glob("/proc/%s/task/*/schedstat" % pid)) if pid != "0" else 0
+def read(f, t, p):
+    ns = cnt = tc = pc = 0
     try:
         for l in open(f):
             if l.startswith("run_time_ns:"):
                 ns = int(l.split()[1])
             elif l.startswith("run_cnt:"):
                 cnt = int(l.split()[1])
-        for s in glob.glob("/proc/%s/task/*/schedstat" % t) if t != "0" else []:
-            tc += int(open(s).read().split()[0])
+        tc, pc = cpu(t), cpu(p)
     except (OSError, TypeError):
         pass
-    return ns, cnt, tc
-prev, out, k = [read(f, t) for _, f, t in who], [], 0
+    return ns, cnt, tc, pc
+prev, out, k = [read(*w[1:]) for w in who], [], 0
 end = time.monotonic() + win
 while time.monotonic() < end:
     time.sleep(0.1)
-    cur = [read(f, t) for _, f, t in who]
-    for (m, _, _), a, b in zip(who, prev, cur):
-        out.append("%s %s %d %d %d %d" % (tag, m, k, b[0] - a[0], b[1] - a[1], b[2] - a[2]))
+    cur = [read(*w[1:]) for w in who]
+    for w, a, b in zip(who, prev, cur):
+        out.append("%s %s %d %s" % (tag, w[0], k, " ".join(str(y - x) for x, y in zip(a, b))))
     prev, k = cur, k + 1
 print("\n".join(out))
 PY
@@ -190,7 +192,7 @@ stop_all() { # SIG
 # IDLE_*: after it, the targets stopped), and "ROUND DEPTH dNS dCNT STATS_ON" of the anchor to
 # anchor.rows
 pair_run() {
-	local d=$1 r=$2 m a0='' a1='' tp rp w0 w1 w2
+	local d=$1 r=$2 m a0='' a1='' tp rp w0 w1 w2 i
 	declare -A T R S0 S1 S2 T0 T1 R0 R1 R2
 	sysctl -qw kernel.bpf_stats_enabled=1
 	for m in "$3" "$4"; do
@@ -199,7 +201,11 @@ pair_run() {
 		start_rtprof "$m" "$tp"
 		R[$m]=$rp
 	done
-	sleep $WARM
+	for ((i = 0; i < 300; i++)); do # attached (BPF verified and loaded: long on a busy machine)
+		grep -q 'sampling PID' "$TMP/$3.err" && grep -q 'sampling PID' "$TMP/$4.err" && break
+		sleep 0.1
+	done
+	sleep $WARM # the first samples: maps, debug information
 	stop_all STOP
 	wait_idle "${R[@]}"
 	for m in "$3" "$4"; do
@@ -304,14 +310,14 @@ for l in open(sys.argv[3]):
     f = l.split()
     if len(f) == 5 and f[4] == "1" and int(f[3]) > 0:
         anchor[(f[0], int(f[1]))] = int(f[2]) / int(f[3]) / 1e3
-# ticks: ROUND DEPTH MODE K dNS dCNT dTARGET_NS every 100 ms of the window
+# ticks: ROUND DEPTH MODE K dNS dCNT dTARGET_NS dRTPROF_NS every 100 ms of the window
 ticks = {}
 for l in open(sys.argv[4]):
     f = l.split()
-    if len(f) != 7:
+    if len(f) != 8:
         continue
     r, d, mode = f[0], int(f[1]), f[2]
-    dns, dcnt, dt = (int(x) for x in f[4:])
+    dns, dcnt, dt = (int(x) for x in f[4:7])
     if mode == "anchor":
         if dcnt >= 50:
             ticks.setdefault((r, d, mode), []).append(dns / dcnt / 1e3)
@@ -435,9 +441,13 @@ echo "   (parts 1 and 3: $t1 s; part 2: $((SECONDS - t)) s)"
 
 echo
 echo "== 3. rtprof's own CPU time per sample (same runs and windows as 1, medians)"
-/usr/bin/python3 - "$TMP/bpf.rows" $HZ <<'PY'
+/usr/bin/python3 - "$TMP/bpf.rows" $HZ "$TMP/ticks.rows" <<'PY'
 import sys, statistics as st
 hz = int(sys.argv[2])
+nan = float("nan")
+def median(v):
+    v = list(v)
+    return st.median(v) if v else nan
 rows = {}
 for l in open(sys.argv[1]):
     f = l.split()
@@ -449,31 +459,44 @@ for l in open(sys.argv[1]):
     if s < 100 or wwall <= 0 or iwall <= 0:
         continue
     idle = ridle / iwall  # CPU s per s while no sample arrives (polling)
-    rows.setdefault((d, mode), []).append(dict(r=r, win=(rwin - idle * wwall) / s / 1e3,
-        raw=rwin / s / 1e3, idle=idle * 100, tot=rtot, samples=samples))
-def med(d, mode, k):
-    v = [x[k] for x in rows.get((d, mode), [])]
-    return st.median(v) if v else float("nan")
-def extra(d, k):
-    nat = {x["r"]: x[k] for x in rows.get((d, "native"), [])}
-    v = [x[k] - nat[x["r"]] for x in rows.get((d, "python"), []) if x["r"] in nat]
-    return st.median(v) if v else float("nan")
-print("%-6s %-8s %12s %12s %11s %15s %14s %8s" % ("depth", "mode", "us/sample", "raw",
+    rows[(r, d, mode)] = dict(mean=(rwin - idle * wwall) / s / 1e3, idle=idle, tot=rtot,
+                              samples=samples, parts={})
+# ticks in groups of 5 (0.5 s: rtprof works through its samples every 50 ms)
+for l in open(sys.argv[3]):
+    f = l.split()
+    x = rows.get((f[0], int(f[1]), f[2])) if len(f) == 8 else None
+    if x:
+        p = x["parts"].setdefault(int(f[3]) // 5, [0, 0, 0])
+        p[0] += int(f[6])
+        p[1] += int(f[7])
+        p[2] += 1
+for x in rows.values():
+    x["win"] = median((c - x["idle"] * n * 1e8) / (t * hz / 1e9) / 1e3
+                      for t, c, n in x["parts"].values() if t * hz / 1e9 >= 50)
+def col(d, mode, k):
+    return median(x[k] for (r, dd, m), x in rows.items() if dd == d and m == mode)
+def extras(d):
+    return sorted((r, x["win"] - rows[(r, d, "native")]["win"]) for (r, dd, m), x in rows.items()
+                  if dd == d and m == "python" and (r, d, "native") in rows)
+print("%-6s %-8s %10s %10s %11s %15s %14s %8s" % ("depth", "mode", "us/sample", "mean (us)",
       "extra (us)", "CPU at %d Hz" % hz, "whole run (s)", "samples"))
 for d in (8, 64):
     for mode in ("native", "python"):
-        ex = "%11.1f" % extra(d, "win") if mode == "python" else "%11s" % "-"
-        print("%-6d %-8s %12.1f %12.1f %s %14.1f%% %14.3f %8.0f" % (d, mode, med(d, mode, "win"),
-              med(d, mode, "raw"), ex, med(d, mode, "win") * hz / 1e4, med(d, mode, "tot"),
-              med(d, mode, "samples")))
-print("   us/sample: CPU time of all rtprof's threads in the window (unwind, merge, name, count) less")
-print("   what it spends idle (polling: %.2f%% of a CPU, measured with the targets stopped), per"
-      % st.median(x["idle"] for v in rows.values() for x in v))
-print("   sample of the target; raw: without that subtraction; extra: median of the per-round")
-print("   differences python - native; CPU at %d Hz: us/sample x %d Hz, for a target that keeps a"
+        ex = "%11.1f" % median(e for _, e in extras(d)) if mode == "python" else "%11s" % "-"
+        print("%-6d %-8s %10.1f %10.1f %s %14.1f%% %14.3f %8.0f" % (d, mode, col(d, mode, "win"),
+              col(d, mode, "mean"), ex, col(d, mode, "win") * hz / 1e4, col(d, mode, "tot"),
+              col(d, mode, "samples")))
+print("   us/sample: CPU time of all rtprof's threads (unwind, merge, name, count) less what it")
+print("   spends idle (polling: %.2f%% of a CPU, measured with the targets stopped), per sample of"
+      % (median(x["idle"] for x in rows.values()) * 100))
+print("   the target, every 0.5 s of the window; the median of those per window, then over the")
+print("   rounds; mean: the same over the whole window. extra: median of the per-round python -")
+print("   native; CPU at %d Hz: us/sample x %d Hz, for a target that keeps a CPU busy; whole run:"
       % (hz, hz))
-print("   CPU busy; whole run: user+sys of the whole process (start-up, debug information, output,")
-print("   warm-up and window) and its samples")
+print("   user+sys of the whole process (start-up, debug information, output, warm-up and window),")
+print("   and its samples")
+for d in (8, 64):
+    print("   extra per round at %2d frames (us): %s" % (d, " ".join("%.1f" % e for _, e in extras(d))))
 PY
 
 t=$SECONDS
