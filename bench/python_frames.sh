@@ -201,7 +201,7 @@ pair_run() {
 		start_rtprof "$m" "$tp"
 		R[$m]=$rp
 	done
-	for ((i = 0; i < 300; i++)); do # attached (BPF verified and loaded: long on a busy machine)
+	for ((i = 0; i < 300; i++)); do # until both attached: start-up must not land in a window
 		grep -q 'sampling PID' "$TMP/$3.err" && grep -q 'sampling PID' "$TMP/$4.err" && break
 		sleep 0.1
 	done
