@@ -78,12 +78,16 @@ int node_prepare_profile(const char *exe)
 
 	if (!exe || !is_node(exe))
 		return 0;
-	if (old && strstr(old, "--perf-basic-prof"))
+	if (old && strstr(old, "--perf-basic-prof")) /* also -only-functions */
 		return 0;
-	snprintf(opts, sizeof(opts), "%s%s--perf-basic-prof", old ? old : "", old ? " " : "");
+	/* -only-functions: the functions' perf map, without V8's isolate-*.log in the working
+	 * directory that plain --perf-basic-prof also writes (Node 20) */
+	snprintf(opts, sizeof(opts), "%s%s--perf-basic-prof-only-functions", old ? old : "",
+		 old ? " " : "");
 	if (setenv("NODE_OPTIONS", opts, 1))
 		return -errno;
-	pr_warn("profile: node: adding --perf-basic-prof through NODE_OPTIONS, so that JavaScript "
+	pr_warn("profile: node: adding --perf-basic-prof-only-functions through NODE_OPTIONS, so "
+		"that JavaScript "
 		"functions get names (/tmp/perf-PID.map)\n");
 	return 1;
 }

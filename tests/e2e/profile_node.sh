@@ -10,9 +10,14 @@ is_root || { skip "profile_node: needs root"; exit 0; }
 command -v node >/dev/null || { fail "profile_node: node missing (make deps)"; exit 0; }
 TARGET=$PWD/tests/targets/node_shares.js
 
-env -u NODE_OPTIONS "$RTPROF" profile -F 499 --folded "$TMP/n.folded" -- \
-	node "$TARGET" "$TMP/n.json" 3 2>"$TMP/n.err"
-if grep -q 'adding --perf-basic-prof through NODE_OPTIONS' "$TMP/n.err"; then
+(cd "$TMP" && env -u NODE_OPTIONS "$RTPROF" profile -F 499 --folded "$TMP/n.folded" -- \
+	node "$TARGET" "$TMP/n.json" 3 2>"$TMP/n.err")
+if ls "$TMP"/isolate-*-v8.log >/dev/null 2>&1; then
+	fail "profile_node: V8 wrote isolate-*-v8.log into the working directory"
+else
+	ok "profile_node: nothing written into the working directory"
+fi
+if grep -q 'adding --perf-basic-prof-only-functions through NODE_OPTIONS' "$TMP/n.err"; then
 	ok "profile_node: NODE_OPTIONS announced"
 else
 	fail "profile_node: no announcement: $(head -3 "$TMP/n.err" | tr '\n' ' ')"
