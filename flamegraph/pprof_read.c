@@ -443,9 +443,13 @@ static int index_ids(struct reader *r)
 {
 	size_t i;
 
-	qsort(r->fns, r->n_fns, sizeof(*r->fns), cmp_id);
-	qsort(r->maps, r->n_maps, sizeof(*r->maps), cmp_id);
-	qsort(r->locs, r->n_locs, sizeof(*r->locs), cmp_loc);
+	/* (qsort wants a non-NULL array even when it is empty) */
+	if (r->n_fns)
+		qsort(r->fns, r->n_fns, sizeof(*r->fns), cmp_id);
+	if (r->n_maps)
+		qsort(r->maps, r->n_maps, sizeof(*r->maps), cmp_id);
+	if (r->n_locs)
+		qsort(r->locs, r->n_locs, sizeof(*r->locs), cmp_loc);
 	for (i = 1; i < r->n_fns; i++)
 		if (r->fns[i].id == r->fns[i - 1].id)
 			return bad(r, "malformed pprof: two functions with id %" PRIu64 "",
@@ -498,10 +502,11 @@ static int reserve_frames(struct reader *r, size_t n)
 	return 0;
 }
 
-/* Frame n of the sample: a name made of prefix (may be empty) and suffix, in names[]. */
+/* Frame n of the sample: a name made of prefix (may be empty; ';', line ends and NUL become '_')
+ * and suffix, in names[]. */
 static int make_name(struct reader *r, size_t n, struct str prefix, const char *suffix)
 {
-	size_t sl = strlen(suffix), need = r->names_len + prefix.len + sl;
+	size_t sl = strlen(suffix), need = r->names_len + prefix.len + sl, i;
 
 	if (need > r->names_cap) {
 		size_t c = r->names_cap ? r->names_cap : 4096;
@@ -518,35 +523,31 @@ static int make_name(struct reader *r, size_t n, struct str prefix, const char *
 	r->frames[n] = NULL;
 	r->gen[n] = r->names_len;
 	r->lens[n] = prefix.len + sl;
-	if (prefix.len)
-		memcpy(r->names + r->names_len, prefix.p, prefix.len);
+	for (i = 0; i < prefix.len; i++) {
+		char c = prefix.p[i];
+
+		r->names[r->names_len + i] = c && c != ';' && c != '\n' && c != '\r' ? c : '_';
+	}
 	memcpy(r->names + r->names_len + prefix.len, suffix, sl);
 	r->names_len = need;
 	return 0;
 }
 
-/* Frame n is named name; the bytes folded text cannot hold in a name (';' between frames, line
- * ends, NUL) become '_' in a copy. */
+/* Frame n is named name, as it is when folded text can hold it: otherwise a copy in which the
+ * bytes folded text cannot hold in a name (';' between frames, line ends, NUL) become '_'. */
 static int frame_name(struct reader *r, size_t n, struct str name)
 {
-	size_t i, at;
-	int err;
+	size_t i;
 
 	for (i = 0; i < name.len && name.p[i] && name.p[i] != ';' && name.p[i] != '\n' &&
 		    name.p[i] != '\r';
 	     i++)
 		;
-	if (i == name.len) {
-		r->frames[n] = name.p;
-		r->lens[n] = name.len;
-		return 0;
-	}
-	at = r->names_len;
-	err = make_name(r, n, name, "");
-	for (i = 0; !err && i < name.len; i++)
-		if (strchr(";\n\r", r->names[at + i]))
-			r->names[at + i] = '_';
-	return err;
+	if (i < name.len)
+		return make_name(r, n, name, "");
+	r->frames[n] = name.p;
+	r->lens[n] = name.len;
+	return 0;
 }
 
 /* The name of a location without a function: "MODULE+0xADDRESS" (the mapping file's base name),
