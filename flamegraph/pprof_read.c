@@ -837,7 +837,19 @@ int pprof_read(const void *buf, size_t len, const struct pprof_read_opts *o, str
 		for (i = 0; i < r.n_types && !str_eq(r.strs[r.types[i][0]], o->sample_type); i++)
 			;
 		if (i == r.n_types) {
-			err = bad(&r, "pprof: no sample type of that name");
+			/* name the ones there are */
+			char list[96] = "";
+			size_t k, at = 0;
+
+			for (k = 0; k < r.n_types && at + 2 < sizeof(list); k++) {
+				struct str t = r.strs[r.types[k][0]];
+				int w = snprintf(list + at, sizeof(list) - at, "%s%.*s", k ? ", " : "",
+						 (int)(t.len < 32 ? t.len : 32), t.p);
+
+				at += w > 0 ? (size_t)w : 0;
+			}
+			err = bad(&r, "pprof: no sample type %.32s (the profile has: %s)",
+				  o->sample_type, list);
 			goto cleanup;
 		}
 		vi = i;

@@ -251,7 +251,8 @@ int stacks__write_speedscope(const struct stacks *s, const char *name, const cha
 		snprintf(pname, sizeof(pname), "%s-%d", c.v[i]->comm, c.v[i]->tid);
 		err = speedscope__profile(ss, pname);
 		for (k = i; !err && k < c.n; k++) {
-			if (done[k] || c.v[k]->tid != c.v[i]->tid || c.v[k]->pid != c.v[i]->pid)
+			if (done[k] || c.v[k]->tid != c.v[i]->tid || c.v[k]->pid != c.v[i]->pid ||
+			    strcmp(c.v[k]->comm, c.v[i]->comm))
 				continue;
 			done[k] = true;
 			err = ss_sample(ss, c.v[k], scale, buf);

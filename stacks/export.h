@@ -45,8 +45,8 @@ int stacks__pprof_samples(struct stacks *s, struct pprof_writer *w, const double
 			  bool thread_labels);
 
 /* Every distinct stack of s as speedscope JSON (file name name, unit unit, weight * scale per
- * stack): one sampled profile per thread ("comm-TID", in the order first seen) with per_thread,
- * else one called profile_name. */
+ * stack): one sampled profile per thread with per_thread (per "comm-TID" root of the folded
+ * stacks, in the order first seen), else one called profile_name. */
 int stacks__write_speedscope(const struct stacks *s, const char *name, const char *profile_name,
 			     const char *unit, double scale, bool per_thread, FILE *f);
 
