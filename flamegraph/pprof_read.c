@@ -843,8 +843,9 @@ int pprof_read(const void *buf, size_t len, const struct pprof_read_opts *o, str
 
 			for (k = 0; k < r.n_types && at + 2 < sizeof(list); k++) {
 				struct str t = r.strs[r.types[k][0]];
-				int w = snprintf(list + at, sizeof(list) - at, "%s%.*s", k ? ", " : "",
-						 (int)(t.len < 32 ? t.len : 32), t.p);
+				int w = snprintf(list + at, sizeof(list) - at, "%s%.*s",
+						 k ? ", " : "", (int)(t.len < 32 ? t.len : 32),
+						 t.p);
 
 				at += w > 0 ? (size_t)w : 0;
 			}
