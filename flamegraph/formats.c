@@ -74,6 +74,7 @@ const char *speedscope_unit(const char *u)
 struct tree_pprof {
 	struct pprof_writer *w;
 	struct pprof_frame *f;
+	const void **keys;
 	size_t cap;
 	size_t rounded;
 };
@@ -90,16 +91,23 @@ static int pprof_stack(void *ctx, const char *const *frames, size_t n, double co
 		return 0;
 	if (n > c->cap) {
 		struct pprof_frame *f = realloc(c->f, n * sizeof(*f));
+		const void **k;
 
 		if (!f)
 			return -ENOMEM;
 		c->f = f;
+		k = realloc(c->keys, n * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		c->keys = k;
 		c->cap = n;
 	}
-	/* leaf first */
-	for (i = 0; i < n; i++)
+	/* leaf first; a name is one frame, its pointer in the tree its key */
+	for (i = 0; i < n; i++) {
 		c->f[i] = (struct pprof_frame){.function = frames[n - 1 - i]};
-	return pprof_writer__sample(c->w, c->f, n, &v, NULL, 0);
+		c->keys[i] = frames[n - 1 - i];
+	}
+	return pprof_writer__sample_keyed(c->w, c->f, c->keys, n, &v, NULL, 0);
 }
 
 int stack_tree__write_pprof(const struct stack_tree *t, const struct pprof_opts *o, FILE *f,
@@ -120,6 +128,7 @@ int stack_tree__write_pprof(const struct stack_tree *t, const struct pprof_opts 
 		*rounded = c.rounded;
 	pprof_writer__free(c.w);
 	free(c.f);
+	free(c.keys);
 	return err;
 }
 

@@ -88,6 +88,13 @@ void pprof_writer__free(struct pprof_writer *w);
 int pprof_writer__sample(struct pprof_writer *w, const struct pprof_frame *f, size_t n,
 			 const int64_t *values, const struct pprof_label *labels, size_t n_labels);
 
+/* The same, faster for frames that repeat: keys[i] stands for frame f[i] (the pointer of an
+ * interned record, a name in a table), and EQUAL KEYS MUST MEAN EQUAL FRAMES for as long as the
+ * writer lives: a location is then looked up by its frames' keys alone. */
+int pprof_writer__sample_keyed(struct pprof_writer *w, const struct pprof_frame *f,
+			       const void *const *keys, size_t n, const int64_t *values,
+			       const struct pprof_label *labels, size_t n_labels);
+
 /* Samples added so far; values per sample (the number of sample types). */
 size_t pprof_writer__samples(const struct pprof_writer *w);
 size_t pprof_writer__n_values(const struct pprof_writer *w);

@@ -45,6 +45,9 @@ struct id_idx {
 
 struct reader {
 	struct pprof_read_info *info;
+	/* ids 1..n as most writers number them: id -> index + 1 (0: none), else bsearch */
+	size_t *loc_at, *fn_at;
+	uint64_t max_loc, max_fn;
 	struct str *strs;
 	size_t n_strs;
 	uint64_t (*types)[2]; /* type, unit string indexes */
@@ -209,10 +212,19 @@ static const struct id_idx *find_id(const struct id_idx *a, size_t n, uint64_t i
 	return n ? bsearch(&key, a, n, sizeof(*a), cmp_id) : NULL;
 }
 
+static const struct id_idx *find_fn(const struct reader *r, uint64_t id)
+{
+	if (r->fn_at)
+		return id && id <= r->max_fn && r->fn_at[id] ? &r->fns[r->fn_at[id] - 1] : NULL;
+	return find_id(r->fns, r->n_fns, id);
+}
+
 static const struct loc *find_loc(const struct reader *r, uint64_t id)
 {
 	struct loc key = {.id = id};
 
+	if (r->loc_at)
+		return id && id <= r->max_loc && r->loc_at[id] ? &r->locs[r->loc_at[id] - 1] : NULL;
 	return r->n_locs ? bsearch(&key, r->locs, r->n_locs, sizeof(*r->locs), cmp_loc) : NULL;
 }
 
@@ -462,9 +474,23 @@ static int index_ids(struct reader *r)
 		if (r->locs[i].id == r->locs[i - 1].id)
 			return bad(r, "malformed pprof: two locations with id %" PRIu64 "",
 				   r->locs[i].id);
+	/* dense ids (at most twice as many as entries): direct tables (sorted: the last is the
+	 * largest) */
+	if (r->n_locs && r->locs[r->n_locs - 1].id <= 2 * (uint64_t)r->n_locs) {
+		r->max_loc = r->locs[r->n_locs - 1].id;
+		r->loc_at = calloc(r->max_loc + 1, sizeof(*r->loc_at));
+		for (i = 0; r->loc_at && i < r->n_locs; i++)
+			r->loc_at[r->locs[i].id] = i + 1;
+	}
+	if (r->n_fns && r->fns[r->n_fns - 1].id <= 2 * (uint64_t)r->n_fns) {
+		r->max_fn = r->fns[r->n_fns - 1].id;
+		r->fn_at = calloc(r->max_fn + 1, sizeof(*r->fn_at));
+		for (i = 0; r->fn_at && i < r->n_fns; i++)
+			r->fn_at[r->fns[i].id] = i + 1;
+	}
 	/* every line's function must exist */
 	for (i = 0; i < r->n_line_fn; i++)
-		if (r->line_fn[i] && !find_id(r->fns, r->n_fns, r->line_fn[i]))
+		if (r->line_fn[i] && !find_fn(r, r->line_fn[i]))
 			return bad(r, "malformed pprof: line of unknown function %" PRIu64 "",
 				   r->line_fn[i]);
 	for (i = 0; i < r->n_locs; i++)
@@ -657,7 +683,7 @@ static int add_sample(struct reader *r, struct pb *sm, size_t value_idx, struct 
 		}
 		for (k = 0; k < l->n; k++, n++) {
 			uint64_t fid = r->line_fn[l->first + k];
-			const struct id_idx *f = fid ? find_id(r->fns, r->n_fns, fid) : NULL;
+			const struct id_idx *f = fid ? find_fn(r, fid) : NULL;
 
 			if (f && r->strs[f->idx].len) {
 				err = frame_name(r, n, r->strs[f->idx]);
@@ -889,5 +915,7 @@ cleanup:
 	free(r.names);
 	free(r.ids);
 	free(r.vals);
+	free(r.loc_at);
+	free(r.fn_at);
 	return err;
 }

@@ -128,15 +128,25 @@ struct key_table {
 	struct buf keys;
 };
 
+/* A hash of n bytes, eight at a time (the keys are names, and ids packed in structs). */
 static uint32_t hash_key(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
-	return (uint32_t)(h ^ h >> 32);
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 32;
+	h *= 0xff51afd7ed558ccdULL;
+	return (uint32_t)(h ^ h >> 29);
 }
 
 static void key_table__clear(struct key_table *t)
@@ -235,6 +245,10 @@ struct pprof_writer {
 	struct buf scratch, ids; /* one sample, one location key */
 	uint32_t *loc_ids;
 	size_t cap_loc_ids;
+	/* the caller's frame keys (pprof_writer__sample_keyed) of a location -> its id */
+	struct key_table memo;
+	uint32_t *memo_ids;
+	size_t cap_memo_ids;
 };
 
 struct fn_key {
@@ -292,6 +306,8 @@ void pprof_writer__free(struct pprof_writer *w)
 	key_table__clear(&w->functions);
 	key_table__clear(&w->locations);
 	key_table__clear(&w->modules);
+	key_table__clear(&w->memo);
+	free(w->memo_ids);
 	free(w->maps);
 	free(w->samples.p);
 	free(w->scratch.p);
@@ -421,10 +437,13 @@ static int64_t location_of(struct pprof_writer *w, const struct pprof_frame *f, 
 		if (!f[i].function)
 			return -EINVAL;
 		err = intern(w, f[i].function, &fk.name);
-		if (!err)
-			err = intern(w, f[i].system_name ? f[i].system_name : f[i].function,
-				     &fk.system_name);
-		if (!err)
+		/* the common cases without a second lookup: the same name, no file */
+		if (!err && f[i].system_name && f[i].system_name != f[i].function &&
+		    strcmp(f[i].system_name, f[i].function))
+			err = intern(w, f[i].system_name, &fk.system_name);
+		else
+			fk.system_name = fk.name;
+		if (!err && f[i].file)
 			err = intern(w, f[i].file, &fk.file);
 		if (!err)
 			err = key_table__get(&w->functions, &fk, sizeof(fk), &lk.function, NULL);
@@ -450,8 +469,47 @@ static int64_t location_of(struct pprof_writer *w, const struct pprof_frame *f, 
 	return err ? err : (int64_t)id + 1;
 }
 
+/* The location of frames f[0..n) through the memo of their keys, when the caller gave keys. */
+static int64_t location_memo(struct pprof_writer *w, const struct pprof_frame *f,
+			     const void *const *keys, size_t n)
+{
+	uint32_t idx;
+	int64_t id;
+	bool added;
+	int err;
+
+	if (!keys)
+		return location_of(w, f, n);
+	err = key_table__get(&w->memo, keys, n * sizeof(*keys), &idx, &added);
+	if (err)
+		return err;
+	if (!added)
+		return w->memo_ids[idx];
+	id = location_of(w, f, n);
+	if (id < 0)
+		return id;
+	if (idx >= w->cap_memo_ids) {
+		size_t cap = w->cap_memo_ids ? w->cap_memo_ids * 2 : 1024;
+		uint32_t *m = realloc(w->memo_ids, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		w->memo_ids = m;
+		w->cap_memo_ids = cap;
+	}
+	w->memo_ids[idx] = (uint32_t)id;
+	return id;
+}
+
 int pprof_writer__sample(struct pprof_writer *w, const struct pprof_frame *f, size_t n,
 			 const int64_t *values, const struct pprof_label *labels, size_t n_labels)
+{
+	return pprof_writer__sample_keyed(w, f, NULL, n, values, labels, n_labels);
+}
+
+int pprof_writer__sample_keyed(struct pprof_writer *w, const struct pprof_frame *f,
+			       const void *const *keys, size_t n, const int64_t *values,
+			       const struct pprof_label *labels, size_t n_labels)
 {
 	struct buf *s = &w->scratch;
 	size_t i, start, nloc = 0, len;
@@ -471,7 +529,7 @@ int pprof_writer__sample(struct pprof_writer *w, const struct pprof_frame *f, si
 
 		for (i = start; i + 1 < n && f[i].inlined; i++)
 			;
-		id = location_of(w, f + start, i - start + 1);
+		id = location_memo(w, f + start, keys ? keys + start : NULL, i - start + 1);
 		if (id < 0)
 			return (int)id;
 		w->loc_ids[nloc++] = (uint32_t)id;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "flamegraph/folded.h"
 #include "flamegraph/formats.h"
@@ -108,11 +109,19 @@ static int read_all(const char *path, char **buf, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	size_t cap = 0, n = 0, got;
+	struct stat st;
 	char *b = NULL;
 	int err = 0;
 
 	if (!f)
 		return -errno;
+	/* a file: its size at once (a pipe: in growing chunks) */
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		cap = (size_t)st.st_size + EXPORT_READ_CHUNK + 1;
+		b = malloc(cap);
+		if (!b)
+			cap = 0;
+	}
 	do {
 		if (cap - n < EXPORT_READ_CHUNK) {
 			char *p = realloc(b, cap ? cap * 2 : EXPORT_READ_CHUNK + 1);

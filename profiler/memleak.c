@@ -954,7 +954,7 @@ static int write_pprof(struct memleak *m, const size_t *order, size_t n, FILE *f
 										     : SF_NATIVE};
 			ptrs[k] = &tmp[k];
 		}
-		err = stacks__pprof_sample(w, ptrs, st->n, values, NULL, 0);
+		err = stacks__pprof_sample(w, ptrs, st->n, false, values, NULL, 0);
 	}
 	if (!err)
 		err = pprof_writer__write(w, f);

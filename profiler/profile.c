@@ -368,6 +368,7 @@ static int write_output(const struct profile_opts *o, struct stacks *stacks,
 	const struct stack_tree *t = stacks__tree(stacks);
 	const char *opt = output_format_name(out->format);
 	struct flamegraph_opts fo;
+	double t0 = now_s();
 	FILE *f;
 	int err = 0;
 
@@ -409,6 +410,9 @@ static int write_output(const struct profile_opts *o, struct stacks *stacks,
 		err = -errno;
 	if (err)
 		pr_warn("profile --%s %s: %s\n", opt, out->path, err_str(err));
+	else /* for bench/export.sh */
+		pr_debug("profile: --%s %s written in %.2f ms\n", opt, out->path,
+			 (now_s() - t0) * 1e3);
 	return err;
 }
 

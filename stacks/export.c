@@ -75,7 +75,8 @@ struct pprof_writer *stacks__pprof_writer(struct stacks *s, const struct pprof_o
 }
 
 int stacks__pprof_sample(struct pprof_writer *w, const struct stack_frame *const *f, size_t n,
-			 const int64_t *values, const struct pprof_label *labels, size_t n_labels)
+			 bool interned, const int64_t *values, const struct pprof_label *labels,
+			 size_t n_labels)
 {
 	static const struct stack_frame unknown = {
 		.name = "[unknown]", .function = "[unknown]", .kind = SF_MARKER};
@@ -131,7 +132,8 @@ int stacks__pprof_sample(struct pprof_writer *w, const struct stack_frame *const
 			break;
 		}
 	}
-	err = pprof_writer__sample(w, pf, n, values, labels, n_labels);
+	err = pprof_writer__sample_keyed(w, pf, interned ? (const void *const *)f : NULL, n, values,
+					 labels, n_labels);
 	free(knames);
 	free(pf);
 	return err;
@@ -157,7 +159,8 @@ static int pprof_one(void *ctx, const struct stacks_sample *sm)
 
 	for (i = 0; i < c->n_values; i++)
 		values[i] = llround(sm->weight * c->scale[i]);
-	return stacks__pprof_sample(c->w, sm->frames, sm->n, values, l, c->thread_labels ? 3 : 0);
+	return stacks__pprof_sample(c->w, sm->frames, sm->n, true, values, l,
+				    c->thread_labels ? 3 : 0);
 }
 
 int stacks__pprof_samples(struct stacks *s, struct pprof_writer *w, const double *scale,

@@ -34,9 +34,12 @@
 struct pprof_writer *stacks__pprof_writer(struct stacks *s, const struct pprof_opts *o);
 
 /* Add frames f[0..n) (INNERMOST first, as the pipeline gives them) as one sample with values (one
- * per sample type) and labels. No frame at all reads "[unknown]", as in folded stacks. */
+ * per sample type) and labels. No frame at all reads "[unknown]", as in folded stacks. interned:
+ * the records are interned for the writer's life (stacks__foreach_sample's), so that equal
+ * pointers are equal frames and a location is found by its frames' pointers. */
 int stacks__pprof_sample(struct pprof_writer *w, const struct stack_frame *const *f, size_t n,
-			 const int64_t *values, const struct pprof_label *labels, size_t n_labels);
+			 bool interned, const int64_t *values, const struct pprof_label *labels,
+			 size_t n_labels);
 
 /* Every distinct stack of s (stacks__foreach_sample) into w: values[i] = weight * scale[i],
  * rounded; with thread_labels, the labels thread_name, thread_id and pid of each stack's thread
