@@ -79,18 +79,25 @@ $(ms speedscope || true)" >>"$TMP/rows.$wl"
 done
 
 echo
-echo "== 2. rtprof export on the profile's own files (median of 5 runs)"
-printf '%-8s %-22s %10s %10s %14s\n' workload conversion "wall (ms)" "out (KB)" "vs post of 1"
-timeit() { # OUT ARGS...: median wall ms of 5 runs of rtprof ARGS
-	local out=$1 i s e
+echo "== 2. rtprof export on the profile's own files (perf stat -r 10: mean elapsed and CPU)"
+# pstat N ARGS...: "ELAPSED_MS CPU_MS" of rtprof ARGS, mean of N runs
+pstat() {
+	local n=$1
 	shift
-	for ((i = 0; i < 5; i++)); do
-		s=$(date +%s%N)
-		"$RTPROF" "$@" 2>/dev/null
-		e=$(date +%s%N)
-		echo $(((e - s) / 1000))
-	done | median | awk '{ printf "%.2f", $1 / 1000 }'
+	perf stat -r "$n" -x, -e task-clock -o "$TMP/pstat" "$RTPROF" "$@" >/dev/null 2>&1
+	cpu=$(awk -F, '/task-clock/ { print $1 }' "$TMP/pstat")
+	# -x mode has no elapsed line: time the same runs again with bash's clock
+	local s e i
+	s=$(date +%s%N)
+	for ((i = 0; i < n; i++)); do "$RTPROF" "$@" >/dev/null 2>&1; done
+	e=$(date +%s%N)
+	echo "$(calc "($e - $s) / 1e6 / $n") $cpu"
 }
+read -r floor_w floor_c <<<"$(pstat 10 --version)"
+printf '%-8s %-20s %12s %10s %10s %16s\n' workload conversion "wall (ms)" "cpu (ms)" "out (KB)" \
+	"vs post of 1"
+printf '%-8s %-20s %12.2f %10.2f %10s %16s\n' - "rtprof --version" "$floor_w" "$floor_c" - \
+	"(process start)"
 for wl in c python; do
 	post=$(cat "$TMP/$wl.post")
 	for conv in "folded->pprof" "pprof->folded" "pprof->speedscope"; do
@@ -99,28 +106,24 @@ for wl in c python; do
 		pprof-\>folded) in=$TMP/$wl.pb.gz out=$TMP/x.folded ;;
 		*) in=$TMP/$wl.pb.gz out=$TMP/x.speedscope.json ;;
 		esac
-		t=$(timeit "$out" export "$in" -o "$out")
-		printf '%-8s %-22s %10s %10.1f %13.1f%%\n' $wl "$conv" "$t" \
-			"$(calc "$(stat -c %s "$out") / 1024")" "$(calc "100 * $t / 1000 / $post")"
+		read -r w c <<<"$(pstat 10 export "$in" -o "$out")"
+		printf '%-8s %-20s %12.2f %10.2f %10.1f %15.1f%%\n' $wl "$conv" "$w" "$c" \
+			"$(calc "$(stat -c %s "$out") / 1024")" "$(calc "100 * $w / 1000 / $post")"
 	done
 done
 
 echo
-echo "== 3. scale: bench/gen_folded.py 20000 stacks (median of 3 runs)"
+echo "== 3. scale: bench/gen_folded.py 20000 stacks (mean of 3 runs)"
 PYTHONHASHSEED=0 python3 bench/gen_folded.py 20000 >"$TMP/big.folded"
-printf '%-28s %10s %12s\n' step "wall (s)" "output (MB)"
+printf '%-28s %10s %10s %12s\n' step "wall (s)" "cpu (s)" "output (MB)"
 run3() { # LABEL OUT ARGS...
-	local label=$1 out=$2 i s e
+	local label=$1 out=$2 w c
 	shift 2
-	t=$(for ((i = 0; i < 3; i++)); do
-		s=$(date +%s%N)
-		"$RTPROF" "$@" 2>/dev/null
-		e=$(date +%s%N)
-		echo $(((e - s) / 1000))
-	done | median)
-	printf '%-28s %10.3f %12.1f\n' "$label" "$(calc "$t / 1e6")" "$(calc "$(stat -c %s "$out") / 1048576")"
+	read -r w c <<<"$(pstat 3 "$@")"
+	printf '%-28s %10.3f %10.3f %12.1f\n' "$label" "$(calc "$w / 1000")" "$(calc "$c / 1000")" \
+		"$(calc "$(stat -c %s "$out") / 1048576")"
 }
-printf '%-28s %10s %12.1f\n' "input (folded)" - "$(calc "$(stat -c %s "$TMP/big.folded") / 1048576")"
+printf '%-28s %10s %10s %12.1f\n' "input (folded)" - - "$(calc "$(stat -c %s "$TMP/big.folded") / 1048576")"
 run3 "flamegraph (SVG, anchor)" "$TMP/big.svg" flamegraph "$TMP/big.folded" -o "$TMP/big.svg"
 run3 "export folded -> pprof" "$TMP/big.pb.gz" export "$TMP/big.folded" -o "$TMP/big.pb.gz"
 run3 "export pprof -> folded" "$TMP/big2.folded" export "$TMP/big.pb.gz" -o "$TMP/big2.folded"

@@ -48,6 +48,7 @@ static void usage(FILE *f)
 		"      --sample-type NAME pprof input: the value to read (default: the profile's\n"
 		"                         default_sample_type, else its last sample type)\n"
 		"      --title TEXT       SVG title\n"
+		"  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"examples:\n"
@@ -62,13 +63,14 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 		{"output", required_argument, NULL, 'o'},
 		{"sample-type", required_argument, NULL, 0x100},
 		{"title", required_argument, NULL, 0x101},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out = optarg;
@@ -78,6 +80,9 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 			break;
 		case 0x101:
 			o->title = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
