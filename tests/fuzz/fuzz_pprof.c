@@ -14,7 +14,8 @@
 #include "flamegraph/formats.h"
 #include "flamegraph/pprof.h"
 
-#define MAX_BYTES (1u << 20) /* decompressed: the fuzzer's memory and time, not the command's limit */
+/* decompressed bytes: the fuzzer's memory and time, not the command's limit */
+#define MAX_BYTES (1u << 20)
 
 static char *folded_of(const struct stack_tree *t, size_t *len)
 {
