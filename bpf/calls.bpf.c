@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * calls: a per-thread stack of entry timestamps (recursion-safe), and per method: count, total,
- * max and optionally a log2 histogram of the time between entry and return. No string is read
- * per event: a method is keyed by the string addresses the runtime passes; its names are read
- * once, the first time its key is seen.
+ * calls: a per-thread stack of entry timestamps and lines (recursion-safe), and per method:
+ * count, total, max and optionally a log2 histogram of the time between entry and return. No
+ * string is read per event: a method is keyed by the string addresses the runtime passes (and
+ * Python's entry line); its names are read once, the first time its key is seen.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -81,11 +81,18 @@ static __always_inline __u32 log2u64(__u64 v)
 	return r;
 }
 
-/* The key needs only the string addresses: fetch just those arguments on the common path. */
-static __always_inline void key_of(struct pt_regs *ctx, __u32 layout, struct calls_key *k)
+/* The key needs only the string addresses: fetch just those arguments on the common path.
+ * Python names no class: two methods `parse` of one file share both strings (CPython interns
+ * names), and only the line their calls enter at (the def line) tells them apart. */
+static __always_inline void key_of(struct pt_regs *ctx, __u32 layout, __u32 line,
+				   struct calls_key *k)
 {
 	switch (layout) {
-	case RT_L_PY:	/* (filename, funcname, line) */
+	case RT_L_PY: /* (filename, funcname, line) */
+		k->a = rt_arg(ctx, 0);
+		k->b = rt_arg(ctx, 1);
+		k->c = line;
+		break;
 	case RT_L_RUBY: /* (class, method, file, line) */
 		k->a = rt_arg(ctx, 0);
 		k->b = rt_arg(ctx, 1);
@@ -101,7 +108,7 @@ static __always_inline void key_of(struct pt_regs *ctx, __u32 layout, struct cal
 
 /* The stats of a method seen for the first time: read its names once, apply the filters. */
 static __noinline struct calls_stats *first_sight(struct calls_key *k, struct rt_method_ptrs *p,
-						  bool cfunc)
+						  bool cfunc, __u32 line)
 {
 	__u32 zero = 0;
 	struct zeros *z = bpf_map_lookup_elem(&scratch, &zero);
@@ -114,7 +121,13 @@ static __noinline struct calls_stats *first_sight(struct calls_key *k, struct rt
 		n = &z->name;
 		RT_READ_STR(n->klass, p->klass, p->klass_len);
 		RT_READ_STR(n->method, p->method, p->method_len);
-		RT_READ_STR(n->file, p->file, 0);
+		n->file[0] = '\0';
+		n->line = 0;
+		/* a C method's file and line are its caller's: not shown */
+		if (!cfunc) {
+			RT_READ_STR(n->file, p->file, p->file_len);
+			n->line = line;
+		}
 		n->cfunc = cfunc;
 		n->wanted = rt_filter_wanted(&filter, n->method, n->klass);
 		bpf_map_update_elem(&names, k, n, BPF_NOEXIST);
@@ -126,9 +139,21 @@ static __noinline struct calls_stats *first_sight(struct calls_key *k, struct rt
 	return bpf_map_lookup_elem(&stats, k);
 }
 
+/* The line a call enters at: Python's def line, the first line of a Ruby method's body. */
+static __always_inline __u32 entry_line(struct pt_regs *ctx)
+{
+	switch (RT_COOKIE_LAYOUT(bpf_usdt_cookie(ctx))) {
+	case RT_L_PY: /* (filename, funcname, line) */
+		return (__u32)rt_arg(ctx, 2);
+	case RT_L_RUBY: /* (class, method, file, line) */
+		return (__u32)rt_arg(ctx, 3);
+	}
+	return 0;
+}
+
 /*
- * Entry: push the time. No argument is needed, so the USDT spec is not even looked up: the
- * cheapest path a probe can have besides a no-op.
+ * Entry: push the time and the line. One argument at most (none for the JVM): the line is the
+ * only thing an entry knows that its return does not.
  */
 SEC("usdt")
 int calls_entry(struct pt_regs *ctx)
@@ -142,8 +167,10 @@ int calls_entry(struct pt_regs *ctx)
 	if (!st)
 		return 0;
 	d = st->depth;
-	if (d < CALLS_MAX_DEPTH)
+	if (d < CALLS_MAX_DEPTH) {
 		st->ts[d] = now;
+		st->line[d] = entry_line(ctx);
+	}
 	st->depth = d + 1;
 	return 0;
 }
@@ -157,7 +184,7 @@ static __always_inline int calls_return(struct pt_regs *ctx, __u32 layout)
 	struct rt_method_ptrs p;
 	struct calls_stats *s;
 	struct calls_key k;
-	__u32 d;
+	__u32 d, line;
 
 	st = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->depth) {
@@ -170,12 +197,13 @@ static __always_inline int calls_return(struct pt_regs *ctx, __u32 layout)
 		return 0;
 	}
 	dur = now - st->ts[d];
-	key_of(ctx, layout, &k);
+	line = st->line[d];
+	key_of(ctx, layout, line, &k);
 	s = bpf_map_lookup_elem(&stats, &k);
 	if (!s) {
 		if (rt_method_ptrs(ctx, layout, &p))
 			return 0;
-		s = first_sight(&k, &p, !!(bpf_usdt_cookie(ctx) & RT_COOKIE_CFUNC));
+		s = first_sight(&k, &p, !!(bpf_usdt_cookie(ctx) & RT_COOKIE_CFUNC), line);
 		if (!s)
 			return 0;
 	}

@@ -10,10 +10,12 @@
 #include <bpf/usdt.bpf.h>
 #include "bpf/usdt_events.h"
 
-/* Where a method's strings are in the target. A length of 0 means NUL-terminated. */
+/* Where a method's strings are in the target. A length of 0 means NUL-terminated. file is the
+ * source file; for the JVM, which passes none, it is the method's signature: the third string
+ * that tells a method apart (overloads share class and name). */
 struct rt_method_ptrs {
-	__u64 klass, method, file, sig;
-	__u32 klass_len, method_len, sig_len;
+	__u64 klass, method, file;
+	__u32 klass_len, method_len, file_len;
 	__u32 line;
 };
 
@@ -46,7 +48,8 @@ static __always_inline int rt_method_ptrs(struct pt_regs *ctx, __u32 layout,
 		p->klass_len = (__u32)rt_arg(ctx, 2);
 		p->method = rt_arg(ctx, 3);
 		p->method_len = (__u32)rt_arg(ctx, 4);
-		/* the signature (5, 6) is not shown: not fetched (each argument costs) */
+		p->file = rt_arg(ctx, 5); /* the signature, "(ILjava/lang/String;)V" */
+		p->file_len = (__u32)rt_arg(ctx, 6);
 		return 0;
 	}
 	return -1;

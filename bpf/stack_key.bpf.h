@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Cheap stack keys, shared by memleak and locks (moved here from bpf/memleak.bpf.c).
+ * Cheap stack keys, shared by memleak, locks and threads (moved here from bpf/memleak.bpf.c).
  *
  * A stack key is a hash of the words of the caller's stack (the first key_window bytes above the
  * stack pointer at a probed function's entry) that point into the target's code, i.e. its return

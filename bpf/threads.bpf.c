@@ -7,21 +7,39 @@
  * sched_process_exit. A uprobe on pthread_create adds what only user space knows: the start
  * routine and the creating user stack, kept per creator thread until its clone() arrives; the
  * uretprobe forgets them. These are BTF tracepoints: they need neither tracefs nor kprobes.
+ *
+ * The creating stack is a stack key (bpf/stack_key.bpf.h) computed at pthread_create's entry: no
+ * frame pointers needed, interpreter frames included when the thread runs one. The first call
+ * with a new key sends a full capture through the ring buffer `captures` (before the creation
+ * event, which carries the key), and user space unwinds it with CFI while the process runs.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "bpf/threads.h"
+#include "bpf/stack_capture.bpf.h"
+#include "bpf/stack_key.bpf.h"
 
 const volatile __u32 target_tgid = 0;
 
 struct pending_create {
 	__u64 start_routine;
-	__u64 caller_ip;
-	__s32 stack_id;
-	__u32 pad;
+	__u64 stack_key;
 };
+
+/* The stack window of the stack key, per thread (see bpf/stack_key.bpf.h). */
+struct key_window {
+	__u64 w[STACK_KEY_WINDOW / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct key_window);
+} key_windows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -29,13 +47,6 @@ struct {
 	__type(key, __u32); /* creator tid */
 	__type(value, struct pending_create);
 } pending SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 4096);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, THREAD_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -58,8 +69,8 @@ static __always_inline void emit(__u32 type, struct task_struct *task, __u32 cre
 	e->tid = task->pid;
 	e->creator_tid = creator;
 	e->start_routine = pc ? pc->start_routine : 0;
-	e->stack_id = pc ? pc->stack_id : -1;
-	e->caller_ip = pc ? pc->caller_ip : 0;
+	e->pad = 0;
+	e->stack_key = pc ? pc->stack_key : 0;
 	if (comm)
 		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
 	else
@@ -71,13 +82,15 @@ SEC("uprobe")
 int BPF_KPROBE(pthread_create_entry, void *thread, void *attr, void *start_routine)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending_create pc = {
-		.start_routine = (__u64)start_routine,
-		.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK),
-	};
+	struct pending_create pc = {.start_routine = (__u64)start_routine};
+	struct key_window *kw;
 
-	/* at the entry the return address is on top of the stack; rbp is still the caller's */
-	bpf_probe_read_user(&pc.caller_ip, sizeof(pc.caller_ip), (void *)PT_REGS_SP(ctx));
+	kw = bpf_task_storage_get(&key_windows, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (kw) {
+		pc.stack_key = stack_key(ctx, kw->w, true);
+		note_stack(ctx, pc.stack_key);
+	}
 	bpf_map_update_elem(&pending, &tid, &pc, BPF_ANY);
 	return 0;
 }

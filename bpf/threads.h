@@ -3,8 +3,7 @@
 #ifndef RTPROF_BPF_THREADS_H
 #define RTPROF_BPF_THREADS_H
 
-#define THREAD_COMM_LEN	   16
-#define THREAD_STACK_DEPTH 64 /* frames kept of a creating stack */
+#define THREAD_COMM_LEN 16
 
 enum thread_event_type {
 	THREAD_CREATE = 1, /* a new thread of the target: tid, by creator_tid */
@@ -19,9 +18,10 @@ struct thread_event {
 	__u32 type;	     /* enum thread_event_type */
 	__u32 tid;
 	__u32 creator_tid; /* CREATE: the thread that called clone() */
-	__s32 stack_id;	   /* CREATE through pthread_create: id in the stacks map, else < 0 */
-	__u64 caller_ip;   /* CREATE: return address of pthread_create, the frame that a
-			    * frame-pointer walk from its entry misses */
+	__u32 pad;
+	__u64 stack_key; /* CREATE through pthread_create: the stack key (bpf/stack_key.bpf.h) of
+			  * the call, taken at its entry; its first sighting sent a capture
+			  * through the ring buffer `captures` before this event. 0: none */
 	char comm[THREAD_COMM_LEN];
 };
 

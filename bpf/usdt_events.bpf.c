@@ -59,7 +59,7 @@ static __noinline bool first_sight(struct flow_key *k, struct rt_method_ptrs *p)
 		return false;
 	RT_READ_STR(n->method, p->method, p->method_len);
 	RT_READ_STR(n->klass, p->klass, p->klass_len);
-	RT_READ_STR(n->file, p->file, 0);
+	RT_READ_STR(n->file, p->file, p->file_len);
 	n->wanted = rt_filter_wanted(&filter, n->method, n->klass);
 	if (bpf_map_update_elem(&names, k, n, BPF_NOEXIST) == -E2BIG)
 		rt_count(&counters, FLOW_NAMES_FULL);

@@ -61,16 +61,20 @@ struct rt_filter {
 /*
  * A method as flow names it: the string addresses the runtime passed (stable while the method
  * exists, like calls' keys). Its names are read once, the first time the key is seen, into the
- * names map (with the filters' verdict); events carry only the key.
+ * names map (with the filters' verdict); events carry only the key. The third string is the
+ * source file, or for the JVM (no file) the signature, so that overloads stay apart.
  */
 struct flow_key {
-	__u64 klass, method, file;
+	__u64 klass, method, file; /* file: the signature's address for the JVM */
 };
 
 struct flow_name {
 	char klass[RT_CLASS_LEN];
 	char method[RT_METHOD_LEN];
-	char file[RT_FILE_LEN];
+	union {
+		char file[RT_FILE_LEN]; /* Python, Ruby */
+		char sig[RT_FILE_LEN];	/* JVM: "(ILjava/lang/String;)V" as the JVM writes it */
+	};
 	__u8 wanted; /* passes the method and class filters */
 	__u8 pad[7];
 };

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "flamegraph/cli.h"
 #include "flamegraph/folded.h"
@@ -112,8 +113,11 @@ static void usage(FILE *f, bool diff)
 		"to\n"
 		"reset; Search or Ctrl-F for a regex, 'ic' toggles case; zoom and search are kept "
 		"in\n"
-		"the URL. Exit: 0 ok (invalid lines are counted on stderr), 2 usage, 6 no valid "
-		"line.\n\n"
+		"the URL. A graph taller than the window opens scrolled to its root.\n"
+		"Python frames are blue, Ruby frames pink, native ones warm (hot and mem "
+		"palettes).\n"
+		"Exit: 0 ok (a few invalid lines are counted on stderr), 2 usage, 6 not a folded\n"
+		"stack file (a directory, binary data, mostly invalid lines, no stack).\n\n"
 		"examples:\n");
 	if (diff)
 		fprintf(f, "  rtprof diff before.folded after.folded -o diff.svg\n"
@@ -295,6 +299,63 @@ int flamegraph_cli__close_output(const struct flamegraph_cli *cli, FILE *f)
 		err = errno ? -errno : -EIO;
 	if (f != stdout && fclose(f) && !err)
 		err = -errno;
+	return err;
+}
+
+#define FOLDED_LINE "'frame;...;frame COUNT'"
+
+int flamegraph_cli__read(struct stack_tree *t, const char *cmd, const char *path, int col,
+			 size_t *stacks)
+{
+	const char *name = strcmp(path, "-") ? path : "stdin";
+	size_t bad = 0, good, before = stack_tree__stacks(t);
+	FILE *f = NULL;
+	struct stat st;
+	int err = 0;
+
+	if (stacks)
+		*stacks = 0;
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		err = -errno;
+		pr_warn("%s %s: %s\n", cmd, name, err_str(err));
+		goto cleanup;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		pr_warn("%s %s: is a directory, not a folded stack file\n", cmd, name);
+		err = -ERR_BADINPUT;
+		goto cleanup;
+	}
+	if (col < 0)
+		err = stack_tree__parse_file(t, f, &bad);
+	else
+		err = stack_tree__parse_file_col(t, f, (enum stack_col)col, &bad);
+	good = stack_tree__stacks(t) - before;
+	if (err == -ERR_BADINPUT)
+		pr_warn("%s %s: not a folded stack file (binary data)\n", cmd, name);
+	else if (err)
+		pr_warn("%s %s: %s\n", cmd, name, err_str(err));
+	else if (bad && !good)
+		pr_warn("%s %s: not a folded stack file: no valid stack in %zu line%s "
+			"(not " FOLDED_LINE ")\n",
+			cmd, name, bad, bad == 1 ? "" : "s");
+	else if (bad > good)
+		/* text, but not stacks: a README, a log, perf script output */
+		pr_warn("%s %s: not a folded stack file: %zu of its %zu lines are not " FOLDED_LINE
+			"\n",
+			cmd, name, bad, bad + good);
+	else if (bad)
+		pr_warn("%s %s: ignored %zu invalid line%s (not " FOLDED_LINE ")\n", cmd, name, bad,
+			bad == 1 ? "" : "s");
+	else if (!good)
+		pr_warn("%s %s: empty, no stack\n", cmd, name);
+	if (!err && bad > good)
+		err = -ERR_BADINPUT;
+	if (!err && stacks)
+		*stacks = good;
+cleanup:
+	if (f && f != stdin)
+		fclose(f);
 	return err;
 }
 

@@ -17,12 +17,14 @@
 
 #include "flamegraph/folded.h"
 #include "flamegraph/tree.h"
+#include "lib/errors.h"
 
 #define ST_MAX_DEPTH	 8192 /* frames per stack; deeper lines count as invalid */
 #define ST_SCAN_CHILDREN 8    /* a parent with more children is indexed in the kids hash */
 #ifndef READ_CHUNK
 #define READ_CHUNK (4u << 20) /* bytes; the fuzzer makes it small to reach the chunks' ends */
 #endif
+#define BINARY_PROBE (64u << 10) /* bytes: a NUL byte among the first ones means binary data */
 
 enum parse_mode {
 	PARSE_PAIR,	  /* one count: AFTER; two counts: BEFORE AFTER */
@@ -670,7 +672,7 @@ int stack_tree__parse_buf(struct stack_tree *t, const char *buf, size_t len, siz
 static int parse_stream(struct stack_tree *t, FILE *f, enum parse_mode mode, size_t *bad_lines)
 {
 	struct parse_state ps = {.mode = mode};
-	size_t cap = READ_CHUNK, have = 0, bad = 0, done;
+	size_t cap = READ_CHUNK, have = 0, bad = 0, done, probed = 0;
 	char *buf = NULL, *nl, *nb;
 	size_t r;
 	int err = 0;
@@ -692,13 +694,24 @@ static int parse_stream(struct stack_tree *t, FILE *f, enum parse_mode mode, siz
 			cap *= 2;
 		}
 		/* large reads go straight from the file into buf, bypassing stdio's buffer */
+		errno = 0;
 		r = fread(buf + have, 1, cap - have, f);
 		if (r == 0 && ferror(f)) {
-			err = -EIO;
+			err = errno ? -errno : -EIO;
 			goto cleanup;
 		}
 		if (r == 0)
 			break;
+		/* text never holds NUL bytes: stop before reading a binary file (or /dev/zero)
+		 * whole */
+		if (probed < BINARY_PROBE) {
+			if (memchr(buf + have, '\0',
+				   r < BINARY_PROBE - probed ? r : BINARY_PROBE - probed)) {
+				err = -ERR_BADINPUT;
+				goto cleanup;
+			}
+			probed += r;
+		}
 		have += r;
 		nl = memrchr(buf, '\n', have);
 		if (!nl)

@@ -46,7 +46,9 @@ int stack_tree__add_col(struct stack_tree *t, const char *const *frames, const s
 
 /*
  * Parse folded text; invalid lines are counted in *bad_lines (may be NULL), not fatal. Blank
- * lines are ignored. Returns 0 or a negative errno (read or memory errors only).
+ * lines are ignored. Returns 0 or a negative errno (read or memory errors); the stream parsers
+ * also return -ERR_BADINPUT, and stop reading, when the first 64 KiB of the stream hold a NUL
+ * byte (binary data: an executable, a compressed file, /dev/zero).
  * stack_tree__parse_file() takes two-count lines as differential (BEFORE AFTER); the _col
  * variant puts every count into one column and takes the last count of a two-count line.
  */

@@ -3,9 +3,15 @@
 // the document: frame names from each frame's <title>, exact start and width (in counts) from
 // data-s and data-w, the depth from the rect's y. Text from the data only ever goes through
 // textContent, never through markup.
+//
+// A graph taller than the window opens where the graph is: a flame graph, whose root is at the
+// bottom, is scrolled to its end as soon as this script is parsed, before the frames are, so
+// the first paint already shows the root and the widest frames (an icicle graph has its root at
+// the top). The header (title, Reset Zoom, Search, ic) and the footer (details, Matched) then
+// float over the frames, so that they stay on screen wherever the reader scrolls.
 'use strict';
-var svg, frames, details, unzoombtn, searchbtn, icbtn, matchedtxt;
-var xpad, fullw, fontsize, fontwidth, nametype, total;
+var svg, frames, details, unzoombtn, searchbtn, icbtn, matchedtxt, header, footer;
+var xpad, fullw, fontsize, fontwidth, nametype, total, fh, inverted;
 var fr = [];
 var zoomed = -1, searching = null, ignorecase = false;
 
@@ -26,7 +32,11 @@ function init(evt) {
 	fontsize = num(frames, 'data-fontsize');
 	fontwidth = num(frames, 'data-fontwidth');
 	nametype = frames.getAttribute('data-nametype');
-	var fh = num(frames, 'data-frameheight'), gs = frames.children, last = [], y0 = 0;
+	header = document.getElementById('header');
+	footer = document.getElementById('footer');
+	inverted = svg.getAttribute('data-inverted') === '1';
+	fh = num(frames, 'data-frameheight');
+	var gs = frames.children, last = [], y0 = 0;
 	for (var i = 0; i < gs.length; i++) {
 		var g = gs[i], t = g.children[0].textContent, k = t.lastIndexOf(' (');
 		var r = g.children[1];
@@ -114,6 +124,33 @@ function init(evt) {
 		if (s !== null && s !== '')
 			search(s);
 	}
+	if (zoomed >= 0)
+		reveal(fr[zoomed]);
+	float_bars();
+	window.addEventListener('scroll', float_bars);
+	window.addEventListener('resize', float_bars);
+}
+
+// Keep the header at the top of the window and the footer at its bottom (each where it belongs
+// when that end of the graph is on screen).
+function float_bars() {
+	var h = num(svg, 'height'), top = window.scrollY, bottom = top + window.innerHeight;
+	var dh = Math.max(0, Math.min(top, h - window.innerHeight));
+	var df = Math.min(0, Math.max(bottom, window.innerHeight) - h);
+	header.setAttribute('transform', 'translate(0,' + dh + ')');
+	footer.setAttribute('transform', 'translate(0,' + df + ')');
+	header.classList.toggle('float', dh > 0);
+	footer.classList.toggle('float', df < 0);
+}
+
+// Scroll so that frame f is on screen with its descendants: at the bottom of the window, above
+// the footer, in a flame graph; at the top, under the header, in an icicle graph.
+function reveal(f) {
+	var y = num(f.rect, 'y'), hb = header.querySelector('.band'), fb = footer.querySelector('.band');
+	if (inverted)
+		window.scrollTo(0, y - num(hb, 'height'));
+	else
+		window.scrollTo(0, y + fh + num(fb, 'height') - window.innerHeight);
 }
 
 function url_params() {
@@ -166,7 +203,7 @@ function visible(f) {
 // The frame an arrow key moves to from f: toward the leaves (up in a flame graph, down in an
 // icicle graph), toward the root, or to the previous or next visible sibling.
 function neighbour(f, key) {
-	var inv = frames.getAttribute('data-inverted') === '1', j;
+	var inv = inverted, j;
 	if (key === (inv ? 'ArrowDown' : 'ArrowUp')) {
 		for (j = f.index + 1; j < fr.length && fr[j].depth > f.depth; j++)
 			if (fr[j].depth === f.depth + 1 && visible(fr[j]))
@@ -321,3 +358,10 @@ function search(term) {
 	matchedtxt.textContent = 'Matched: ' + (total > 0 ? 100 * sum / total : 0).toFixed(2) + '%';
 	set_url();
 }
+
+// While the document is parsed: a flame graph taller than the window opens at its bottom.
+(function () {
+	var root = document.documentElement;
+	if (root.localName === 'svg' && root.getAttribute('data-inverted') !== '1')
+		window.scrollTo(0, num(root, 'height'));
+})();

@@ -188,7 +188,21 @@ static double namehash(const char *name, size_t n, bool reverse)
 	return 1 - vector / max;
 }
 
-enum pal { P_HOT, P_MEM, P_IO, P_RED, P_GREEN, P_BLUE, P_AQUA, P_YELLOW, P_PURPLE, P_ORANGE };
+enum pal {
+	P_HOT,
+	P_MEM,
+	P_IO,
+	P_RED,
+	P_GREEN,
+	P_BLUE,
+	P_AQUA,
+	P_YELLOW,
+	P_PURPLE,
+	P_ORANGE,
+	P_PYTHON, /* sky blue to aqua */
+	P_RUBY,	  /* raspberry to pink */
+	P_MARKER, /* grey */
+};
 
 static bool has(const char *s, size_t n, const char *what)
 {
@@ -202,9 +216,124 @@ static bool ends(const char *s, size_t n, const char *what)
 	return n >= l && !memcmp(s + n - l, what, l);
 }
 
-/* The palette a name gets under a language palette (java, js, perl, python) or the plain one. */
+static bool starts(const char *s, size_t n, const char *what)
+{
+	size_t l = strlen(what);
+
+	return n >= l && !memcmp(s, what, l);
+}
+
+/* GCC clone suffixes as llvm-symbolizer (and our symbolizer) write them: ".part.0.isra.0" */
+static bool clone_suffix(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 2 || s[0] != '.' || s[1] < 'a' || s[1] > 'z')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_'))
+			return false;
+	}
+	return !ends(s, n, ".py") && !ends(s, n, ".rb");
+}
+
+static bool ruby_file(const char *s, size_t n)
+{
+	return ends(s, n, ".rb") || starts(s, n, "<internal:") || starts(s, n, "(eval") ||
+	       (n == 2 && !memcmp(s, "-e", 2));
+}
+
+static bool ruby_label(const char *s, size_t n)
+{
+	static const char *const prefixes[] = {"block in ",  "block (",	 "rescue in ",
+					       "ensure in ", "<main>",	 "<top (required)>",
+					       "<class:",    "<module:", "singleton class"};
+	size_t i;
+
+	if (memchr(s, '#', n) || ends(s, n, "?") || ends(s, n, "!"))
+		return true;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (starts(s, n, prefixes[i]))
+			return true;
+	}
+	return false;
+}
+
+enum flamegraph_frame_kind flamegraph_frame_kind(const char *s, size_t n)
+{
+	size_t i, depth = 0, file, flen, d;
+
+	if (ends(s, n, "_[k]"))
+		return FG_FRAME_KERNEL;
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		static const char *const markers[] = {"[truncated]", "[incomplete]", "[unknown]",
+						      "[unmatched]"};
+		size_t m;
+
+		for (m = 0; m < sizeof(markers) / sizeof(markers[0]); m++) {
+			if (n == strlen(markers[m]) && starts(s, n, markers[m]))
+				return FG_FRAME_MARKER;
+		}
+		if (n == strlen("[unknown python]") && starts(s, n, "[unknown python]"))
+			return FG_FRAME_PYTHON;
+		if (n == strlen("[unknown ruby]") && starts(s, n, "[unknown ruby]"))
+			return FG_FRAME_RUBY;
+		return FG_FRAME_NATIVE; /* "[java interpreted]", "[vdso]" */
+	}
+	if (n < 5 || s[n - 1] != ')')
+		return FG_FRAME_NATIVE;
+	/* the parenthesis that the last one closes (a FILE may hold parentheses of its own) */
+	for (i = n; i-- > 0;) {
+		if (s[i] == ')')
+			depth++;
+		else if (s[i] == '(' && --depth == 0)
+			break;
+	}
+	if (depth || i < 2 || s[i - 1] != ' ' || s[i - 2] == ' ')
+		return FG_FRAME_NATIVE;
+	file = i + 1;
+	flen = n - 1 - file;
+	if (!flen || clone_suffix(s + file, flen))
+		return FG_FRAME_NATIVE;
+	/* FILE:LINE */
+	for (d = flen; d > 0 && s[file + d - 1] >= '0' && s[file + d - 1] <= '9';)
+		d--;
+	if (d < flen && d > 1 && s[file + d - 1] == ':')
+		flen = d - 1;
+	if (ruby_file(s + file, flen) || ruby_label(s, i - 1))
+		return FG_FRAME_RUBY;
+	return FG_FRAME_PYTHON;
+}
+
+/* The palette the default ones (hot, mem) give a frame of another kind than native. */
+static bool kind_palette(const char *s, size_t n, enum pal *p)
+{
+	switch (flamegraph_frame_kind(s, n)) {
+	case FG_FRAME_PYTHON:
+		*p = P_PYTHON;
+		return true;
+	case FG_FRAME_RUBY:
+		*p = P_RUBY;
+		return true;
+	case FG_FRAME_MARKER:
+		*p = P_MARKER;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The palette a name gets under a language palette (java, js, perl, python) or the plain one;
+ * under the default ones (hot, mem), interpreter frames and markers get their own.
+ */
 static enum pal palette_for(const char *colors, const char *s, size_t n)
 {
+	enum pal kind;
+
+	if ((!strcmp(colors, "hot") || !strcmp(colors, "mem")) && kind_palette(s, n, &kind))
+		return kind;
 	if (!strcmp(colors, "java") || !strcmp(colors, "js") || !strcmp(colors, "perl") ||
 	    !strcmp(colors, "python")) {
 		if (ends(s, n, "_[k]"))
@@ -319,6 +448,15 @@ static void frame_color(const struct flamegraph_opts *o, const char *s, size_t n
 	case P_ORANGE:
 		r = 190 + (int)(65 * v1), g = 90 + (int)(65 * v1), b = 0;
 		break;
+	case P_PYTHON:
+		r = 60 + (int)(50 * v1), g = 150 + (int)(55 * v1), b = 215 + (int)(40 * v2);
+		break;
+	case P_RUBY:
+		r = 215 + (int)(40 * v1), g = 70 + (int)(50 * v2), b = 120 + (int)(45 * v1);
+		break;
+	case P_MARKER:
+		r = g = b = 175 + (int)(30 * v1);
+		break;
 	default:
 		r = 205 + (int)(50 * v3), g = (int)(230 * v1), b = (int)(55 * v2);
 		break;
@@ -402,6 +540,7 @@ struct render {
 	double maxdelta;     /* differential: largest |AFTER - BEFORE| drawn */
 	int height, depthmax;
 	double ypad1, ypad2;
+	unsigned kinds; /* 1 << each flamegraph_frame_kind colored on its own, for the legend */
 	uint32_t *pool; /* children of the levels of the current path */
 	size_t pool_len, pool_cap;
 };
@@ -643,11 +782,119 @@ static int draw(struct render *r, uint32_t id, int depth, double start)
 	return 0;
 }
 
+/* Kinds of frames the tree holds that the palette colors on their own. */
+static unsigned colored_kinds(const struct stack_tree *t, const struct flamegraph_opts *o)
+{
+	unsigned kinds = 0;
+	uint32_t i;
+	enum pal p;
+
+	if (t->before || (strcmp(o->colors, "hot") && strcmp(o->colors, "mem")))
+		return 0;
+	for (i = 0; i < t->n_names; i++) {
+		if (kind_palette(st_name_str(t, i), st_name_len(t, i), &p))
+			kinds |= 1u << flamegraph_frame_kind(st_name_str(t, i), st_name_len(t, i));
+	}
+	return kinds;
+}
+
+/*
+ * A legend of the frame colors, when the graph has Python or Ruby frames: a swatch and a word
+ * for each, and for native frames, at the right of the header before Search; left out when a
+ * long title leaves no room.
+ */
+static void put_legend(const struct render *r, const char *title)
+{
+	static const struct {
+		enum flamegraph_frame_kind kind;
+		const char *label, *color;
+	} items[] = {
+		{FG_FRAME_PYTHON, "Python", "rgb(85,177,235)"},
+		{FG_FRAME_RUBY, "Ruby", "rgb(235,95,142)"},
+		{FG_FRAME_NATIVE, "native", NULL},
+	};
+	const struct flamegraph_opts *o = r->o;
+	double cw = o->fontsize * o->fontwidth, end = o->width - XPAD - 100 - 12, x, width = 0;
+	double title_end = o->width / 2.0 +
+			   display_len(title, strlen(title)) * (o->fontsize + 5) * o->fontwidth / 2;
+	size_t i;
+
+	if (!(r->kinds & (1u << FG_FRAME_PYTHON | 1u << FG_FRAME_RUBY)))
+		return;
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		if (items[i].kind == FG_FRAME_NATIVE || r->kinds & 1u << items[i].kind)
+			width += 14 + strlen(items[i].label) * cw + 12;
+	}
+	x = end - width + 12;
+	if (x < title_end + 12)
+		return;
+	fputs("<g id=\"legend\">", r->f);
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		const char *color = items[i].color;
+
+		if (items[i].kind != FG_FRAME_NATIVE && !(r->kinds & 1u << items[i].kind))
+			continue;
+		if (!color)
+			color = strcmp(o->colors, "mem") ? "rgb(230,115,27)" : "rgb(0,215,105)";
+		fprintf(r->f, "<rect x=\"%.1f\" y=\"%g\" width=\"10\" height=\"10\" fill=\"%s\"/>",
+			x, o->fontsize * 2 - 10, color);
+		fprintf(r->f, "<text x=\"%.1f\" y=\"%g\">%s</text>", x + 14, o->fontsize * 2,
+			items[i].label);
+		x += 14 + strlen(items[i].label) * cw + 12;
+	}
+	fputs("</g>\n", r->f);
+}
+
+/*
+ * The header (title, subtitle, Reset Zoom, Search, ic) and the footer (details, Matched), drawn
+ * after the frames so that they can float over them: in a graph taller than the window the
+ * script keeps them on screen, each on a band of the background's color at its end of the
+ * graph, transparent until it floats. Their controls come first in the Tab order.
+ */
+static void put_bars(const struct render *r, const char *title, const char *bg_top,
+		     const char *bg_bottom)
+{
+	const struct flamegraph_opts *o = r->o;
+	int w = o->width;
+	FILE *f = r->f;
+
+	fprintf(f,
+		"<g id=\"header\"><rect class=\"band\" x=\"0\" y=\"0\" width=\"%d\" "
+		"height=\"%g\" fill=\"%s\"/>\n",
+		w, r->ypad1, bg_top);
+	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 2);
+	put_str(f, title);
+	fputs("</text>\n", f);
+	if (o->subtitle) {
+		fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 4);
+		put_str(f, o->subtitle);
+		fputs("</text>\n", f);
+	}
+	fprintf(f,
+		"<text id=\"unzoom\" class=\"hide\" tabindex=\"1\" x=\"%d\" y=\"%g\">Reset Zoom"
+		"</text>\n",
+		XPAD, o->fontsize * 2);
+	fprintf(f, "<text id=\"search\" tabindex=\"1\" x=\"%d\" y=\"%g\">Search</text>\n",
+		w - XPAD - 100, o->fontsize * 2);
+	fprintf(f, "<text id=\"ignorecase\" tabindex=\"1\" x=\"%d\" y=\"%g\">ic</text>\n",
+		w - XPAD - 16, o->fontsize * 2);
+	put_legend(r, title);
+	fputs("</g>\n", f);
+	fprintf(f,
+		"<g id=\"footer\"><rect class=\"band\" x=\"0\" y=\"%g\" width=\"%d\" "
+		"height=\"%g\" fill=\"%s\"/>\n",
+		r->height - r->ypad2, w, r->ypad2, bg_bottom);
+	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%g\"> </text>\n", XPAD,
+		r->height - r->ypad2 / 2);
+	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%g\"> </text>\n</g>\n", w - XPAD - 100,
+		r->height - r->ypad2 / 2);
+}
+
 int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_opts *o, FILE *f)
 {
 	struct render r = {.t = t, .o = o, .f = f, .depthmax = 0};
 	double *widths = NULL;
-	const char *title = o->title;
+	const char *title = o->title, *bg_top = "#eeeeee", *bg_bottom = "#eeeeb0";
 	char b[48];
 	int err = 0, w = o->width;
 
@@ -665,6 +912,7 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		goto cleanup;
 	}
 	r.total = t->nodes[0].total;
+	r.kinds = colored_kinds(t, o);
 	r.px_per_count = (double)(w - 2 * XPAD) / node_w(&r, 0);
 	r.min_w =
 		o->minwidth_pct ? node_w(&r, 0) * o->minwidth / 100 : o->minwidth / r.px_per_count;
@@ -687,11 +935,18 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 			title = "Flame Graph";
 	}
 
+	if (t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup")) {
+		bg_top = "#f8f8f8";
+		bg_bottom = "#e8e8e8";
+	} else if (!strcmp(o->colors, "mem")) {
+		bg_bottom = "#e0e0ff";
+	}
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"",
-		w, r.height, w, r.height);
+		"data-inverted=\"%d\" onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" "
+		"font-family=\"",
+		w, r.height, w, r.height, o->inverted ? 1 : 0);
 	put_str(f, o->fonttype);
 	fprintf(f, "\" font-size=\"%g\">\n", o->fontsize);
 	if (o->notes) {
@@ -710,11 +965,7 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		"fill=\"rgb(110,110,200)\"/>"
 		"</pattern>\n"
 		"</defs>\n",
-		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#f8f8f8"
-										      : "#eeeeee",
-		t->before || !strcmp(o->colors, "io") || !strcmp(o->colors, "wakeup") ? "#e8e8e8"
-		: !strcmp(o->colors, "mem")					      ? "#e0e0ff"
-										      : "#eeeeb0");
+		bg_top, bg_bottom);
 	fprintf(f,
 		"<style type=\"text/css\">\n"
 		"#title { text-anchor: middle; font-size: %gpx; }\n"
@@ -724,6 +975,8 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		"#unzoom { cursor: pointer; }\n"
 		"#frames > *:hover { stroke: black; stroke-width: 0.5; cursor: pointer; }\n"
 		"#frames > *:focus { outline: none; stroke: black; stroke-width: 1.5; }\n"
+		".band { fill-opacity: 0; }\n"
+		".float > .band { fill-opacity: 0.95; }\n"
 		".hide { display: none; }\n"
 		".parent { opacity: 0.5; }\n"
 		"</style>\n",
@@ -732,36 +985,18 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		flamegraph_script);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n",
 		w, r.height);
-	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 2);
-	put_str(f, title);
-	fputs("</text>\n", f);
-	if (o->subtitle) {
-		fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%g\">", w / 2.0, o->fontsize * 4);
-		put_str(f, o->subtitle);
-		fputs("</text>\n", f);
-	}
-	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%g\"> </text>\n", XPAD,
-		r.height - r.ypad2 / 2);
-	fprintf(f,
-		"<text id=\"unzoom\" class=\"hide\" tabindex=\"0\" x=\"%d\" y=\"%g\">Reset Zoom"
-		"</text>\n",
-		XPAD, o->fontsize * 2);
-	fprintf(f, "<text id=\"search\" tabindex=\"0\" x=\"%d\" y=\"%g\">Search</text>\n",
-		w - XPAD - 100, o->fontsize * 2);
-	fprintf(f, "<text id=\"ignorecase\" tabindex=\"0\" x=\"%d\" y=\"%g\">ic</text>\n",
-		w - XPAD - 16, o->fontsize * 2);
-	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%g\"> </text>\n", w - XPAD - 100,
-		r.height - r.ypad2 / 2);
 	fprintf(f,
 		"<g id=\"frames\" data-xpad=\"%d\" data-fontsize=\"%g\" data-fontwidth=\"%g\" "
-		"data-frameheight=\"%d\" data-inverted=\"%d\" data-nametype=\"",
-		XPAD, o->fontsize, o->fontwidth, o->frameheight, o->inverted ? 1 : 0);
+		"data-frameheight=\"%d\" data-nametype=\"",
+		XPAD, o->fontsize, o->fontwidth, o->frameheight);
 	put_str(f, o->nametype);
 	fprintf(f, "\" data-total=\"%s\">\n", exact_txt(r.total, b, sizeof(b)));
 	err = draw(&r, 0, 0, 0);
 	if (err)
 		goto cleanup;
-	fputs("</g>\n</svg>\n", f);
+	fputs("</g>\n", f);
+	put_bars(&r, title, bg_top, bg_bottom);
+	fputs("</svg>\n", f);
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 cleanup:

@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -63,4 +66,18 @@ cleanup:
 	*keys = all;
 	*n = err ? 0 : count;
 	return err;
+}
+
+bool bpf_privileged(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {};
+	bool sys_admin, bpf, perfmon;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	sys_admin = data[0].effective & (1u << CAP_SYS_ADMIN);
+	bpf = data[1].effective & (1u << (CAP_BPF - 32));
+	perfmon = data[1].effective & (1u << (CAP_PERFMON - 32));
+	return sys_admin || (bpf && perfmon);
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small readers of BPF maps shared by the commands: the sum over CPUs of a per-CPU __u64 value,
- * and the list of a map's keys (to read or delete entries without restarting a walk).
+ * and the list of a map's keys (to read or delete entries without restarting a walk); and
+ * whether this process holds the privileges BPF tracing needs.
  */
 #ifndef RTPROF_BPF_UTIL_H
 #define RTPROF_BPF_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -20,5 +22,10 @@ __u64 percpu_array__sum_u64(const struct bpf_map *map, __u32 index);
 /* Every key of map, in a malloc'ed array of *n keys of key_size bytes each (NULL when the map
  * is empty). 0 or -ENOMEM. */
 int bpf_map__keys(const struct bpf_map *map, size_t key_size, void **keys, size_t *n);
+
+/* Does this process hold what loading BPF programs and placing uprobes need: CAP_SYS_ADMIN, or
+ * CAP_BPF with CAP_PERFMON? When it does, an EPERM or EACCES from the kernel is not a matter of
+ * running as root (the verifier refuses a program with EACCES, for one). */
+bool bpf_privileged(void);
 
 #endif

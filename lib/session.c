@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/errors.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/session.h"
 
@@ -217,6 +218,66 @@ const char *session__exe(const struct session *s)
 int session__wait_status(const struct session *s)
 {
 	return s->exited ? s->wait_status : -1;
+}
+
+/* "SIGSEGV"; "signal 40" for those without a name (real-time signals). */
+static const char *signal_name(int sig, char *buf, size_t size)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else
+		snprintf(buf, size, "signal %d", sig);
+	return buf;
+}
+
+const char *session__describe_end(const struct session *s, char *buf, size_t size)
+{
+	char sig[32];
+	int st = s->wait_status;
+
+	if (!s->launched || !s->started || !s->exited || st < 0)
+		return NULL;
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		snprintf(buf, size, "the command exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, size, "the command was killed by %s%s",
+			 signal_name(WTERMSIG(st), sig, sizeof(sig)),
+			 WCOREDUMP(st) ? " (core dumped)" : "");
+	else
+		return NULL;
+	return buf;
+}
+
+bool session__report_end(struct session *s, const char *cmd)
+{
+	char buf[128];
+
+	session__alive(s);
+	if (!session__describe_end(s, buf, sizeof(buf)))
+		return false;
+	pr_warn("%s: %s\n", cmd, buf);
+	return true;
+}
+
+void session__json_end(struct session *s, FILE *f)
+{
+	char sig[32];
+	int st;
+
+	session__alive(s);
+	st = s->wait_status;
+	if (!s->launched || !s->started || !s->exited || st < 0)
+		return;
+	fprintf(f, ",\"command\":{\"pid\":%d,\"exit_status\":", s->pid);
+	if (WIFEXITED(st))
+		fprintf(f, "%d", WEXITSTATUS(st));
+	else
+		fputs("null", f);
+	fputs(",\"signal\":", f);
+	json_str(f, WIFSIGNALED(st) ? signal_name(WTERMSIG(st), sig, sizeof(sig)) : NULL);
+	fprintf(f, ",\"core_dumped\":%s}", WIFSIGNALED(st) && WCOREDUMP(st) ? "true" : "false");
 }
 
 /*

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lib/opts.h"
 
@@ -41,5 +42,24 @@ int session__wait_status(const struct session *s);
 /* The executable a launched command names, looked up in PATH as execvp will (realpath'ed into
  * out): 0, -ENOENT, or a negative errno. */
 int session_find_exe(const char *cmd, char *out, size_t size);
+
+/*
+ * How a launched command ended, the one wording every command uses. A command that exits 0,
+ * one still running (rtprof ends it after the trace: -d, Ctrl-C) and a -p target are "nothing
+ * to say"; a non-zero exit or a signal is said in one line. rtprof's own exit code does not
+ * change: the trace ran and its results were written (README, "How a launched command ends").
+ */
+/* "the command was killed by SIGSEGV (core dumped)" / "the command exited with status 3" into
+ * buf; NULL (buf untouched) when there is nothing to say. */
+const char *session__describe_end(const struct session *s, char *buf, size_t size);
+/* The two below first reap a launched command that has just ended (as session__alive()). */
+/* One line on stderr, "rtprof: CMD: the command was killed by SIGSEGV", when there is
+ * something to say. True when it said it (callers then leave out hints about silent probes:
+ * the command's end explains them). */
+bool session__report_end(struct session *s, const char *cmd);
+/* For a JSON summary object: `,"command":{"pid":N,"exit_status":S|null,"signal":"SIGSEGV"|null,
+ * "core_dumped":B}` for a launched command that has ended (exit_status 0 included); nothing
+ * for -p or while it runs. */
+void session__json_end(struct session *s, FILE *f);
 
 #endif

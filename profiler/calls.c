@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/signals.h"
 #include "runtimes/attach.h"
+#include "runtimes/probe_cost.h"
 #include "calls.skel.h"
 
 _Static_assert(sizeof(struct calls_key) == 24, "calls_key layout");
@@ -39,7 +40,11 @@ static void usage(FILE *f)
 		"mean\n"
 		"and maximum time (entry to return), aggregated in BPF. Recursion-safe: each "
 		"thread\n"
-		"keeps a stack of entry times.\n"
+		"keeps a stack of entry times. A row is one method: JVM methods with their\n"
+		"parameters (f(int), f(String)), Python and Ruby ones with FILE:LINE (Python: the\n"
+		"def line; a generator has a row per line it resumes at). Tracing costs the "
+		"target\n"
+		"12 to 15 us a call here: above a rate that slows it 10x, rtprof says so once.\n"
 		"\n"
 		"  -p, --pid PID          trace a running process\n"
 		"  -l, --lang LANG        python, ruby or jvm (default: found from the process)\n"
@@ -50,8 +55,9 @@ static void usage(FILE *f)
 		"  -i, --interval SECS    print the table of each interval of SECS (JSON: "
 		"\"interval\")\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
-		"      --json             one JSON object per method: class, method, file, count,\n"
-		"                         total_ns, mean_ns, max_ns (and hist with -L)\n"
+		"      --json             one JSON object per method: class, method, file, line,\n"
+		"                         (JVM: sig, name), count, total_ns, mean_ns, max_ns (and\n"
+		"                         hist with -L)\n"
 		"      --no-tracepoint    ruby, launched command: do not enable the empty "
 		"TracePoint\n"
 		"  -v, --verbose          debug output\n"
@@ -60,7 +66,8 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  rtprof calls -n 20 -- python3.11 app.py\n"
 		"  rtprof calls -p $(pgrep -n java) -i 5 -L\n"
-		"  rtprof calls -c 'java/util/*' -- java -XX:+DTraceMethodProbes Main\n");
+		"  rtprof calls -c 'java/util/*' -- java -XX:+DTraceMethodProbes Main\n"
+		"  rtprof calls -n 20 -- javac -J-XX:+DTraceMethodProbes Main.java\n");
 }
 
 static int by_total(const void *a, const void *b)
@@ -72,10 +79,12 @@ static int by_total(const void *a, const void *b)
 	return x->st.count < y->st.count ? 1 : x->st.count > y->st.count ? -1 : 0;
 }
 
+/* The file (or the JVM's signature) and the first line are part of a method's name: two
+ * `parse` of two files, or two overloads, stay two rows. */
 static bool same_name(const struct calls_name *a, const struct calls_name *b)
 {
 	return !strcmp(a->klass, b->klass) && !strcmp(a->method, b->method) &&
-	       !strcmp(a->file, b->file);
+	       !strcmp(a->file, b->file) && a->line == b->line;
 }
 
 /* Read (and, with delete, reset) the stats; merge rows with equal names. */
@@ -173,18 +182,48 @@ static void print_hist(const struct calls_stats *st)
 	}
 }
 
-/* interval: 1, 2, ... with -i (the last, partial one included), 0 without */
-static void print_rows(const struct method_row *rows, size_t n, const struct rt_cmd_opts *o,
-		       const char *sep, int interval)
-{
-	size_t i, lim = o->top && (size_t)o->top < n ? (size_t)o->top : n;
-	int s;
+/* What printing and the interval tick need. */
+struct calls_run {
+	struct calls_bpf *skel;
+	const struct rt_cmd_opts *opts;
+	const struct rt_tracer *tracer;
+	const char *sep;   /* between class and method */
+	int interval;	   /* intervals printed */
+	__u64 total_calls; /* in the intervals printed */
+	struct rt_cost cost;
+};
 
+/* "Class.method(int, String)" (JVM), "Class#method" (Ruby), "function" (Python). */
+static void method_name(const struct calls_run *run, const struct calls_name *m, char *out,
+			size_t size)
+{
+	char sig[256] = "";
+
+	if (run->tracer->signature && m->sig[0])
+		run->tracer->signature(m->sig, sig, sizeof(sig));
+	snprintf(out, size, "%s%s%s%s", m->klass, m->klass[0] ? run->sep : "", m->method, sig);
+}
+
+/* interval: 1, 2, ... with -i (the last, partial one included), 0 without */
+static void print_rows(const struct method_row *rows, size_t n, const struct calls_run *run,
+		       int interval)
+{
+	const struct rt_cmd_opts *o = run->opts;
+	size_t i, lim = o->top && (size_t)o->top < n ? (size_t)o->top : n;
+	bool files = !run->tracer->signature; /* the JVM passes no file */
+	int s, width = 40; /* of the METHOD column: the longest name shown, up to 120 */
+	char name[512];
+
+	for (i = 0; i < lim && !o->json; i++) {
+		method_name(run, &rows[i].name, name, sizeof(name));
+		if ((int)strlen(name) > width)
+			width = strlen(name) < 120 ? (int)strlen(name) : 120;
+	}
 	if (!o->json && interval)
 		printf("interval %d\n", interval);
 	if (!o->json)
-		printf("%-56s %10s %14s %12s %12s\n", "METHOD", "COUNT", "TOTAL_us", "MEAN_us",
-		       "MAX_us");
+		printf("%-*s %10s %14s %12s %12s%s\n", width, "METHOD", "COUNT", "TOTAL_us",
+		       "MEAN_us", "MAX_us", files ? "  FILE:LINE" : "");
 	for (i = 0; i < lim; i++) {
 		const struct method_row *r = &rows[i];
 		double mean = r->st.count ? (double)r->st.total_ns / r->st.count : 0;
@@ -197,8 +236,18 @@ static void print_rows(const struct method_row *rows, size_t n, const struct rt_
 			json_str(stdout, r->name.klass);
 			fputs(",\"method\":", stdout);
 			json_str(stdout, r->name.method);
-			fputs(",\"file\":", stdout);
-			json_str(stdout, r->name.file[0] ? r->name.file : NULL);
+			if (files) {
+				fputs(",\"file\":", stdout);
+				json_str(stdout, r->name.file[0] ? r->name.file : NULL);
+				if (r->name.line)
+					printf(",\"line\":%u", r->name.line);
+			} else {
+				fputs(",\"file\":null,\"sig\":", stdout);
+				json_str(stdout, r->name.sig[0] ? r->name.sig : NULL);
+				method_name(run, &r->name, name, sizeof(name));
+				fputs(",\"name\":", stdout);
+				json_str(stdout, name);
+			}
 			printf(",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64
 			       ",\"mean_ns\":%.0f,\"max_ns\":%" PRIu64,
 			       (uint64_t)r->st.count, (uint64_t)r->st.total_ns, mean,
@@ -212,15 +261,12 @@ static void print_rows(const struct method_row *rows, size_t n, const struct rt_
 			fputs("}\n", stdout);
 			continue;
 		}
-		{
-			char name[512];
-
-			snprintf(name, sizeof(name), "%s%s%s", r->name.klass,
-				 r->name.klass[0] ? sep : "", r->name.method);
-			printf("%-56s %10" PRIu64 " %14.1f %12.3f %12.1f\n", name,
-			       (uint64_t)r->st.count, r->st.total_ns / 1e3, mean / 1e3,
-			       r->st.max_ns / 1e3);
-		}
+		method_name(run, &r->name, name, sizeof(name));
+		printf("%-*s %10" PRIu64 " %14.1f %12.3f %12.1f", width, name,
+		       (uint64_t)r->st.count, r->st.total_ns / 1e3, mean / 1e3, r->st.max_ns / 1e3);
+		if (files && r->name.file[0])
+			printf("  %s:%u", r->name.file, r->name.line);
+		putchar('\n');
 		if (o->hist)
 			print_hist(&r->st);
 	}
@@ -258,14 +304,38 @@ static bool any_method(struct calls_bpf *skel)
 	return false;
 }
 
-/* What the interval tick needs. */
-struct calls_run {
-	struct calls_bpf *skel;
-	const struct rt_cmd_opts *opts;
-	const char *sep;
-	int interval;	   /* intervals printed */
-	__u64 total_calls; /* in the intervals printed */
-};
+/* Calls timed so far (those of printed intervals included), for the cost check: one lookup
+ * per method, done once a second. */
+static __u64 calls_so_far(void *ctx)
+{
+	struct calls_run *run = ctx;
+	int fd = bpf_map__fd(run->skel->maps.stats), ncpu = libbpf_num_possible_cpus(), c;
+	struct calls_stats *percpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*percpu));
+	struct calls_key key, next;
+	__u64 total = run->total_calls;
+	void *prev = NULL;
+
+	while (percpu && !bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, percpu)) {
+			for (c = 0; c < ncpu; c++)
+				total += percpu[c].count;
+		}
+		key = next;
+		prev = &key;
+	}
+	free(percpu);
+	return total;
+}
+
+/* The wait of the event loop: sleep, then see what the probes cost the target. */
+static int wait_and_check(void *ctx, int timeout_ms)
+{
+	struct calls_run *run = ctx;
+
+	signals_sleep_ms(timeout_ms);
+	rt_cost__check(&run->cost, "calls", calls_so_far, run);
+	return 0;
+}
 
 /* Print (and reset) the table of the interval that ends. */
 static int print_interval(void *ctx)
@@ -280,7 +350,7 @@ static int print_interval(void *ctx)
 		return err;
 	if (!run->opts->json)
 		putchar('\n');
-	print_rows(rows, n, run->opts, run->sep, ++run->interval);
+	print_rows(rows, n, run, ++run->interval);
 	run->total_calls += sum_rows(rows, n, false);
 	free(rows);
 	return 0;
@@ -318,10 +388,11 @@ int cmd_calls(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	run.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	run.tracer = rt_trace__tracer(tr);
+	run.sep = !strcmp(run.tracer->name, "ruby") ? "#" : ".";
 	err = calls_bpf__load(skel);
 	if (err) {
-		pr_warn("calls: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("calls", err);
 		goto cleanup;
 	}
 	/* bench/calls.sh: the same probes with a program that does nothing, for the baseline */
@@ -330,12 +401,14 @@ int cmd_calls(int argc, char **argv)
 	err = rt_trace__attach(tr, skel->obj);
 	if (err)
 		goto cleanup;
+	rt_cost__init(&run.cost, rt_trace__pid(tr), skel->progs.hold_sema);
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
 	pr_info("calls: tracing %s process %d (Ctrl-C to stop)\n", rt_trace__tracer(tr)->name,
 		rt_trace__pid(tr));
 	run.skel = skel;
+	run_opts.wait = wait_and_check;
 	run_opts.duration_s = opts.duration_s;
 	run_opts.interval_s = opts.interval_s;
 	err = rt_trace__run(tr, &run_opts, print_interval, &run);
@@ -344,7 +417,7 @@ int cmd_calls(int argc, char **argv)
 	err = read_rows(skel, opts.interval_s > 0, &rows, &n);
 	if (err)
 		goto cleanup;
-	print_rows(rows, n, &opts, run.sep, opts.interval_s > 0 ? ++run.interval : 0);
+	print_rows(rows, n, &run, opts.interval_s > 0 ? ++run.interval : 0);
 	seen.events = 2 * (run.total_calls + sum_rows(rows, n, false));
 	seen.method_events = any_method(skel) ? 1 : 0;
 	fprintf(stderr,
@@ -353,7 +426,7 @@ int cmd_calls(int argc, char **argv)
 		(uint64_t)seen.events / 2, n,
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_UNMATCHED),
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, CALLS_TOO_DEEP));
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	free(rows);
 	rt_trace__free(tr);

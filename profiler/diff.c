@@ -16,30 +16,6 @@
 #include "lib/errors.h"
 #include "lib/log.h"
 
-static int read_col(struct stack_tree *t, const char *path, enum stack_col col, size_t *stacks)
-{
-	FILE *f = NULL;
-	size_t bad = 0, before = stack_tree__stacks(t);
-	int err;
-
-	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (!f) {
-		err = -errno;
-		pr_warn("diff %s: %s\n", path, err_str(err));
-		return err;
-	}
-	err = stack_tree__parse_file_col(t, f, col, &bad);
-	if (err)
-		pr_warn("diff %s: %s\n", path, err_str(err));
-	else if (bad)
-		pr_warn("diff %s: ignored %zu invalid line%s (not 'frame;...;frame COUNT')\n", path,
-			bad, bad == 1 ? "" : "s");
-	*stacks = stack_tree__stacks(t) - before;
-	if (f != stdin)
-		fclose(f);
-	return err;
-}
-
 int cmd_diff(int argc, char **argv)
 {
 	struct flamegraph_cli cli;
@@ -58,13 +34,13 @@ int cmd_diff(int argc, char **argv)
 	}
 	stack_tree__set_flags(t, (cli.reverse ? STACK_TREE_REVERSE : 0) |
 					 (cli.opts.flamechart ? STACK_TREE_FLAMECHART : 0));
-	err = read_col(t, cli.files[0], STACK_COL_BEFORE, &n_before);
+	err = flamegraph_cli__read(t, "diff", cli.files[0], STACK_COL_BEFORE, &n_before);
 	if (!err)
-		err = read_col(t, cli.files[1], STACK_COL_AFTER, &n_after);
+		err = flamegraph_cli__read(t, "diff", cli.files[1], STACK_COL_AFTER, &n_after);
 	if (err)
 		goto cleanup;
 	if (!n_before || !n_after) {
-		pr_warn("diff %s: no valid stack\n", n_before ? cli.files[1] : cli.files[0]);
+		/* the empty one said so */
 		err = -ERR_BADINPUT;
 		goto cleanup;
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -21,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/signals.h"
 #include "runtimes/attach.h"
+#include "runtimes/probe_cost.h"
 #include "usdt_events.skel.h"
 
 _Static_assert(sizeof(struct flow_event) == 48, "flow_event layout");
@@ -43,7 +45,17 @@ struct flow_ctx {
 	const char *sep; /* between class and method */
 	__u64 t0;
 	__u64 received, method_events;
+	struct ring_buffer *rb;
+	__u64 read_until_ns; /* a read of the ring buffer returns by then (see handle_event) */
+	const struct rt_tracer *tracer;
+	struct usdt_events_bpf *skel;
+	struct rt_cost cost;
 };
+
+/* A read of the ring buffer returns after this long even if events keep coming: the probes
+ * refill it while it is read, so a reader slower than the target (a slow pipe on stdout)
+ * would otherwise never get back to check -d or Ctrl-C. */
+#define READ_SLICE_NS (100 * 1000000ULL) /* 100 ms */
 
 static void usage(FILE *f)
 {
@@ -51,7 +63,8 @@ static void usage(FILE *f)
 		"usage: rtprof flow [OPTIONS] (-p PID | -- COMMAND [ARGS...])\n"
 		"\n"
 		"Print every method call and return of a Python, Ruby or JVM program, indented by\n"
-		"call depth per thread, with a kernel timestamp and the thread id.\n"
+		"call depth per thread, with the thread id and the time in seconds since rtprof\n"
+		"placed its probes (never negative; --json: CLOCK_MONOTONIC ns).\n"
 		"\n"
 		"  -p, --pid PID          trace a running process\n"
 		"  -l, --lang LANG        python, ruby or jvm (default: found from the process)\n"
@@ -122,57 +135,105 @@ static void free_names(struct flow_ctx *fc)
 	free(fc->buckets);
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+static void print_event(struct flow_ctx *fc, const struct flow_event *ev)
 {
-	struct flow_ctx *fc = ctx;
-	const struct flow_event *ev = data;
-	const struct flow_name *e;
+	const struct flow_name *e = name_of(fc, &ev->key);
 	bool call = ev->dir == RT_EV_ENTRY;
+	char sig[256] = "";
 
-	if (size < sizeof(*ev))
-		return 0;
-	e = name_of(fc, &ev->key);
-	fc->received++;
-	if (!ev->cfunc)
-		fc->method_events++;
 	if (fc->opts->json) {
 		printf("{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
 		       ev->tid, (uint64_t)ev->ts_ns, call ? "call" : "return", ev->depth);
 		json_str(stdout, e->klass);
 		fputs(",\"method\":", stdout);
 		json_str(stdout, e->method);
-		fputs(",\"file\":", stdout);
-		json_str(stdout, e->file[0] ? e->file : NULL);
+		if (fc->tracer->signature) {
+			fputs(",\"file\":null,\"sig\":", stdout);
+			json_str(stdout, e->sig[0] ? e->sig : NULL);
+		} else {
+			fputs(",\"file\":", stdout);
+			json_str(stdout, e->file[0] ? e->file : NULL);
+		}
 		if (ev->line)
 			printf(",\"line\":%u", ev->line);
 		if (ev->unmatched)
 			fputs(",\"unmatched\":true", stdout);
 		fputs("}\n", stdout);
-		return 0;
+		return;
 	}
-	printf("%12.6f %7u %*s%s %s%s%s", ((double)ev->ts_ns - (double)fc->t0) / 1e9, ev->tid,
+	if (fc->tracer->signature && e->sig[0])
+		fc->tracer->signature(e->sig, sig, sizeof(sig));
+	printf("%12.6f %7u %*s%s %s%s%s%s",
+	       ev->ts_ns > fc->t0 ? (double)(ev->ts_ns - fc->t0) / 1e9 : 0.0, ev->tid,
 	       2 * (ev->depth > 200 ? 200 : ev->depth), "", call ? "->" : "<-", e->klass,
-	       e->klass[0] ? fc->sep : "", e->method);
-	if (e->file[0])
+	       e->klass[0] ? fc->sep : "", e->method, sig);
+	if (!fc->tracer->signature && e->file[0])
 		printf("  %s:%u", e->file, ev->line);
 	putchar('\n');
+}
+
+/* One event of the ring buffer. Returning -EAGAIN ends the read (the event is consumed). */
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct flow_ctx *fc = ctx;
+	const struct flow_event *ev = data;
+
+	if (size < sizeof(*ev))
+		return 0;
+	fc->received++;
+	if (!ev->cfunc)
+		fc->method_events++;
+	print_event(fc, ev);
+	if (!(fc->received & 255) && rt_monotonic_ns() > fc->read_until_ns)
+		return -EAGAIN;
 	return 0;
+}
+
+/* Calls traced so far, for the cost check: two events each, printed, lost or filtered out. */
+static __u64 calls_so_far(void *ctx)
+{
+	struct flow_ctx *fc = ctx;
+
+	return (fc->received + percpu_array__sum_u64(fc->skel->maps.counters, FLOW_LOST) +
+		percpu_array__sum_u64(fc->skel->maps.counters, FLOW_FILTERED)) /
+	       2;
 }
 
 /* Events come without a wakeup until an eighth of the buffer waits: read on a short timer as
  * well, and flush after each read so that a pipe or file sees events as they come. */
 static int read_events(void *ctx, int timeout_ms)
 {
-	struct ring_buffer *rb = ctx;
+	struct flow_ctx *fc = ctx;
 	int err;
 
-	err = ring_buffer__poll(rb, timeout_ms);
+	fc->read_until_ns = rt_monotonic_ns() + timeout_ms * 1000000ULL + READ_SLICE_NS;
+	err = ring_buffer__poll(fc->rb, timeout_ms);
 	if (err >= 0)
-		err = ring_buffer__consume(rb);
-	if (err < 0 && err != -EINTR)
-		return err;
+		err = ring_buffer__consume(fc->rb);
 	fflush(stdout);
+	if (err < 0 && err != -EINTR && err != -EAGAIN)
+		return err;
+	rt_cost__check(&fc->cost, "flow", calls_so_far, fc);
 	return 0;
+}
+
+/* After the probes are gone: read every event left in the ring buffer. A program that was
+ * running when its probe went away may still add one, so read again until the count of events
+ * sent agrees, for a short while. Returns the events sent but never read (normally 0). */
+static __u64 drain(struct ring_buffer *rb, struct usdt_events_bpf *skel, struct flow_ctx *fc,
+		   __u64 *sent)
+{
+	int i;
+
+	fc->read_until_ns = UINT64_MAX; /* nothing comes any more: read to the end */
+	for (i = 0; i < 10; i++) {
+		ring_buffer__consume(rb);
+		*sent = percpu_array__sum_u64(skel->maps.counters, FLOW_SENT);
+		if (*sent <= fc->received)
+			break;
+		usleep(10000); /* 10 ms; also after Ctrl-C */
+	}
+	return *sent > fc->received ? *sent - fc->received : 0;
 }
 
 int cmd_flow(int argc, char **argv)
@@ -184,7 +245,7 @@ int cmd_flow(int argc, char **argv)
 	struct rt_trace *tr = NULL;
 	struct rt_seen seen = {};
 	struct rt_run_opts run_opts = {.wait = read_events, .wait_ms = 50};
-	__u64 lost, filtered, sent;
+	__u64 lost, filtered, sent, unread;
 	int err;
 
 	err = rt_cmd_opts__parse(&opts, "flow", RT_OPT_FILTER | RT_OPT_BUFFER, argc, argv, usage);
@@ -208,7 +269,9 @@ int cmd_flow(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
-	fc.sep = !strcmp(rt_trace__tracer(tr)->name, "ruby") ? "#" : ".";
+	fc.tracer = rt_trace__tracer(tr);
+	fc.skel = skel;
+	fc.sep = !strcmp(fc.tracer->name, "ruby") ? "#" : ".";
 	fc.buckets = calloc(NAME_BUCKETS, sizeof(*fc.buckets));
 	if (!fc.buckets) {
 		err = -ENOMEM;
@@ -216,42 +279,48 @@ int cmd_flow(int argc, char **argv)
 	}
 	err = usdt_events_bpf__load(skel);
 	if (err) {
-		pr_warn("flow: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("flow", err);
 		goto cleanup;
 	}
-	err = rt_trace__attach(tr, skel->obj);
-	if (err)
-		goto cleanup;
 	fc.names_fd = bpf_map__fd(skel->maps.names);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &fc, NULL);
 	if (!rb) {
 		err = -errno;
 		goto cleanup;
 	}
+	fc.rb = rb;
+	/* The time origin of the text output: the moment before the first probe is placed, so
+	 * that no event (of a running process, with -p) can come before it. */
+	fc.t0 = rt_monotonic_ns();
+	err = rt_trace__attach(tr, skel->obj);
+	if (err)
+		goto cleanup;
+	rt_cost__init(&fc.cost, rt_trace__pid(tr), skel->progs.hold_sema);
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	fc.t0 = rt_monotonic_ns();
 	run_opts.duration_s = opts.duration_s;
-	err = rt_trace__run(tr, &run_opts, NULL, rb);
-	ring_buffer__consume(rb);
+	err = rt_trace__run(tr, &run_opts, NULL, &fc);
+	/* Final counts: stop the probes first, then read what is left in the ring buffer. */
+	rt_trace__detach(tr);
+	unread = drain(rb, skel, &fc, &sent);
 	fflush(stdout);
-	sent = percpu_array__sum_u64(skel->maps.counters, FLOW_SENT);
 	lost = percpu_array__sum_u64(skel->maps.counters, FLOW_LOST);
 	filtered = percpu_array__sum_u64(skel->maps.counters, FLOW_FILTERED);
 	fprintf(stderr, "flow: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " filtered out\n",
-		(uint64_t)fc.received, (uint64_t)lost, (uint64_t)filtered);
-	if (sent != fc.received)
-		pr_warn("flow: %" PRIu64 " events were sent but %" PRIu64 " received\n",
-			(uint64_t)sent, (uint64_t)fc.received);
+		(uint64_t)fc.received, (uint64_t)(lost + unread), (uint64_t)filtered);
+	if (unread)
+		pr_warn("flow: %" PRIu64 " of the lost events were sent but could not be read "
+			"from the ring buffer\n",
+			(uint64_t)unread);
 	if (fc.unnamed)
 		pr_warn("flow: %" PRIu64
 			" events of methods whose names did not fit in the names map "
 			"(printed as ?)\n",
 			(uint64_t)fc.unnamed);
-	seen.events = fc.received + filtered + lost;
+	seen.events = fc.received + filtered + lost + unread;
 	seen.method_events = fc.method_events;
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	ring_buffer__free(rb);
 	rt_trace__free(tr);

@@ -310,23 +310,24 @@ int cmd_gc(int argc, char **argv)
 	gc->runtime = rt_trace__tracer(tr)->name;
 	err = gc_bpf__load(skel);
 	if (err) {
-		pr_warn("gc: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("gc", err);
 		goto cleanup;
 	}
-	err = rt_trace__attach(tr, skel->obj);
-	if (err)
-		goto cleanup;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, gc, NULL);
 	if (!rb) {
 		err = -errno;
 		goto cleanup;
 	}
+	gc->t0 = rt_monotonic_ns(); /* before the probes: no time is negative */
+	err = rt_trace__attach(tr, skel->obj);
+	if (err)
+		goto cleanup;
 	err = rt_trace__start(tr);
 	if (err)
 		goto cleanup;
-	gc->t0 = rt_monotonic_ns();
 	run_opts.duration_s = opts.duration_s;
 	err = rt_trace__run(tr, &run_opts, NULL, rb);
+	rt_trace__detach(tr); /* nothing comes after the last read: the counts are final */
 	ring_buffer__consume(rb);
 	print_summary(gc);
 	fflush(stdout);
@@ -338,7 +339,7 @@ int cmd_gc(int argc, char **argv)
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_FILTERED),
 		(uint64_t)percpu_array__sum_u64(skel->maps.counters, GC_UNPAIRED));
 	seen.events = gc->received;
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	ring_buffer__free(rb);
 	rt_trace__free(tr);

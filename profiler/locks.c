@@ -468,7 +468,8 @@ static void print_stack_rows(struct lock_stacks *ls, const struct stack_row *row
 	}
 }
 
-static int report(const struct locks_opts *o, struct locks_bpf *skel, struct lock_stacks *u)
+static int report(const struct locks_opts *o, struct locks_bpf *skel, struct lock_stacks *u,
+		  struct session *s)
 {
 	struct lock_row *locks = NULL;
 	struct stack_row *stacks = NULL;
@@ -561,9 +562,12 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct loc
 			}
 		}
 	}
-	if (o->json)
-		printf("{\"type\":\"summary\",\"locks\":%ld,\"dropped\":%" PRIu64 "}\n", nlocks,
+	if (o->json) {
+		printf("{\"type\":\"summary\",\"locks\":%ld,\"dropped\":%" PRIu64, nlocks,
 		       (uint64_t)skel->bss->dropped);
+		session__json_end(s, stdout);
+		puts("}");
+	}
 	if (skel->bss->dropped)
 		pr_warn("locks: %" PRIu64 " updates dropped (BPF maps full): figures are low\n",
 			(uint64_t)skel->bss->dropped);
@@ -837,7 +841,9 @@ int cmd_locks(int argc, char **argv)
 		ring_buffer__poll(rb, refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
 	}
 	ring_buffer__consume(rb);
-	err = report(&opts, skel, u);
+	err = report(&opts, skel, u, s);
+	fflush(stdout);
+	session__report_end(s, "locks");
 cleanup:
 	destroy_links(links, nlinks);
 	ring_buffer__free(rb);

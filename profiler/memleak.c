@@ -898,7 +898,10 @@ static void print_json(struct memleak *m, const size_t *order, size_t n, double 
 		}
 		fprintf(m->rep, "]}");
 	}
-	fprintf(m->rep, "]}\n");
+	fprintf(m->rep, "]");
+	if (final)
+		session__json_end(m->sess, m->rep);
+	fprintf(m->rep, "}\n");
 	fflush(m->rep);
 }
 
@@ -1510,6 +1513,7 @@ int cmd_memleak(int argc, char **argv)
 		goto cleanup;
 	if (!o.bare)
 		err = report(&m, true);
+	session__report_end(m.sess, "memleak");
 	print_counters(&m);
 	print_prog_stats(&m);
 cleanup:

@@ -209,7 +209,7 @@ int cmd_objnew(int argc, char **argv)
 	}
 	err = objnew_bpf__load(skel);
 	if (err) {
-		pr_warn("objnew: cannot load the BPF programs: %s\n", err_str(err));
+		err = rt_load_error("objnew", err);
 		goto cleanup;
 	}
 	err = rt_trace__attach(tr, skel->obj);
@@ -231,7 +231,7 @@ int cmd_objnew(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		seen.events += rows[i].st.count;
 	fprintf(stderr, "objnew: %" PRIu64 " allocations of %zu types\n", (uint64_t)seen.events, n);
-	rt_trace__explain(tr, &seen);
+	rt_trace__report(tr, &seen);
 cleanup:
 	free(rows);
 	rt_trace__free(tr);

@@ -220,6 +220,20 @@ static size_t total_sites(const struct probes_scan *scan)
 	return n;
 }
 
+/* Once: which semaphores --count leaves down, and why. */
+static void warn_unsafe(const struct runtime *r)
+{
+	char list[512] = "";
+	size_t i, n = 0;
+
+	for (i = 0; r->unsafe_semaphores[i] && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+				      r->unsafe_semaphores[i]);
+	pr_warn("probes --count: %s: semaphores kept down (raising them crashes %s, see README); "
+		"these sites count only calls something else enabled\n",
+		list, r->name);
+}
+
 /*
  * Attach the counter to every site for count_s seconds (or until Ctrl-C or the target exits),
  * then read the counts. Semaphores are raised through ref_ctr_offset, so the kernel lowers them
@@ -228,6 +242,7 @@ static size_t total_sites(const struct probes_scan *scan)
 static int count_hits(struct probes_scan *scan, int pid, double count_s)
 {
 	size_t nsites = total_sites(scan), site = 0, i, j, nlinks = 0, failed = 0;
+	unsigned int unsafe_said = 0;
 	struct usdt_count_bpf *skel = NULL;
 	struct bpf_link **links = NULL;
 	int err = 0;
@@ -263,6 +278,14 @@ static int count_hits(struct probes_scan *scan, int pid, double count_s)
 			LIBBPF_OPTS(bpf_uprobe_opts, uo, .ref_ctr_offset = n->sema_offset,
 				    .bpf_cookie = site);
 			struct bpf_link *l;
+
+			/* counted, but never enabled by us: the runtime's hook would harm it */
+			if (n->sema_offset &&
+			    runtime_semaphore_unsafe(o->runtime, n->provider, n->name)) {
+				uo.ref_ctr_offset = 0;
+				if (!unsafe_said++)
+					warn_unsafe(o->runtime);
+			}
 
 			l = bpf_program__attach_uprobe_opts(skel->progs.count_site, pid,
 							    o->open_path, n->file_offset, &uo);

@@ -255,6 +255,51 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * A JVM's compiled methods have names only in the perf map it writes when asked: ask it through
+ * its attach mechanism (runtimes/jvm_attach.c) half a second after the start, then every second
+ * (a method compiled since gets its name), and once more at the end (t < 0).
+ */
+struct jvm_perfmap {
+	bool checked, is_jvm, failed;
+	double next_s;
+	unsigned int requests;
+};
+
+static void jvm_perfmap_tick(struct jvm_perfmap *j, int pid, bool native_only, double t)
+{
+	int err;
+
+	if (native_only || j->failed || (j->checked && !j->is_jvm))
+		return;
+	if (t >= 0 && t < (j->checked ? j->next_s : 0.5))
+		return;
+	if (!j->checked) {
+		j->checked = true;
+		j->is_jvm = jvm_process(pid);
+		if (!j->is_jvm)
+			return;
+		pr_warn("profile: jvm %d: asking the JVM for its perf map every second (its attach "
+			"mechanism, as jcmd %d Compiler.perfmap does)\n",
+			pid, pid);
+	}
+	err = jvm_request_perfmap(pid);
+	if (err == -EAGAIN) { /* the JVM is still starting: next tick */
+		j->next_s = t + 0.2;
+		return;
+	}
+	if (err && err != -ESRCH) {
+		j->failed = true;
+		pr_warn("profile: jvm %d: cannot ask for its perf map (%s): compiled Java methods "
+			"stay unnamed; start it with -XX:+UnlockDiagnosticVMOptions "
+			"-XX:+DumpPerfMapAtExit\n",
+			pid, err_str(err));
+		return;
+	}
+	j->requests++;
+	j->next_s = t + 1.0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -464,6 +509,7 @@ int cmd_profile(int argc, char **argv)
 	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
+	struct jvm_perfmap jvm = {};
 	double start = 0, deadline = 0, rb_bytes;
 	struct profile_span span = {};
 	struct timespec wall;
@@ -593,6 +639,7 @@ int cmd_profile(int argc, char **argv)
 			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
 
 	while (!signals_stop_requested()) {
+		jvm_perfmap_tick(&jvm, pid, o.native_only, now_s() - start);
 		err = capture_queue__run(q, on_sample, &run, PROFILE_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("profile: ring buffer: %s\n", err_str(err));
@@ -606,6 +653,9 @@ int cmd_profile(int argc, char **argv)
 		}
 	}
 	err = 0;
+	/* compiled code's names, while the JVM lives (samples still queued get them) */
+	if (!gone && jvm.is_jvm)
+		jvm_perfmap_tick(&jvm, pid, o.native_only, -1);
 	/* Stop sampling, then take what is still in the ring buffer. */
 	for (i = 0; i < n_links; i++) {
 		bpf_link__destroy(links[i]);
@@ -616,11 +666,8 @@ int cmd_profile(int argc, char **argv)
 	if (gone && !session__launched(sess))
 		pr_warn("profile -p %d: process exited after %.2f s; writing what was collected\n",
 			pid, now_s() - start);
-	else if (gone && session__wait_status(sess) != 0)
-		pr_info("profile: the command exited with status %d\n",
-			WIFEXITED(session__wait_status(sess))
-				? WEXITSTATUS(session__wait_status(sess))
-				: 128 + WTERMSIG(session__wait_status(sess)));
+	else if (gone)
+		session__report_end(sess, "profile");
 	if (run.first_err)
 		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
 	span.duration_ns = llround((now_s() - start) * 1e9);

@@ -315,7 +315,7 @@ static int read_percpu_sum(struct bpf_map *map, __u32 key, __u64 *out, int ncpu)
 	return 0;
 }
 
-static void print_summary(struct queries_run *run, struct queries_bpf *skel)
+static void print_summary(struct queries_run *run, struct queries_bpf *skel, struct session *s)
 {
 	const struct queries_opts *o = run->opts;
 	__u64 stats[QUERY_STAT_NR] = {}, hist[QUERY_HIST_SLOTS] = {};
@@ -345,6 +345,7 @@ static void print_summary(struct queries_run *run, struct queries_bpf *skel)
 		       (uint64_t)stats[QUERY_STAT_QUERIES], (uint64_t)stats[QUERY_STAT_EMITTED],
 		       (uint64_t)stats[QUERY_STAT_LOST], o->min_ms);
 		hist_print_json(stdout, hist, QUERY_HIST_SLOTS);
+		session__json_end(s, stdout);
 		fputs("}\n", stdout);
 		for (i = 0; i < n; i++) {
 			fputs("{\"type\":\"top\",\"query\":", stdout);
@@ -649,7 +650,9 @@ int cmd_queries(int argc, char **argv)
 	ring_buffer__consume(rb);
 	if (!session__alive(s))
 		pr_info("queries %s: process exited\n", what);
-	print_summary(&run, skel);
+	print_summary(&run, skel, s);
+	fflush(stdout);
+	session__report_end(s, "queries");
 cleanup:
 	ring_buffer__free(rb);
 	for (i = 0; i < 2; i++)

@@ -4,9 +4,12 @@
  *
  * bpf/threads.bpf.c reports each kernel event of the target's thread group through a ring buffer
  * (creation in the creator's context, first wake-up, rename, exit), and a uprobe on pthread_create
- * adds the start routine and the creating user stack. This half prints the events as they come,
- * and at the end every thread seen, the live threads (from /proc/PID/task while the target runs),
- * and the creating stacks with how many threads each created.
+ * adds the start routine and the creating stack's key (bpf/stack_key.bpf.h). This half keeps the
+ * code ranges of the stack keys current (stacks/stack_keys.h), unwinds and symbolizes the capture
+ * of each new key as it comes (stacks/stacks.h: CFI, no frame pointers needed, interpreter
+ * frames merged), prints the events as they come, and at the end every thread seen, the live
+ * threads (from /proc/PID/task while the target runs), and the creating stacks with how many
+ * threads each created.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/threads.h"
@@ -27,7 +31,10 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
-#include "stacks/ustack.h"
+#include "stacks/capture_queue.h"
+#include "stacks/stack_keys.h"
+#include "stacks/stacks.h"
+#include "symbolize/maps.h"
 #include "runtimes/runtime.h"
 #include "threads.skel.h"
 
@@ -35,11 +42,14 @@ _Static_assert(sizeof(struct thread_event) == 56, "thread_event layout");
 
 #define POLL_MS		100
 #define MAPS_REFRESH_MS 1000
+#define CAPTURE_READ_MS 10  /* the capture reader's poll (it is woken for each capture) */
+#define CAPTURE_WAIT_MS 200 /* most a creation waits for its stack's capture (a lost one) */
 
 struct threads_opts {
 	struct target_opts target;
 	double duration_s;
 	bool json;
+	bool native_only; /* no interpreter frames in the creating stacks */
 };
 
 struct thread_info {
@@ -48,20 +58,44 @@ struct thread_info {
 	char name[THREAD_COMM_LEN];
 	__u64 create_ns, start_ns, exit_ns; /* 0 when not seen */
 	__u64 start_routine;
-	__u64 caller_ip;
-	int stack_id;
-	bool live; /* listed in /proc/PID/task at the end */
+	__u64 stack_key; /* 0: no creating stack */
+	bool live;	 /* listed in /proc/PID/task at the end */
 };
 
 struct stack_count {
-	int stack_id;
-	__u64 caller_ip;
+	__u64 key; /* the first key seen with the same frames */
 	unsigned int n;
+};
+
+/* The frames of one stack key, innermost (pthread_create) first, ending with the marker
+ * "[truncated]" or "[incomplete]" when the unwinding stopped early. */
+struct key_stack {
+	__u64 key;
+	__u64 same; /* the first key seen with the same frames (keys differ by stack words) */
+	size_t n;
+	struct stack_frame *f;
+};
+
+/* Resolving the creating stacks. */
+struct thread_stacks {
+	int pid;
+	struct threads_bpf *skel;
+	struct stacks *pipeline;
+	struct stack_frames *frames; /* of one capture */
+	/* captures of new keys: a reader thread reads what must be read while the process lives
+	 * (interpreter code objects) as each arrives, before the slow unwinding here */
+	struct capture_queue *captures;
+	struct key_stack *keys;
+	size_t n, cap;
+	size_t n_code_maps;	      /* code mappings at the last code-range update */
+	__u64 image_ino, image_start; /* the first file mapping (the executable) when tracked */
+	__u64 unresolved;	      /* captures that could not be resolved */
+	__u64 missing; /* creations whose stack key has no frames (its capture was lost) */
 };
 
 struct threads_run {
 	const struct threads_opts *opts;
-	struct ustacks *stacks;
+	struct thread_stacks *stacks;
 	struct thread_info *threads;
 	size_t n, cap;
 	__u64 t0_ns;
@@ -75,6 +109,269 @@ static __u64 mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void thread_stacks__free(struct thread_stacks *ts)
+{
+	size_t i;
+
+	if (!ts)
+		return;
+	capture_queue__free(ts->captures);
+	for (i = 0; i < ts->n; i++)
+		free(ts->keys[i].f);
+	free(ts->keys);
+	free(ts->frames);
+	stacks__free(ts->pipeline);
+	free(ts);
+}
+
+/* native_only: no interpreter frames. */
+static struct thread_stacks *thread_stacks__new(int pid, struct threads_bpf *skel, bool native_only)
+{
+	struct thread_stacks *ts = calloc(1, sizeof(*ts));
+	struct stacks_opts so;
+	int err;
+
+	if (!ts)
+		return NULL;
+	ts->pid = pid;
+	ts->skel = skel;
+	stacks_opts__init(&so);
+	so.interp_map_fd = native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
+	ts->pipeline = stacks__new(&so);
+	ts->frames = malloc(sizeof(*ts->frames));
+	if (ts->pipeline && ts->frames)
+		ts->captures = capture_queue__new(ts->pipeline, bpf_map__fd(skel->maps.captures),
+						  CAPTURE_READ_MS);
+	if (!ts->captures) {
+		err = errno ? errno : ENOMEM;
+		thread_stacks__free(ts);
+		errno = err;
+		return NULL;
+	}
+	return ts;
+}
+
+/* Is the process ending (its main thread exiting or gone)? Its mappings are being torn down then:
+ * a snapshot taken now would forget modules that its captures need. */
+static bool process_ending(int pid)
+{
+	char path[64], state = 0;
+	unsigned long flags = 0;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	n = fscanf(f, "%*d (%*[^)]) %c %*d %*d %*d %*d %*d %lu", &state, &flags);
+	fclose(f);
+	return n != 2 || state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
+}
+
+/* While the process runs, when its code mappings changed: give BPF the code ranges of the stack
+ * keys, and the pipeline new snapshots of the mappings. The process is tracked (snapshots and
+ * the interpreter search) the first time and after an exec; otherwise only its snapshots are
+ * renewed, and an interpreter found is kept (tracking again forgets it for a moment, and a
+ * thread created then would miss its frames). */
+static void thread_stacks__refresh(struct thread_stacks *ts)
+{
+	struct proc_maps *maps = process_ending(ts->pid) ? NULL : proc_maps__read(ts->pid);
+	const struct proc_map *exe = NULL;
+	bool new_image;
+	size_t n, i;
+
+	if (!maps)
+		return;
+	n = stack_key_ranges__count(maps);
+	/* (maps read while the exit began may be partial: look again) */
+	if (n != ts->n_code_maps && !process_ending(ts->pid)) {
+		ts->n_code_maps = n;
+		n = stack_key_ranges__set(&ts->skel->bss->stack_key_ranges, maps);
+		pr_debug("threads: %zu code ranges for the stack keys\n", n);
+		for (i = 0; i < maps->n && !exe; i++)
+			if (proc_map__is_file(&maps->maps[i]))
+				exe = &maps->maps[i];
+		new_image = exe && (exe->inode != ts->image_ino || exe->start != ts->image_start);
+		if (new_image) {
+			stacks__track(ts->pipeline, ts->pid);
+			ts->image_ino = exe->inode;
+			ts->image_start = exe->start;
+		} else {
+			stacks__refresh(ts->pipeline, ts->pid);
+		}
+	}
+	proc_maps__free(maps);
+}
+
+/* A launched command maps its libraries right after exec: wait (briefly) until the C library is
+ * there, so that the stack keys know the code ranges (and the interpreter is found) before the
+ * first thread is created. */
+static void wait_for_libc(struct thread_stacks *ts, const char *libc)
+{
+	struct proc_maps *maps;
+	bool found = false;
+	size_t i;
+	int tries;
+
+	for (tries = 0; tries < 2000 && !found; tries++) {
+		maps = proc_maps__read(ts->pid);
+		for (i = 0; maps && i < maps->n && !found; i++) {
+			const struct proc_map *pm = &maps->maps[i];
+			size_t lp = strlen(libc), mp = pm->path ? strlen(pm->path) : 0;
+
+			/* libc is the same path seen through /proc/PID/root */
+			found = pm->perms[2] == 'x' && mp && mp <= lp &&
+				!strcmp(libc + lp - mp, pm->path);
+		}
+		proc_maps__free(maps);
+		if (!found)
+			usleep(500);
+	}
+	thread_stacks__refresh(ts);
+}
+
+static const struct key_stack *thread_stacks__find(const struct thread_stacks *ts, __u64 key)
+{
+	size_t i;
+
+	for (i = 0; i < ts->n; i++)
+		if (ts->keys[i].key == key)
+			return &ts->keys[i];
+	return NULL;
+}
+
+static bool is_marker(const struct stack_frame *f)
+{
+	return f->kind == SF_MARKER;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_frame(const struct stack_frame *a, const struct stack_frame *b)
+{
+	return str_eq(a->name, b->name) && str_eq(a->file, b->file) &&
+	       str_eq(a->module, b->module) && a->line == b->line && a->offset == b->offset &&
+	       a->inlined == b->inlined;
+}
+
+/* A capture of a new stack key (ring buffer callback): unwind and symbolize it now, while the
+ * process lives. The stack starts at pthread_create, whose entry the capture was taken at. */
+static int on_capture(void *ctx, void *data, size_t size)
+{
+	struct thread_stacks *ts = ctx;
+	const struct stack_capture *c = data;
+	const struct stack_frame *f = ts->frames->f;
+	struct key_stack *ks;
+	size_t i, k, n;
+
+	if (size < STACK_CAPTURE_HDR_SIZE || thread_stacks__find(ts, c->cookie))
+		return 0;
+	/* the code may be in a library loaded since the last refresh: new keys are rare, look */
+	thread_stacks__refresh(ts);
+	if (stacks__resolve(ts->pipeline, c, size, ts->frames)) {
+		ts->unresolved++;
+		ts->frames->n = 0; /* known, without frames: not waited for again */
+	}
+	n = ts->frames->n;
+	/* A thread's stack ends at its start routine's caller (start_thread), as frame-pointer
+	 * walks always showed it: the clone system call below it is left out. */
+	if (n > 1 && !is_marker(&f[n - 1]) &&
+	    (!strcmp(f[n - 1].name, "clone3") || !strcmp(f[n - 1].name, "clone")))
+		for (n--; n > 1 && f[n - 1].inlined; n--)
+			;
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? ts->cap * 2 : 64;
+		struct key_stack *kk = realloc(ts->keys, cap * sizeof(*kk));
+
+		if (!kk)
+			return 0;
+		ts->keys = kk;
+		ts->cap = cap;
+	}
+	ks = &ts->keys[ts->n];
+	*ks = (struct key_stack){.key = c->cookie, .same = c->cookie};
+	if (n) {
+		ks->f = malloc(n * sizeof(*ks->f));
+		if (!ks->f)
+			return 0;
+		memcpy(ks->f, f, n * sizeof(*ks->f));
+		ks->n = n;
+	}
+	for (i = 0; i < ts->n; i++) {
+		const struct key_stack *o = &ts->keys[i];
+
+		if (o->n != ks->n)
+			continue;
+		for (k = 0; k < ks->n && same_frame(&o->f[k], &ks->f[k]); k++)
+			;
+		if (k == ks->n) {
+			ks->same = o->same;
+			break;
+		}
+	}
+	ts->n++;
+	return 0;
+}
+
+/* The frames of the key of a creation event: its capture, if new, was sent before the event, so
+ * it is queued or about to be (wait for it, a little: it may have been lost). NULL when unknown. */
+static const struct key_stack *thread_stacks__get(struct thread_stacks *ts, __u64 key)
+{
+	const struct key_stack *ks = key ? thread_stacks__find(ts, key) : NULL;
+	__u64 deadline = mono_ns() + CAPTURE_WAIT_MS * 1000000ULL;
+
+	while (key && !ks && mono_ns() < deadline) {
+		capture_queue__run(ts->captures, on_capture, ts, CAPTURE_READ_MS);
+		ks = thread_stacks__find(ts, key);
+	}
+	return ks;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	return b ? b + 1 : path;
+}
+
+/* Print the stack of key innermost (pthread_create) first: text, one frame a line after indent,
+ * or a JSON array of frames (stack_frame__json); an incomplete unwinding ends with a frame
+ * "[truncated]" or "[incomplete]". */
+static void print_stack(const struct key_stack *ks, const char *indent, bool json)
+{
+	size_t i, n = ks ? ks->n : 0, nu = n && is_marker(&ks->f[n - 1]) ? n - 1 : n;
+	bool exact = true; /* the first address is pthread_create's entry, not a return address */
+
+	if (json)
+		fputc('[', stdout);
+	for (i = 0; i < n; i++) {
+		const struct stack_frame *s = &ks->f[i];
+
+		if (!json) {
+			printf("%s%s%s", indent, s->name, s->inlined ? " (inlined)" : "");
+			if (s->file)
+				printf(" %s:%d", base_name(s->file), s->line);
+			else if (s->module)
+				printf(" [%s]", base_name(s->module));
+			fputc('\n', stdout);
+		} else {
+			fputs(i ? "," : "", stdout);
+			/* the address as in the ELF file: a return address is resolved at - 1 */
+			stack_frame__json(s, stdout, s->offset + (s->module && !exact));
+		}
+		if (!s->inlined)
+			exact = false;
+	}
+	if (json)
+		fputc(']', stdout);
+	else if (!nu)
+		printf("%s(no stack)\n", indent);
 }
 
 static struct thread_info *thread_get(struct threads_run *run, __u32 tid)
@@ -99,7 +396,6 @@ static struct thread_info *thread_get(struct threads_run *run, __u32 tid)
 	t = &run->threads[run->n++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
-	t->stack_id = -1;
 	return t;
 }
 
@@ -162,6 +458,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct thread_info *t;
 	char comm[THREAD_COMM_LEN + 1], routine[512] = "";
 	const struct threads_opts *o = run->opts;
+	const struct key_stack *ks = NULL;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -182,8 +479,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		t->creator_tid = e->creator_tid;
 		t->create_ns = e->ts_ns;
 		t->start_routine = e->start_routine;
-		t->stack_id = e->stack_id;
-		t->caller_ip = e->caller_ip;
+		t->stack_key = e->stack_key;
 		run->created++;
 		break;
 	case THREAD_START:
@@ -195,10 +491,17 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", comm);
-	if (e->start_routine)
-		ustacks__format(run->stacks, e->start_routine, routine, sizeof(routine));
-	if (e->type == THREAD_CREATE)
-		ustacks__touch(run->stacks, e->stack_id); /* resolvable after the process exits */
+	if (e->start_routine) {
+		const char *fn =
+			stacks__function(run->stacks->pipeline, run->stacks->pid, e->start_routine);
+
+		snprintf(routine, sizeof(routine), "%s", fn ? fn : "");
+	}
+	if (e->type == THREAD_CREATE) {
+		ks = thread_stacks__get(run->stacks, e->stack_key); /* resolved while it runs */
+		if (e->stack_key && !ks)
+			run->stacks->missing++;
+	}
 
 	if (o->json) {
 		printf("{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"tid\":%u,\"name\":",
@@ -208,7 +511,7 @@ static int on_event(void *ctx, void *data, size_t size)
 			printf(",\"creator_tid\":%u,\"start_routine\":", e->creator_tid);
 			json_str(stdout, routine[0] ? routine : NULL);
 			fputs(",\"stack\":", stdout);
-			ustacks__print(run->stacks, stdout, e->stack_id, e->caller_ip, NULL, true);
+			print_stack(ks, NULL, true);
 		}
 		if (e->type == THREAD_EXIT && t->create_ns)
 			printf(",\"lifetime_ns\":%" PRIu64, (uint64_t)(e->ts_ns - t->create_ns));
@@ -240,7 +543,7 @@ static int cmp_stack_count(const void *a, const void *b)
 
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
-	return x->stack_id - y->stack_id;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 static void print_summary(struct threads_run *run, struct session *s, __u64 lost)
@@ -252,16 +555,19 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 
 	for (i = 0; i < run->n; i++) {
 		const struct thread_info *t = &run->threads[i];
+		const struct key_stack *ks;
+		__u64 key;
 
 		if (!t->tid || !sc || !t->create_ns)
 			continue;
+		/* keys with the same frames are one stack */
+		ks = thread_stacks__find(run->stacks, t->stack_key);
+		key = ks ? ks->same : t->stack_key;
 		for (j = 0; j < nsc; j++)
-			if (sc[j].stack_id == t->stack_id && sc[j].caller_ip == t->caller_ip)
+			if (sc[j].key == key)
 				break;
-		if (j == nsc) {
-			sc[nsc].stack_id = t->stack_id;
-			sc[nsc++].caller_ip = t->caller_ip;
-		}
+		if (j == nsc)
+			sc[nsc++].key = key;
 		sc[j].n++;
 	}
 	if (sc)
@@ -283,13 +589,14 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 		}
 		for (i = 0; i < nsc; i++) {
 			printf("{\"type\":\"creating_stack\",\"threads\":%u,\"stack\":", sc[i].n);
-			ustacks__print(run->stacks, stdout, sc[i].stack_id, sc[i].caller_ip, NULL,
-				       true);
+			print_stack(thread_stacks__find(run->stacks, sc[i].key), NULL, true);
 			fputs("}\n", stdout);
 		}
 		printf("{\"type\":\"summary\",\"created\":%u,\"exited\":%u,\"live\":%zu,\"lost\":"
-		       "%" PRIu64 ",\"process_alive\":%s}\n",
+		       "%" PRIu64 ",\"process_alive\":%s",
 		       run->created, run->exited, nlive, (uint64_t)lost, alive ? "true" : "false");
+		session__json_end(s, stdout);
+		puts("}");
 		goto cleanup;
 	}
 	printf("\n%u threads created, %u exited, %zu live at the end%s\n", run->created,
@@ -320,19 +627,23 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 		printf("\ncreating stacks:\n");
 	for (i = 0; i < nsc; i++) {
 		printf("  %u thread%s created from:\n", sc[i].n, sc[i].n == 1 ? "" : "s");
-		ustacks__print(run->stacks, stdout, sc[i].stack_id, sc[i].caller_ip, "      ",
-			       false);
+		print_stack(thread_stacks__find(run->stacks, sc[i].key), "      ", false);
 	}
 cleanup:
 	if (lost)
 		pr_warn("threads: %" PRIu64 " events lost (ring buffer full)\n", (uint64_t)lost);
+	if (run->stacks->unresolved || run->stacks->missing)
+		pr_warn("threads: %" PRIu64 " creations without their creating stack (%" PRIu64
+			" captures lost or not resolvable)\n",
+			(uint64_t)run->stacks->missing, (uint64_t)run->stacks->unresolved);
 	free(sc);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof threads (-p PID | -- CMD ARGS...) [-d SECONDS] [--json]\n"
+		"usage: rtprof threads (-p PID | -- CMD ARGS...) [-d SECONDS] [--native-only] "
+		"[--json]\n"
 		"\n"
 		"Thread lifecycle of a process: each creation (creator, start routine, creating "
 		"stack),\n"
@@ -341,10 +652,13 @@ static void usage(FILE *f)
 		"the end every thread seen, the live threads, and the creating stacks by count.\n"
 		"Kernel tracepoints see every thread; pthread_create is traced with a uprobe in "
 		"the\n"
-		"process's C library for the start routine and the stack (frame pointers).\n"
+		"process's C library for the start routine and the creating stack (no frame "
+		"pointers\n"
+		"needed; with the Python and Ruby frames of a thread running an interpreter).\n"
 		"\n"
 		"  -p, --pid PID          trace this process\n"
 		"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
+		"      --native-only      no Python or Ruby frames in the creating stacks\n"
 		"      --json             one JSON object per event (type "
 		"create/start/rename/exit,\n"
 		"                         tid, name, ...), then live, creating_stack and summary "
@@ -360,9 +674,13 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct threads_opts *o)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
-		{"json", no_argument, NULL, 'j'},      {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},      {},
+		{"pid", required_argument, NULL, 'p'},
+		{"duration", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
+		{"native-only", no_argument, NULL, 'N'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
 	};
 	struct opts_common co = {"threads", &o->target, &o->duration_s, usage};
 	int c, err;
@@ -371,6 +689,9 @@ static int parse_opts(int argc, char **argv, struct threads_opts *o)
 		switch (c) {
 		case 'j':
 			o->json = true;
+			break;
+		case 'N':
+			o->native_only = true;
 			break;
 		default:
 			err = opts_common__handle(&co, c, optarg);
@@ -392,6 +713,7 @@ int cmd_threads(int argc, char **argv)
 	char libc[4096], what[64];
 	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5, off;
 	size_t nlinks = 0, i;
+	bool probed = false; /* pthread_create is traced */
 	int err, pid;
 
 	err = parse_opts(argc, argv, &opts);
@@ -416,16 +738,22 @@ int cmd_threads(int argc, char **argv)
 		goto cleanup;
 	}
 	skel->rodata->target_tgid = (__u32)pid;
+	skel->rodata->verify_keys = 0; /* key -> frames is kept as first seen */
+	bpf_map__set_max_entries(skel->maps.stack_capture_scratch,
+				 libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1);
 	err = threads_bpf__load(skel);
 	if (err) {
 		pr_warn("threads: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	run.stacks = ustacks__new(pid, bpf_map__fd(skel->maps.stacks), THREAD_STACK_DEPTH, true);
+	run.stacks = thread_stacks__new(pid, skel, opts.native_only);
 	if (!run.stacks) {
 		err = -errno;
+		pr_warn("threads: cannot set up the stack pipeline: %s\n", err_str(err));
 		goto cleanup;
 	}
+	if (!session__launched(s))
+		thread_stacks__refresh(run.stacks);
 	{
 		struct bpf_program *tps[] = {skel->progs.on_fork, skel->progs.on_wakeup_new,
 					     skel->progs.on_rename, skel->progs.on_exit};
@@ -464,6 +792,7 @@ int cmd_threads(int argc, char **argv)
 			goto cleanup;
 		}
 		nlinks++;
+		probed = true;
 	}
 	err = 0;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &run, NULL);
@@ -478,6 +807,8 @@ int cmd_threads(int argc, char **argv)
 	err = session__start(s);
 	if (err)
 		goto cleanup;
+	if (session__launched(s) && probed)
+		wait_for_libc(run.stacks, libc);
 	if (opts.duration_s)
 		deadline_ns = run.t0_ns + (__u64)(opts.duration_s * 1e9);
 	pr_info("threads %s: tracing, Ctrl-C to stop\n", what);
@@ -488,12 +819,14 @@ int cmd_threads(int argc, char **argv)
 			break;
 		if (now >= refresh_ns) {
 			/* libraries are mapped just after exec: look often at first */
-			ustacks__refresh(run.stacks);
+			thread_stacks__refresh(run.stacks);
 			refresh_ms =
 				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
 			refresh_ns = now + refresh_ms * 1000000ULL;
 		}
-		err = ring_buffer__poll(rb, POLL_MS);
+		err = ring_buffer__poll(rb, refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
+		/* resolved while the process runs */
+		capture_queue__run(run.stacks->captures, on_capture, run.stacks, 0);
 		if (err == -EINTR) {
 			err = 0;
 			continue;
@@ -505,12 +838,16 @@ int cmd_threads(int argc, char **argv)
 		err = 0;
 	}
 	ring_buffer__consume(rb);
+	capture_queue__stop(run.stacks->captures);
+	capture_queue__run(run.stacks->captures, on_capture, run.stacks, 0);
 	print_summary(&run, s, skel->bss->lost);
+	fflush(stdout);
+	session__report_end(s, "threads");
 cleanup:
 	ring_buffer__free(rb);
 	for (i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
-	ustacks__free(run.stacks);
+	thread_stacks__free(run.stacks);
 	threads_bpf__destroy(skel);
 	session__free(s);
 	free(run.threads);

@@ -8,15 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "lib/bpf_util.h"
 #include "lib/errors.h"
 #include "lib/opts.h"
 #include "lib/log.h"
 #include "lib/signals.h"
 #include "runtimes/attach.h"
+#include "runtimes/ldso.h"
 #include "runtimes/usdt.h"
 #include "symbolize/maps.h"
 
@@ -32,6 +35,7 @@ struct rt_trace {
 	int pid; /* -p PID; the launched command's once it exists */
 	char *const *argv;
 	char object[PATH_MAX]; /* probe object as we open it */
+	char shown[PATH_MAX];  /* the same as the target sees it (-p: without /proc/PID/root) */
 	char exe[PATH_MAX];
 	struct bpf_link **links;
 	size_t nlinks;
@@ -98,54 +102,10 @@ static int resolve_command(const char *cmd, char *out, size_t size)
 
 int rt_needed_lib(const char *elf_path, const char *glob, char *out, size_t size)
 {
-	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu",
-		"/usr/lib/x86_64-linux-gnu",
-		"/usr/local/lib",
-		"/lib64",
-		"/usr/lib",
-		"/lib",
-		NULL,
-	};
-	Elf *elf = NULL;
-	Elf_Scn *scn = NULL;
-	int fd, err = -ENOENT;
+	struct ldso_opts o;
 
-	elf_version(EV_CURRENT);
-	fd = open(elf_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	while (elf && err && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-		size_t i, j, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
-			continue;
-		data = elf_getdata(scn, NULL);
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; data && i < n && err; i++) {
-			GElf_Dyn dyn;
-			const char *name;
-
-			if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
-			if (!name || fnmatch(glob, name, 0))
-				continue;
-			for (j = 0; dirs[j]; j++) {
-				snprintf(out, size, "%s/%s", dirs[j], name);
-				if (!access(out, R_OK)) {
-					err = 0;
-					break;
-				}
-			}
-		}
-	}
-	elf_end(elf);
-	close(fd);
-	return err;
+	ldso_opts__from_env(&o);
+	return ldso_find(elf_path, glob, &o, out, size);
 }
 
 char *rt_proc_strings(int pid, const char *file, size_t *len)
@@ -182,12 +142,33 @@ char *rt_proc_strings(int pid, const char *file, size_t *len)
 	return buf;
 }
 
-/* -p: find the probe object among the process's mappings. */
+/* Does the object have a USDT note of one of the providers the command's probes use? */
+static bool has_provider_notes(const char *path, const struct rt_probe *p)
+{
+	struct usdt_notes *notes = usdt_notes__read(path);
+	bool found = false;
+	size_t i;
+
+	for (; notes && p && p->prog && !found; p++) {
+		for (i = 0; p->provider && i < notes->n && !found; i++)
+			found = !strcmp(notes->notes[i].provider, p->provider);
+	}
+	usdt_notes__free(notes);
+	return found;
+}
+
+/*
+ * -p: find the probe object among the process's mappings. A runtime may map several objects
+ * that match its names (pyenv's python3.11 and its libpython3.11.so.1.0): the one with notes of
+ * the command's providers wins; when none has any (a build without probes), the last one mapped,
+ * usually the shared library, is the one named in the message.
+ */
 static int find_in_process(struct rt_trace *tr, int pid, const char *lang)
 {
 	const struct rt_tracer *want = lang ? rt_tracer_by_name(lang) : NULL;
 	struct proc_maps *maps;
 	const char *other = NULL;
+	const struct proc_map *last = NULL;
 	size_t i, j;
 	int err = -ERR_NOPROBES;
 
@@ -200,8 +181,9 @@ static int find_in_process(struct rt_trace *tr, int pid, const char *lang)
 	}
 	for (i = 0; i < maps->n && err; i++) {
 		const struct proc_map *m = &maps->maps[i];
+		char path[PATH_MAX];
 
-		if (!proc_map__is_file(m))
+		if (!proc_map__is_file(m) || (last && !strcmp(last->path, m->path)))
 			continue;
 		for (j = 0; tracers[j]; j++) {
 			if (!globs_match(tracers[j]->object_globs, m->path))
@@ -210,10 +192,19 @@ static int find_in_process(struct rt_trace *tr, int pid, const char *lang)
 				other = other ? other : tracers[j]->name;
 				continue;
 			}
+			if (tr->tracer && tr->tracer != tracers[j])
+				continue;
 			tr->tracer = tracers[j];
-			err = proc_map__open_path(maps, m, tr->object, sizeof(tr->object));
+			last = m;
+			if (!proc_map__open_path(maps, m, path, sizeof(path)) &&
+			    has_provider_notes(path, tracers[j]->probes[tr->cmd]))
+				err = 0;
 			break;
 		}
+	}
+	if (last) {
+		err = proc_map__open_path(maps, last, tr->object, sizeof(tr->object));
+		snprintf(tr->shown, sizeof(tr->shown), "%s", last->path);
 	}
 	proc_maps__free(maps);
 	if (err == -ERR_NOPROBES) {
@@ -248,6 +239,7 @@ static bool is_script(const char *path)
 static int find_for_command(struct rt_trace *tr, const char *lang)
 {
 	const struct rt_tracer *t = lang ? rt_tracer_by_name(lang) : NULL;
+	struct stat st;
 	size_t j;
 	int err;
 
@@ -255,6 +247,11 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 	if (err) {
 		pr_warn("%s: %s: command not found\n", tr->cmd_name, tr->argv[0]);
 		return err;
+	}
+	/* exec would fail with EACCES: a wrong file, not a matter of rtprof's privileges */
+	if (stat(tr->exe, &st) || !S_ISREG(st.st_mode) || access(tr->exe, X_OK)) {
+		pr_warn("%s: %s is not an executable file\n", tr->cmd_name, tr->exe);
+		return -ERR_BADINPUT;
 	}
 	if (is_script(tr->exe)) {
 		pr_warn("%s: %s is a script (a wrapper such as a pyenv shim?), not a runtime's "
@@ -267,6 +264,13 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 	for (j = 0; !t && tracers[j]; j++) {
 		if (globs_match(tracers[j]->exe_globs, tr->exe))
 			t = tracers[j];
+	}
+	for (j = 0; !t && tracers[j]; j++) {
+		if (tracers[j]->embedded_object &&
+		    !tracers[j]->embedded_object(tr->exe, tr->object, sizeof(tr->object))) {
+			tr->tracer = tracers[j];
+			return 0;
+		}
 	}
 	if (!t) {
 		pr_warn("%s: %s is not a runtime rtprof knows (python, ruby, jvm, node); if it "
@@ -281,6 +285,13 @@ static int find_for_command(struct rt_trace *tr, const char *lang)
 		err = snprintf(tr->object, sizeof(tr->object), "%s", tr->exe) < 0 ? -EINVAL : 0;
 	else
 		err = -ENOENT;
+	if (err == -ELIBACC) {
+		pr_warn("%s: %s needs %s, which the dynamic loader would not find with this "
+			"environment (its RPATH/RUNPATH, LD_LIBRARY_PATH, /etc/ld.so.cache)\n",
+			tr->cmd_name, tr->exe, tr->object);
+		return -ERR_NOPROBES;
+	}
+	snprintf(tr->shown, sizeof(tr->shown), "%s", tr->object);
 	if (err) {
 		pr_warn("%s: cannot find the %s runtime's probe object for %s\n", tr->cmd_name,
 			t->name, tr->exe);
@@ -295,25 +306,32 @@ static const struct usdt_note *find_note(const struct usdt_notes *notes, const c
 /* Does the probe object have every USDT probe the command needs? Said before anything starts. */
 static int check_probes(const struct rt_trace *tr)
 {
-	const struct rt_probe *p = tr->tracer->probes[tr->cmd];
+	const struct rt_tracer *t = tr->tracer;
+	const struct rt_probe *p = t->probes[tr->cmd];
 	struct usdt_notes *notes = usdt_notes__read(tr->object);
 	int err = 0;
 
 	if (!notes) {
 		err = -errno;
-		pr_warn("%s: cannot read %s: %s\n", tr->cmd_name, tr->object, err_str(err));
+		pr_warn("%s: cannot read %s: %s\n", tr->cmd_name, tr->shown, err_str(err));
 		return err == -ENOENT || err == -ENOEXEC ? -ERR_NOPROBES : err;
 	}
 	for (; p && p->prog && !err; p++) {
 		const char *name = p->kind == RT_HOLD_SEMAPHORE ? p->sema_of : p->name;
+		const char *why = t->missing_probe ? t->missing_probe : t->no_probes;
 
 		if ((p->kind != RT_USDT && p->kind != RT_HOLD_SEMAPHORE) || p->optional ||
 		    find_note(notes, p->provider, name))
 			continue;
-		pr_warn("%s: %s has no USDT probe %s:%s%s%s\n", tr->cmd_name, tr->object,
-			p->provider, name, tr->tracer->no_probes ? ": " : "",
-			tr->tracer->no_probes ? tr->tracer->no_probes : "");
 		err = -ERR_NOPROBES;
+		if (!has_provider_notes(tr->object, p)) {
+			pr_warn("%s: %s has no %s USDT probes%s%s\n", tr->cmd_name, tr->shown,
+				p->provider, t->no_probes ? ": " : "",
+				t->no_probes ? t->no_probes : "");
+			break;
+		}
+		pr_warn("%s: %s has no USDT probe %s:%s%s%s\n", tr->cmd_name, tr->shown,
+			p->provider, name, why ? ": " : "", why ? why : "");
 	}
 	usdt_notes__free(notes);
 	return err;
@@ -350,7 +368,7 @@ struct rt_trace *rt_trace__new(const char *cmd_name, enum rt_cmd cmd, const char
 	}
 	if (err)
 		goto fail;
-	pr_debug("%s: runtime %s, probes in %s\n", cmd_name, tr->tracer->name, tr->object);
+	pr_debug("%s: runtime %s, probes in %s\n", cmd_name, tr->tracer->name, tr->shown);
 	if (!tr->tracer->probes[cmd]) {
 		pr_warn("%s: not available for %s: %s\n", cmd_name, tr->tracer->name,
 			tr->tracer->why[cmd] ? tr->tracer->why[cmd] : "no probes for it");
@@ -387,15 +405,24 @@ fail:
 	return NULL;
 }
 
+void rt_trace__detach(struct rt_trace *tr)
+{
+	size_t i;
+
+	for (i = 0; i < tr->nlinks; i++)
+		bpf_link__destroy(tr->links[i]);
+	free(tr->links);
+	tr->links = NULL;
+	tr->nlinks = 0;
+}
+
 void rt_trace__free(struct rt_trace *tr)
 {
 	size_t i;
 
 	if (!tr)
 		return;
-	for (i = 0; i < tr->nlinks; i++)
-		bpf_link__destroy(tr->links[i]);
-	free(tr->links);
+	rt_trace__detach(tr);
 	session__free(tr->session);
 	for (i = 0; i < tr->ntempfiles; i++) {
 		unlink(tr->tempfiles[i]);
@@ -595,15 +622,20 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 			pr_debug("%s: attached %s%s%s%s in %s\n", tr->cmd_name,
 				 p->kind == RT_HOLD_SEMAPHORE ? "semaphore of " : "",
 				 p->provider ? p->provider : "", p->provider ? ":" : "", what,
-				 tr->object);
+				 tr->shown);
 			attached++;
 			continue;
 		}
-		if (err == -EPERM || err == -EACCES) {
+		if ((err == -EPERM || err == -EACCES) && !bpf_privileged()) {
 			pr_warn("%s: permission denied attaching %s: run as root (or with CAP_BPF "
-				"and "
-				"CAP_PERFMON)\n",
+				"and CAP_PERFMON)\n",
 				tr->cmd_name, what);
+			break;
+		}
+		if (err == -EPERM || err == -EACCES) {
+			pr_warn("%s: the kernel refused to attach %s in %s (%s), although rtprof "
+				"has the privileges: a security module or kernel lockdown?\n",
+				tr->cmd_name, what, tr->object, err_str(err));
 			break;
 		}
 		if (p->optional) {
@@ -613,12 +645,12 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 			continue;
 		}
 		if (err == -ENOENT)
-			pr_warn("%s: %s has no probe %s%s%s\n", tr->cmd_name, tr->object,
+			pr_warn("%s: %s has no probe %s%s%s\n", tr->cmd_name, tr->shown,
 				p->provider ? p->provider : "", p->provider ? ":" : "", what);
 		else
 			pr_warn("%s: cannot attach %s%s%s in %s: %s\n", tr->cmd_name,
 				p->provider ? p->provider : "", p->provider ? ":" : "", what,
-				tr->object, err_str(err));
+				tr->shown, err_str(err));
 		if (err == -ENOENT)
 			err = -ERR_NOPROBES;
 		break;
@@ -628,6 +660,25 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj)
 		pr_warn("%s: nothing attached\n", tr->cmd_name);
 		err = -ERR_NOPROBES;
 	}
+	return err;
+}
+
+int rt_load_error(const char *cmd_name, int err)
+{
+	if ((err == -EPERM || err == -EACCES) && !bpf_privileged()) {
+		pr_warn("%s: cannot load the BPF programs: %s: run as root (or with CAP_BPF and "
+			"CAP_PERFMON)\n",
+			cmd_name, err_str(err));
+		return err;
+	}
+	if (err == -EPERM || err == -EACCES) {
+		pr_warn("%s: the kernel refused the BPF programs (%s) although rtprof has the "
+			"privileges: its verifier rejected them (-v shows its log), or a security "
+			"module or kernel lockdown forbids them\n",
+			cmd_name, err_str(err));
+		return -EINVAL;
+	}
+	pr_warn("%s: cannot load the BPF programs: %s\n", cmd_name, err_str(err));
 	return err;
 }
 
@@ -652,8 +703,10 @@ bool rt_trace__alive(struct rt_trace *tr)
 	return session__alive(tr->session);
 }
 
-void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen)
+void rt_trace__report(struct rt_trace *tr, const struct rt_seen *seen)
 {
+	if (session__report_end(tr->session, tr->cmd_name))
+		return;
 	if (tr->tracer->explain)
 		tr->tracer->explain(tr, tr->cmd, seen);
 }
@@ -727,6 +780,11 @@ const char *rt_trace__cmd_name(const struct rt_trace *tr)
 const char *rt_trace__object(const struct rt_trace *tr)
 {
 	return tr->object;
+}
+
+const char *rt_trace__object_shown(const struct rt_trace *tr)
+{
+	return tr->shown;
 }
 
 const char *rt_trace__exe(const struct rt_trace *tr)

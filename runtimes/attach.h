@@ -14,7 +14,8 @@
  *	rt_trace__attach(tr, obj);                                 // every probe of the descriptor
  *	rt_trace__start(tr);                                       // launched command: exec now
  *	rt_trace__run(tr, &run_opts, tick, ctx);                   // until exit, Ctrl-C or -d
- *	rt_trace__explain(tr, &seen);                              // say why nothing came, if so
+ *	rt_trace__report(tr, &seen);                               // how the command ended; why
+ *	                                                           // nothing came, if so
  *	rt_trace__free(tr);                                        // detach: semaphores go back
  */
 #ifndef RTPROF_ATTACH_H
@@ -72,15 +73,25 @@ struct rt_tracer {
 	const char *const *object_globs;	 /* file name of the object that holds the probes */
 	const struct rt_probe *probes[RT_NCMDS]; /* NULL: the command is unavailable, see why[] */
 	const char *why[RT_NCMDS];		 /* why a command is unavailable and what to use */
-	const char *no_probes; /* what to say when the object lacks a needed probe */
+	/* What to say when the object has no USDT probe of the runtime at all (a build without
+	 * them), and when it has some but not one the command needs (NULL: no_probes). Both end
+	 * with what still works, e.g. rtprof profile. */
+	const char *no_probes;
+	const char *missing_probe;
 	/* Launched command: the probe object from the executable's path (not mapped yet). */
 	int (*launched_object)(const char *exe, char *out, size_t size);
+	/* Launched command whose name matches no exe_globs: the probe object if the executable
+	 * starts this runtime all the same (javac embeds the JVM through libjli), or -ENOENT. */
+	int (*embedded_object)(const char *exe, char *out, size_t size);
 	/* Launched command, before the fork: change the environment (Ruby's TracePoint). */
 	int (*prepare_launch)(struct rt_trace *tr, enum rt_cmd cmd);
 	/* Will the probes of cmd fire? 0, or -ERR_NOPROBES after telling the user exactly why. */
 	int (*check)(const struct rt_trace *tr, enum rt_cmd cmd);
 	/* After the trace: explain a silent probe from what was seen. */
 	void (*explain)(const struct rt_trace *tr, enum rt_cmd cmd, const struct rt_seen *seen);
+	/* The method probes pass a signature (the JVM's "(ILjava/lang/String;)V"): write it as a
+	 * reader wants it, "(int, String)". NULL: the runtime passes none. */
+	void (*signature)(const char *sig, char *out, size_t size);
 };
 
 extern const struct rt_tracer python_tracer, ruby_tracer, jvm_tracer, node_tracer;
@@ -94,6 +105,10 @@ struct rt_trace *rt_trace__new(const char *cmd_name, enum rt_cmd cmd, const char
 			       const struct target_opts *target);
 void rt_trace__free(struct rt_trace *tr);
 
+/* Say why loading the command's BPF programs failed; returns the error to exit with. EPERM
+ * and EACCES mean missing privileges only when rtprof lacks them (exit 4); with them, the
+ * kernel refused the programs (its verifier, a security module, lockdown): -EINVAL, exit 1. */
+int rt_load_error(const char *cmd_name, int err);
 /* Attach every probe of the command's descriptor list to programs of obj. A failure of a
  * required probe is reported by name and returned; optional ones are reported at -v. */
 int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
@@ -101,8 +116,14 @@ int rt_trace__attach(struct rt_trace *tr, struct bpf_object *obj);
  * bench/calls.sh attaches a no-op on the same probes this way. */
 void rt_trace__alias_prog(struct rt_trace *tr, const char *from, const char *to);
 int rt_trace__start(struct rt_trace *tr);
+/* Remove every probe now (rt_trace__free does it too): after this no event is produced, so the
+ * counts read next are final. Semaphores go back. */
+void rt_trace__detach(struct rt_trace *tr);
 bool rt_trace__alive(struct rt_trace *tr);
-void rt_trace__explain(const struct rt_trace *tr, const struct rt_seen *seen);
+/* At the end of a trace: how a launched command ended, when it died by a signal or exited
+ * non-zero (session__report_end(), one line), and otherwise, from what was seen, why a probe
+ * stayed silent (the tracer's explain hook): never a hint that contradicts the command's end. */
+void rt_trace__report(struct rt_trace *tr, const struct rt_seen *seen);
 
 /* How rt_trace__run() waits and when it stops. */
 struct rt_run_opts {
@@ -127,8 +148,10 @@ struct session *rt_trace__session(const struct rt_trace *tr);
 int rt_trace__pid(const struct rt_trace *tr);
 bool rt_trace__launched(const struct rt_trace *tr);
 const char *rt_trace__cmd_name(const struct rt_trace *tr);
-/* The object with the probes, as rtprof opens it, and as the target sees it. */
+/* The object with the probes, as rtprof opens it (-p: through /proc/PID/root), and as the
+ * target sees it (for messages). */
 const char *rt_trace__object(const struct rt_trace *tr);
+const char *rt_trace__object_shown(const struct rt_trace *tr);
 /* Executable: the launched command as found in PATH, or /proc/PID/exe's target. */
 const char *rt_trace__exe(const struct rt_trace *tr);
 /* Launched command's arguments, NULL for -p. */
@@ -137,8 +160,10 @@ char *const *rt_trace__argv(const struct rt_trace *tr);
 int rt_trace__add_tempfile(struct rt_trace *tr, const char *path);
 
 /* Helpers for descriptors. */
-/* The DT_NEEDED library of elf_path whose file name matches glob, resolved in the usual
- * library folders. 0 or -ENOENT. */
+/* The library the program elf_path will load whose file name matches glob, found as the
+ * dynamic loader finds it with this process's environment (runtimes/ldso.h: RPATH, RUNPATH,
+ * LD_LIBRARY_PATH, the loader cache). 0; -ENOENT when it needs none; -ELIBACC when it needs
+ * one the loader would not find (its name in out). */
 int rt_needed_lib(const char *elf_path, const char *glob, char *out, size_t size);
 /* Read /proc/PID/FILE (cmdline, environ) as NUL-separated strings; returns a malloc'ed buffer
  * and its length in *len, or NULL with errno. */

@@ -120,3 +120,35 @@ int objfile__load_bias(struct objfile *f, const struct proc_map *m, __u64 *bias)
 	}
 	return -ENOENT;
 }
+
+int objfile__find_in(int pid,
+		     int (*probe)(const struct proc_maps *maps, const struct proc_map *m,
+				  void *ctx),
+		     void *ctx)
+{
+	struct proc_maps *maps;
+	const char *last = NULL;
+	int err = -ENOENT;
+	size_t i;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	maps = proc_maps__read(pid);
+	if (!maps)
+		return -errno;
+	for (i = 0; i < maps->n && err == -ENOENT; i++) {
+		const struct proc_map *m = &maps->maps[i];
+
+		if (!proc_map__is_file(m) || !strchr(m->perms, 'x'))
+			continue;
+		if (last && !strcmp(last, m->path))
+			continue;
+		last = m->path;
+		err = probe(maps, m, ctx);
+		/* an object that cannot be read is not the one */
+		if (err && err != -ENOENT)
+			err = -ENOENT;
+	}
+	proc_maps__free(maps);
+	return err;
+}

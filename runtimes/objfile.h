@@ -29,4 +29,12 @@ int objfile__read_vaddr(struct objfile *f, __u64 vaddr, void *buf, size_t len);
 /* Load bias of the object mapped as m (process address minus link-time address). */
 int objfile__load_bias(struct objfile *f, const struct proc_map *m, __u64 *bias);
 
+/* Call probe for each executable file mapping of pid (each file once, in address order) until
+ * it returns something other than -ENOENT: that result (0: found), or -ENOENT when every probe
+ * said so; -ESRCH when the process is gone. */
+int objfile__find_in(int pid,
+		     int (*probe)(const struct proc_maps *maps, const struct proc_map *m,
+				  void *ctx),
+		     void *ctx);
+
 #endif

@@ -46,18 +46,23 @@ static const struct rt_probe py_gc[] = {
 };
 /* clang-format on */
 
-/* A launched python: the interpreter's own executable, or the libpython it needs. */
+/* A launched python: the libpython it will load (found as the dynamic loader finds it: pyenv's
+ * builds load their own through RUNPATH), or the interpreter's own executable (Debian's, with
+ * libpython linked in). */
 static int py_launched_object(const char *exe, char *out, size_t size)
 {
-	if (!rt_needed_lib(exe, "libpython[23]*.so*", out, size))
-		return 0;
+	int err = rt_needed_lib(exe, "libpython[23]*.so*", out, size);
+
+	if (err != -ENOENT)
+		return err;
 	return snprintf(out, size, "%s", exe) >= (int)size ? -ENAMETOOLONG : 0;
 }
 
 /* clang-format off */
 const struct rt_tracer python_tracer = {
 	.name = "python",
-	.no_probes = "this CPython was built without --with-dtrace, or is 3.12 to 3.14, which have no function probes; sample it with rtprof profile instead",
+	.no_probes = "this Python was built without --with-dtrace; `rtprof profile` still shows its frames",
+	.missing_probe = "CPython 3.12 to 3.14 have no function probes; `rtprof profile` still shows its frames",
 	.exe_globs = GLOBS("python[23]*", "python"),
 	.object_globs = GLOBS("python[23]*", "libpython[23]*.so*"),
 	.launched_object = py_launched_object,

@@ -174,39 +174,19 @@ cleanup:
 	return err;
 }
 
+/* The interpreter is python*, libpython* or an embedder's executable: the system libraries
+ * every process maps are not looked into. */
+static int probe_python(const struct proc_maps *maps, const struct proc_map *m, void *ctx)
+{
+	if (strstr(m->path, "/libc.so") || strstr(m->path, "/ld-linux") ||
+	    strstr(m->path, "/libm.so") || strstr(m->path, "/libstdc++"))
+		return -ENOENT;
+	return probe_object(maps, m, ctx, maps->pid);
+}
+
 int py_proc__find(int pid, struct py_proc *out)
 {
-	struct proc_maps *maps;
-	const char *last = NULL;
-	int err = -ENOENT;
-	size_t i;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	maps = proc_maps__read(pid);
-	if (!maps)
-		return -errno;
-	for (i = 0; i < maps->n && err; i++) {
-		const struct proc_map *m = &maps->maps[i];
-
-		if (!proc_map__is_file(m) || !strchr(m->perms, 'x'))
-			continue;
-		if (last && !strcmp(last, m->path))
-			continue;
-		last = m->path;
-		/* the interpreter is python*, libpython* or an embedder's executable: skip the
-		 * system libraries every process maps */
-		if (strstr(m->path, "/libc.so") || strstr(m->path, "/ld-linux") ||
-		    strstr(m->path, "/libm.so") || strstr(m->path, "/libstdc++"))
-			continue;
-		err = probe_object(maps, m, out, pid);
-		if (err && err != -ENOENT)
-			pr_debug("python %d: %s: %s\n", pid, m->path, strerror(-err));
-		if (err)
-			err = -ENOENT;
-	}
-	proc_maps__free(maps);
-	return err;
+	return objfile__find_in(pid, probe_python, out);
 }
 
 /* ---- naming frames ---- */

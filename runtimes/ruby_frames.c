@@ -188,34 +188,17 @@ cleanup:
 	return err;
 }
 
+/* libruby, or a ruby executable with it linked in */
+static int probe_ruby(const struct proc_maps *maps, const struct proc_map *m, void *ctx)
+{
+	if (!strstr(m->path, "ruby"))
+		return -ENOENT;
+	return probe_object(maps, m, ctx);
+}
+
 int rb_proc__find(int pid, struct rb_proc *out)
 {
-	struct proc_maps *maps;
-	const char *last = NULL;
-	int err = -ENOENT;
-	size_t i;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	maps = proc_maps__read(pid);
-	if (!maps)
-		return -errno;
-	for (i = 0; i < maps->n && err; i++) {
-		const struct proc_map *m = &maps->maps[i];
-
-		if (!proc_map__is_file(m) || !strchr(m->perms, 'x'))
-			continue;
-		if (last && !strcmp(last, m->path))
-			continue;
-		last = m->path;
-		if (!strstr(m->path, "ruby"))
-			continue; /* libruby, or a ruby executable with it linked in */
-		err = probe_object(maps, m, out);
-		if (err)
-			err = -ENOENT;
-	}
-	proc_maps__free(maps);
-	return err;
+	return objfile__find_in(pid, probe_ruby, out);
 }
 
 /* ---- naming ---- */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <fnmatch.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "runtimes/runtime.h"
@@ -14,6 +15,8 @@ static const struct runtime python = {
 static const struct runtime ruby = {
 	.name = "ruby",
 	.object_globs = GLOBS("ruby", "ruby[0-9]*", "libruby*.so*"),
+	/* their hook names RubyVM::FrozenCore through a freed string: Ruby 3.1 segfaults */
+	.unsafe_semaphores = GLOBS("ruby:cmethod__entry", "ruby:cmethod__return"),
 };
 static const struct runtime jvm = {
 	.name = "jvm",
@@ -54,4 +57,17 @@ const struct runtime *runtime_for_object(const char *path)
 		}
 	}
 	return NULL;
+}
+
+bool runtime_semaphore_unsafe(const struct runtime *r, const char *provider, const char *name)
+{
+	char probe[256];
+	size_t i;
+
+	snprintf(probe, sizeof(probe), "%s:%s", provider, name);
+	for (i = 0; r && r->unsafe_semaphores && r->unsafe_semaphores[i]; i++) {
+		if (!strcmp(r->unsafe_semaphores[i], probe))
+			return true;
+	}
+	return false;
 }

@@ -19,10 +19,15 @@
 struct runtime {
 	const char *name;		 /* "python", "ruby", "jvm", ... */
 	const char *const *object_globs; /* fnmatch patterns on an object's file name, NULL-ended */
+	/* "provider:name" of probes whose semaphore must never be raised: the runtime's own code
+	 * behind them harms the process (Ruby's cmethod__*, see runtimes/ruby.c). NULL-ended. */
+	const char *const *unsafe_semaphores;
 };
 
 /* The runtime whose objects match path's file name, or NULL. */
 const struct runtime *runtime_for_object(const char *path);
+/* Must the semaphore of provider:name in an object of runtime r (may be NULL) stay down? */
+bool runtime_semaphore_unsafe(const struct runtime *r, const char *provider, const char *name);
 
 /* All known runtimes, NULL-ended. */
 extern const struct runtime *const runtimes[];
@@ -73,6 +78,13 @@ struct runtime_query_probes {
  * writes no perf map. */
 int node_prepare_profile(const char *exe);
 void node_check_profile(int pid, const char *exe);
+
+/* A HotSpot JVM (javac, jar, jshell and other launchers included): does pid map libjvm.so? */
+bool jvm_process(int pid);
+/* Ask the JVM pid to write /tmp/perf-PID.map of its compiled code now (Compiler.perfmap through
+ * its attach mechanism, as jcmd does): 0, -EAGAIN (the JVM does not handle SIGQUIT yet: ask
+ * again later), -ETIMEDOUT (no attach listener), -EPROTO, -errno. */
+int jvm_request_perfmap(int pid);
 
 extern const struct runtime_pthread_probes pthread_probes;
 extern const struct runtime_query_probes mysql_query_probes;

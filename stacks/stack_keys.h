@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * User-space half of the stack keys (bpf/stack_key.bpf.h), shared by memleak and locks: keep the
- * code ranges BPF hashes stack words from in step with the target's mappings.
+ * User-space half of the stack keys (bpf/stack_key.bpf.h), shared by memleak, locks and threads:
+ * keep the code ranges BPF hashes stack words from in step with the target's mappings.
  */
 #ifndef RTPROF_STACK_KEYS_H
 #define RTPROF_STACK_KEYS_H

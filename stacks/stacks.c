@@ -318,6 +318,21 @@ int stacks__track(struct stacks *s, int pid)
 	return err;
 }
 
+int stacks__refresh(struct stacks *s, int pid)
+{
+	struct sym_proc *p = sym_proc_get(s, pid, false);
+	int err;
+
+	unwinder__forget(s->unw, pid);
+	err = unwinder__track(s->unw, pid);
+	if (!p)
+		return -ENOMEM;
+	if (p->sp && sym_process__refresh(p->sp) == 0)
+		p->refreshed_ns = now_ns();
+	interps__retry(s->interp, pid);
+	return err;
+}
+
 static bool unresolved(const struct sym_frame *f, int n)
 {
 	return n == 1 && (!f->module || !strcmp(f->function, "[unknown]"));

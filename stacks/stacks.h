@@ -4,7 +4,7 @@
  * resolution through symbolize/, aggregation into the tree flamegraph/ and the exporters read).
  * May use every room but profiler/.
  *
- * The stack pipeline shared by profile, memleak and locks:
+ * The stack pipeline shared by profile, memleak, locks and threads:
  *
  *	capture record (bpf/stack_capture.h, from the ring buffer)
  *	  -> unwind the user stack (stacks/unwind.h: CFI over the copied stack bytes; or the
@@ -70,6 +70,13 @@ void stacks__free(struct stacks *s);
 /* Snapshot pid's mappings now, for the unwinder and the symbolizer (call when a process is first
  * seen: a short-lived one may be gone by the time its samples are processed). */
 int stacks__track(struct stacks *s, int pid);
+
+/* New mappings of a tracked pid (libraries loaded since): new snapshots for the unwinder and the
+ * symbolizer, without forgetting the interpreter found (stacks__track looks for it again, and a
+ * capture taken meanwhile would miss its frames); looks for one if none was found yet. A snapshot
+ * taken while the dynamic loader ran may hold mappings it has dropped since (/etc/ld.so.cache),
+ * where a library loaded later may sit: CFI unwinding through it needs a new snapshot. */
+int stacks__refresh(struct stacks *s, int pid);
 
 /* Unwind, symbolize and add one capture of size bytes (header and stack bytes). Captures of a
  * process seen for the first time are tracked first. Returns 0 or a negative errno

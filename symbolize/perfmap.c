@@ -21,6 +21,10 @@ struct perf_map {
 	int fd;
 	char *path;
 	off_t parsed; /* bytes parsed (whole lines) */
+	/* the last bytes parsed: unchanged when the writer appends (node), changed when it
+	 * rewrites the whole map (the JVM's Compiler.perfmap), which is then parsed again */
+	char tail[64];
+	size_t tail_len;
 	struct perf_entry *e;
 	size_t n, cap;
 	__u64 max_size; /* largest entry: bounds the backward scan */
@@ -128,6 +132,9 @@ static int parse_line(struct perf_map *pm, char *line, struct arena *strings)
 	if (end == p || *end != ' ')
 		return 0;
 	p = end + 1;
+	/* HotSpot's template interpreter is one code blob: frames in it are interpreted methods */
+	if (!strcmp(p, "Interpreter"))
+		p = "[java interpreted]";
 	name = arena__intern(strings, p, strlen(p));
 	if (!name)
 		return -ENOMEM;
@@ -178,6 +185,19 @@ int perf_map__update(struct perf_map *pm, struct arena *strings)
 
 	if (fstat(pm->fd, &st))
 		return -errno;
+	if (pm->tail_len) {
+		char now[sizeof(pm->tail)];
+
+		if (st.st_size < pm->parsed ||
+		    pread(pm->fd, now, pm->tail_len, pm->parsed - pm->tail_len) !=
+			    (ssize_t)pm->tail_len ||
+		    memcmp(now, pm->tail, pm->tail_len)) {
+			pm->parsed = 0; /* rewritten: start again */
+			pm->n = 0;
+			pm->max_size = 0;
+			pm->tail_len = 0;
+		}
+	}
 	if (st.st_size <= pm->parsed)
 		return 0;
 	len = st.st_size - pm->parsed;
@@ -197,6 +217,13 @@ int perf_map__update(struct perf_map *pm, struct arena *strings)
 	}
 	/* a partial last line is read again next time */
 	pm->parsed += parsed;
+	if (pm->parsed) {
+		pm->tail_len = pm->parsed < (off_t)sizeof(pm->tail) ? (size_t)pm->parsed
+								    : sizeof(pm->tail);
+		if (pread(pm->fd, pm->tail, pm->tail_len, pm->parsed - pm->tail_len) !=
+		    (ssize_t)pm->tail_len)
+			pm->tail_len = 0;
+	}
 cleanup:
 	free(buf);
 	return err;

@@ -656,22 +656,59 @@ int symbolizer__module_info(struct symbolizer *s, const char *module, struct sym
 
 /* ---- processes ---- */
 
-/* Runtime address - ELF address for a mapping of m at start from file offset offset. */
-static bool map_bias(const struct sym_module *m, __u64 start, __u64 offset, __u64 *bias)
+/* Runtime address - ELF address for pm if PT_LOAD ph holds the file offset pm maps. */
+static bool load_bias(const GElf_Phdr *ph, const struct proc_map *pm, __u64 *bias)
 {
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
+
+	if (pm->offset < (ph->p_offset & ~(page - 1)) ||
+	    pm->offset >= ph->p_offset + (ph->p_filesz ? ph->p_filesz : 1))
+		return false;
+	*bias = pm->start - (ph->p_vaddr + pm->offset - ph->p_offset);
+	return true;
+}
+
+/* Whether a code mapping of m in maps (mods: the module of each code mapping) has bias b. */
+static bool code_at_bias(const struct sym_module *m, const struct proc_maps *maps,
+			 struct sym_module *const *mods, __u64 b)
+{
+	size_t i, j;
+	__u64 cb;
+
+	for (j = 0; j < maps->n; j++)
+		for (i = 0; mods[j] == m && i < m->n_loads; i++)
+			if ((m->loads[i].p_flags & PF_X) &&
+			    load_bias(&m->loads[i], &maps->maps[j], &cb) && cb == b)
+				return true;
+	return false;
+}
+
+/*
+ * Runtime address - ELF address for pm, a mapping of m in maps. A module has one bias, but the
+ * file page where one PT_LOAD ends can be where the next begins (read-only data, then the RW
+ * segment): the loader maps that page for both, the RW mapping starts there until the RELRO
+ * mprotect splits it, and the RELRO page keeps it after. Of the PT_LOADs that hold pm's offset,
+ * take the one that gives the bias of m's code, else the first.
+ */
+static bool map_bias(const struct sym_module *m, const struct proc_maps *maps,
+		     struct sym_module *const *mods, const struct proc_map *pm, __u64 *bias)
+{
+	bool found = false;
 	size_t i;
+	__u64 b;
 
 	for (i = 0; i < m->n_loads; i++) {
-		const GElf_Phdr *ph = &m->loads[i];
-		__u64 lo = ph->p_offset & ~(page - 1);
-
-		if (offset >= lo && offset < ph->p_offset + (ph->p_filesz ? ph->p_filesz : 1)) {
-			*bias = start - (ph->p_vaddr + offset - ph->p_offset);
+		if (!load_bias(&m->loads[i], pm, &b))
+			continue;
+		if (code_at_bias(m, maps, mods, b)) {
+			*bias = b;
 			return true;
 		}
+		if (!found)
+			*bias = b;
+		found = true;
 	}
-	return false;
+	return found;
 }
 
 static void read_status(int pid, int *nspid, uid_t *uid)
@@ -800,7 +837,7 @@ static int snapshot(struct sym_process *p, const struct proc_maps *maps)
 				if (mods[j] && same_file(&maps->maps[j], pm))
 					sm->mod = mods[j];
 		}
-		if (sm->mod && !map_bias(sm->mod, pm->start, pm->offset, &sm->bias))
+		if (sm->mod && !map_bias(sm->mod, maps, mods, pm, &sm->bias))
 			sm->mod = NULL;
 	}
 	/* what the old snapshot knew and the new one does not (unmapped since) */

@@ -3,7 +3,11 @@
 // CASES.json: { "graph": SVG, "fullw": px, "searches": [[regex, "Matched: X%"], ...],
 //               "zoom": {"title": prefix, "child": prefix, "child_width": px,
 //                        "ancestors": [prefix...], "hidden": prefix},
-//               "hostile": SVG }
+//               "hostile": SVG,
+//               "deep": {NAME: {"svg": SVG, "wide": frames at least 10% wide (root included),
+//                               "wide_depth": depth of the deepest of them,
+//                               "depth": depth of the deepest frame}},
+//               "viewport": {"width": px, "height": px} }
 // Prints one line per check: "ok NAME" or "FAIL NAME: why"; exits 1 if any failed.
 'use strict';
 const fs = require('fs');
@@ -50,6 +54,139 @@ function frameState(page, prefix) {
 function frameLocator(page, prefix) {
 	return page.locator('#frames > g').filter({ has: page.locator('title', { hasText: prefix }) })
 		.first();
+}
+
+// What a window shows of a deep graph: recorded at the first animation frame in which the root
+// frame exists (the first paint that can show any frame), then once the document is loaded.
+async function firstScreen(context, cases) {
+	const page = await context.newPage();
+	let nextPrompt = null;
+	const errors = [];
+	page.on('pageerror', (e) => errors.push(e.message));
+	page.on('dialog', async (d) => {
+		if (d.type() === 'prompt' && nextPrompt !== null)
+			await d.accept(nextPrompt);
+		else
+			await d.dismiss();
+	});
+	await page.setViewportSize(cases.viewport);
+	await page.addInitScript(() => {
+		const probe = () => {
+			const g = document.querySelector('#frames > g');
+			if (!g) {
+				requestAnimationFrame(probe);
+				return;
+			}
+			const r = g.querySelector('rect').getBoundingClientRect();
+			window.firstPaint = { top: r.top, bottom: r.bottom, scrollY: window.scrollY,
+				frames: document.querySelectorAll('#frames > g').length };
+		};
+		requestAnimationFrame(probe);
+	});
+	const load = async (file, query) => {
+		await page.goto('file://' + path.resolve(file) + (query || ''));
+		await page.waitForFunction(() => typeof fr !== 'undefined' && fr.length > 0 &&
+			window.firstPaint);
+	};
+	// the frames on screen, between the header and the footer (floating or not)
+	const screen = () => page.evaluate(() => {
+		const H = window.innerHeight;
+		const band = (id) => document.querySelector('#' + id + ' > .band');
+		const hb = band('header'), fb = band('footer');
+		const top = hb ? Math.max(0, hb.getBoundingClientRect().bottom) : 0;
+		const bottom = fb ? Math.min(H, fb.getBoundingClientRect().top) : H;
+		const seen = (e) => {
+			const r = e.getBoundingClientRect();
+			return r.top >= top - 0.5 && r.bottom <= bottom + 0.5;
+		};
+		const inWindow = (id) => {
+			const r = document.getElementById(id).getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= H;
+		};
+		const wide = fr.filter((f) => f.w >= 0.1 * fr[0].w);
+		return {
+			scrollY: window.scrollY, height: document.documentElement.getAttribute('height'),
+			root: seen(fr[0].rect), wide: wide.length,
+			offscreen: wide.filter((f) => !seen(f.rect)).map((f) => f.name + '@' + f.depth),
+			depth: Math.max(...fr.map((f) => f.depth)),
+			title: inWindow('title'), search: inWindow('search'), details: inWindow('details'),
+			first: window.firstPaint,
+		};
+	});
+	const vh = cases.viewport.height;
+	const label = cases.viewport.width + 'x' + vh;
+
+	// a graph that fits stays as it is
+	await load(cases.graph);
+	let s = await screen();
+	expect('browser small graph: not scrolled, header in place', [s.scrollY,
+		await page.evaluate(() => document.querySelector('#header') &&
+			document.querySelector('#header').getAttribute('transform'))].join(' '),
+	       '0 translate(0,0)');
+
+	for (const [name, c] of Object.entries(cases.deep)) {
+		const what = 'browser ' + name + ' (' + c.depth + ' deep, ' + label + ')';
+		await load(c.svg);
+		s = await screen();
+		const f = s.first;
+		if (f.top >= 0 && f.bottom <= vh)
+			ok(what + ': root on screen at the first paint (y ' + f.top + ', scrollY ' +
+			   f.scrollY + ', ' + f.frames + ' frames parsed)');
+		else
+			fail(what + ': root on screen at the first paint', 'root at y ' + f.top +
+			     ', window ' + vh + ' px, SVG ' + s.height + ' px');
+		expect(what + ': every frame drawn', s.depth, c.depth);
+		expect(what + ': frames at least 10% wide', s.wide, c.wide);
+		if (s.root && !s.offscreen.length)
+			ok(what + ': root and the ' + s.wide + ' widest frames (to depth ' +
+			   c.wide_depth + ') on the first screen');
+		else
+			fail(what + ': root and widest frames on the first screen', 'root ' +
+			     (s.root ? 'on' : 'off') + ' screen; off screen: ' +
+			     s.offscreen.slice(0, 5).join(', ') + ' (scrollY ' + s.scrollY + ')');
+		expect(what + ': title and Search on the first screen', s.title && s.search, true);
+	}
+
+	// the controls work from the first screen, and the bars follow the reader up
+	const deep = cases.deep.deep;
+	await load(deep.svg);
+	nextPrompt = '^parse ';
+	await page.locator('#search').click();
+	const m = await page.evaluate(() => document.getElementById('matched').textContent);
+	expect('browser deep: Search from the first screen', /^Matched: [0-9.]+%$/.test(m), true);
+	await page.evaluate(() => window.scrollTo(0, 0));
+	await page.waitForFunction(() => window.scrollY === 0);
+	await page.waitForTimeout(100); /* the scroll event */
+	s = await screen();
+	expect('browser deep scrolled to the top: title and Search in place',
+	       [s.title, s.search, s.scrollY].join(), 'true,true,0');
+	const top = await page.evaluate(() => {
+		let d = 0;
+		for (const f of fr)
+			d = f.depth > fr[d].depth ? f.index : d;
+		return fr[d].name;
+	});
+	await frameLocator(page, top + ' (').hover();
+	const det = await page.evaluate(() => document.getElementById('details').textContent);
+	s = await screen();
+	expect('browser deep: hover at the top shows details on screen', s.details &&
+	       det.startsWith(cases.nametype + ' ' + top), true);
+	// a zoom restored from the URL opens where the zoomed frame is
+	const q = await page.evaluate(() => {
+		const f = fr.find((f) => f.depth === 20);
+		return '?x=' + f.x0 + '&y=' + f.y0;
+	});
+	await load(deep.svg, q);
+	const z = await page.evaluate(() => {
+		const r = fr[zoomed].rect.getBoundingClientRect();
+		return zoomed >= 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+	});
+	expect('browser deep: zoom restored from the URL is on screen', z, true);
+	if (errors.length)
+		fail('browser deep: no script errors', errors.join('; '));
+	else
+		ok('browser deep: no script errors');
+	await page.close();
 }
 
 async function main() {
@@ -220,6 +357,8 @@ async function main() {
 			fail('browser hostile names shown as text', 'missing ' + JSON.stringify(want));
 		else
 			ok('browser hostile names shown as text');
+
+		await firstScreen(context, cases);
 	} catch (e) {
 		fail('browser run', e.stack || e);
 	} finally {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # rtprof calls on Python 3.11: per-function counts equal those sys.setprofile records (recursive
 # t_rec included), times are consistent (mean*count = total, max <= total), -L adds a histogram
-# whose buckets sum to the count.
+# whose buckets sum to the count; functions of one name in different files or classes are
+# different rows.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/runtimes_lib.inc"
 PROG=tests/targets/flow_py.py
@@ -26,6 +27,47 @@ for l in open(sys.argv[1]):
     assert sum(o["hist"]) == o["count"], o' "$TMP/calls.json"
 else
 	fail "calls_python_counts: rtprof calls failed: $(tail -2 "$TMP/err")"
+fi
+
+# functions of one name stay apart: parse in two modules (by file) and in two classes of one
+# file (by the line their calls enter at, the def line); the table shows FILE:LINE
+P=tests/targets/calls_py/parse_main.py
+if "$RTPROF" calls --json -m parse -- $PY $P 5 6 7 8 >"$TMP/parse.json" 2>"$TMP/err" &&
+	"$RTPROF" calls -m parse -- $PY $P 5 6 7 8 >"$TMP/parse.txt" 2>>"$TMP/err"; then
+	got=$($PY -c 'import json,sys,os
+print(" ".join(sorted("%s:%s=%s" % (os.path.basename(o["file"]), o.get("line"), o["count"])
+    for o in map(json.loads, (l for l in open(sys.argv[1]) if l[0] == "{")))))' "$TMP/parse.json")
+	want="parse_a.py:2=5 parse_b.py:2=6 parse_main.py:11=7 parse_main.py:16=8"
+	if [ "$got" = "$want" ] && grep -q 'FILE:LINE' "$TMP/parse.txt" &&
+		grep -q '^parse .* 6 .*calls_py/parse_b.py:2$' "$TMP/parse.txt"; then
+		ok "calls_python_same_names ($got)"
+	else
+		fail "calls_python_same_names: got '$got', want '$want': $(head -3 "$TMP/parse.txt" | tr '\n' ' ')"
+	fi
+else
+	fail "calls_python_same_names: $(tail -2 "$TMP/err")"
+fi
+
+# the cost warning: a process that does little but calls (traced at ~85,000 calls per CPU
+# second, the probes take ~95% of its CPU time) gets it once, with the alternative; one whose
+# own work dominates (20 calls a second) does not
+bg $PY tests/targets/flow_py_loop.py "$TMP/busy.pid" 0 0
+wait_for "$TMP/busy.pid"
+"$RTPROF" calls -p "$(cat "$TMP/busy.pid")" -d 3 >/dev/null 2>"$TMP/busy.err"
+n=$(grep -c "rtprof profile -p $(cat "$TMP/busy.pid")" "$TMP/busy.err")
+if [ "$n" = 1 ] && grep -q 'more than 10x slower' "$TMP/busy.err"; then
+	ok "calls_python_cost_warning ($(grep -o '[0-9]* traced calls per second' "$TMP/busy.err"))"
+else
+	fail "calls_python_cost_warning: $n warnings: $(tr '\n' ' ' <"$TMP/busy.err")"
+fi
+"$RTPROF" calls -m work -- $PY -c 'def work():
+    return sum(range(1000000))
+for i in range(50):
+    work()' >"$TMP/quiet.out" 2>"$TMP/quiet.err"
+if grep -q '^work .* 50 ' "$TMP/quiet.out" && ! grep -q 'rtprof profile' "$TMP/quiet.err"; then
+	ok "calls_python_no_cost_warning"
+else
+	fail "calls_python_no_cost_warning: $(tr '\n' ' ' <"$TMP/quiet.out") $(tr '\n' ' ' <"$TMP/quiet.err")"
 fi
 
 # node has no method probes: the reason, and exit 5

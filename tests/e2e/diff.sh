@@ -90,5 +90,39 @@ rc=$?
 printf 'junk\n' >"$TMP/junk.folded"
 "$RTPROF" diff "$TMP/junk.folded" "$TMP/after.folded" >/dev/null 2>"$TMP/junk.err"
 rc=$?
-[ $rc = 6 ] && grep -q 'no valid stack' "$TMP/junk.err" && ok "diff empty BEFORE: exit 6" ||
-	fail "diff empty BEFORE: exit $rc"
+[ $rc = 6 ] && grep -q 'no valid stack' "$TMP/junk.err" && ok "diff junk BEFORE: exit 6" ||
+	fail "diff junk BEFORE: exit $rc"
+
+# not folded files: exit 6, one line on stderr that names the file and says why, no output
+diff_bad() { # NAME WANT_STDERR_REGEX BEFORE AFTER
+	local rc
+	rm -f "$TMP/bd.svg"
+	timeout 20 "$RTPROF" diff "$3" "$4" -o "$TMP/bd.svg" 2>"$TMP/bd.err"
+	rc=$?
+	if [ $rc = 6 ] && [ "$(wc -l <"$TMP/bd.err")" = 1 ] && grep -Eq "$2" "$TMP/bd.err" &&
+		[ ! -e "$TMP/bd.svg" ]; then
+		ok "diff $1: exit 6, one line ($(cat "$TMP/bd.err"))"
+	else
+		fail "diff $1: exit $rc, stderr: $(head -c 300 "$TMP/bd.err" | tr '\n' '|')"
+	fi
+}
+mkdir -p "$TMP/adir"
+diff_bad "directory BEFORE" "diff $TMP/adir: is a directory" "$TMP/adir" "$TMP/after.folded"
+diff_bad "directory AFTER" "diff $TMP/adir: is a directory" "$TMP/before.folded" "$TMP/adir"
+diff_bad "executable AFTER" "diff /usr/bin/ls: not a folded stack file \\(binary data\\)" \
+	"$TMP/before.folded" /usr/bin/ls
+printf 'Version 2, June 1991\nsome text\nmore text\n' >"$TMP/text.txt"
+diff_bad "text BEFORE" "text.txt: not a folded stack file: 2 of its 3 lines" "$TMP/text.txt" \
+	"$TMP/after.folded"
+: >"$TMP/empty.folded"
+diff_bad "empty AFTER" "diff $TMP/empty.folded: empty, no stack" "$TMP/before.folded" \
+	"$TMP/empty.folded"
+# a mostly good file is compared, its invalid line counted
+{ cat "$TMP/before.folded"; echo 'not a stack'; } >"$TMP/before_mixed.folded"
+if "$RTPROF" diff "$TMP/before_mixed.folded" "$TMP/after.folded" -o "$TMP/mixed.svg" \
+	2>"$TMP/mixed.err" && grep -q 'ignored 1 invalid line ' "$TMP/mixed.err" &&
+	grep -q 'class="f"' "$TMP/mixed.svg"; then
+	ok "diff mostly good BEFORE: drawn, invalid line counted"
+else
+	fail "diff mostly good BEFORE: $(tr '\n' ' ' <"$TMP/mixed.err")"
+fi

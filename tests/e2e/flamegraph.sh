@@ -195,11 +195,12 @@ else
 fi
 
 # ---- malformed lines, exit codes ----------------------------------------------------------
-printf 'main;a 3\nno count here\nmain;b x12\nmain;c -4\n 7\nmain;d 1.5.2\nmain;e 2\n' >"$TMP/mixed.folded"
+# a mostly good file (as many valid lines as invalid ones) is drawn, its invalid lines counted
+printf 'main;a 3\nno count here\nmain;b x12\nmain;c -4\n 7\nmain;d 1.5.2\nmain;e 2\nmain;f 1\nmain;g 4\nmain;h 1\n' >"$TMP/mixed.folded"
 "$RTPROF" flamegraph "$TMP/mixed.folded" -o "$TMP/mixed.svg" 2>"$TMP/mixed.err"
 rc=$?
 if [ $rc = 0 ] && grep -q 'ignored 5 invalid lines' "$TMP/mixed.err" &&
-	[ "$(grep -c 'class="f"' "$TMP/mixed.svg")" = 4 ]; then
+	[ "$(grep -c 'class="f"' "$TMP/mixed.svg")" = 7 ]; then
 	ok "flamegraph invalid lines counted, good ones drawn (exit 0)"
 else
 	fail "flamegraph invalid lines: exit $rc, stderr: $(tr '\n' ' ' <"$TMP/mixed.err")"
@@ -207,14 +208,48 @@ fi
 printf 'garbage\nmore garbage 1x\n' >"$TMP/bad.folded"
 "$RTPROF" flamegraph "$TMP/bad.folded" >/dev/null 2>"$TMP/bad.err"
 rc=$?
-if [ $rc = 6 ] && grep -q 'ignored 2 invalid lines' "$TMP/bad.err"; then
+if [ $rc = 6 ] && grep -q 'no valid stack in 2 lines' "$TMP/bad.err"; then
 	ok "flamegraph nothing valid: exit 6"
 else
 	fail "flamegraph nothing valid: exit $rc ($(tr '\n' ' ' <"$TMP/bad.err"))"
 fi
-"$RTPROF" flamegraph </dev/null >/dev/null 2>&1
-rc=$?
-[ $rc = 6 ] && ok "flamegraph empty input: exit 6" || fail "flamegraph empty input: exit $rc"
+
+# bad_input NAME WANT_STDERR_REGEX ARGS...: exit 6, one line on stderr that matches, no output
+bad_input() {
+	local name=$1 want=$2 rc
+	shift 2
+	rm -f "$TMP/bi.svg"
+	timeout 20 "$RTPROF" flamegraph "$@" -o "$TMP/bi.svg" 2>"$TMP/bi.err"
+	rc=$?
+	if [ $rc = 6 ] && [ "$(wc -l <"$TMP/bi.err")" = 1 ] && grep -Eq "$want" "$TMP/bi.err" &&
+		[ ! -e "$TMP/bi.svg" ]; then
+		ok "flamegraph $name: exit 6, one line ($(cat "$TMP/bi.err"))"
+	else
+		fail "flamegraph $name: exit $rc, output $([ -e "$TMP/bi.svg" ] && echo written || echo none), stderr: $(head -c 300 "$TMP/bi.err" | tr '\n' '|')"
+	fi
+}
+mkdir -p "$TMP/adir"
+bad_input "a directory" "flamegraph $TMP/adir: is a directory" "$TMP/adir"
+bad_input "a directory after a good file" "flamegraph $TMP/adir: is a directory" "$TMP/shared.folded" "$TMP/adir"
+# an executable whose strings hold lines that end in numbers (its --help text) is binary data
+bad_input "an executable" "flamegraph /usr/bin/ls: not a folded stack file \\(binary data\\)" /usr/bin/ls
+bad_input "rtprof itself" "not a folded stack file \\(binary data\\)" "$RTPROF"
+bad_input "gzipped folded" "stdin: not a folded stack file \\(binary data\\)" < <(gzip -c "$TMP/shared.folded")
+# endless binary input: refused after its first bytes, not read whole
+bad_input "/dev/zero" "/dev/zero: not a folded stack file \\(binary data\\)" /dev/zero
+# text that is not folded stacks, with a few lines that happen to end in a number
+printf '# Notes\n\nVersion 2, June 1991\nsee section 3\nsome text\nmore text\nand more\n- item 1\n' >"$TMP/notes.txt"
+bad_input "a text file" "notes.txt: not a folded stack file: 4 of its 7 lines are not" "$TMP/notes.txt"
+# past the first 64 KiB, a NUL byte is one more byte of a frame name (shown as \x00)
+{ for i in 1 2 3 4; do cat "$TMP/shared.folded"; done; printf 'main;nul\0byte 5\n'; } >"$TMP/late_nul.folded"
+if [ "$(stat -c %s "$TMP/late_nul.folded")" -gt 65536 ] &&
+	"$RTPROF" flamegraph "$TMP/late_nul.folded" -o "$TMP/late_nul.svg" 2>"$TMP/late_nul.err" &&
+	grep -q '<title>nul\\x00byte (5 ' "$TMP/late_nul.svg" && [ ! -s "$TMP/late_nul.err" ]; then
+	ok "flamegraph NUL past 64 KiB: part of a name"
+else
+	fail "flamegraph NUL past 64 KiB: exit $? ($(tr '\n' ' ' <"$TMP/late_nul.err"))"
+fi
+bad_input "empty input" "flamegraph stdin: empty, no stack" </dev/null
 "$RTPROF" flamegraph "$TMP/does-not-exist" >/dev/null 2>&1
 rc=$?
 [ $rc = 6 ] && ok "flamegraph missing file: exit 6" || fail "flamegraph missing file: exit $rc"

@@ -86,7 +86,7 @@ mkdir -p "$TMP/np"
 if objcopy --remove-section .note.stapsdt $PY "$TMP/np/python3.11"; then
 	"$RTPROF" flow -- "$TMP/np/python3.11" -c 1 >/dev/null 2>"$TMP/err"
 	rc=$?
-	if [ $rc = 5 ] && grep -q 'has no USDT probe python:function__entry' "$TMP/err"; then
+	if [ $rc = 5 ] && grep -q 'has no python USDT probes: this Python was built without --with-dtrace' "$TMP/err"; then
 		ok "flow_python_without_probes (exit 5)"
 	else
 		fail "flow_python_without_probes: exit $rc: $(cat "$TMP/err")"
@@ -94,6 +94,22 @@ if objcopy --remove-section .note.stapsdt $PY "$TMP/np/python3.11"; then
 else
 	fail "flow_python_without_probes: objcopy failed"
 fi
+# a command file that cannot be executed is bad input (exit 6), not a permission of rtprof's
+# (exit 4, "Permission denied"): with -l for every tracing command, and a directory
+cp $PY "$TMP/np/noexec" && chmod -x "$TMP/np/noexec"
+for c in "flow -l python" "calls -l python" "gc -l python" "objnew -l ruby"; do
+	"$RTPROF" $c -- "$TMP/np/noexec" -c 1 >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ $rc = 6 ] && grep -q 'not an executable file' "$TMP/err" &&
+		! grep -qiE 'permi|root' "$TMP/err"; then
+		ok "${c%% *}_not_executable (exit 6)"
+	else
+		fail "${c%% *}_not_executable: exit $rc: $(cat "$TMP/err")"
+	fi
+done
+"$RTPROF" calls -l python -- "$TMP/np" >/dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 6 ] && ok "calls_directory_command (exit 6)" || fail "calls_directory_command: exit $rc: $(cat "$TMP/err")"
 "$RTPROF" flow -p 999999999 >/dev/null 2>&1
 rc=$?
 [ $rc = 3 ] && ok "flow_no_process (exit 3)" || fail "flow_no_process: exit $rc"
@@ -109,6 +125,38 @@ if [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$shown" = "$(cat "$TMP/nprinted")" 
 	ok "flow_python_lost_counted ($shown printed + $lost lost = $(cat "$TMP/nrec"))"
 else
 	fail "flow_python_lost_counted: printed $(cat "$TMP/nprinted"), summary '$shown $lost', want a sum of $(cat "$TMP/nrec") with some lost"
+fi
+
+# 3c. -p on a process that calls all the time: times count from the moment the probes are
+# placed, so they are never negative, also for the events that come while rtprof is attaching
+bg $PY $LOOP "$TMP/pid3" 0 0
+wait_for "$TMP/pid3"
+"$RTPROF" flow -p "$(cat "$TMP/pid3")" -d 0.5 -m 't_*' >"$TMP/busy.out" 2>"$TMP/busy.err"
+rc=$?
+printed=$(grep -cE -- '(->|<-) ' "$TMP/busy.out")
+neg=$(awk '$1 < 0' "$TMP/busy.out" | wc -l)
+first=$(sort -g "$TMP/busy.out" | head -1 | awk '{ print $1 }')
+if [ $rc = 0 ] && [ "$printed" -gt 0 ] && [ "$neg" = 0 ]; then
+	ok "flow_python_pid_times_not_negative ($printed events, first at ${first} s)"
+else
+	fail "flow_python_pid_times_not_negative: exit $rc, $neg of $printed negative (first $first): $(tail -1 "$TMP/busy.err")"
+fi
+# 3d. the same with a one-page buffer and a slow reader (100 KB/s) on stdout: rtprof still stops
+# after -d, and its summary agrees with what it printed although the target goes on calling
+# while the last events are written (the probes are removed before the last read)
+timeout -k 5 20 "$RTPROF" flow -p "$(cat "$TMP/pid3")" -d 1 --buffer 4 -m 't_*' 2>"$TMP/slow.err" |
+	$PY -c 'import sys,time
+out=open(sys.argv[1],"wb")
+while b:=sys.stdin.buffer.read1(2048):
+    out.write(b); time.sleep(0.02)' "$TMP/slow.out"
+rc=${PIPESTATUS[0]}
+read -r shown lost < <(sed -n 's/^flow: \([0-9]*\) events, \([0-9]*\) lost.*/\1 \2/p' "$TMP/slow.err")
+printed=$(grep -cE -- '(->|<-) ' "$TMP/slow.out")
+if [ $rc = 0 ] && [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$shown" = "$printed" ] &&
+	! grep -q 'sent but' "$TMP/slow.err"; then
+	ok "flow_python_pid_lost_consistent ($shown printed + $lost lost)"
+else
+	fail "flow_python_pid_lost_consistent: exit $rc, printed $printed, summary '$shown $lost': $(tr '\n' ' ' <"$TMP/slow.err")"
 fi
 
 # 4. the target exits during the trace: rtprof ends by itself with its summary

@@ -1,19 +1,19 @@
 #!/bin/bash
-# rtprof on Ruby 3.1 as shipped.
+# rtprof on Ruby 3.1 as shipped, with rubygems on.
 #  - launched command: flow's (event, method, depth) sequence equals a TracePoint recording made
 #    in a separate run (method__* fire thanks to the empty TracePoint rtprof enables through
-#    RUBYOPT; depths count C methods too, from cmethod__*)
+#    RUBYOPT; depths count Ruby methods: C methods are never traced, their probes crash Ruby)
 #  - calls: counts equal the TracePoint's
-#  - -p on a program without a TracePoint: C methods are traced, and rtprof says why Ruby
-#    methods are silent
+#  - -p on a program without a TracePoint: exit 5 before tracing, saying why (bug 14582) and
+#    what to do; with a TracePoint in the program: its methods are traced
 #  - gc: GC.start k times -> k mark phases more than without; GC.count agrees
 #  - objnew: Object.new n times of a class -> count n
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/runtimes_lib.inc"
 PROG=tests/targets/flow_rb.rb
 
-$RUBYT $PROG --record 30 >"$TMP/truth"
-if "$RTPROF" flow --json -m 't_*' -- $RUBYT $PROG run 30 >"$TMP/flow.json" 2>"$TMP/err"; then
+$RUBY $PROG --record 30 >"$TMP/truth"
+if "$RTPROF" flow --json -m 't_*' -- $RUBY $PROG run 30 >"$TMP/flow.json" 2>"$TMP/err"; then
 	$PY -c 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1]) if l[0]=="{"]
 base=min(e["depth"] for e in ev)
@@ -33,7 +33,7 @@ else
 fi
 
 awk '$1 == "call" { n[$2]++ } END { for (f in n) print f, n[f] }' "$TMP/truth" | sort >"$TMP/ctruth"
-if "$RTPROF" calls --json -m 't_*' -- $RUBYT $PROG run 30 >"$TMP/calls.json" 2>"$TMP/err"; then
+if "$RTPROF" calls --json -m 't_*' -- $RUBY $PROG run 30 >"$TMP/calls.json" 2>"$TMP/err"; then
 	$PY -c 'import json,sys
 for l in open(sys.argv[1]):
     if l[0]=="{": o=json.loads(l); print(o["method"], o["count"])' "$TMP/calls.json" | sort >"$TMP/cgot"
@@ -43,16 +43,27 @@ else
 	fail "calls_ruby_counts: $(tail -2 "$TMP/err")"
 fi
 
-# -p without a TracePoint: C methods only, and the reason
-bg $RUBYT -e 'File.write(ARGV[0], Process.pid.to_s); def t_x(a) = a.to_s; loop { t_x(1); sleep 0.01 }' "$TMP/rpid"
+# -p without a TracePoint: exit 5 at once, with the reason; nothing was attached
+bg $RUBY -e 'File.write(ARGV[0], Process.pid.to_s); def t_x(a) = a.to_s; loop { t_x(1); sleep 0.01 }' "$TMP/rpid"
 wait_for "$TMP/rpid"
 "$RTPROF" flow -d 1.5 -p "$(cat "$TMP/rpid")" >"$TMP/p.out" 2>"$TMP/p.err"
 rc=$?
-if [ $rc = 0 ] && grep -q 'Integer#to_s' "$TMP/p.out" && ! grep -q 't_x' "$TMP/p.out" &&
-	grep -q 'TracePoint' "$TMP/p.err" && grep -q '14582' "$TMP/p.err"; then
-	ok "flow_ruby_pid_silent_explained"
+if [ $rc = 5 ] && [ ! -s "$TMP/p.out" ] && [ "$(wc -l <"$TMP/p.err")" = 1 ] &&
+	grep -q 'TracePoint' "$TMP/p.err" && grep -q '14582' "$TMP/p.err" &&
+	grep -q 'rtprof profile' "$TMP/p.err" && kill -0 "$(cat "$TMP/rpid")"; then
+	ok "flow_ruby_pid_silent_refused (exit 5, one line, target untouched)"
 else
-	fail "flow_ruby_pid_silent_explained: exit $rc: $(tail -1 "$TMP/p.err")"
+	fail "flow_ruby_pid_silent_refused: exit $rc: $(tail -1 "$TMP/p.err")"
+fi
+# -p with a TracePoint enabled by the program: its Ruby methods, no C method
+bg $RUBY -e 'TracePoint.new(:call, :return) {}.enable; File.write(ARGV[0], Process.pid.to_s); def t_x(a) = a.to_s; loop { t_x(1); sleep 0.01 }' "$TMP/rpid2"
+wait_for "$TMP/rpid2"
+"$RTPROF" flow -d 1 -p "$(cat "$TMP/rpid2")" >"$TMP/p2.out" 2>"$TMP/p2.err"
+rc=$?
+if [ $rc = 0 ] && grep -q -- '-> Object#t_x' "$TMP/p2.out" && ! grep -q 'Integer#to_s' "$TMP/p2.out"; then
+	ok "flow_ruby_pid_tracepoint ($(grep -c -- '-> Object#t_x' "$TMP/p2.out") calls of t_x)"
+else
+	fail "flow_ruby_pid_tracepoint: exit $rc: $(tail -1 "$TMP/p2.err")"
 fi
 "$RTPROF" gc -l python -p "$(cat "$TMP/rpid")" >/dev/null 2>"$TMP/err"
 rc=$?
@@ -62,7 +73,7 @@ rc=$?
 # gc: GC.start k times; every collection has one mark phase: marks seen = GC.count (the trace
 # starts at exec, so collections of the start-up count too) and at least k
 K=6
-"$RTPROF" gc --json -- $RUBYT -e "$K.times { GC.start }; File.write(ARGV[0], GC.count.to_s)" "$TMP/gccount" \
+"$RTPROF" gc --json -- $RUBY -e "$K.times { GC.start }; File.write(ARGV[0], GC.count.to_s)" "$TMP/gccount" \
 	>"$TMP/gc.json" 2>"$TMP/err"
 marks=$($PY -c 'import json,sys
 print(sum(1 for l in open(sys.argv[1]) if l[0]=="{" and (o:=json.loads(l)).get("kind")=="mark" and not o.get("summary")))' "$TMP/gc.json")
@@ -75,7 +86,7 @@ fi
 
 # objnew: Object.new of a class exactly N times
 N=3000
-"$RTPROF" objnew --json -- $RUBYT -e "class RtProbeObj; end; $N.times { RtProbeObj.new }" \
+"$RTPROF" objnew --json -- $RUBY -e "class RtProbeObj; end; $N.times { RtProbeObj.new }" \
 	>"$TMP/obj.json" 2>"$TMP/err"
 got=$($PY -c 'import json,sys
 print([o["count"] for l in open(sys.argv[1]) if l[0]=="{" for o in [json.loads(l)] if o["type"]=="RtProbeObj"])' "$TMP/obj.json")

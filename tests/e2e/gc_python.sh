@@ -9,9 +9,13 @@ K=7
 bg $PY tests/targets/gc_py.py $K "$TMP/go" "$TMP/done"
 wait_for "$TMP/done.ready"
 pid=$(cat "$TMP/done.ready")
-"$RTPROF" gc --json -p "$pid" >"$TMP/gc.json" 2>"$TMP/err" &
+"$RTPROF" -v gc --json -p "$pid" >"$TMP/gc.json" 2>"$TMP/err" &
 rt=$!
-sleep 1 # attached well before: rtprof reports attach failures at once
+# go once both probes are attached (-v says so), however loaded the machine is
+for ((i = 0; i < 400; i++)); do
+	grep -q 'attached python:gc__done' "$TMP/err" 2>/dev/null && break
+	sleep 0.05
+done
 touch "$TMP/go"
 wait_for "$TMP/done"
 sleep 0.3

@@ -75,6 +75,7 @@ for st in cond["stacks"]:
         if f["function"] in ("spin_one", "spin_two"):
             seen[f["function"]] = seen.get(f["function"], 0) + st["waits"]
 assert set(seen) == {"spin_one", "spin_two"}, seen
-assert sum(seen.values()) >= 0.9 * cond["waits"], (seen, cond["waits"])
+# the rest: waits of the main thread (start, join) and of the interpreter's start
+assert sum(seen.values()) >= 0.75 * cond["waits"], (seen, cond["waits"])
 print(seen, "of", cond["waits"], "waits")
 PY

@@ -4,8 +4,11 @@
  * command line between mysql:query__start(query, connid, db, user, host) and
  * mysql:query__done(status), taking the given number of milliseconds.
  *   queries_usdt MS QUERY [MS QUERY]...
+ * QUERIES_USDT_END=exit:N or signal:N in the environment ends it that way after the queries.
  */
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/sdt.h>
 #include <time.h>
 
@@ -20,9 +23,14 @@ static void run_query(const char *query, long ms)
 
 int main(int argc, char **argv)
 {
+	const char *end = getenv("QUERIES_USDT_END");
 	int i;
 
 	for (i = 1; i + 1 < argc; i += 2)
 		run_query(argv[i + 1], atol(argv[i]));
-	return 0;
+	if (end && !strncmp(end, "signal:", 7)) {
+		signal(atoi(end + 7), SIG_DFL);
+		raise(atoi(end + 7));
+	}
+	return end && !strncmp(end, "exit:", 5) ? atoi(end + 5) : 0;
 }

@@ -4,3 +4,9 @@ TARGET_BINS += $(OUT)/targets/java/RtTarget.class
 $(OUT)/targets/java/RtTarget.class: tests/targets/java/RtTarget.java
 	@mkdir -p $(@D)
 	$(JAVAC17) -d $(@D) $<
+
+# Java workload of tests/e2e/profile_jvm.sh (method names without manual steps).
+TARGET_BINS += $(OUT)/targets/java/RtShares.class
+$(OUT)/targets/java/RtShares.class: tests/targets/java/RtShares.java
+	@mkdir -p $(@D)
+	$(JAVAC17) -d $(@D) $<

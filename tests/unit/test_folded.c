@@ -162,6 +162,35 @@ static void test_pair_lines(void **state)
 	stack_tree__free(t);
 }
 
+/* The stream parsers refuse binary data: a NUL byte in the first 64 KiB, nothing read past it. */
+static void test_binary_stream(void **state)
+{
+	static const char elf[] = "\177ELF\2\1\1\0\0\0 main;a 1\n";
+	size_t big = 70000, bad = 0;
+	char *text = malloc(big + 16);
+	struct stack_tree *t = stack_tree__new();
+	FILE *f;
+
+	assert_non_null(text);
+	f = fmemopen((void *)elf, sizeof(elf) - 1, "r");
+	assert_int_equal(stack_tree__parse_file(t, f, &bad), -ERR_BADINPUT);
+	fclose(f);
+	assert_int_equal(stack_tree__stacks(t), 0);
+	f = fmemopen((void *)elf, sizeof(elf) - 1, "r");
+	assert_int_equal(stack_tree__parse_file_col(t, f, STACK_COL_BEFORE, &bad), -ERR_BADINPUT);
+	fclose(f);
+	/* past the first 64 KiB a NUL is a byte of a name */
+	memset(text, ' ', big);
+	memcpy(text + big - 10, "m;a\0b 2\n", 9);
+	f = fmemopen(text, big - 2, "r"); /* up to the newline */
+	assert_int_equal(stack_tree__parse_file(t, f, &bad), 0);
+	fclose(f);
+	assert_int_equal(stack_tree__stacks(t), 1);
+	assert_int_equal(bad, 0);
+	stack_tree__free(t);
+	free(text);
+}
+
 static void test_svg_empty_and_zero(void **state)
 {
 	struct stack_tree *t = stack_tree__new();
@@ -202,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_flamechart),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_pair_lines),
+		cmocka_unit_test(test_binary_stream),
 		cmocka_unit_test(test_svg_empty_and_zero),
 		cmocka_unit_test(test_count_str),
 	};

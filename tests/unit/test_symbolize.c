@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of symbolize/: the API on the targets built by `make targets` (symbolize_target,
- * symbolize_cxx), processes that exit before their addresses are resolved, perf maps that grow,
- * the caches, and the helpers (string interning, u64 map, symbol tables).
+ * symbolize_cxx), data symbols before and after the loader's RELRO split, processes that exit
+ * before their addresses are resolved, perf maps that grow, the caches, and the helpers (string
+ * interning, u64 map, symbol tables).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 
 #include "symbolize/arena.h"
 #include "symbolize/elfsyms.h"
+#include "symbolize/maps.h"
 #include "symbolize/symbolize.h"
 
 #define MAX_FRAMES 32
@@ -196,6 +199,60 @@ static void test_cxx_names(void **state)
 	symbolizer__free(s);
 }
 
+/* A variable's address, resolved to the variable. The RW segment starts in the file page where
+ * the read-only data ends: before the loader's RELRO mprotect, the RW mapping starts at that page's
+ * offset, which two PT_LOADs hold; after it, the (read-only) RELRO page keeps that offset. */
+static void test_data_symbols(void **state)
+{
+	struct sym_frame f[MAX_FRAMES];
+	struct proc_maps *maps;
+	struct sym_process *p;
+	struct symbolizer *s;
+	char path[256];
+	__u64 base = 0, hot_rt;
+	int status;
+	size_t i;
+	pid_t pid;
+
+	target_path("symbolize_target", path, sizeof(path));
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	/* stopped at exec: the kernel mapped the program, the loader has not run yet */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		execl(path, path, "/dev/null", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSTOPPED(status));
+	ptrace(PTRACE_SETOPTIONS, pid, NULL, PTRACE_O_EXITKILL); /* not left running on a failure */
+	maps = proc_maps__read(pid);
+	assert_non_null(maps);
+	for (i = 0; i < maps->n && !base; i++)
+		if (!maps->maps[i].offset && ends_with(maps->maps[i].path, "/symbolize_target"))
+			base = maps->maps[i].start;
+	proc_maps__free(maps);
+	assert_true(base != 0);
+	p = symbolizer__process(s, pid);
+	assert_non_null(p);
+	assert_int_equal(symbolizer__resolve(s, p, base + sym_addr(path, "sym_sink"), f, 1), 1);
+	assert_string_equal(f[0].function, "sym_sink");
+	stop(pid);
+	/* running: relocated, RELRO split */
+	pid = start_target(path, &hot_rt);
+	base = hot_rt - sym_addr(path, "sym_hot");
+	p = symbolizer__process(s, pid);
+	assert_non_null(p);
+	assert_int_equal(symbolizer__resolve(s, p, base + sym_addr(path, "sym_sink"), f, 1), 1);
+	assert_string_equal(f[0].function, "sym_sink");
+	assert_int_equal(symbolizer__resolve(s, p, base + sym_addr(path, "_DYNAMIC"), f, 1), 1);
+	assert_string_equal(f[0].function, "_DYNAMIC");
+	stop(pid);
+	symbolizer__free(s);
+}
+
 /* Addresses captured while the process ran resolve after it exited, never resolved before. */
 static void test_exited_process(void **state)
 {
@@ -352,9 +409,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve_elf),    cmocka_unit_test(test_no_inline),
-		cmocka_unit_test(test_cxx_names),      cmocka_unit_test(test_exited_process),
-		cmocka_unit_test(test_caches_shared),  cmocka_unit_test(test_bad_process),
-		cmocka_unit_test(test_perf_map_grows), cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_cxx_names),      cmocka_unit_test(test_data_symbols),
+		cmocka_unit_test(test_exited_process), cmocka_unit_test(test_caches_shared),
+		cmocka_unit_test(test_bad_process),    cmocka_unit_test(test_perf_map_grows),
+		cmocka_unit_test(test_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

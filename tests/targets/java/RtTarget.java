@@ -1,5 +1,6 @@
 // Workloads for rtprof's JVM tests.
 //   calls N        f() and g() called exactly N times each (g from f), on the main thread
+//   overloads N M  f(int) N times (each calling g), the overload f(String) M times
 //   threads T N    T threads, each calls f() N times (f calls g): depth per thread
 //   gc K GO DONE   once file GO exists: System.gc() K times, then write DONE and sleep
 //   alloc N        N objects of class RtTarget, all kept alive
@@ -16,6 +17,10 @@ public class RtTarget {
 
 	static int f(int x) {
 		return g(x) + 1;
+	}
+
+	static int f(String s) {
+		return s.length() + 2;
 	}
 
 	static void calls(int n) {
@@ -39,6 +44,13 @@ public class RtTarget {
 		case "calls":
 			calls(Integer.parseInt(args[1]));
 			break;
+		case "overloads": {
+			int n = Integer.parseInt(args[1]), m = Integer.parseInt(args[2]);
+			calls(n);
+			for (int i = 0; i < m; i++)
+				sink += f("x");
+			break;
+		}
 		case "threads": {
 			int t = Integer.parseInt(args[1]), n = Integer.parseInt(args[2]);
 			Thread[] th = new Thread[t];
