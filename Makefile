@@ -105,6 +105,9 @@ FUZZ_LIB_fuzz_perfmap := symbolize/perfmap.c symbolize/arena.c lib/log.c
 FUZZ_LIB_fuzz_maps    := symbolize/maps.c
 FUZZ_LIB_fuzz_pycode  := runtimes/python_frames.c runtimes/objfile.c symbolize/maps.c lib/log.c
 FUZZ_LIB_fuzz_rbiseq  := runtimes/ruby_frames.c runtimes/objfile.c symbolize/maps.c lib/log.c
+FUZZ_LIB_fuzz_pprof   := flamegraph/pprof_read.c flamegraph/pprof_write.c flamegraph/folded.c \
+			 flamegraph/formats.c flamegraph/speedscope.c lib/json.c
+FUZZ_LDLIBS_fuzz_pprof := -lz
 # lines that cross the stream parser's chunks and outgrow them, at fuzzing sizes
 FUZZ_CFLAGS_fuzz_folded := -DREAD_CHUNK=16
 FUZZ_ELF_SEEDS := $(addprefix $(OUT)/fuzz/corpus-fuzz_usdt/elf-,usdt_target libusdt_plugin.so)
@@ -114,7 +117,7 @@ FUZZ_HDRS := $(wildcard lib/*.h symbolize/*.h flamegraph/*.h runtimes/*.h)
 .SECONDEXPANSION:
 $(OUT)/fuzz/%: $(FUZZ_DIR)/%.c $$(FUZZ_LIB_$$*) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_CFLAGS_$*) $< $(FUZZ_LIB_$*) -o $@ -lelf -lbpf
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_CFLAGS_$*) $< $(FUZZ_LIB_$*) -o $@ -lelf -lbpf $(FUZZ_LDLIBS_$*)
 
 # the first byte 1 sends the rest to the ELF note reader
 $(OUT)/fuzz/corpus-fuzz_usdt/elf-%: $(TGT)/%

@@ -811,6 +811,10 @@ struct fold_writer {
 	const struct stack_tree *t;
 	const uint32_t *rank;
 	FILE *f;
+	/* stack_tree__foreach: called instead of printing, with the path's names */
+	int (*fn)(void *ctx, const char *const *frames, size_t n, double count);
+	void *ctx;
+	const char **names;
 	uint32_t *pool; /* children of every level of the current path, sorted */
 	size_t pool_len, pool_cap;
 	uint32_t *path;
@@ -874,8 +878,14 @@ static int fold_node(struct fold_writer *w, uint32_t id)
 		qsort_r(w->pool + start, n, sizeof(*w->pool), cmp_rank, w);
 	}
 	/* counts are sums of the input's, so a residue this small is rounding, not a stack */
-	if (id &&
-	    (self > 1e-9 * t->nodes[id].total || (t->before && self_b > 1e-9 * t->before[id]))) {
+	if (id && w->fn && self > 1e-9 * t->nodes[id].total) {
+		for (i = 0; i < w->depth; i++)
+			w->names[i] = st_name_str(t, t->nodes[w->path[i]].name);
+		err = w->fn(w->ctx, w->names, w->depth, self);
+		if (err)
+			return err;
+	} else if (id && (self > 1e-9 * t->nodes[id].total ||
+			  (t->before && self_b > 1e-9 * t->before[id]))) {
 		put_stack(w);
 		if (t->before)
 			fprintf(w->f, " %s %s\n", stack_count_str(self_b > 0 ? self_b : 0, b1, 48),
@@ -911,6 +921,29 @@ int stack_tree__write_folded(const struct stack_tree *t, FILE *f)
 cleanup:
 	free((void *)w.rank);
 	free(w.path);
+	free(w.pool);
+	return err;
+}
+
+int stack_tree__foreach(const struct stack_tree *t,
+			int (*fn)(void *ctx, const char *const *frames, size_t n, double count),
+			void *ctx)
+{
+	struct fold_writer w = {.t = t, .fn = fn, .ctx = ctx};
+	int err;
+
+	w.rank = stack_tree__name_ranks(t);
+	w.path = malloc((ST_MAX_DEPTH + 1) * sizeof(*w.path));
+	w.names = malloc((ST_MAX_DEPTH + 1) * sizeof(*w.names));
+	if (!w.rank || !w.path || !w.names) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = fold_node(&w, 0);
+cleanup:
+	free((void *)w.rank);
+	free(w.path);
+	free(w.names);
 	free(w.pool);
 	return err;
 }

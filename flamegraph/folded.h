@@ -72,6 +72,12 @@ bool stack_tree__is_diff(const struct stack_tree *t);
  */
 int stack_tree__write_folded(const struct stack_tree *t, FILE *f);
 
+/* Call fn for every stack with a count of its own (the AFTER column), root first, in the order
+ * stack_tree__write_folded writes them; stops at and returns fn's first non-zero result. */
+int stack_tree__foreach(const struct stack_tree *t,
+			int (*fn)(void *ctx, const char *const *frames, size_t n, double count),
+			void *ctx);
+
 /* Format a count: integers without decimals, others with up to 6 decimals. buf >= 48 bytes. */
 const char *stack_count_str(double v, char *buf, size_t size);
 

@@ -22,5 +22,6 @@ int cmd_flow(int argc, char **argv);
 int cmd_calls(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_objnew(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

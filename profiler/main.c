@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{"symbolize", cmd_symbolize, "addresses to functions, source lines and inlined frames"},
 	{"flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph"},
 	{"diff", cmd_diff, "differential flame graph of two folded files"},
+	{"export", cmd_export, "convert a profile: folded, pprof, speedscope, SVG"},
 };
 
 static void usage(FILE *f)

@@ -14,7 +14,9 @@
  *    outermost); keys with the same frames are one stack. The frames of a key are kept, while
  *    its weight, the outstanding bytes, changes at every report;
  *  - reports: reads the table, groups it by stack (bytes, count, age of the oldest), every -i
- *    seconds and once at the end, as text, JSON lines, folded stacks or an SVG.
+ *    seconds and once at the end, as text, JSON lines, folded stacks, an SVG, pprof
+ *    (inuse_objects, inuse_space; the frames of each stack's first capture, stacks/export.h)
+ *    or speedscope JSON.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@
 #include "bpf/memleak.h"
 #include "bpf/stack_capture.h"
 #include "flamegraph/folded.h"
+#include "flamegraph/formats.h"
 #include "flamegraph/svg.h"
 #include "profiler/commands.h"
 #include "lib/errors.h"
@@ -43,6 +46,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/export.h"
 #include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
 #include "symbolize/maps.h"
@@ -58,8 +62,8 @@ _Static_assert(sizeof(struct memleak_alloc) == 24, "memleak_alloc layout");
 struct memleak_opts {
 	struct target_opts target;
 	const char *lib;
-	const char *folded;
-	const char *svg;
+	struct outputs outs; /* --folded, --svg, --pprof, -o: the final report */
+	bool to_files;	     /* -o: reports go to stderr, nothing to stdout */
 	bool json;
 	bool bare;
 	bool lines;	  /* Python frames with their line */
@@ -80,6 +84,8 @@ struct mlk_stack {
 	const char **names; /* innermost first */
 	char **locs;	    /* "file:line" or NULL, per frame */
 	char *joined;	    /* names joined by ';' (identity) */
+	/* the frames of its first capture (pprof), or NULL: names only */
+	struct stack_frame *frames;
 	__u64 hash;
 	/* filled by a report */
 	double bytes, count;
@@ -108,6 +114,7 @@ struct memleak {
 	size_t n_keys, keys_mask;
 	size_t n_maps_seen; /* mappings in the last code-range snapshot */
 	struct ring_buffer *rb;
+	FILE *rep; /* reports: stdout, stderr with -o */
 	struct bpf_link *links[2 * MLK_FN_COUNT];
 	size_t n_links;
 	__u64 start_ns;
@@ -187,6 +194,7 @@ static void mlk_stack__clear(struct mlk_stack *st)
 	free(st->locs);
 	free(st->names);
 	free(st->joined);
+	free(st->frames);
 }
 
 /* The stack with these frames (innermost first), added when new. Returns its index or -errno. */
@@ -280,6 +288,12 @@ static int resolve_capture(struct memleak *m, const struct stack_capture *c, siz
 	if (!n)
 		names[n++] = "[incomplete]";
 	err = stack_intern(m, names, locs, n);
+	/* the frame records behind the names, for pprof (their strings live in the pipeline) */
+	if (err >= 0 && fr->n && !m->stacks[err].frames) {
+		m->stacks[err].frames = malloc(fr->n * sizeof(*fr->f));
+		if (m->stacks[err].frames)
+			memcpy(m->stacks[err].frames, fr->f, fr->n * sizeof(*fr->f));
+	}
 cleanup:
 	for (i = 0; locs && i < n; i++)
 		free(locs[i]);
@@ -317,6 +331,19 @@ static void key_ambiguous(struct memleak *m, struct key_slot *ks, size_t other)
 	id = stack_intern(m, names, locs, n);
 	if (id < 0 || (__u32)id == ks->stack)
 		goto cleanup;
+	a = &m->stacks[ks->stack]; /* stack_intern may have moved the stacks */
+	if (a->frames && !m->stacks[id].frames) {
+		/* the frames both share, then the marker (pprof) */
+		struct stack_frame *f = calloc(n, sizeof(*f));
+
+		if (f) {
+			memcpy(f, a->frames, (n - 1) * sizeof(*f));
+			f[n - 1] = (struct stack_frame){.name = MLK_AMBIGUOUS,
+							.function = MLK_AMBIGUOUS,
+							.kind = SF_MARKER};
+			m->stacks[id].frames = f;
+		}
+	}
 	if (!m->collisions++)
 		pr_warn("memleak: two call paths share a stack key (they differ only deeper than "
 			"--key-window %u bytes): shown as %s\n",
@@ -819,25 +846,27 @@ static void print_text(struct memleak *m, const size_t *order, size_t n, double 
 	const struct memleak_opts *o = m->o;
 	size_t i, k, top = o->top > 0 && (size_t)o->top < n ? (size_t)o->top : n;
 
-	printf("%s pid %d after %.1f s: %.0f bytes in %.0f allocations outstanding, %zu stacks%s\n",
-	       final ? "memleak (final)" : "memleak", m->pid, (now - m->start_ns) / 1e9, bytes,
-	       count, n, o->sample_bytes ? " (sampled, scaled up)" : "");
+	fprintf(m->rep,
+		"%s pid %d after %.1f s: %.0f bytes in %.0f allocations outstanding, %zu "
+		"stacks%s\n",
+		final ? "memleak (final)" : "memleak", m->pid, (now - m->start_ns) / 1e9, bytes,
+		count, n, o->sample_bytes ? " (sampled, scaled up)" : "");
 	for (i = 0; i < top; i++) {
 		const struct mlk_stack *st = &m->stacks[order[i]];
 
-		printf("\n%.0f bytes in %.0f allocations, oldest %.1f s\n", st->bytes, st->count,
-		       (now - st->oldest_ns) / 1e9);
+		fprintf(m->rep, "\n%.0f bytes in %.0f allocations, oldest %.1f s\n", st->bytes,
+			st->count, (now - st->oldest_ns) / 1e9);
 		for (k = 0; k < st->n; k++) {
 			if (st->locs[k])
-				printf("\t%s (%s)\n", st->names[k], st->locs[k]);
+				fprintf(m->rep, "\t%s (%s)\n", st->names[k], st->locs[k]);
 			else
-				printf("\t%s\n", st->names[k]);
+				fprintf(m->rep, "\t%s\n", st->names[k]);
 		}
 	}
 	if (top < n)
-		printf("\n... %zu more stacks (--top 0 shows all)\n", n - top);
-	printf("\n");
-	fflush(stdout);
+		fprintf(m->rep, "\n... %zu more stacks (--top 0 shows all)\n", n - top);
+	fprintf(m->rep, "\n");
+	fflush(m->rep);
 }
 
 static void print_json(struct memleak *m, const size_t *order, size_t n, double bytes, double count,
@@ -845,41 +874,153 @@ static void print_json(struct memleak *m, const size_t *order, size_t n, double 
 {
 	size_t i, k;
 
-	printf("{\"pid\":%d,\"final\":%s,\"elapsed_s\":%.3f,\"sample_bytes\":%llu,\"bytes\":%.0f,"
-	       "\"count\":%.0f,\"untracked_frees\":%llu,\"table_full\":%llu,\"stacks_lost\":%llu,"
-	       "\"key_collisions\":%llu,"
-	       "\"stacks\":[",
-	       m->pid, final ? "true" : "false", (now - m->start_ns) / 1e9,
-	       (unsigned long long)m->o->sample_bytes, bytes, count,
-	       (unsigned long long)counter(m, MLK_C_FREE_UNTRACKED),
-	       (unsigned long long)counter(m, MLK_C_TABLE_FULL),
-	       (unsigned long long)(counter(m, MLK_C_STACK_LOST) + counter(m, MLK_C_STACKS_FULL)),
-	       (unsigned long long)m->collisions);
+	fprintf(m->rep,
+		"{\"pid\":%d,\"final\":%s,\"elapsed_s\":%.3f,\"sample_bytes\":%llu,\"bytes\":%.0f,"
+		"\"count\":%.0f,\"untracked_frees\":%llu,\"table_full\":%llu,\"stacks_lost\":%llu,"
+		"\"key_collisions\":%llu,"
+		"\"stacks\":[",
+		m->pid, final ? "true" : "false", (now - m->start_ns) / 1e9,
+		(unsigned long long)m->o->sample_bytes, bytes, count,
+		(unsigned long long)counter(m, MLK_C_FREE_UNTRACKED),
+		(unsigned long long)counter(m, MLK_C_TABLE_FULL),
+		(unsigned long long)(counter(m, MLK_C_STACK_LOST) + counter(m, MLK_C_STACKS_FULL)),
+		(unsigned long long)m->collisions);
 	for (i = 0; i < n; i++) {
 		const struct mlk_stack *st = &m->stacks[order[i]];
 
-		printf("%s{\"bytes\":%.0f,\"count\":%.0f,\"oldest_age_s\":%.3f,\"stack\":[",
-		       i ? "," : "", st->bytes, st->count, (now - st->oldest_ns) / 1e9);
+		fprintf(m->rep,
+			"%s{\"bytes\":%.0f,\"count\":%.0f,\"oldest_age_s\":%.3f,\"stack\":[",
+			i ? "," : "", st->bytes, st->count, (now - st->oldest_ns) / 1e9);
 		for (k = 0; k < st->n; k++) {
 			if (k)
-				putchar(',');
-			json_str(stdout, st->names[k]);
+				fputc(',', m->rep);
+			json_str(m->rep, st->names[k]);
 		}
-		printf("]}");
+		fprintf(m->rep, "]}");
 	}
-	printf("]");
+	fprintf(m->rep, "]");
 	if (final)
-		session__json_end(m->sess, stdout);
-	printf("}\n");
-	fflush(stdout);
+		session__json_end(m->sess, m->rep);
+	fprintf(m->rep, "}\n");
+	fflush(m->rep);
+}
+
+/* The final report as pprof: inuse_objects and inuse_space per stack, the frames of each stack's
+ * first capture (names alone for the stacks made of markers). */
+static int write_pprof(struct memleak *m, const size_t *order, size_t n, FILE *f)
+{
+	static const struct pprof_value_type types[] = {{"inuse_objects", "count"},
+							{"inuse_space", "bytes"}};
+	__u64 now = now_ns(), elapsed = now - m->start_ns;
+	struct timespec wall;
+	struct pprof_opts po = {
+		.sample_types = types,
+		.n_sample_types = 2,
+		.period_type = {"space", "bytes"},
+		.period = m->o->sample_bytes ? (int64_t)m->o->sample_bytes : 1,
+		.default_sample_type = "inuse_space",
+		.duration_nanos = (int64_t)elapsed,
+		.comment = "rtprof memleak " RTPROF_VERSION,
+	};
+	const struct stack_frame **ptrs = NULL;
+	struct stack_frame *tmp = NULL;
+	struct pprof_writer *w;
+	size_t i, k, max = 1;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	po.time_nanos = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec - (int64_t)elapsed;
+	w = stacks__pprof_writer(m->pipeline, &po);
+	if (!w)
+		return -errno;
+	for (i = 0; i < n; i++)
+		if (m->stacks[order[i]].n > max)
+			max = m->stacks[order[i]].n;
+	ptrs = calloc(max, sizeof(*ptrs));
+	tmp = calloc(max, sizeof(*tmp));
+	if (!ptrs || !tmp) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n && !err; i++) {
+		const struct mlk_stack *st = &m->stacks[order[i]];
+		int64_t values[2] = {llround(st->count), llround(st->bytes)};
+
+		for (k = 0; k < st->n; k++) {
+			if (st->frames) {
+				ptrs[k] = &st->frames[k];
+				continue;
+			}
+			tmp[k] = (struct stack_frame){.name = st->names[k],
+						      .function = st->names[k],
+						      .kind = st->names[k][0] == '[' ? SF_MARKER
+										     : SF_NATIVE};
+			ptrs[k] = &tmp[k];
+		}
+		err = stacks__pprof_sample(w, ptrs, st->n, false, values, NULL, 0);
+	}
+	if (!err)
+		err = pprof_writer__write(w, f);
+cleanup:
+	pprof_writer__free(w);
+	free(ptrs);
+	free(tmp);
+	return err;
+}
+
+static int write_graph(struct memleak *m, const struct stack_tree *tree, const size_t *order,
+		       size_t n, const struct output *out)
+{
+	struct flamegraph_opts fo;
+	const char *base;
+	FILE *f;
+	int err = 0;
+
+	f = fopen(out->path, "we");
+	if (!f) {
+		err = -errno;
+		pr_warn("memleak: cannot write %s: %s\n", out->path, err_str(err));
+		return err;
+	}
+	switch (out->format) {
+	case OUTPUT_FOLDED:
+		err = stack_tree__write_folded(tree, f);
+		break;
+	case OUTPUT_SVG:
+		flamegraph_opts__init(&fo);
+		fo.title = "Outstanding allocations";
+		fo.countname = "bytes";
+		fo.colors = "mem";
+		if (!flamegraph_palette_ok(fo.colors))
+			fo.colors = "hot";
+		if (stack_tree__total(tree, STACK_COL_AFTER) > 0)
+			err = flamegraph__write_svg(tree, &fo, f);
+		else
+			fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" "
+				   "height=\"40\"><text x=\"10\" y=\"24\">no outstanding "
+				   "allocations</text></svg>\n");
+		break;
+	case OUTPUT_PPROF:
+		err = write_pprof(m, order, n, f);
+		break;
+	case OUTPUT_SPEEDSCOPE:
+		base = strrchr(out->path, '/');
+		err = stack_tree__write_speedscope(tree, base ? base + 1 : out->path, "bytes", f);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		pr_warn("memleak: cannot write %s: %s\n", out->path, err_str(err));
+	return err;
 }
 
 static int write_graphs(struct memleak *m, const size_t *order, size_t n)
 {
 	const char *frames[STACK_FRAMES_MAX];
 	struct stack_tree *tree = stack_tree__new();
-	struct flamegraph_opts fo;
-	FILE *f = NULL;
 	size_t i, k;
 	int err = 0;
 
@@ -894,44 +1035,9 @@ static int write_graphs(struct memleak *m, const size_t *order, size_t n)
 		if (err)
 			goto cleanup;
 	}
-	if (m->o->folded) {
-		f = fopen(m->o->folded, "w");
-		if (!f || stack_tree__write_folded(tree, f) || fclose(f)) {
-			err = -errno;
-			pr_warn("memleak: cannot write %s: %s\n", m->o->folded, err_str(err));
-			f = NULL;
-			goto cleanup;
-		}
-		f = NULL;
-	}
-	if (m->o->svg) {
-		flamegraph_opts__init(&fo);
-		fo.title = "Outstanding allocations";
-		fo.countname = "bytes";
-		fo.colors = "mem";
-		if (!flamegraph_palette_ok(fo.colors))
-			fo.colors = "hot";
-		f = fopen(m->o->svg, "w");
-		if (!f) {
-			err = -errno;
-			pr_warn("memleak: cannot write %s: %s\n", m->o->svg, err_str(err));
-			goto cleanup;
-		}
-		if (stack_tree__total(tree, STACK_COL_AFTER) > 0)
-			err = flamegraph__write_svg(tree, &fo, f);
-		else
-			fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" "
-				   "height=\"40\"><text x=\"10\" y=\"24\">no outstanding "
-				   "allocations</text></svg>\n");
-		if (fclose(f) && !err)
-			err = -errno;
-		f = NULL;
-		if (err)
-			pr_warn("memleak: cannot write %s: %s\n", m->o->svg, err_str(err));
-	}
+	for (i = 0; i < m->o->outs.n && !err; i++)
+		err = write_graph(m, tree, order, n, &m->o->outs.v[i]);
 cleanup:
-	if (f)
-		fclose(f);
 	stack_tree__free(tree);
 	return err;
 }
@@ -963,9 +1069,9 @@ static int report(struct memleak *m, bool final)
 	qsort_r(order, n, sizeof(*order), cmp_stack_bytes, m->stacks);
 	if (m->o->json)
 		print_json(m, order, n, bytes, count, now, final);
-	else if (!final || (!m->o->folded && !m->o->svg) || m->o->top)
+	else if (!final || !m->o->outs.n || m->o->top)
 		print_text(m, order, n, bytes, count, now, final);
-	if (final && (m->o->folded || m->o->svg))
+	if (final && m->o->outs.n)
 		err = write_graphs(m, order, n);
 	free(order);
 	m->reports++;
@@ -1027,6 +1133,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof memleak (-p PID | -- CMD ARGS...) [-i SECONDS] [--top N]\n"
 		"                      [--min-age SECONDS] [--json] [--folded FILE] [--svg FILE]\n"
+		"                      [--pprof FILE] [-o FILE]\n"
 		"                      [--sample-bytes N] [--lib PATH]\n"
 		"\n"
 		"Outstanding allocations (allocated, not yet freed) by allocation stack: bytes, "
@@ -1046,6 +1153,12 @@ static void usage(FILE *f)
 		"                         oldest_age_s and stack (frames innermost first)\n"
 		"      --folded FILE      final report as folded stacks, bytes as the count\n"
 		"      --svg FILE         final report as a flame graph of outstanding bytes\n"
+		"      --pprof FILE       final report as a pprof profile (inuse_objects/count,\n"
+		"                         inuse_space/bytes)\n"
+		"  -o, --output FILE      final report in the format of FILE's extension: "
+		".folded,\n"
+		"                         .svg, .pb.gz, .speedscope.json (repeatable); reports\n"
+		"                         then go to stderr, nothing to stdout\n"
 		"  -s, --sample-bytes N   sample allocations with probability size/N (decided in\n"
 		"                         BPF); bytes and counts are scaled back up\n"
 		"      --lib PATH         allocator to probe (default: the libc the target maps);\n"
@@ -1107,6 +1220,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		OPT_JSON,
 		OPT_FOLDED,
 		OPT_SVG,
+		OPT_PPROF,
 		OPT_LIB,
 		OPT_MAX_ALLOCS,
 		OPT_MAX_STACKS,
@@ -1124,6 +1238,8 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"folded", required_argument, NULL, OPT_FOLDED},
 		{"svg", required_argument, NULL, OPT_SVG},
+		{"pprof", required_argument, NULL, OPT_PPROF},
+		{"output", required_argument, NULL, 'o'},
 		{"sample-bytes", required_argument, NULL, 's'},
 		{"lib", required_argument, NULL, OPT_LIB},
 		{"max-allocs", required_argument, NULL, OPT_MAX_ALLOCS},
@@ -1147,7 +1263,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->max_stacks = 1 << 16;
 	o->key_window = STACK_KEY_WINDOW_DEFAULT;
 	o->verify_keys = 1024;
-	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:vh", longopts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			err = parse_secs("-i", optarg, &o->interval_s);
@@ -1168,10 +1284,24 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 			o->json = true;
 			break;
 		case OPT_FOLDED:
-			o->folded = optarg;
-			break;
 		case OPT_SVG:
-			o->svg = optarg;
+		case OPT_PPROF:
+		case 'o':
+			err = outputs__add(&o->outs,
+					   c == OPT_FOLDED  ? OUTPUT_FOLDED
+					   : c == OPT_SVG   ? OUTPUT_SVG
+					   : c == OPT_PPROF ? OUTPUT_PPROF
+							    : OUTPUT_UNKNOWN,
+					   optarg);
+			if (err) {
+				fprintf(stderr, "rtprof memleak: %s %s: %s\n",
+					c == 'o' ? "-o" : "output", optarg,
+					err == -EINVAL
+						? "unknown extension (one of " OUTPUT_EXTENSIONS ")"
+						: "too many outputs");
+				err = -ERR_USAGE;
+			}
+			o->to_files |= c == 'o';
 			break;
 		case 's':
 			err = parse_u32("--sample-bytes", optarg, &v);
@@ -1323,6 +1453,7 @@ int cmd_memleak(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : err;
 	m.o = &o;
+	m.rep = o.to_files ? stderr : stdout;
 	signals_install();
 	log_hook_libbpf();
 	m.sess = session__new(&o.target);

@@ -8,8 +8,8 @@
  * frame-pointer chain) through a ring buffer, waking this process only at a process's first
  * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains
  * the ring buffer into the stack pipeline (stacks/stacks.h), which unwinds the copy with CFI,
- * symbolizes and aggregates; at the end it writes folded stacks and/or the SVG and prints a summary
- * to stderr.
+ * symbolizes and aggregates; at the end it writes folded stacks, the SVG, pprof and speedscope
+ * files (stacks/export.h) and prints a summary to stderr.
  *
  * A launched command is held before exec until every perf event is attached, then runs to its
  * end (or until -d or Ctrl-C). For -p, the profile ends with -d, Ctrl-C, or the process's exit;
@@ -33,6 +33,7 @@
 
 #include "bpf/profile.h"
 #include "flamegraph/folded.h"
+#include "flamegraph/formats.h"
 #include "flamegraph/svg.h"
 #include "lib/bpf_util.h"
 #include "profiler/commands.h"
@@ -43,6 +44,7 @@
 #include "lib/signals.h"
 #include "runtimes/runtime.h"
 #include "stacks/capture_queue.h"
+#include "stacks/export.h"
 #include "stacks/stacks.h"
 #include "profile.skel.h"
 
@@ -57,9 +59,8 @@ _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_ca
 struct profile_opts {
 	struct target_opts target;
 	int hz;
-	double duration_s; /* 0: until Ctrl-C or the end of the target */
-	const char *folded_path;
-	const char *svg_path;
+	double duration_s;   /* 0: until Ctrl-C or the end of the target */
+	struct outputs outs; /* --folded, --svg, --pprof, --speedscope, -o: in the order given */
 	bool kernel;
 	bool per_thread;
 	bool follow;
@@ -79,15 +80,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof profile (-p PID | -- CMD ARGS...) [-F HZ] [-d SECONDS] [--folded "
 		"FILE]\n"
-		"                      [--svg FILE] [-K] [--per-thread] [-f] [--stack-bytes N]\n"
-		"                      [--lines] [--native-only]\n"
+		"                      [--svg FILE] [--pprof FILE] [--speedscope FILE] [-o FILE]\n"
+		"                      [-K] [--per-thread] [-f] [--stack-bytes N] [--lines]\n"
+		"                      [--native-only]\n"
 		"\n"
 		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
 		"them\n"
 		"with the binaries' CFI (no frame pointers needed), and write folded stacks and/or "
 		"a\n"
-		"flame graph. Folded stacks go to stdout when neither --folded nor --svg is "
-		"given.\n"
+		"flame graph. Folded stacks go to stdout when no output file is given.\n"
 		"\n"
 		"  -p, --pid PID          profile a running process (all its threads)\n"
 		"  -- CMD ARGS...         launch CMD, profile it from its first instruction to its "
@@ -97,6 +98,12 @@ static void usage(FILE *f)
 		"end)\n"
 		"      --folded FILE      write folded stacks (\"-\" for stdout)\n"
 		"      --svg FILE         write a flame graph\n"
+		"      --pprof FILE       write a pprof profile (gzipped protobuf: samples/count,\n"
+		"                         cpu/nanoseconds)\n"
+		"      --speedscope FILE  write speedscope JSON (a profile per thread with -T)\n"
+		"  -o, --output FILE      write FILE in the format of its extension: .folded, "
+		".svg,\n"
+		"                         .pb.gz, .speedscope.json (repeatable)\n"
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
 		"  -f, --follow           also profile child processes of the target\n"
@@ -110,7 +117,8 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  rtprof profile -p 4242 -d 10 --svg cpu.svg\n"
 		"  rtprof profile --svg py.svg -- python3 script.py\n"
-		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n",
+		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n"
+		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n",
 		PROFILE_DEFAULT_HZ, PROFILE_DEFAULT_STACK_BYTES, STACK_CAPTURE_MAX_BYTES);
 }
 
@@ -120,8 +128,11 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"pid", required_argument, NULL, 'p'},
 		{"freq", required_argument, NULL, 'F'},
 		{"duration", required_argument, NULL, 'd'},
-		{"folded", required_argument, NULL, 'o'},
+		{"folded", required_argument, NULL, 0x102},
 		{"svg", required_argument, NULL, 's'},
+		{"pprof", required_argument, NULL, 0x103},
+		{"speedscope", required_argument, NULL, 0x104},
+		{"output", required_argument, NULL, 'o'},
 		{"kernel", no_argument, NULL, 'K'},
 		{"per-thread", no_argument, NULL, 'T'},
 		{"follow", no_argument, NULL, 'f'},
@@ -139,7 +150,7 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 	o->hz = PROFILE_DEFAULT_HZ;
 	o->stack_bytes = PROFILE_DEFAULT_STACK_BYTES;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:F:d:KTfvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:F:d:o:KTfvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			o->hz = (int)strtol(optarg, &end, 10);
@@ -149,11 +160,26 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 				return -ERR_USAGE;
 			}
 			break;
-		case 'o':
-			o->folded_path = optarg;
-			break;
+		case 0x102:
 		case 's':
-			o->svg_path = optarg;
+		case 0x103:
+		case 0x104:
+		case 'o':
+			err = outputs__add(&o->outs,
+					   c == 0x102	? OUTPUT_FOLDED
+					   : c == 's'	? OUTPUT_SVG
+					   : c == 0x103 ? OUTPUT_PPROF
+					   : c == 0x104 ? OUTPUT_SPEEDSCOPE
+							: OUTPUT_UNKNOWN,
+					   optarg);
+			if (err) {
+				fprintf(stderr, "rtprof profile: %s %s: %s\n",
+					c == 'o' ? "-o" : "output", optarg,
+					err == -EINVAL
+						? "unknown extension (one of " OUTPUT_EXTENSIONS ")"
+						: "too many outputs");
+				return -ERR_USAGE;
+			}
 			break;
 		case 'K':
 			o->kernel = true;
@@ -328,52 +354,125 @@ static int attach_perf_events(struct profile_bpf *skel, int hz, struct bpf_link 
 	return err;
 }
 
-static int write_outputs(const struct profile_opts *o, struct stacks *stacks)
+/* The time span of the profile, for pprof's time_nanos and duration_nanos. */
+struct profile_span {
+	__s64 start_ns; /* CLOCK_REALTIME */
+	__s64 duration_ns;
+};
+
+static int write_pprof(const struct profile_opts *o, struct stacks *stacks,
+		       const struct profile_span *span, FILE *f)
+{
+	static const struct pprof_value_type types[] = {{"samples", "count"},
+							{"cpu", "nanoseconds"}};
+	__s64 period = llround(1e9 / o->hz);
+	const double scale[] = {1, (double)period};
+	struct pprof_opts po = {
+		.sample_types = types,
+		.n_sample_types = 2,
+		.period_type = types[1],
+		.period = period,
+		.default_sample_type = "samples",
+		.time_nanos = span->start_ns,
+		.duration_nanos = span->duration_ns,
+		.comment = "rtprof profile " RTPROF_VERSION,
+	};
+	struct pprof_writer *w = stacks__pprof_writer(stacks, &po);
+	int err;
+
+	if (!w)
+		return -errno;
+	err = stacks__pprof_samples(stacks, w, scale, o->per_thread);
+	if (!err)
+		err = pprof_writer__write(w, f);
+	pprof_writer__free(w);
+	return err;
+}
+
+static int write_speedscope(const struct profile_opts *o, struct stacks *stacks, const char *path,
+			    FILE *f)
+{
+	const char *base = strrchr(path, '/');
+	char name[64];
+
+	if (o->target.argv) {
+		const char *cmd = strrchr(o->target.argv[0], '/');
+
+		snprintf(name, sizeof(name), "%s", cmd ? cmd + 1 : o->target.argv[0]);
+	} else {
+		snprintf(name, sizeof(name), "pid %d", o->target.pid);
+	}
+	/* weights in nanoseconds of CPU time: samples times the period */
+	return stacks__write_speedscope(stacks, base ? base + 1 : path, name, "nanoseconds",
+					(double)llround(1e9 / o->hz), o->per_thread, f);
+}
+
+static int write_output(const struct profile_opts *o, struct stacks *stacks,
+			const struct profile_span *span, const struct output *out)
 {
 	const struct stack_tree *t = stacks__tree(stacks);
+	const char *opt = output_format_name(out->format);
 	struct flamegraph_opts fo;
-	bool to_stdout;
+	double t0 = now_s();
 	FILE *f;
 	int err = 0;
 
-	to_stdout = (!o->folded_path && !o->svg_path) ||
-		    (o->folded_path && !strcmp(o->folded_path, "-"));
-	if (to_stdout) {
+	if (out->format == OUTPUT_FOLDED && !strcmp(out->path, "-")) {
 		err = stack_tree__write_folded(t, stdout);
 		fflush(stdout);
-	} else if (o->folded_path) {
-		f = fopen(o->folded_path, "we");
-		if (!f) {
-			err = -errno;
-			pr_warn("profile --folded %s: %s\n", o->folded_path, err_str(err));
-			return err;
-		}
-		err = stack_tree__write_folded(t, f);
-		if (fclose(f) && !err)
-			err = -errno;
-		if (err)
-			pr_warn("profile --folded %s: %s\n", o->folded_path, err_str(err));
-	}
-	if (err || !o->svg_path)
 		return err;
-	if (stack_tree__total(t, STACK_COL_AFTER) <= 0) {
-		pr_warn("profile --svg %s: no samples, nothing to draw\n", o->svg_path);
+	}
+	if (out->format == OUTPUT_SVG && stack_tree__total(t, STACK_COL_AFTER) <= 0) {
+		pr_warn("profile --svg %s: no samples, nothing to draw\n", out->path);
 		return 0;
 	}
-	flamegraph_opts__init(&fo);
-	fo.title = "CPU profile";
-	fo.countname = "samples";
-	f = fopen(o->svg_path, "we");
+	f = fopen(out->path, "we");
 	if (!f) {
 		err = -errno;
-		pr_warn("profile --svg %s: %s\n", o->svg_path, err_str(err));
+		pr_warn("profile --%s %s: %s\n", opt, out->path, err_str(err));
 		return err;
 	}
-	err = flamegraph__write_svg(t, &fo, f);
+	switch (out->format) {
+	case OUTPUT_FOLDED:
+		err = stack_tree__write_folded(t, f);
+		break;
+	case OUTPUT_SVG:
+		flamegraph_opts__init(&fo);
+		fo.title = "CPU profile";
+		fo.countname = "samples";
+		err = flamegraph__write_svg(t, &fo, f);
+		break;
+	case OUTPUT_PPROF:
+		err = write_pprof(o, stacks, span, f);
+		break;
+	case OUTPUT_SPEEDSCOPE:
+		err = write_speedscope(o, stacks, out->path, f);
+		break;
+	default:
+		err = -EINVAL;
+	}
 	if (fclose(f) && !err)
 		err = -errno;
 	if (err)
-		pr_warn("profile --svg %s: %s\n", o->svg_path, err_str(err));
+		pr_warn("profile --%s %s: %s\n", opt, out->path, err_str(err));
+	else /* for bench/export.sh */
+		pr_debug("profile: --%s %s written in %.2f ms\n", opt, out->path,
+			 (now_s() - t0) * 1e3);
+	return err;
+}
+
+static int write_outputs(const struct profile_opts *o, struct stacks *stacks,
+			 const struct profile_span *span)
+{
+	struct output out = {OUTPUT_FOLDED, "-"};
+	size_t i;
+	int err = 0;
+
+	/* folded stacks to stdout when no file is asked for */
+	if (!o->outs.n)
+		return write_output(o, stacks, span, &out);
+	for (i = 0; i < o->outs.n && !err; i++)
+		err = write_output(o, stacks, span, &o->outs.v[i]);
 	return err;
 }
 
@@ -412,6 +511,8 @@ int cmd_profile(int argc, char **argv)
 	struct stacks_opts so;
 	struct jvm_perfmap jvm = {};
 	double start = 0, deadline = 0, rb_bytes;
+	struct profile_span span = {};
+	struct timespec wall;
 	bool gone = false;
 	int n_links = 0, err, i, pid;
 	__u8 one = PROFILE_PID_NEW;
@@ -530,6 +631,8 @@ int cmd_profile(int argc, char **argv)
 	}
 	/* A launched command is tracked at its first sample, once its libraries are mapped. */
 	start = now_s();
+	clock_gettime(CLOCK_REALTIME, &wall);
+	span.start_ns = (__s64)wall.tv_sec * 1000000000 + wall.tv_nsec;
 	deadline = o.duration_s > 0 ? start + o.duration_s : 0;
 	if (!session__launched(sess))
 		pr_info("profile: sampling PID %d at %d Hz%s\n", pid, o.hz,
@@ -567,9 +670,10 @@ int cmd_profile(int argc, char **argv)
 		session__report_end(sess, "profile");
 	if (run.first_err)
 		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
+	span.duration_ns = llround((now_s() - start) * 1e9);
 	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
 		      run.bad_records, now_s() - start);
-	err = write_outputs(&o, run.stacks);
+	err = write_outputs(&o, run.stacks, &span);
 
 cleanup:
 	for (i = 0; i < n_links; i++)

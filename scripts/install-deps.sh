@@ -7,11 +7,12 @@ set -eu
 # build: compiler for BPF, skeleton generator, libraries
 BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
        systemtap-sdt-dev"
-# tests: unit framework, ground-truth tools and the runtimes rtprof profiles
+# tests: unit framework, ground-truth tools and the runtimes rtprof profiles; golang-go for
+# `go tool pprof` and python3-jsonschema (speedscope's schema), the readers of rtprof's exports
 TEST="libcmocka-dev elfutils binutils gdb valgrind python3.11 python3.11-dbg ruby
       default-jdk-headless bpftrace linux-perf libxml2-utils clang-format procps psmisc
       chromium mariadb-server mariadb-client
-      bc time"
+      bc time golang-go python3-jsonschema"
 # optional runtimes and tools for later features; installed when the archive has them
 EXTRA="${RTPROF_EXTRA_PACKAGES-}"
 
@@ -23,7 +24,8 @@ for p in $BUILD $TEST $EXTRA; do
 done
 # nodejs may come from another origin (nodesource); any installed `node` will do
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-# npm for the browser tests (tests/browser: playwright-core); Debian's only when none is there
+# npm for the browser tests (tests/browser: playwright-core, speedscope, pprof-format); Debian's
+# only when none is there
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -z "$missing" ]; then

@@ -180,12 +180,17 @@ int sample_table__add(struct sample_table *t, const struct stack_frame *f, size_
 		h = mix(h, (__u64)(uintptr_t)fr[i]);
 	}
 	h = mix(h, (__u64)(__u32)key_pid << 32 | (__u32)key_tid);
+	/* per thread, a renamed thread is two roots ("comm-TID") in folded stacks: two entries */
+	if (keep_tid)
+		for (i = 0; i < 16 && comm[i]; i++)
+			h = mix(h, (unsigned char)comm[i]);
 	if ((t->n_samples + 1) * 2 > t->stacks_mask + 1 && stacks_grow(t))
 		goto nomem;
 	for (i = h & t->stacks_mask; t->stacks[i].idx; i = (i + 1) & t->stacks_mask) {
 		e = &t->samples[t->stacks[i].idx - 1];
 		if (t->stacks[i].hash != h || e->s.n != n || e->key_pid != key_pid ||
-		    e->key_tid != key_tid || memcmp(e->s.frames, fr, n * sizeof(*fr)))
+		    e->key_tid != key_tid || memcmp(e->s.frames, fr, n * sizeof(*fr)) ||
+		    (keep_tid && strncmp(e->comm, comm, 16)))
 			continue;
 		e->s.weight += weight;
 		e->s.count++;

@@ -20,7 +20,8 @@ struct sample_table *sample_table__new(void);
 void sample_table__free(struct sample_table *t);
 /* Add one capture's frames (innermost first) of thread tid of process pid (comm: its name, up to
  * 16 bytes, not NUL-terminated when 16 long), with weight. Threads and processes are kept apart
- * when keep_tid / keep_pid. 0 or -ENOMEM. */
+ * when keep_tid / keep_pid; with keep_tid a thread's names too (as folded stacks keep their
+ * "comm-TID" roots apart). 0 or -ENOMEM. */
 int sample_table__add(struct sample_table *t, const struct stack_frame *f, size_t n, int pid,
 		      int tid, const char *comm, double weight, bool keep_pid, bool keep_tid);
 int sample_table__foreach(const struct sample_table *t,

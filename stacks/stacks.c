@@ -773,6 +773,11 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr)
 	return fr[n - 1].name;
 }
 
+int stacks__module_info(struct stacks *s, const char *module, struct sym_module_info *out)
+{
+	return symbolizer__module_info(s->sym, module, out);
+}
+
 const char *stack_frame__kind(const struct stack_frame *f)
 {
 	static const char *const names[] = {"native", "kernel", "marker", "python", "ruby"};

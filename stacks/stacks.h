@@ -139,6 +139,11 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr);
 
 const struct stack_tree *stacks__tree(const struct stacks *s);
 
+struct sym_module_info;
+/* What the symbolizer knows of the module a frame names (build id, code range, program or
+ * library): 0 or -ENOENT (symbolize/symbolize.h, symbolizer__module_info). */
+int stacks__module_info(struct stacks *s, const char *module, struct sym_module_info *out);
+
 /* A distinct stack of the profile as frame records, for exporters that need more than names
  * (pprof, speedscope): the frames the folded stacks and the flame graph show, innermost first
  * (kernel frames, user frames with inline frames and interpreter frames, a marker), without the

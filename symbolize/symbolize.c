@@ -585,6 +585,75 @@ int symbolizer__resolve_elf(struct symbolizer *s, const char *path, __u64 addr,
 	return module_resolve(s, m, addr, frames, max_frames);
 }
 
+/* A program rather than a library: ET_EXEC, or a PIE (ET_DYN with DF_1_PIE in DT_FLAGS_1; a
+ * library may carry PT_INTERP too, as libc.so.6 does, so that is no sign). */
+static bool module_is_program(const struct sym_module *m)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(m->elf, &eh))
+		return false;
+	if (eh.e_type == ET_EXEC)
+		return true;
+	while ((scn = elf_nextscn(m->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		GElf_Dyn dyn;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++)
+			if (gelf_getdyn(d, (int)i, &dyn) && dyn.d_tag == DT_FLAGS_1)
+				return dyn.d_un.d_val & DF_1_PIE;
+	}
+	return false;
+}
+
+int symbolizer__module_info(struct symbolizer *s, const char *module, struct sym_module_info *out)
+{
+	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
+	struct sym_module *m;
+	bool any = false;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (m = s->modules; m; m = m->next)
+		if (m->name == module || !strcmp(m->name, module))
+			break;
+	if (!m && s->vdso && !strcmp(module, s->vdso->name))
+		m = s->vdso;
+	if (!m)
+		return -ENOENT;
+	if (!strncmp(m->key, "b:", 2)) {
+		snprintf(out->build_id, sizeof(out->build_id), "%s", m->key + 2);
+	} else {
+		const void *bid = NULL; /* the vdso: keyed by name, but it has a build-id */
+		ssize_t n = dwelf_elf_gnu_build_id(m->elf, &bid);
+
+		for (i = 0; n > 0 && i < (size_t)n && 2 * i + 2 < sizeof(out->build_id); i++)
+			sprintf(out->build_id + 2 * i, "%02x", ((const unsigned char *)bid)[i]);
+	}
+	for (i = 0; i < m->n_loads; i++) {
+		const GElf_Phdr *ph = &m->loads[i];
+		__u64 start = ph->p_vaddr & ~(page - 1);
+
+		if (!(ph->p_flags & PF_X))
+			continue;
+		if (!any || start < out->start) {
+			out->start = start;
+			out->file_offset = ph->p_offset & ~(page - 1);
+		}
+		if (!any || ph->p_vaddr + ph->p_memsz > out->limit)
+			out->limit = ph->p_vaddr + ph->p_memsz;
+		any = true;
+	}
+	out->executable = m->fd >= 0 && module_is_program(m);
+	return 0;
+}
+
 /* ---- processes ---- */
 
 /* Runtime address - ELF address for pm if PT_LOAD ph holds the file offset pm maps. */

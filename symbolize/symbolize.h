@@ -63,6 +63,18 @@ int symbolizer__resolve(struct symbolizer *s, struct sym_process *p, __u64 addr,
 int symbolizer__resolve_elf(struct symbolizer *s, const char *path, __u64 addr,
 			    struct sym_frame *frames, int max_frames);
 
+/* What exporters (pprof mappings) need to know of a module that frames name. */
+struct sym_module_info {
+	char build_id[2 * 64 + 1]; /* GNU build-id in hex, "" when the object has none */
+	/* its code in ELF addresses: the executable PT_LOAD segments, page-aligned */
+	__u64 start, limit, file_offset;
+	bool executable; /* a program (ET_EXEC, or ET_DYN flagged DF_1_PIE), not a library */
+};
+
+/* The module a frame's module string names (sym_frame.module, the same pointer or path): 0, or
+ * -ENOENT when no module of s has that path. */
+int symbolizer__module_info(struct symbolizer *s, const char *module, struct sym_module_info *out);
+
 /* Check that path can be opened as an ELF object: 0, -ENOENT, -EACCES or -ENOEXEC. */
 int symbolizer__check_elf(struct symbolizer *s, const char *path);
 

@@ -4,6 +4,8 @@
  * a noinline worker, a clone GCC may specialize, and a loop that keeps the process alive.
  *   symbolize_target ADDR_FILE   write the runtime addresses of sym_hot and main, then loop
  *                                 (sleeping) until killed
+ *   symbolize_target ADDR_FILE busy   the same loop without sleeping (a CPU profile's inline
+ *                                     chains: tests/e2e/export.sh)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	for (;;) {
 		sym_sink = sym_hot(1000) + sym_cold(sym_sink, 3);
-		nanosleep(&ts, NULL);
+		if (argc < 3)
+			nanosleep(&ts, NULL);
 	}
 }
