@@ -57,9 +57,11 @@ JAVAC=/usr/lib/jvm/java-17-openjdk-amd64/bin/javac
 mkdir -p "$TMP/jc"
 "$RTPROF" profile -F 499 --folded "$TMP/jc.folded" -- "$JAVAC" -d "$TMP/jc" \
 	"$PWD/tests/targets/java/RtTarget.java" "$PWD/tests/targets/java/RtShares.java" 2>"$TMP/jc.err"
-n=$(grep -c 'com\.sun\.tools\.javac\.' "$TMP/jc.folded")
+# compiled Java methods of the JDK (java.*, jdk.*, com.sun.*) named through the perf map: javac
+# runs about a second, so which of its own methods are compiled by a request varies with load
+n=$(grep -cE '[; ](java|jdk|com\.sun)\.[A-Za-z0-9_.$]+\(' "$TMP/jc.folded")
 if grep -q 'asking the JVM for its perf map' "$TMP/jc.err" && [ "$n" -gt 0 ]; then
-	ok "profile_jvm: javac: $n stacks name javac's own methods"
+	ok "profile_jvm: javac: $n stacks name compiled Java methods"
 else
-	fail "profile_jvm: javac: $n stacks with javac methods; $(head -2 "$TMP/jc.err" | tr '\n' ' ')"
+	fail "profile_jvm: javac: $n stacks with compiled Java methods; $(head -2 "$TMP/jc.err" | tr '\n' ' ')"
 fi
