@@ -16,6 +16,7 @@
 
 #include "bpf/usdt_events.h"
 #include "lib/bpf_util.h"
+#include "lib/chrome_trace.h"
 #include "profiler/commands.h"
 #include "lib/errors.h"
 #include "lib/json.h"
@@ -40,6 +41,8 @@ struct name_entry {
 struct flow_ctx {
 	const struct rt_cmd_opts *opts;
 	int names_fd;
+	struct chrome_trace *trace; /* --trace, written at the end to trace_file */
+	FILE *trace_file;
 	struct name_entry **buckets;
 	__u64 unnamed;	 /* events whose names were not in the map (map full) */
 	const char *sep; /* between class and method */
@@ -78,6 +81,11 @@ static void usage(FILE *f)
 		"      --json             one JSON object per event: tid, ts_ns, dir, depth, "
 		"class,\n"
 		"                         method, file, line\n"
+		"      --trace FILE       also write the calls as Chrome Trace Event JSON (one "
+		"complete\n"
+		"                         event per call, per thread; chrome://tracing, "
+		"Perfetto,\n"
+		"                         speedscope)\n"
 		"      --no-tracepoint    ruby, launched command: do not enable the empty "
 		"TracePoint\n"
 		"  -v, --verbose          debug output\n"
@@ -119,6 +127,75 @@ static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_ke
 	n->next = fc->buckets[h];
 	fc->buckets[h] = n;
 	return &n->name;
+}
+
+static int handle_event(void *ctx, void *data, size_t size);
+
+/* --trace: each event also goes into the Chrome trace, named "Class.method (file)". */
+static int handle_event_traced(void *ctx, void *data, size_t size)
+{
+	struct flow_ctx *fc = ctx;
+	const struct flow_event *ev = data;
+	const struct flow_name *e;
+	char name[RT_CLASS_LEN + RT_METHOD_LEN + RT_FILE_LEN + 8], path[64], comm[64] = "";
+	FILE *f;
+
+	if (size < sizeof(*ev))
+		return 0;
+	if (!chrome_trace__has_thread(fc->trace, ev->tid)) {
+		snprintf(path, sizeof(path), "/proc/%u/comm", ev->tid);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		if (f)
+			fclose(f);
+		snprintf(name, sizeof(name), "%s-%u", comm[0] ? comm : "thread", ev->tid);
+		chrome_trace__thread_name(fc->trace, ev->tid, name);
+	}
+	if (ev->dir == RT_EV_ENTRY) {
+		e = name_of(fc, &ev->key);
+		snprintf(name, sizeof(name), "%s%s%s%s%s%s", e->klass, e->klass[0] ? fc->sep : "",
+			 e->method, e->file[0] ? " (" : "", e->file, e->file[0] ? ")" : "");
+		chrome_trace__call(fc->trace, ev->tid, ev->ts_ns, ev->depth, name);
+	} else if (!ev->unmatched) {
+		chrome_trace__return(fc->trace, ev->tid, ev->ts_ns, ev->depth);
+	}
+	return handle_event(ctx, data, size);
+}
+
+/* --trace FILE: opened before anything starts, so that a bad path costs no trace. */
+static int open_trace(struct flow_ctx *fc, const char *path)
+{
+	int err;
+
+	fc->trace = chrome_trace__new();
+	if (!fc->trace)
+		return -ENOMEM;
+	fc->trace_file = fopen(path, "we");
+	if (!fc->trace_file) {
+		err = -errno;
+		pr_warn("flow --trace %s: %s\n", path, err_str(err));
+		return err;
+	}
+	return 0;
+}
+
+static int write_trace(struct flow_ctx *fc, const char *path, struct rt_trace *tr)
+{
+	char pname[64];
+	int err;
+
+	snprintf(pname, sizeof(pname), "%s %d", rt_trace__tracer(tr)->name, rt_trace__pid(tr));
+	err = chrome_trace__write(fc->trace, rt_trace__pid(tr), pname, fc->trace_file);
+	if (fclose(fc->trace_file) && !err)
+		err = -errno;
+	fc->trace_file = NULL;
+	if (err)
+		pr_warn("flow --trace %s: %s\n", path, err_str(err));
+	else
+		pr_info("flow: %llu calls written to %s\n",
+			(unsigned long long)chrome_trace__calls(fc->trace), path);
+	return err;
 }
 
 static void free_names(struct flow_ctx *fc)
@@ -248,7 +325,8 @@ int cmd_flow(int argc, char **argv)
 	__u64 lost, filtered, sent, unread;
 	int err;
 
-	err = rt_cmd_opts__parse(&opts, "flow", RT_OPT_FILTER | RT_OPT_BUFFER, argc, argv, usage);
+	err = rt_cmd_opts__parse(&opts, "flow", RT_OPT_FILTER | RT_OPT_BUFFER | RT_OPT_TRACE, argc,
+				 argv, usage);
 	if (err)
 		return err > 0 ? 0 : err;
 	signals_install();
@@ -277,13 +355,19 @@ int cmd_flow(int argc, char **argv)
 		err = -ENOMEM;
 		goto cleanup;
 	}
+	if (opts.trace_path) {
+		err = open_trace(&fc, opts.trace_path);
+		if (err)
+			goto cleanup;
+	}
 	err = usdt_events_bpf__load(skel);
 	if (err) {
 		err = rt_load_error("flow", err);
 		goto cleanup;
 	}
 	fc.names_fd = bpf_map__fd(skel->maps.names);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &fc, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events),
+			      fc.trace ? handle_event_traced : handle_event, &fc, NULL);
 	if (!rb) {
 		err = -errno;
 		goto cleanup;
@@ -321,10 +405,18 @@ int cmd_flow(int argc, char **argv)
 	seen.events = fc.received + filtered + lost + unread;
 	seen.method_events = fc.method_events;
 	rt_trace__report(tr, &seen);
+	if (fc.trace) {
+		int e = write_trace(&fc, opts.trace_path, tr);
+
+		err = err ? err : e;
+	}
 cleanup:
 	ring_buffer__free(rb);
 	rt_trace__free(tr);
 	usdt_events_bpf__destroy(skel);
 	free_names(&fc);
+	chrome_trace__free(fc.trace);
+	if (fc.trace_file)
+		fclose(fc.trace_file);
 	return err;
 }

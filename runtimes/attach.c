@@ -867,6 +867,7 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		{"min", required_argument, NULL, 0x100},
 		{"no-tracepoint", no_argument, NULL, 'T'},
 		{"buffer", required_argument, NULL, 0x101},
+		{"trace", required_argument, NULL, 0x102},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -930,14 +931,27 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 			}
 			break;
 		}
+		case 0x102:
+			ok = accepts & RT_OPT_TRACE;
+			o->trace_path = optarg;
+			break;
 		default:
 			err = opts_common__handle(&co, c, optarg);
 			if (err)
 				return err;
 		}
 		if (!ok) {
-			fprintf(stderr, "rtprof %s: option -%c does not apply to %s\n", cmd, c,
-				cmd);
+			const struct option *lo = longopts;
+
+			while (lo->name && lo->val != c)
+				lo++;
+			/* long-only options have values above any character */
+			if (c > 0xff && lo->name)
+				fprintf(stderr, "rtprof %s: option --%s does not apply to %s\n",
+					cmd, lo->name, cmd);
+			else
+				fprintf(stderr, "rtprof %s: option -%c does not apply to %s\n", cmd,
+					c, cmd);
 			return -ERR_USAGE;
 		}
 	}

@@ -178,6 +178,7 @@ enum {
 	RT_OPT_HIST = 1 << 2,	  /* -L */
 	RT_OPT_MIN = 1 << 3,	  /* --min MS */
 	RT_OPT_BUFFER = 1 << 4,	  /* --buffer KB */
+	RT_OPT_TRACE = 1 << 5,	  /* --trace FILE */
 };
 
 struct rt_cmd_opts {
@@ -193,6 +194,7 @@ struct rt_cmd_opts {
 	int top;	   /* 0: all */
 	double min_ms;
 	unsigned int buffer_kb; /* ring buffer size, 0: the command's default */
+	const char *trace_path; /* --trace: Chrome Trace Event JSON */
 };
 
 /* Parse argv; usage() is called for --help (returns 1) and on errors (-ERR_USAGE). */
