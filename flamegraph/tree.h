@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Inside of the stack tree, shared by folded.c (building) and svg.c (drawing) only. Everything
- * else uses flamegraph/folded.h.
+ * Inside of the stack tree, shared by folded.c (building), svg.c (drawing) and frame_counts.c
+ * (counting per name) only. Everything else uses flamegraph/folded.h.
  *
  * Nodes live in one array and refer to each other by index. Each node keeps its most recently
  * added child and its next older sibling, so children form a list in reverse insertion order.

@@ -17,6 +17,10 @@ enum {
 	ERR_USAGE = 4096, /* bad command line */
 	ERR_NOPROBES,	  /* target has no probes, or the runtime keeps them silent */
 	ERR_BADINPUT,	  /* input file is not ELF, is corrupt, or is malformed */
+	/* compare: a significant regression (a verdict, not a failure of rtprof) */
+	ERR_REGRESSION,
+	/* compare --inconclusive fail: too few runs for any verdict */
+	ERR_INCONCLUSIVE,
 };
 
 enum exit_code {
@@ -27,6 +31,10 @@ enum exit_code {
 	EXIT_PERMISSION = 4, /* not allowed: needs root or CAP_BPF + CAP_PERFMON */
 	EXIT_NOPROBES = 5,   /* nothing to trace: no probes, unsupported or silent runtime */
 	EXIT_BADINPUT = 6,   /* input file missing, not ELF, corrupt, or malformed */
+	/* compare: a significant regression (the functions are named on stderr) */
+	EXIT_REGRESSION = 7,
+	/* compare --inconclusive fail: no verdict possible (too few runs) */
+	EXIT_INCONCLUSIVE = 8,
 };
 
 /* Message for an error code, errno or ours; never NULL. */

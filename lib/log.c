@@ -64,6 +64,10 @@ const char *err_str(int err)
 		return "no probes to trace";
 	case ERR_BADINPUT:
 		return "invalid input";
+	case ERR_REGRESSION:
+		return "significant regression";
+	case ERR_INCONCLUSIVE:
+		return "inconclusive: too few runs for a verdict";
 	default:
 		return strerror(err);
 	}

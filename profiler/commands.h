@@ -23,5 +23,6 @@ int cmd_calls(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_objnew(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

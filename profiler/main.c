@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{"flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph"},
 	{"diff", cmd_diff, "differential flame graph of two folded files"},
 	{"export", cmd_export, "convert a profile: folded, pprof, speedscope, SVG"},
+	{"compare", cmd_compare, "regression verdict between two recordings, per function"},
 };
 
 static void usage(FILE *f)
@@ -46,7 +47,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\nexit codes: 0 ok, 1 runtime error, 2 usage, 3 target process gone or missing,\n"
 		"            4 permission denied, 5 no probes (or silent runtime), 6 bad input "
-		"file\n");
+		"file,\n"
+		"            7 compare: regression, 8 compare: inconclusive (--inconclusive "
+		"fail)\n");
 }
 
 static int exit_code(int err)
@@ -67,6 +70,10 @@ static int exit_code(int err)
 	case ENOEXEC:
 	case ENOENT:
 		return EXIT_BADINPUT;
+	case ERR_REGRESSION:
+		return EXIT_REGRESSION;
+	case ERR_INCONCLUSIVE:
+		return EXIT_INCONCLUSIVE;
 	default:
 		return EXIT_RUNTIME;
 	}
