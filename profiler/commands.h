@@ -23,6 +23,20 @@ int cmd_calls(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_objnew(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+
+/* What one run of rtprof profile did (for rtprof record, which runs profile N times). */
+struct profile_result {
+	int hz;
+	double duration_s; /* -d, 0 when none */
+	double seconds;	   /* sampled for */
+	unsigned long long samples;
+	int wait_status; /* the launched command's, as waitpid() gave it; -1 when unknown
+			  * (still running at the end, so ended by rtprof; or -p) */
+};
+/* rtprof profile with argv as cmd_profile() takes it; res (may be NULL) is filled when the
+ * profile was written. */
+int profile_run(int argc, char **argv, struct profile_result *res);
 
 #endif

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{"flamegraph", cmd_flamegraph, "folded stacks to an interactive SVG flame graph"},
 	{"diff", cmd_diff, "differential flame graph of two folded files"},
 	{"export", cmd_export, "convert a profile: folded, pprof, speedscope, SVG"},
+	{"record", cmd_record, "profile a command N times into a directory, for compare"},
 	{"compare", cmd_compare, "regression verdict between two recordings, per function"},
 };
 

@@ -502,6 +502,11 @@ static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double s
 
 int cmd_profile(int argc, char **argv)
 {
+	return profile_run(argc, argv, NULL);
+}
+
+int profile_run(int argc, char **argv, struct profile_result *res)
+{
 	struct profile_opts o = {};
 	struct profile_run run = {};
 	struct profile_bpf *skel = NULL;
@@ -674,6 +679,17 @@ int cmd_profile(int argc, char **argv)
 	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
 		      run.bad_records, now_s() - start);
 	err = write_outputs(&o, run.stacks, &span);
+	if (res) {
+		struct stacks_stats st;
+
+		stacks__stats(run.stacks, &st);
+		res->hz = o.hz;
+		res->duration_s = o.duration_s;
+		res->seconds = now_s() - start;
+		res->samples = st.records;
+		res->wait_status =
+			gone && session__launched(sess) ? session__wait_status(sess) : -1;
+	}
 
 cleanup:
 	for (i = 0; i < n_links; i++)

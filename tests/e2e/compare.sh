@@ -1,5 +1,5 @@
 #!/bin/bash
-# rtprof compare.
+# rtprof compare and rtprof record.
 # Statistics on synthetic record directories (tests/tools/gen_runs.py: functions doing fixed
 # work, 3% lognormal run-to-run noise, 10,000 samples drawn per run, fixed seeds, so the verdicts
 # are deterministic): identical code 8 against 8 passes; one function holding 6% slowed by 20%
@@ -7,7 +7,7 @@
 # give "need >= N runs per side", never a verdict (exit 0, or 8 with --inconclusive fail). The
 # reports: text <= 100 columns with ~, one Markdown table, JUnit XML (xmllint, one test case per
 # tested function), JSON, the differential SVG; lists of files, --by total, a different kernel
-# warned, bad input.
+# warned, bad input. Then one small real record (3 runs of profile_target, root) end to end.
 source "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3.11
 GEN="$PY tests/tools/gen_runs.py"
@@ -182,3 +182,49 @@ bad one_arg 2 "$TMP/a"
 bad bad_by 2 "$TMP/a" "$TMP/b" --by cpu
 bad bad_alpha 2 "$TMP/a" "$TMP/b" --alpha 1.5
 
+# record, end to end: needs root
+if ! is_root; then
+	fail "record: needs root"
+	exit 0
+fi
+R="$TMP/rec"
+if "$RTPROF" record -o "$R" --runs 3 -F 999 -- "$TARGETS/profile_target" 0.4 >"$TMP/rec.out" 2>"$TMP/rec.err"; then
+	if $PY - "$R" <<'PYEOF'; then
+import json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+assert sorted(f for f in os.listdir(d) if f.startswith("run-")) == ["run-01.folded", "run-02.folded", "run-03.folded"]
+assert m["command"][0].endswith("profile_target") and m["command"][1] == "0.4"
+assert m["frequency_hz"] == 999 and m["profile_options"] == ["-F", "999"] and m["duration_s"] is None
+assert m["kernel"] and m["cpu_model"] and m["rtprof_version"] and m["format"] == "folded"
+assert len(m["runs"]) == 3 and all(r["exit_status"] == 0 and r["samples"] > 100 for r in m["runs"])
+for r in m["runs"]:
+    n = sum(int(l.rsplit(" ", 1)[1]) for l in open(os.path.join(d, r["file"])))
+    assert n == r["samples"], (n, r)
+PYEOF
+		ok "record_3_runs (run-01..03.folded, manifest with command, kernel, CPU, 999 Hz, exit statuses, samples = folded totals)"
+	else
+		fail "record_3_runs: manifest or files wrong"
+	fi
+	"$RTPROF" compare "$R" "$R" >"$TMP/rr.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -q 'need >= .* runs per side' "$TMP/rr.out" && grep -q '^busy_alpha ' "$TMP/rr.out"; then
+		ok "record_then_compare (3 v 3: need more runs)"
+	else
+		fail "record_then_compare: exit $rc: $(grep verdict "$TMP/rr.out")"
+	fi
+else
+	fail "record_3_runs: exit $?: $(tail -2 "$TMP/rec.err" | tr '\n' ' ')"
+fi
+"$RTPROF" record -o "$TMP/recf" --runs 3 -- /bin/sh -c 'exit 3' >/dev/null 2>"$TMP/recf.err"
+rc=$?
+if [ $rc = 1 ] && grep -q 'record: run 1 of 3: /bin/sh exited with status 3' "$TMP/recf.err" &&
+	$PY -c 'import json,sys; m=json.load(open(sys.argv[1])); assert [r["exit_status"] for r in m["runs"]] == [3]' "$TMP/recf/manifest.json"; then
+	ok "record_failing_run (exit 1, named, in the manifest)"
+else
+	fail "record_failing_run: exit $rc: $(tail -1 "$TMP/recf.err")"
+fi
+"$RTPROF" record -o "$TMP/recp" --runs 2 -p 1 >/dev/null 2>"$TMP/recp.err"
+rc=$?
+[ $rc = 2 ] && grep -q 'record: -p does not apply' "$TMP/recp.err" && ok "record_refuses_pid (exit 2)" ||
+	fail "record_refuses_pid: exit $rc: $(cat "$TMP/recp.err")"
