@@ -25,6 +25,7 @@ int cmd_objnew(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_push(int argc, char **argv);
 
 /* What one run of rtprof profile did (for rtprof record, which runs profile N times). */
 struct profile_result {

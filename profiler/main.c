@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{"export", cmd_export, "convert a profile: folded, pprof, speedscope, SVG"},
 	{"record", cmd_record, "profile a command N times into a directory, for compare"},
 	{"compare", cmd_compare, "regression verdict between two recordings, per function"},
+	{"push", cmd_push, "send a profile to a Pyroscope or Parca server"},
 };
 
 static void usage(FILE *f)

@@ -12,7 +12,7 @@ BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-de
 TEST="libcmocka-dev elfutils binutils gdb valgrind python3.11 python3.11-dbg ruby
       default-jdk-headless bpftrace linux-perf libxml2-utils clang-format procps psmisc
       chromium mariadb-server mariadb-client
-      bc time golang-go python3-jsonschema"
+      bc time golang-go python3-jsonschema strace"
 # optional runtimes and tools for later features; installed when the archive has them
 EXTRA="${RTPROF_EXTRA_PACKAGES-}"
 

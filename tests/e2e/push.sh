@@ -1,0 +1,127 @@
+#!/bin/bash
+# rtprof push against a loopback HTTP listener the test starts (tests/tools/capture_http.py): the
+# Pyroscope request is POST /ingest with name APP{k=v,...}, from/until from the profile's
+# time_nanos and duration_nanos, format=pprof, spyName=rtprof, X-Scope-OrgID, and a body equal
+# to the file (which go tool pprof reads, when Go is installed); a folded file goes as
+# format=folded with sampleRate; Parca's /profiles/writeraw gets JSON whose base64 rawProfile
+# decodes to the file; strace shows connect() to the listener's address only. Refused: https,
+# a folded file for Parca, bad labels; server errors and a closed port fail with exit 1.
+source "$(dirname "$0")/../lib.sh"
+PY=/usr/bin/python3.11
+
+# serve DIR [STATUS]: start a capture server writing to DIR; its port in $PORT
+serve() {
+	mkdir -p "$1"
+	bg $PY tests/tools/capture_http.py "$@"
+	wait_for "$1/port" 10 || { fail "push: the capture server did not start"; exit 0; }
+	PORT=$(cat "$1/port")
+}
+
+T_NS=1700000000123456789
+$PY tests/tools/make_pprof.py "$TMP/cpu.pb.gz" $T_NS 2500000000
+printf '%s\n' 'main;work;spin 30' 'main;work 10' >"$TMP/cpu.folded"
+
+serve "$TMP/srv"
+URL=http://127.0.0.1:$PORT
+
+# 1. Pyroscope, pprof, traced: the only connect() goes to the listener
+if strace -f -qq -e trace=connect -o "$TMP/strace" \
+	"$RTPROF" push "$TMP/cpu.pb.gz" --to "pyroscope:$URL" --name demo --label env=ci \
+	--label region=eu-1 --tenant team-a >"$TMP/p1.out" 2>"$TMP/p1.err"; then
+	if $PY - "$TMP/srv/req-1.json" <<'PYEOF'; then
+import json, sys, urllib.parse
+r = json.load(open(sys.argv[1]))
+u = urllib.parse.urlsplit(r["path"])
+q = urllib.parse.parse_qs(u.query, strict_parsing=True)
+assert r["method"] == "POST" and r["version"] == "HTTP/1.1" and u.path == "/ingest", r
+want = {"name": ["demo{env=ci,region=eu-1}"], "from": ["1700000000"], "until": ["1700000003"],
+        "format": ["pprof"], "spyName": ["rtprof"]}
+assert q == want, q
+h = r["headers"]
+assert h["x-scope-orgid"] == "team-a" and h["content-type"] == "application/octet-stream", h
+PYEOF
+		ok "push_pyroscope_request (POST /ingest, name with labels, from/until of the profile, format=pprof, spyName, tenant)"
+	else
+		fail "push_pyroscope_request: $(cat "$TMP/srv/req-1.json")"
+	fi
+	if cmp -s "$TMP/cpu.pb.gz" "$TMP/srv/req-1.body"; then
+		ok "push_pyroscope_body (the file's $(stat -c %s "$TMP/cpu.pb.gz") bytes)"
+	else
+		fail "push_pyroscope_body: the body differs from the file"
+	fi
+	others=$(grep -E 'connect\(' "$TMP/strace" | grep -v "sin_port=htons($PORT), sin_addr=inet_addr(\"127.0.0.1\")" | grep -v 'sa_family=AF_UNIX')
+	if grep -q "sin_port=htons($PORT)" "$TMP/strace" && [ -z "$others" ]; then
+		ok "push_loopback_only (connect() to 127.0.0.1:$PORT and nothing else)"
+	else
+		fail "push_loopback_only: $others"
+	fi
+	if command -v go >/dev/null; then
+		if go tool pprof -raw -symbolize=none "$TMP/srv/req-1.body" 2>&1 | grep -q '30 *30030030: '; then
+			ok "push_body_reads_in_go_tool_pprof"
+		else
+			fail "push_body_reads_in_go_tool_pprof: $(go tool pprof -raw "$TMP/srv/req-1.body" 2>&1 | head -2)"
+		fi
+	fi
+else
+	fail "push_pyroscope: exit $?: $(cat "$TMP/p1.err")"
+fi
+
+# 2. a path prefix, a folded file
+if "$RTPROF" push "$TMP/cpu.folded" --to "$URL/pyro/" --sample-rate 999 --from 100 --until 110 2>"$TMP/p2.err" &&
+	$PY - "$TMP/srv/req-2.json" <<'PYEOF' && cmp -s "$TMP/cpu.folded" "$TMP/srv/req-2.body"; then
+import json, sys, urllib.parse
+r = json.load(open(sys.argv[1]))
+u = urllib.parse.urlsplit(r["path"])
+q = urllib.parse.parse_qs(u.query)
+assert u.path == "/pyro/ingest" and q["format"] == ["folded"] and q["sampleRate"] == ["999"], q
+assert q["name"] == ["rtprof"] and q["from"] == ["100"] and q["until"] == ["110"], q
+PYEOF
+	ok "push_pyroscope_folded (/pyro/ingest, format=folded, sampleRate=999, --from/--until, body = file)"
+else
+	fail "push_pyroscope_folded: $(cat "$TMP/p2.err") $(cat "$TMP/srv/req-2.json" 2>/dev/null)"
+fi
+
+# 3. Parca
+if "$RTPROF" push "$TMP/cpu.pb.gz" --to "parca:$URL" --label job=bench 2>"$TMP/p3.err" &&
+	$PY - "$TMP/srv/req-3.json" "$TMP/srv/req-3.body" "$TMP/cpu.pb.gz" <<'PYEOF'; then
+import base64, json, sys
+r = json.load(open(sys.argv[1]))
+assert r["method"] == "POST" and r["path"] == "/profiles/writeraw", r
+assert r["headers"]["content-type"] == "application/json"
+b = json.load(open(sys.argv[2]))
+s = b["series"]
+assert len(s) == 1 and b["normalized"] is True
+labels = {l["name"]: l["value"] for l in s[0]["labels"]["labels"]}
+assert labels == {"__name__": "process_cpu", "service_name": "rtprof", "job": "bench"}, labels
+assert base64.b64decode(s[0]["samples"][0]["rawProfile"], validate=True) == open(sys.argv[3], "rb").read()
+PYEOF
+	ok "push_parca (POST /profiles/writeraw, labels, base64 rawProfile = the file)"
+else
+	fail "push_parca: $(cat "$TMP/p3.err")"
+fi
+
+# 4. refusals and failures
+expect_exit() { # NAME WANT MESSAGE ARGS...
+	local name=$1 want=$2 msg=$3 rc
+	shift 3
+	"$RTPROF" push "$@" >/dev/null 2>"$TMP/$name.err"
+	rc=$?
+	if [ $rc = "$want" ] && grep -q -- "$msg" "$TMP/$name.err"; then
+		ok "push_$name (exit $rc)"
+	else
+		fail "push_$name: exit $rc, expected $want: $(cat "$TMP/$name.err")"
+	fi
+}
+n=$(ls "$TMP/srv"/req-*.json | wc -l)
+expect_exit https 2 'only http:// is supported' "$TMP/cpu.pb.gz" --to https://127.0.0.1:$PORT
+expect_exit parca_folded 6 'Parca takes pprof profiles only' "$TMP/cpu.folded" --to "parca:$URL"
+expect_exit bad_label 2 'wants KEY=VALUE' "$TMP/cpu.pb.gz" --to "$URL" --label 'env=a,b'
+expect_exit not_a_profile 6 'neither a pprof profile' /etc/hostname --to "$URL"
+expect_exit missing_file 6 'No such file' "$TMP/nope.pb.gz" --to "$URL"
+[ "$(ls "$TMP/srv"/req-*.json | wc -l)" = "$n" ] && ok "push_refusals_send_nothing" ||
+	fail "push_refusals_send_nothing: a refused push reached the server"
+serve "$TMP/srv500" 500
+expect_exit server_error 1 'answered HTTP 500: refused: test server says no' "$TMP/cpu.pb.gz" --to "http://127.0.0.1:$PORT"
+# a port nobody listens on: bind one, note it, close it
+closed=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+expect_exit refused 1 'Connection refused' "$TMP/cpu.pb.gz" --to "http://127.0.0.1:$closed"
