@@ -131,13 +131,16 @@ static const struct flow_name *name_of(struct flow_ctx *fc, const struct flow_ke
 
 static int handle_event(void *ctx, void *data, size_t size);
 
-/* --trace: each event also goes into the Chrome trace, named "Class.method (file)". */
+/* --trace: each event also goes into the Chrome trace, named as the text output names it:
+ * "Class.method(int, String)" with a signature (JVM), else "Class.method (file)". */
 static int handle_event_traced(void *ctx, void *data, size_t size)
 {
 	struct flow_ctx *fc = ctx;
 	const struct flow_event *ev = data;
 	const struct flow_name *e;
-	char name[RT_CLASS_LEN + RT_METHOD_LEN + RT_FILE_LEN + 8], path[64], comm[64] = "";
+	char name[RT_CLASS_LEN + RT_METHOD_LEN + RT_FILE_LEN + 256], sig[256] = "", path[64];
+	char comm[64] = "";
+	bool file;
 	FILE *f;
 
 	if (size < sizeof(*ev))
@@ -154,8 +157,11 @@ static int handle_event_traced(void *ctx, void *data, size_t size)
 	}
 	if (ev->dir == RT_EV_ENTRY) {
 		e = name_of(fc, &ev->key);
-		snprintf(name, sizeof(name), "%s%s%s%s%s%s", e->klass, e->klass[0] ? fc->sep : "",
-			 e->method, e->file[0] ? " (" : "", e->file, e->file[0] ? ")" : "");
+		if (fc->tracer->signature && e->sig[0])
+			fc->tracer->signature(e->sig, sig, sizeof(sig));
+		file = !fc->tracer->signature && e->file[0];
+		snprintf(name, sizeof(name), "%s%s%s%s%s%s%s", e->klass, e->klass[0] ? fc->sep : "",
+			 e->method, sig, file ? " (" : "", file ? e->file : "", file ? ")" : "");
 		chrome_trace__call(fc->trace, ev->tid, ev->ts_ns, ev->depth, name);
 	} else if (!ev->unmatched) {
 		chrome_trace__return(fc->trace, ev->tid, ev->ts_ns, ev->depth);

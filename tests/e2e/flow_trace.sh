@@ -3,7 +3,7 @@
 # Chrome Trace Event file well formed: one thread_name per thread, X events per thread in
 # non-decreasing ts, each inside the one around it, no per-call args; and the calls per thread
 # and method equal the call events flow --json printed in the same run. Single-threaded with a
-# filter, unfiltered (the standard library's calls too), two threads; the checker rejects an
+# filter, unfiltered (the standard library's calls too), two threads; a JVM (signatures in names); the checker rejects an
 # overlapping trace; a path that cannot be written is refused before the command starts.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/runtimes_lib.inc"
@@ -59,6 +59,15 @@ if [ "${threads:-0}" -ge 2 ]; then
 	ok "flow_trace_threads_tracks ($threads threads with calls)"
 else
 	fail "flow_trace_threads_tracks: ${threads:-no} threads with calls, expected 2"
+fi
+
+# the JVM: methods named with their signatures, as the text output names them
+trace_check flow_trace_jvm -c RtTarget -- $JAVA -XX:+DTraceMethodProbes -cp "$TARGETS/java" RtTarget overloads 200 100
+if grep -q '"name":"RtTarget.f(String)","ph":"X"' "$TMP/flow_trace_jvm.trace.json" &&
+	[ "$(grep -c '"name":"RtTarget.f(int)","ph":"X"' "$TMP/flow_trace_jvm.trace.json")" = 200 ]; then
+	ok "flow_trace_jvm_names (RtTarget.f(int) 200 times, RtTarget.f(String))"
+else
+	fail "flow_trace_jvm_names: $(grep -o '"name":"RtTarget[^"]*"' "$TMP/flow_trace_jvm.trace.json" | sort | uniq -c | tr '\n' ' ')"
 fi
 
 # the checker itself rejects a child that outlives its parent

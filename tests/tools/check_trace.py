@@ -63,13 +63,17 @@ def main():
     if len(sys.argv) > 2:
         want = collections.Counter()
         for line in open(sys.argv[2]):
-            o = json.loads(line)
-            if o["dir"] == "call":
+            try:
+                o = json.loads(line)
+            except ValueError:
+                continue  # the traced program's own output
+            if isinstance(o, dict) and o.get("dir") == "call":
                 want[(o["tid"], o["method"])] += 1
         got = collections.Counter()
         for (pid, tid), evs in tracks.items():
             for e in evs:
-                got[(tid, e["name"].split(" (")[0].split(".")[-1])] += 1
+                # "Class.method(sig) (file)" -> method, as flow --json names it
+                got[(tid, e["name"].split(" (")[0].split("(")[0].split(".")[-1])] += 1
         if got != want:
             diff = {k: (got[k], want[k]) for k in set(got) | set(want) if got[k] != want[k]}
             errors.append("calls per (tid, method) differ from flow --json (trace, json): %r"
