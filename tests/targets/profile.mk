@@ -16,3 +16,8 @@ TARGET_BINS += $(OUT)/targets/profile_work
 $(OUT)/targets/profile_work: tests/targets/profile_work.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer $< -o $@
+# fixed work with a knob that slows its 6% function, for bench/compare.sh
+TARGET_BINS += $(OUT)/targets/compare_target
+$(OUT)/targets/compare_target: tests/targets/compare_target.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $< -o $@
