@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Room lib/ (the base): log, errors and exit codes, signals, option parsing, the JSON
- * writer, histograms, BPF map helpers and the session (the target process). It includes nothing
- * of ours; every other room may use it.
+ * writer (and a reader of our own small files), histograms, BPF map helpers, the session (the
+ * target process), statistics (rtprof compare), the Chrome trace writer and a plain HTTP client
+ * (rtprof push). It includes nothing of ours; every other room may use it.
  *
  * Errors and exit codes.
  *

@@ -1126,11 +1126,20 @@ static void write_json(const struct compare *c, FILE *out)
 		fprintf(out, "],\"p\":%.6g,\"p_holm\":%.6g,\"significant\":%s,\"regression\":%s",
 			f->p, f->p_holm, f->significant ? "true" : "false",
 			f->regression ? "true" : "false");
+		/* the tested metric's shares per run, then both metrics */
 		fputs(",\"base_runs\":", out);
 		json_runs(out, values(c, f), m);
 		fputs(",\"new_runs\":", out);
 		json_runs(out, values(c, f) + m, c->side[1].n);
-		fputc('}', out);
+		fputs(",\"self_pct\":{\"base\":", out);
+		json_runs(out, f->self, m);
+		fputs(",\"new\":", out);
+		json_runs(out, f->self + m, c->side[1].n);
+		fputs("},\"total_pct\":{\"base\":", out);
+		json_runs(out, f->total, m);
+		fputs(",\"new\":", out);
+		json_runs(out, f->total + m, c->side[1].n);
+		fputs("}}", out);
 	}
 	fputs("]}\n", out);
 }

@@ -3,7 +3,8 @@
 # below it. From the bottom:
 #
 #   lib/         log, errors and exit codes, signals, options, JSON, histograms, BPF map helpers,
-#                the session (the target process): includes nothing of ours
+#                the session (the target process), statistics, Chrome trace, HTTP: includes
+#                nothing of ours
 #   bpf/         kernel halves and the structs both halves share
 #   symbolize/   addresses to names          flamegraph/  stack trees to pictures and files
 #   runtimes/    what each runtime provides (USDT, descriptors, interpreter frames)

@@ -123,6 +123,7 @@ f = slow["functions"][0]
 assert f["name"] == "epsilon" and f["regression"] and f["p_holm"] <= 0.05
 assert 15 < f["change_pct"] < 25 and len(f["base_runs"]) == 8 and len(f["new_runs"]) == 8
 assert f["ci_pct"][0] <= f["change_pct"] <= f["ci_pct"][1]
+assert f["self_pct"]["base"] == f["base_runs"] and len(f["total_pct"]["new"]) == 8
 assert sum(x["regression"] for x in slow["functions"]) == 1 and len(slow["functions"]) == slow["tests"]
 PYEOF
 	ok "compare_json"
