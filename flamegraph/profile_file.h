@@ -2,9 +2,9 @@
 /*
  * Reading a recorded profile file, whatever its format, into a stack tree: the one loader of
  * the commands that take profiles rtprof recorded (rtprof compare). The format comes from the
- * file's first bytes, not its name: gzip (1f 8b) is pprof as rtprof and `go tool pprof` write
- * it; anything else is folded text. A pprof reader plugs in here (load_pprof() in
- * profile_file.c) and every caller reads both.
+ * file's bytes, not its name: gzip (1f 8b), or a NUL byte among the first 64 KiB (a raw
+ * protobuf), is pprof, read by flamegraph/pprof.h (its default sample type, each Location's
+ * lines as frames, thread labels as "NAME-TID" roots); anything else is folded text.
  */
 #ifndef RTPROF_FLAMEGRAPH_PROFILE_FILE_H
 #define RTPROF_FLAMEGRAPH_PROFILE_FILE_H

@@ -4,13 +4,13 @@
  *
  * Runs the command N times, each under rtprof profile's own code (profile_run(), in this
  * process: the same options, the same pipeline, nothing launched but the command), and writes
- * DIR/run-NN.<format> per run and DIR/manifest.json: the command, rtprof's version, the kernel,
- * the CPU model, the sampling frequency and duration, and per run its file, exit status, samples
- * and seconds. A run whose command fails (non-zero exit, killed by a signal rtprof did not send)
- * fails the record; the manifest is still written, with the runs done so far.
+ * DIR/run-NN.pb.gz (pprof) per run and DIR/manifest.json: the command, rtprof's version, the
+ * kernel, the CPU model, the sampling frequency and duration, and per run its file, exit status,
+ * samples and seconds. A run whose command fails (non-zero exit, killed by a signal rtprof did not
+ * send) fails the record; the manifest is still written, with the runs done so far.
  *
- * The run files' format is one line: record_format below (folded now; "--pprof", "pb.gz" once
- * profile writes pprof). rtprof compare reads both through one loader.
+ * The run files' format is one line: record_format below (pprof; {"--folded", "folded"} would
+ * write folded stacks). rtprof compare reads both through one loader (flamegraph/profile_file.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@
 /* How each run's profile is written: profile's option and the file's extension. */
 static const struct {
 	const char *option, *ext;
-} record_format = {"--folded", "folded"};
+} record_format = {"--pprof", "pb.gz"};
 
 struct record_opts {
 	const char *dir;
@@ -60,8 +60,8 @@ static void usage(FILE *f)
 		"each run's exit status and samples): the input of rtprof compare. A run whose\n"
 		"command fails fails the record. Profile options (-F HZ, -d SECONDS, -K, "
 		"--lines,\n"
-		"--native-only, --stack-bytes N, -f) are passed to each run; not -p, --folded, "
-		"--svg.\n"
+		"--native-only, --stack-bytes N, -f) are passed to each run; not -p or output\n"
+		"options (--folded, --svg, --pprof, --speedscope).\n"
 		"\n"
 		"  -o, --output DIR       the directory (created; old run files in it are "
 		"removed)\n"
@@ -102,7 +102,9 @@ static const char *opt_value(int argc, char **argv, int *i, const char *shrt, co
 
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
-	static const char *const refused[] = {"-p", "--pid", "--folded", "--svg"};
+	static const char *const refused[] = {
+		"-p", "--pid", "--folded", "--svg", "--pprof", "--speedscope",
+	};
 	const char *v;
 	bool missing = false;
 	size_t k;

@@ -7,7 +7,8 @@
 # give "need >= N runs per side", never a verdict (exit 0, or 8 with --inconclusive fail). The
 # reports: text <= 100 columns with ~, one Markdown table, JUnit XML (xmllint, one test case per
 # tested function), JSON, the differential SVG; lists of files, --by total, a different kernel
-# warned, bad input. Then one small real record (3 runs of profile_target, root) end to end.
+# warned, bad input, the runs as pprof files. Then one small real record (3 runs of
+# profile_target as pprof, root) end to end.
 source "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3.11
 GEN="$PY tests/tools/gen_runs.py"
@@ -148,6 +149,24 @@ if [ "$(rc list)" = 7 ] && [ "$(grep '^verdict' "$TMP/list.out")" = "$(grep '^ve
 else
 	fail "compare_file_lists: exit $(rc list)"
 fi
+# the same runs as pprof (rtprof export): the same verdict and figures
+for d in a slow; do
+	mkdir -p "$TMP/pp-$d"
+	for f in "$TMP/$d"/run-*.folded; do
+		b=$(basename "$f" .folded)
+		"$RTPROF" export "$f" -o "$TMP/pp-$d/$b.pb.gz" 2>/dev/null
+	done
+done
+cmp_run pprof "$TMP/pp-a" "$TMP/pp-slow"
+if [ "$(rc pprof)" = 7 ] && [ "$(ls "$TMP/pp-a"/run-*.pb.gz | wc -l)" = 8 ] &&
+	diff <(sed 1,2d "$TMP/pprof.out") <(sed 1,2d "$TMP/slow.out") >/dev/null; then
+	ok "compare_pprof_inputs (same table and verdict as the folded runs)"
+else
+	fail "compare_pprof_inputs: exit $(rc pprof): $(diff <(sed 1,2d "$TMP/pprof.out") <(sed 1,2d "$TMP/slow.out") | head -3 | tr '\n' ' ')"
+fi
+cmp_run mixed "$TMP/pp-a" "$(list "$TMP/slow")" --svg "$TMP/mixed.svg"
+[ "$(rc mixed)" = 7 ] && xmllint --noout "$TMP/mixed.svg" && ok "compare_pprof_base_folded_new (and the SVG)" ||
+	fail "compare_pprof_base_folded_new: exit $(rc mixed)"
 cmp_run one "$TMP/a/run-01.folded" "$TMP/slow/run-01.folded"
 if [ "$(rc one)" = 0 ] && grep -q 'need >= ' "$TMP/one.out"; then
 	ok "compare_one_profile_each (no verdict)"
@@ -190,23 +209,33 @@ if ! is_root; then
 fi
 R="$TMP/rec"
 if "$RTPROF" record -o "$R" --runs 3 -F 999 -- "$TARGETS/profile_target" 0.4 >"$TMP/rec.out" 2>"$TMP/rec.err"; then
+	for f in "$R"/run-*.pb.gz; do
+		"$RTPROF" export --sample-type samples "$f" -o "$f.folded" 2>/dev/null
+	done
 	if $PY - "$R" <<'PYEOF'; then
 import json, os, sys
 d = sys.argv[1]
 m = json.load(open(os.path.join(d, "manifest.json")))
-assert sorted(f for f in os.listdir(d) if f.startswith("run-")) == ["run-01.folded", "run-02.folded", "run-03.folded"]
+assert sorted(f for f in os.listdir(d) if f.startswith("run-") and f.endswith(".pb.gz")) == ["run-01.pb.gz", "run-02.pb.gz", "run-03.pb.gz"]
 assert m["command"][0].endswith("profile_target") and m["command"][1] == "0.4"
 assert m["frequency_hz"] == 999 and m["profile_options"] == ["-F", "999"] and m["duration_s"] is None
-assert m["kernel"] and m["cpu_model"] and m["rtprof_version"] and m["format"] == "folded"
+assert m["kernel"] and m["cpu_model"] and m["rtprof_version"] and m["format"] == "pb.gz"
 assert len(m["runs"]) == 3 and all(r["exit_status"] == 0 and r["samples"] > 100 for r in m["runs"])
 for r in m["runs"]:
-    n = sum(int(l.rsplit(" ", 1)[1]) for l in open(os.path.join(d, r["file"])))
+    n = sum(int(l.rsplit(" ", 1)[1]) for l in open(os.path.join(d, r["file"] + ".folded")))
     assert n == r["samples"], (n, r)
 PYEOF
-		ok "record_3_runs (run-01..03.folded, manifest with command, kernel, CPU, 999 Hz, exit statuses, samples = folded totals)"
+		ok "record_3_runs (run-01..03.pb.gz, manifest with command, kernel, CPU, 999 Hz, exit statuses, samples = the pprof's sample counts)"
 	else
 		fail "record_3_runs: manifest or files wrong"
 	fi
+	if command -v go >/dev/null; then
+		go tool pprof -raw -symbolize=none "$R/run-01.pb.gz" >"$TMP/raw.txt" 2>&1 &&
+			grep -q '^PeriodType: cpu nanoseconds' "$TMP/raw.txt" &&
+			ok "record_runs_read_by_go_tool_pprof" ||
+			fail "record_runs_read_by_go_tool_pprof: $(head -2 "$TMP/raw.txt")"
+	fi
+	rm -f "$R"/*.folded
 	"$RTPROF" compare "$R" "$R" >"$TMP/rr.out" 2>&1
 	rc=$?
 	if [ $rc = 0 ] && grep -q 'need >= .* runs per side' "$TMP/rr.out" && grep -q '^busy_alpha ' "$TMP/rr.out"; then

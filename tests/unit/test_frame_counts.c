@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "flamegraph/folded.h"
+#include "flamegraph/formats.h"
 #include "flamegraph/frame_counts.h"
 #include "flamegraph/profile_file.h"
 #include "lib/errors.h"
@@ -96,6 +97,45 @@ static void test_load(void **state)
 	stack_tree__free(t);
 }
 
+/* A pprof file loads with the same stacks, into either column. */
+static void test_load_pprof(void **state)
+{
+	static const char folded[] = "main;f;g 4\nmain;f 3\nmain;h 2\n";
+	static const struct pprof_value_type st = {"samples", "count"};
+	struct pprof_opts po = {.sample_types = &st, .n_sample_types = 1};
+	char dir[] = "/tmp/rtprof-fcp-XXXXXX", path[64], *buf = NULL, *want, *got;
+	struct stack_tree *src = stack_tree__new(), *t = stack_tree__new();
+	enum profile_format fmt;
+	size_t size = 0, stacks = 0;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(stack_tree__parse_buf(src, folded, sizeof(folded) - 1, NULL), 0);
+	snprintf(path, sizeof(path), "%s/a.pb.gz", dir);
+	f = fopen(path, "w");
+	assert_int_equal(stack_tree__write_pprof(src, &po, f, NULL), 0);
+	fclose(f);
+	assert_int_equal(profile_file__format(path, &fmt), 0);
+	assert_int_equal(fmt, PROFILE_FORMAT_PPROF);
+	assert_int_equal(profile_file__load(t, path, STACK_COL_AFTER, "test", &stacks), 0);
+	assert_int_equal(stacks, 3);
+	assert_int_equal(profile_file__load(t, path, STACK_COL_BEFORE, "test", NULL), 0);
+	assert_float_equal(stack_tree__total(t, STACK_COL_AFTER), 9, 0);
+	assert_float_equal(stack_tree__total(t, STACK_COL_BEFORE), 9, 0);
+	/* as differential folded lines: every stack with equal counts in both columns */
+	f = open_memstream(&buf, &size);
+	assert_int_equal(stack_tree__write_folded(t, f), 0);
+	fclose(f);
+	want = "main;f 3 3\nmain;f;g 4 4\nmain;h 2 2\n";
+	got = buf;
+	assert_string_equal(got, want);
+	free(buf);
+	unlink(path);
+	rmdir(dir);
+	stack_tree__free(src);
+	stack_tree__free(t);
+}
+
 static void test_json_get(void **state)
 {
 	static const char doc[] =
@@ -126,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_pprof),
 		cmocka_unit_test(test_json_get),
 	};
 
