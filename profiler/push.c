@@ -9,6 +9,7 @@
  *                      WriteRaw): {"series":[{"labels":{"labels":[{"name","value"}...]},
  *                      "samples":[{"rawProfile": BASE64}]}],"normalized":true}; pprof only.
  *
+ * The file must read whole as pprof (gzipped or raw; flamegraph/pprof.h) or as folded stacks.
  * The backend is chosen by a prefix of --to (pyroscope:URL, parca:URL) or --backend. The time
  * range comes from the pprof profile's time_nanos and duration_nanos (else the file's mtime),
  * or --from/--until. One HTTP/1.1 request over a plain socket (lib/http.h): http:// only, no
@@ -23,6 +24,7 @@
 #include <zlib.h>
 
 #include "flamegraph/folded.h"
+#include "flamegraph/pprof.h"
 #include "lib/errors.h"
 #include "lib/http.h"
 #include "lib/json.h"
@@ -430,6 +432,40 @@ static int parca_body(const struct push_opts *o, const char *data, size_t len, c
 	return fclose(f) ? -ENOMEM : 0;
 }
 
+/* What the file is: a pprof profile (gzipped or raw) that flamegraph/pprof.h reads whole, or
+ * folded stacks; anything else is refused before a byte is sent. */
+static int check_profile(const struct push_opts *o, const char *data, size_t len, bool *pprof)
+{
+	struct pprof_read_info info = {};
+	struct pprof_read_opts ro = {};
+	struct stack_tree *t = stack_tree__new();
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	err = pprof_read(data, len, &ro, t, &info);
+	*pprof = !err;
+	if (err == -ERR_BADINPUT && info.gzip) {
+		pr_warn("push %s: not a pprof profile: %s\n", o->file, info.error);
+	} else if (err == -ERR_BADINPUT) {
+		/* not pprof: folded text, in a tree of its own */
+		stack_tree__free(t);
+		t = stack_tree__new();
+		if (!t)
+			return -ENOMEM;
+		err = memchr(data, 0, len) ? -ERR_BADINPUT
+					   : stack_tree__parse_buf(t, data, len, NULL);
+		if (!err && !stack_tree__stacks(t))
+			err = -ERR_BADINPUT;
+		if (err)
+			pr_warn("push %s: neither a pprof profile nor folded stacks\n", o->file);
+	} else if (err) {
+		pr_warn("push %s: %s\n", o->file, err_str(err));
+	}
+	stack_tree__free(t);
+	return err;
+}
+
 int cmd_push(int argc, char **argv)
 {
 	struct push_opts o = {};
@@ -490,38 +526,28 @@ int cmd_push(int argc, char **argv)
 		pr_warn("push %s: %s\n", o.file, err_str(err));
 		goto cleanup;
 	}
-	pprof = len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b;
+	err = check_profile(&o, data, len, &pprof);
+	if (err)
+		goto cleanup;
 	if (pprof) {
-		raw = gunzip(data, len, &raw_len);
-		if (!raw || !pprof_times(raw, raw_len, &time_ns, &dur_ns)) {
-			pr_warn("push %s: not a gzip-compressed pprof profile\n", o.file);
-			err = -ERR_BADINPUT;
-			goto cleanup;
-		}
-	} else {
-		struct stack_tree *t = stack_tree__new();
+		const unsigned char *pb = (const unsigned char *)data;
+		size_t pb_len = len;
 
-		if (!t) {
-			err = -ENOMEM;
-			goto cleanup;
+		if (pprof_is_gzip(data, len)) {
+			raw = gunzip(data, len, &raw_len);
+			pb = raw;
+			pb_len = raw_len;
 		}
-		err = memchr(data, 0, len) ? -ERR_BADINPUT
-					   : stack_tree__parse_buf(t, data, len, NULL);
-		if (!err && !stack_tree__stacks(t))
-			err = -ERR_BADINPUT;
-		stack_tree__free(t);
-		if (err) {
-			pr_warn("push %s: neither a pprof profile (gzip) nor folded stacks\n",
-				o.file);
-			goto cleanup;
-		}
-		if (o.backend == BACKEND_PARCA) {
-			pr_warn("push %s: Parca takes pprof profiles only; this file is folded "
-				"stacks\n",
-				o.file);
+		if (!pb || !pprof_times(pb, pb_len, &time_ns, &dur_ns)) {
+			pr_warn("push %s: not a pprof profile\n", o.file);
 			err = -ERR_BADINPUT;
 			goto cleanup;
 		}
+	} else if (o.backend == BACKEND_PARCA) {
+		pr_warn("push %s: Parca takes pprof profiles only; this file is folded stacks\n",
+			o.file);
+		err = -ERR_BADINPUT;
+		goto cleanup;
 	}
 	/* the time range: options, else the profile's own, else the file's mtime */
 	if (time_ns) {

@@ -2,7 +2,7 @@
 # rtprof push against a loopback HTTP listener the test starts (tests/tools/capture_http.py): the
 # Pyroscope request is POST /ingest with name APP{k=v,...}, from/until from the profile's
 # time_nanos and duration_nanos, format=pprof, spyName=rtprof, X-Scope-OrgID, and a body equal
-# to the file (which go tool pprof reads, when Go is installed); a folded file goes as
+# to the file (which go tool pprof reads), also for a pprof rtprof profile wrote; a folded file goes as
 # format=folded with sampleRate; Parca's /profiles/writeraw gets JSON whose base64 rawProfile
 # decodes to the file; strace shows connect() to the listener's address only. Refused: https,
 # a folded file for Parca, bad labels; server errors and a closed port fail with exit 1.
@@ -66,9 +66,37 @@ else
 	fail "push_pyroscope: exit $?: $(cat "$TMP/p1.err")"
 fi
 
+# 1b. rtprof's own pprof (profile --pprof, root): its time range, and go tool pprof reads the body
+if is_root; then
+	t0=$(date +%s)
+	if "$RTPROF" profile -F 499 --pprof "$TMP/own.pb.gz" -- "$TARGETS/profile_target" 0.3 2>/dev/null &&
+		"$RTPROF" push "$TMP/own.pb.gz" --to "$URL" --name own 2>"$TMP/own.err" &&
+		cmp -s "$TMP/own.pb.gz" "$TMP/srv/req-2.body" &&
+		$PY - "$TMP/srv/req-2.json" "$t0" "$(date +%s)" <<'PYEOF'; then
+import json, sys, urllib.parse
+q = urllib.parse.parse_qs(urllib.parse.urlsplit(json.load(open(sys.argv[1]))["path"]).query)
+t0, t1 = int(sys.argv[2]), int(sys.argv[3])
+f, u = int(q["from"][0]), int(q["until"][0])
+assert q["name"] == ["own"] and t0 - 1 <= f < u <= t1 + 1, (f, u, t0, t1)
+PYEOF
+		if ! command -v go >/dev/null || go tool pprof -raw -symbolize=none "$TMP/srv/req-2.body" 2>&1 |
+			grep -q '^PeriodType: cpu nanoseconds'; then
+			ok "push_own_pprof (profile --pprof: body = file, from/until within the profile's run, go tool pprof reads it)"
+		else
+			fail "push_own_pprof: go tool pprof cannot read the body"
+		fi
+	else
+		fail "push_own_pprof: $(cat "$TMP/own.err" 2>/dev/null) $(cat "$TMP/srv/req-2.json" 2>/dev/null)"
+	fi
+else
+	fail "push_own_pprof: needs root (rtprof profile)"
+fi
+n0=$(ls "$TMP/srv"/req-*.json | wc -l)
+req() { echo "$TMP/srv/req-$((n0 + $1))"; }
+
 # 2. a path prefix, a folded file
 if "$RTPROF" push "$TMP/cpu.folded" --to "$URL/pyro/" --sample-rate 999 --from 100 --until 110 2>"$TMP/p2.err" &&
-	$PY - "$TMP/srv/req-2.json" <<'PYEOF' && cmp -s "$TMP/cpu.folded" "$TMP/srv/req-2.body"; then
+	$PY - "$(req 1).json" <<'PYEOF' && cmp -s "$TMP/cpu.folded" "$(req 1).body"; then
 import json, sys, urllib.parse
 r = json.load(open(sys.argv[1]))
 u = urllib.parse.urlsplit(r["path"])
@@ -78,12 +106,12 @@ assert q["name"] == ["rtprof"] and q["from"] == ["100"] and q["until"] == ["110"
 PYEOF
 	ok "push_pyroscope_folded (/pyro/ingest, format=folded, sampleRate=999, --from/--until, body = file)"
 else
-	fail "push_pyroscope_folded: $(cat "$TMP/p2.err") $(cat "$TMP/srv/req-2.json" 2>/dev/null)"
+	fail "push_pyroscope_folded: $(cat "$TMP/p2.err") $(cat "$(req 1).json" 2>/dev/null)"
 fi
 
 # 3. Parca
 if "$RTPROF" push "$TMP/cpu.pb.gz" --to "parca:$URL" --label job=bench 2>"$TMP/p3.err" &&
-	$PY - "$TMP/srv/req-3.json" "$TMP/srv/req-3.body" "$TMP/cpu.pb.gz" <<'PYEOF'; then
+	$PY - "$(req 2).json" "$(req 2).body" "$TMP/cpu.pb.gz" <<'PYEOF'; then
 import base64, json, sys
 r = json.load(open(sys.argv[1]))
 assert r["method"] == "POST" and r["path"] == "/profiles/writeraw", r
@@ -116,7 +144,9 @@ n=$(ls "$TMP/srv"/req-*.json | wc -l)
 expect_exit https 2 'only http:// is supported' "$TMP/cpu.pb.gz" --to https://127.0.0.1:$PORT
 expect_exit parca_folded 6 'Parca takes pprof profiles only' "$TMP/cpu.folded" --to "parca:$URL"
 expect_exit bad_label 2 'wants KEY=VALUE' "$TMP/cpu.pb.gz" --to "$URL" --label 'env=a,b'
-expect_exit not_a_profile 6 'neither a pprof profile' /etc/hostname --to "$URL"
+expect_exit not_a_profile 6 'neither a pprof profile nor folded stacks' /etc/hostname --to "$URL"
+printf '\037\213\010\000junk' >"$TMP/bad.pb.gz"
+expect_exit corrupt_pprof 6 'not a pprof profile: ' "$TMP/bad.pb.gz" --to "$URL"
 expect_exit missing_file 6 'No such file' "$TMP/nope.pb.gz" --to "$URL"
 [ "$(ls "$TMP/srv"/req-*.json | wc -l)" = "$n" ] && ok "push_refusals_send_nothing" ||
 	fail "push_refusals_send_nothing: a refused push reached the server"
@@ -125,3 +155,12 @@ expect_exit server_error 1 'answered HTTP 500: refused: test server says no' "$T
 # a port nobody listens on: bind one, note it, close it
 closed=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 expect_exit refused 1 'Connection refused' "$TMP/cpu.pb.gz" --to "http://127.0.0.1:$closed"
+# a raw (not gzipped) pprof profile is pprof too
+zcat "$TMP/cpu.pb.gz" >"$TMP/cpu.pb"
+n=$(ls "$TMP/srv"/req-*.json | wc -l)
+if "$RTPROF" push "$TMP/cpu.pb" --to "$URL" 2>"$TMP/raw.err" &&
+	grep -q 'format=pprof' "$TMP/srv/req-$((n + 1)).json" && cmp -s "$TMP/cpu.pb" "$TMP/srv/req-$((n + 1)).body"; then
+	ok "push_raw_pprof (format=pprof, body = file)"
+else
+	fail "push_raw_pprof: $(cat "$TMP/raw.err")"
+fi
