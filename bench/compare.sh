@@ -11,8 +11,9 @@
 # Anchors (docs/ci-and-exports.md, acceptance): A/A exit 0 in >= 19 of 20, +20% exit 7 in >= 9
 # of 10 naming the function first; a simulation there gives 1.0% false alarms and 99% detection
 # at 999 Hz x 10 s, 8+8 runs, 3% run-to-run noise. Also timed: compare of the 2 x RUNS profiles
-# of each repetition, and of 16 large synthetic profiles (bench/gen_folded.py, 5,000 deep stacks
-# each, counts varied per run); goal: under 2 s.
+# (pprof, as record writes them) of each repetition, and of 16 large synthetic profiles
+# (bench/gen_folded.py, 5,000 deep stacks each, counts varied per run), folded and as pprof;
+# goal: under 2 s.
 #
 # Usage: bench/compare.sh [AA_REPS (default 20)] [AB_REPS (default 10)]
 # Environment: RUNS (8 per side), HZ (999), WORK (millions of iterations per run: 2000, about
@@ -47,7 +48,7 @@ timed() {
 	return $rc
 }
 
-# one_run DIR K SLOW_PCT: one profile of the target into DIR/run-K.folded
+# one_run DIR K SLOW_PCT: one profile of the target into DIR/run-K.pb.gz (record's format)
 one_run() {
 	local dir=$1 k=$2 slow=$3
 	mkdir -p "$dir"
@@ -56,7 +57,10 @@ one_run() {
 		echo "bench/compare.sh: record failed: $(tail -2 "$W/one.err")" >&2
 		exit 1
 	fi
-	mv "$W/one/run-01.folded" "$dir/run-$(printf %02d "$k").folded"
+	local f
+	for f in "$W/one"/run-01.*; do
+		mv "$f" "$dir/run-$(printf %02d "$k").${f#*/run-01.}"
+	done
 	[ -f "$dir/manifest.json" ] || cp "$W/one/manifest.json" "$dir/manifest.json"
 }
 
@@ -117,6 +121,15 @@ done
 for r in 1 2 3; do
 	timed "$W/big.times" "$RTPROF" compare "$W/big/base" "$W/big/new" >/dev/null 2>&1
 done
+# the same as pprof files (rtprof export)
+for f in "$W"/big/*/run-*.folded; do
+	mkdir -p "$(dirname "$f")-pprof"
+	"$RTPROF" export "$f" -o "$(dirname "$f")-pprof/$(basename "$f" .folded).pb.gz" 2>/dev/null
+done
+: >"$W/bigpp.times"
+for r in 1 2 3; do
+	timed "$W/bigpp.times" "$RTPROF" compare "$W/big/base-pprof" "$W/big/new-pprof" >/dev/null 2>&1
+done
 # median and max of column COL of FILE
 median() { sort -g -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
 max() { sort -g -k"$2" "$1" | tail -1 | awk -v c="$2" '{ print $c }'; }
@@ -132,4 +145,7 @@ printf '%-66s %-12s %s\n' "  CPU s (user + sys), median (max)" "$(median "$W/tim
 printf '%-66s %-12s %s\n' "compare of 16 synthetic profiles, $(du -m "$W/big/base/run-01.folded" | cut -f1) MB each: wall s, median of 3" \
 	"$(median "$W/big.times" 1)" "< 2 s"
 printf '%-66s %-12s %s\n' "  CPU s (user + sys), median of 3" "$(median "$W/big.times" 2)" ""
+printf '%-66s %-12s %s\n' "the same 16 as pprof, $(du -k "$W/big/base-pprof/run-01.pb.gz" | cut -f1) kB each: wall s, median of 3" \
+	"$(median "$W/bigpp.times" 1)" "< 2 s"
+printf '%-66s %-12s %s\n' "  CPU s (user + sys), median of 3" "$(median "$W/bigpp.times" 2)" ""
 echo "machine load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
