@@ -41,7 +41,8 @@ struct iproc {
 	struct py_proc py;
 	struct rb_proc rb;
 	__u64 tried_ns;
-	bool warned; /* said that its interpreter cannot be walked (once per process) */
+	bool warned;	/* said that its interpreter cannot be walked (once per process) */
+	bool announced; /* said that its frames are read (once per process) */
 };
 
 struct code_entry {
@@ -273,6 +274,9 @@ static int track_ruby(struct interps *ip, struct iproc *p)
 	err = set_bpf(ip, p, &cfg);
 	if (err)
 		return err;
+	if (p->announced)
+		return 0;
+	p->announced = true;
 	pr_info("ruby %d: Ruby %d.%d.%d in %s: Ruby frames on%s\n", p->pid, p->rb.major,
 		p->rb.minor, p->rb.micro, p->rb.object,
 		p->rb.symbols_ids ? "" : " (C methods unnamed: no symbol table found)");
@@ -319,16 +323,22 @@ static int track_locked(struct interps *ip, int pid)
 	err = set_bpf(ip, p, &cfg);
 	if (err)
 		return err;
+	if (p->announced)
+		return 0;
+	p->announced = true;
 	pr_info("python %d: CPython %d.%d.%d in %s: Python frames on\n", pid, p->py.major,
 		p->py.minor, p->py.micro, p->py.object);
 	return 0;
 }
 
-static void retry_locked(struct interps *ip, int pid)
+/* Looks again at a process whose interpreter was not found yet; at most every RETRY_NS unless
+ * forced (its maps changed: a library mapped since the last look may be the interpreter). */
+static void retry_locked(struct interps *ip, int pid, bool force)
 {
 	struct iproc *p = proc_get(ip, pid, false);
 
-	if (ip->map_fd < 0 || (p && (p->state != PROC_NONE || now_ns() - p->tried_ns < RETRY_NS)))
+	if (ip->map_fd < 0 ||
+	    (p && (p->state != PROC_NONE || (!force && now_ns() - p->tried_ns < RETRY_NS))))
 		return;
 	track_locked(ip, pid);
 }
@@ -604,7 +614,14 @@ int interps__track(struct interps *ip, int pid)
 void interps__retry(struct interps *ip, int pid)
 {
 	pthread_mutex_lock(&ip->lock);
-	retry_locked(ip, pid);
+	retry_locked(ip, pid, false);
+	pthread_mutex_unlock(&ip->lock);
+}
+
+void interps__maps_changed(struct interps *ip, int pid)
+{
+	pthread_mutex_lock(&ip->lock);
+	retry_locked(ip, pid, true);
 	pthread_mutex_unlock(&ip->lock);
 }
 
@@ -619,7 +636,7 @@ void interps__new_image(struct interps *ip, int pid)
 {
 	pthread_mutex_lock(&ip->lock);
 	forget_locked(ip, pid);
-	retry_locked(ip, pid);
+	retry_locked(ip, pid, true);
 	pthread_mutex_unlock(&ip->lock);
 }
 

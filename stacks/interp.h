@@ -46,6 +46,10 @@ int interps__track(struct interps *ip, int pid);
 /* Track pid again if nothing was found yet (call when its mappings changed: a first sample, an
  * exec, a library loaded); at most every 10 ms. */
 void interps__retry(struct interps *ip, int pid);
+/* The same without the 10 ms limit: pid's maps were just read anew (the unwinder found an
+ * address outside the ones it knew), so an interpreter library mapped since the last look is
+ * found now, not never. */
+void interps__maps_changed(struct interps *ip, int pid);
 /* Forget pid (it exited, or exec'ed) and remove it from the BPF map. */
 void interps__forget(struct interps *ip, int pid);
 /* pid has a new image (its first capture, an exec): forget it and look again. */

@@ -636,7 +636,7 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 		}
 		/* ... and so should the interpreter search (a libpython loaded late) */
 		if (res.maps_reread)
-			interps__retry(s->interp, c->pid);
+			interps__maps_changed(s->interp, c->pid);
 		/* No CFI walk at all (module unreadable): the frame-pointer chain is better. It
 		 * cannot tell whether it is whole, so the stack stays marked as not unwound. */
 		if (res.n <= 1 && c->fpframes > 1) {
