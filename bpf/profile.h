@@ -3,7 +3,8 @@
 #ifndef RTPROF_PROFILE_H
 #define RTPROF_PROFILE_H
 
-#define PROFILE_MAX_PIDS 4096 /* processes followed at once (--follow) */
+#define PROFILE_MAX_PIDS     4096  /* processes followed at once (--follow) */
+#define PROFILE_ALL_MAX_PIDS 65536 /* -a: live processes known at once */
 
 enum profile_pid_state {
 	PROFILE_PID_NEW = 1,  /* to profile, not sampled yet */

@@ -169,7 +169,8 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 	bpf_get_current_comm(c->comm, sizeof(c->comm));
 
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (!regs || (task->flags & 0x00200000 /* PF_KTHREAD */)) {
+	/* no user memory either in a process that is exiting past exit_mm() */
+	if (!regs || (task->flags & 0x00200000 /* PF_KTHREAD */) || !task->mm) {
 		c->flags |= SC_F_NO_USER;
 		__builtin_memset(c->regs, 0, sizeof(c->regs));
 	} else {

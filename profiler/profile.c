@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,9 +53,11 @@ _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_ca
 
 #define PROFILE_DEFAULT_HZ	    99
 #define PROFILE_DEFAULT_STACK_BYTES 16384
-#define PROFILE_POLL_MS		    50 /* ms: the longest the loop waits for samples */
-#define PROFILE_READ_MS		    10 /* ms: how often the reader drains the ring buffer */
-#define PROFILE_TOP		    10 /* functions in the summary */
+#define PROFILE_POLL_MS		    50	/* ms: the longest the loop waits for samples */
+#define PROFILE_READ_MS		    10	/* ms: how often the reader drains the ring buffer */
+#define PROFILE_TOP		    10	/* functions in the summary */
+#define PROFILE_EVICT_S		    1.0 /* s: -a forgets the processes gone since, this often */
+#define PROFILE_CUT_MARGIN_S	    0.2 /* s: --every waits this long for an interval's last samples */
 
 struct profile_opts {
 	struct target_opts target;
@@ -67,22 +70,34 @@ struct profile_opts {
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
 	long stack_bytes;
+	bool all;	/* -a: every process of the host */
+	bool per_pid;	/* root frame "comm-PID" */
+	double every_s; /* --every: one profile per interval into out_dir; 0: one profile */
+	const char *out_dir;
 };
 
 struct profile_run {
 	struct stacks *stacks;
 	__u64 bad_records;
 	int first_err;
+	/* --every: intervals are cut by the samples' own time (CLOCK_MONOTONIC, from BPF), so
+	 * each sample lands in its interval however far behind the pipeline runs */
+	const struct profile_opts *o;
+	struct profile_span *span;
+	double next_cut; /* s */
+	int cut_err;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof profile (-p PID | -- CMD ARGS...) [-F HZ] [-d SECONDS] [--folded "
+		"usage: rtprof profile (-p PID | -a | -- CMD ARGS...) [-F HZ] [-d SECONDS]\n"
+		"                      [--folded FILE] [--svg FILE] [--pprof FILE] [--speedscope "
 		"FILE]\n"
-		"                      [--svg FILE] [--pprof FILE] [--speedscope FILE] [-o FILE]\n"
-		"                      [-K] [--per-thread] [-f] [--stack-bytes N] [--lines]\n"
-		"                      [--native-only]\n"
+		"                      [-o FILE] [--every SECONDS --out-dir DIR] [-K] "
+		"[--per-thread]\n"
+		"                      [--per-pid] [-f] [--stack-bytes N] [--lines] "
+		"[--native-only]\n"
 		"\n"
 		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
 		"them\n"
@@ -91,6 +106,10 @@ static void usage(FILE *f)
 		"flame graph. Folded stacks go to stdout when no output file is given.\n"
 		"\n"
 		"  -p, --pid PID          profile a running process (all its threads)\n"
+		"  -a, --all              profile every process of the host (rtprof and the idle "
+		"task\n"
+		"                         left out); the root frame of each stack is the process "
+		"name\n"
 		"  -- CMD ARGS...         launch CMD, profile it from its first instruction to its "
 		"end\n"
 		"  -F, --freq HZ          samples per second per CPU (default %d)\n"
@@ -106,6 +125,12 @@ static void usage(FILE *f)
 		"                         .pb.gz, .speedscope.json (repeatable)\n"
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
+		"      --per-pid          put \"comm-PID\" at the root of every stack\n"
+		"      --every SECONDS    one profile per interval (>= 1 s), until -d or Ctrl-C, "
+		"written\n"
+		"                         as DIR/profile-TIMESTAMP.folded and .pb.gz (needs "
+		"--out-dir)\n"
+		"      --out-dir DIR      the directory of --every's profiles\n"
 		"  -f, --follow           also profile child processes of the target\n"
 		"      --lines            Python frames with their line: \"f (app.py:12)\"\n"
 		"      --native-only      no Python frames: show the interpreter's C functions\n"
@@ -118,7 +143,9 @@ static void usage(FILE *f)
 		"  rtprof profile -p 4242 -d 10 --svg cpu.svg\n"
 		"  rtprof profile --svg py.svg -- python3 script.py\n"
 		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n"
-		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n",
+		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n"
+		"  rtprof profile -a -d 10 --svg host.svg\n"
+		"  rtprof profile -a --every 60 --out-dir /var/lib/rtprof\n",
 		PROFILE_DEFAULT_HZ, PROFILE_DEFAULT_STACK_BYTES, STACK_CAPTURE_MAX_BYTES);
 }
 
@@ -126,6 +153,10 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 {
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
+		{"all", no_argument, NULL, 'a'},
+		{"per-pid", no_argument, NULL, 0x105},
+		{"every", required_argument, NULL, 0x106},
+		{"out-dir", required_argument, NULL, 0x107},
 		{"freq", required_argument, NULL, 'F'},
 		{"duration", required_argument, NULL, 'd'},
 		{"folded", required_argument, NULL, 0x102},
@@ -150,7 +181,7 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 	o->hz = PROFILE_DEFAULT_HZ;
 	o->stack_bytes = PROFILE_DEFAULT_STACK_BYTES;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:F:d:o:KTfvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ap:F:d:o:KTfvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			o->hz = (int)strtol(optarg, &end, 10);
@@ -184,6 +215,27 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		case 'K':
 			o->kernel = true;
 			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 0x105:
+			o->per_pid = true;
+			break;
+		case 0x106:
+			err = opts_seconds("profile", "--every", optarg, &o->every_s);
+			if (!err && o->every_s < 1) {
+				fprintf(stderr,
+					"rtprof profile: --every wants 1 second or more, "
+					"not '%s'\n",
+					optarg);
+				err = -ERR_USAGE;
+			}
+			if (err)
+				return err;
+			break;
+		case 0x107:
+			o->out_dir = optarg;
+			break;
 		case 'T':
 			o->per_thread = true;
 			break;
@@ -211,6 +263,32 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 			if (err)
 				return err;
 		}
+	}
+	if (o->every_s && !o->out_dir) {
+		fprintf(stderr, "rtprof profile: --every needs --out-dir DIR\n");
+		return -ERR_USAGE;
+	}
+	if (o->out_dir && !o->every_s) {
+		fprintf(stderr, "rtprof profile: --out-dir goes with --every SECONDS\n");
+		return -ERR_USAGE;
+	}
+	if (o->every_s && o->outs.n) {
+		fprintf(stderr, "rtprof profile: --every writes its profiles into --out-dir: no "
+				"-o, --folded, --svg, --pprof or --speedscope with it\n");
+		return -ERR_USAGE;
+	}
+	if (o->all) {
+		if (o->target.pid || optind < argc) {
+			fprintf(stderr, "rtprof profile: -a profiles every process: no -p PID or "
+					"-- COMMAND with it\n");
+			return -ERR_USAGE;
+		}
+		if (o->follow) {
+			fprintf(stderr, "rtprof profile: -a already profiles every process: no -f "
+					"with it\n");
+			return -ERR_USAGE;
+		}
+		return 0;
 	}
 	return opts_common__finish(&co, argc, argv, optind);
 }
@@ -243,10 +321,18 @@ static void raise_nofile_limit(void)
 	}
 }
 
+static void cut_interval(struct profile_run *run);
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct profile_run *run = ctx;
-	int err = stacks__add(run->stacks, data, size);
+	const struct stack_capture *c = data;
+	int err;
+
+	if (run->o->every_s && size >= STACK_CAPTURE_HDR_SIZE &&
+	    (double)c->cookie / 1e9 >= run->next_cut)
+		cut_interval(run);
+	err = stacks__add(run->stacks, data, size);
 
 	if (err == -ERR_BADINPUT)
 		run->bad_records++;
@@ -358,6 +444,9 @@ static int attach_perf_events(struct profile_bpf *skel, int hz, struct bpf_link 
 struct profile_span {
 	__s64 start_ns; /* CLOCK_REALTIME */
 	__s64 duration_ns;
+	/* --every: the current interval */
+	double interval_start;	/* CLOCK_MONOTONIC, s */
+	unsigned int intervals; /* written so far */
 };
 
 static int write_pprof(const struct profile_opts *o, struct stacks *stacks,
@@ -382,7 +471,7 @@ static int write_pprof(const struct profile_opts *o, struct stacks *stacks,
 
 	if (!w)
 		return -errno;
-	err = stacks__pprof_samples(stacks, w, scale, o->per_thread);
+	err = stacks__pprof_samples(stacks, w, scale, o->per_thread || o->per_pid || o->all);
 	if (!err)
 		err = pprof_writer__write(w, f);
 	pprof_writer__free(w);
@@ -476,7 +565,91 @@ static int write_outputs(const struct profile_opts *o, struct stacks *stacks,
 	return err;
 }
 
-static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double secs)
+/* Write one output into path through a temporary name in the same directory, renamed at the end:
+ * a file with the final name is always whole. */
+static int write_whole(const struct profile_opts *o, struct stacks *stacks,
+		       const struct profile_span *span, enum output_format format, const char *path)
+{
+	struct output out = {format, NULL};
+	char tmp[4096];
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	out.path = tmp;
+	err = write_output(o, stacks, span, &out);
+	if (!err && rename(tmp, path)) {
+		err = -errno;
+		pr_warn("profile --out-dir: rename %s: %s\n", path, err_str(err));
+	}
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/*
+ * --every: the profile of the interval that ends at t (CLOCK_MONOTONIC), as
+ * DIR/profile-TIMESTAMP.folded and .pb.gz, TIMESTAMP the interval's start in UTC
+ * (20261204T143811.250Z). Every profile of a continuous run goes through here (a push to a
+ * backend belongs here too). The caller then starts the next interval (stacks__reset).
+ */
+static int write_interval(const struct profile_opts *o, struct stacks *stacks,
+			  struct profile_span *span, double t)
+{
+	static const enum output_format formats[] = {OUTPUT_FOLDED, OUTPUT_PPROF};
+	static const char *const exts[] = {"folded", "pb.gz"};
+	struct profile_span iv = *span;
+	char stamp[64], path[4096];
+	struct tm tm;
+	time_t secs;
+	size_t i;
+	int err = 0;
+
+	iv.duration_ns = llround((t - span->interval_start) * 1e9);
+	secs = (time_t)(span->start_ns / 1000000000);
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	for (i = 0; i < 2 && !err; i++) {
+		if (snprintf(path, sizeof(path), "%s/profile-%s.%03dZ.%s", o->out_dir, stamp,
+			     (int)(span->start_ns / 1000000 % 1000), exts[i]) >= (int)sizeof(path))
+			err = -ENAMETOOLONG;
+		else
+			err = write_whole(o, stacks, &iv, formats[i], path);
+	}
+	if (err) {
+		pr_warn("profile --out-dir %s: %s\n", o->out_dir, err_str(err));
+		return err;
+	}
+	pr_debug("profile: %s written\n", path);
+	span->intervals++;
+	span->start_ns += iv.duration_ns;
+	span->interval_start = t;
+	return 0;
+}
+
+/* --every: write the interval that ends at run->next_cut, start the next one. A sample later
+ * than the next interval's end (nothing was sampled for a while) starts the interval it is in. */
+static void cut_interval(struct profile_run *run)
+{
+	int err;
+
+	if (run->cut_err)
+		return;
+	err = write_interval(run->o, run->stacks, run->span, run->next_cut);
+	if (!err)
+		err = stacks__reset(run->stacks);
+	if (err) {
+		run->cut_err = err;
+		return;
+	}
+	run->next_cut += run->o->every_s;
+	if (now_s() > run->next_cut + run->o->every_s) {
+		run->next_cut = now_s() + run->o->every_s;
+		run->span->interval_start = now_s();
+	}
+}
+
+static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double secs, bool every)
 {
 	struct stacks_stats st;
 	double user;
@@ -493,8 +666,14 @@ static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double s
 		(unsigned long long)(st.truncated + st.incomplete),
 		user > 0 ? 100.0 * (st.truncated + st.incomplete) / user : 0.0,
 		(unsigned long long)st.truncated, (unsigned long long)st.incomplete);
+	if (st.unnamed)
+		fprintf(stderr,
+			"rtprof: profile: %llu samples with no user frame named (shown as "
+			"[unknown] under their process; the process was gone before its maps were "
+			"read, or its code has no symbols)\n",
+			(unsigned long long)st.unnamed);
 	stacks__print_interp(stacks, stderr, "rtprof: profile: ");
-	if (st.records) {
+	if (st.interval_records && !every) {
 		fprintf(stderr, "rtprof: profile: top functions (self):\n");
 		stacks__print_top(stacks, stderr, PROFILE_TOP, "samples");
 	}
@@ -511,11 +690,11 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	struct profile_run run = {};
 	struct profile_bpf *skel = NULL;
 	struct capture_queue *q = NULL;
-	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL;
+	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL, *exit_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
 	struct jvm_perfmap jvm = {};
-	double start = 0, deadline = 0, rb_bytes;
+	double start = 0, deadline = 0, rb_bytes, next_evict = 0;
 	struct profile_span span = {};
 	struct timespec wall;
 	bool gone = false;
@@ -534,6 +713,16 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		goto cleanup;
 	}
 
+	if (o.out_dir && mkdir(o.out_dir, 0755) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("profile --out-dir %s: %s\n", o.out_dir, err_str(err));
+		goto cleanup;
+	}
+	if (o.out_dir && access(o.out_dir, W_OK | X_OK)) {
+		err = -errno;
+		pr_warn("profile --out-dir %s: %s\n", o.out_dir, err_str(err));
+		goto cleanup;
+	}
 	raise_nofile_limit();
 	skel = profile_bpf__open();
 	if (!skel) {
@@ -545,6 +734,12 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	skel->rodata->stack_capture_kernel = o.kernel;
 	skel->rodata->stack_capture_fp_chain = o.stack_bytes == 0;
 	skel->rodata->follow_children = o.follow;
+	skel->rodata->profile_all = o.all;
+	skel->rodata->self_pid = (__u32)getpid();
+	if (o.all)
+		bpf_map__set_max_entries(skel->maps.pids, PROFILE_ALL_MAX_PIDS);
+	else
+		bpf_program__set_autoload(skel->progs.profile_exit, false);
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
 	rb_bytes = 512.0 * (STACK_CAPTURE_HDR_SIZE + o.stack_bytes);
@@ -567,6 +762,9 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	stacks_opts__init(&so);
 	so.kernel = o.kernel;
 	so.per_thread = o.per_thread;
+	so.per_process = o.per_pid;
+	so.per_comm = o.all;
+	so.track_early = o.all || o.follow;
 	so.fp_only = o.stack_bytes == 0;
 	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	so.lines = o.lines;
@@ -589,18 +787,29 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		if (!o.native_only && !session_find_exe(o.target.argv[0], exe, sizeof(exe)))
 			node_prepare_profile(exe);
 	}
-	sess = session__new(&o.target);
-	if (!sess) {
-		err = -errno;
-		goto cleanup;
-	}
-	pid = session__pid(sess);
-	key = pid;
-	err = bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &one, BPF_ANY);
-	if (err) {
-		err = -errno;
-		pr_warn("profile: pid map: %s\n", err_str(err));
-		goto cleanup;
+	if (!o.all) {
+		sess = session__new(&o.target);
+		if (!sess) {
+			err = -errno;
+			goto cleanup;
+		}
+		pid = session__pid(sess);
+		key = pid;
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &one, BPF_ANY);
+		if (err) {
+			err = -errno;
+			pr_warn("profile: pid map: %s\n", err_str(err));
+			goto cleanup;
+		}
+	} else {
+		pid = 0;
+		exit_link = bpf_program__attach(skel->progs.profile_exit);
+		if (!exit_link) {
+			err = -errno;
+			pr_warn("profile: attach profile_exit (raw_tp/sched_process_exit): %s\n",
+				err_str(err));
+			goto cleanup;
+		}
 	}
 	if (o.follow) {
 		fork_link = bpf_program__attach(skel->progs.profile_fork);
@@ -624,12 +833,12 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 			pr_warn("profile: permission denied: run as root (or with CAP_PERFMON)\n");
 		goto cleanup;
 	}
-	if (!session__launched(sess)) {
+	if (sess && !session__launched(sess)) {
 		stacks__track(run.stacks, pid);
 		if (!o.native_only)
 			node_check_profile(pid, session__exe(sess));
 	}
-	err = session__start(sess);
+	err = sess ? session__start(sess) : 0;
 	if (err) {
 		pr_warn("profile: cannot run '%s': %s\n", o.target.argv[0], err_str(err));
 		goto cleanup;
@@ -638,23 +847,49 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	start = now_s();
 	clock_gettime(CLOCK_REALTIME, &wall);
 	span.start_ns = (__s64)wall.tv_sec * 1000000000 + wall.tv_nsec;
+	span.interval_start = start;
 	deadline = o.duration_s > 0 ? start + o.duration_s : 0;
-	if (!session__launched(sess))
+	if (o.all)
+		pr_info("profile: sampling every process at %d Hz%s\n", o.hz,
+			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
+	else if (!session__launched(sess))
 		pr_info("profile: sampling PID %d at %d Hz%s\n", pid, o.hz,
 			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
+	if (o.every_s)
+		pr_info("profile: a profile every %g s into %s/\n", o.every_s, o.out_dir);
+	run.o = &o;
+	run.span = &span;
+	run.next_cut = start + o.every_s;
+	next_evict = start + PROFILE_EVICT_S;
 
 	while (!signals_stop_requested()) {
-		jvm_perfmap_tick(&jvm, pid, o.native_only, now_s() - start);
+		double t;
+
+		if (sess)
+			jvm_perfmap_tick(&jvm, pid, o.native_only, now_s() - start);
 		err = capture_queue__run(q, on_sample, &run, PROFILE_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("profile: ring buffer: %s\n", err_str(err));
 			goto cleanup;
 		}
-		if (deadline && now_s() >= deadline)
+		t = now_s();
+		/* --every with nothing queued past the interval's end (an idle target): cut now,
+		 * with a margin for samples still on their way */
+		if (o.every_s && err == 0 && t >= run.next_cut + PROFILE_CUT_MARGIN_S)
+			cut_interval(&run);
+		if (run.cut_err) {
+			err = run.cut_err;
+			goto cleanup;
+		}
+		if (deadline && t >= deadline)
 			break;
-		if (!session__alive(sess)) {
+		if (sess && !session__alive(sess)) {
 			gone = true;
 			break;
+		}
+		if ((o.all || o.follow) && t >= next_evict) {
+			stacks__evict(run.stacks);
+			next_evict = t + PROFILE_EVICT_S;
 		}
 	}
 	err = 0;
@@ -676,9 +911,19 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	if (run.first_err)
 		pr_warn("profile: some samples were not processed: %s\n", err_str(run.first_err));
 	span.duration_ns = llround((now_s() - start) * 1e9);
+	if (o.every_s) {
+		struct stacks_stats st;
+
+		/* the interval cut short by -d or Ctrl-C, when it has samples */
+		stacks__stats(run.stacks, &st);
+		err = st.interval_records ? write_interval(&o, run.stacks, &span, now_s()) : 0;
+	}
 	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
-		      run.bad_records, now_s() - start);
-	err = write_outputs(&o, run.stacks, &span);
+		      run.bad_records, now_s() - start, o.every_s > 0);
+	if (o.every_s)
+		pr_info("profile: %u profiles written into %s/\n", span.intervals, o.out_dir);
+	else
+		err = write_outputs(&o, run.stacks, &span);
 	if (res) {
 		struct stacks_stats st;
 
@@ -697,6 +942,7 @@ cleanup:
 	free(links);
 	bpf_link__destroy(fork_link);
 	bpf_link__destroy(exec_link);
+	bpf_link__destroy(exit_link);
 	capture_queue__free(q);
 	/* probes are gone: a launched command still running (Ctrl-C, -d) now gets SIGTERM */
 	session__free(sess);

@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "stacks/capture_queue.h"
@@ -25,38 +28,57 @@ struct capture_queue {
 	bool started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct record *head, *tail; /* under lock */
-	bool stop;		    /* under lock */
-	int err;		    /* under lock: the reader's first error */
+	struct record *head, *tail;	   /* under lock */
+	bool stop;			   /* under lock */
+	int err;			   /* under lock: the reader's first error */
+	struct record *batch, *batch_tail; /* the reader's, not queued yet */
+	bool boost;			   /* raise the reader's priority */
 };
 
-/* Reader thread: called by libbpf for each record. */
+/* Reader thread: called by libbpf for each record. A new image's maps are read at once (the
+ * process may be short-lived); the rest waits for the end of the batch (publish). */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct capture_queue *q = ctx;
-	struct record *r = malloc(sizeof(*r) + size);
+	struct record *r;
 
+	stacks__track_new(q->stacks, data, size);
+	r = malloc(sizeof(*r) + size);
 	if (!r)
 		return -ENOMEM;
 	memcpy(r->data, data, size);
 	r->size = size;
 	r->next = NULL;
-	/* a new image first goes to the pipeline (its maps are snapshotted there, the sooner
-	 * the better), then is searched for an interpreter; other records are prefetched first,
-	 * so that the pipeline finds their code objects read */
-	if (!(((const struct stack_capture *)data)->flags & SC_F_NEW_IMAGE))
-		stacks__prefetch(q->stacks, (const struct stack_capture *)r->data, size);
+	if (q->batch_tail)
+		q->batch_tail->next = r;
+	else
+		q->batch = r;
+	q->batch_tail = r;
+	return 0;
+}
+
+/*
+ * Reader thread, after a batch: read what the records need while their processes live (the
+ * interpreter search of each new image, code objects), then queue them for the pipeline. Done
+ * after the whole batch so that the maps of every new image in it were read first.
+ */
+static void publish(struct capture_queue *q)
+{
+	struct record *r, *head = q->batch, *tail = q->batch_tail;
+
+	if (!head)
+		return;
+	q->batch = q->batch_tail = NULL;
+	for (r = head; r; r = r->next)
+		stacks__prefetch(q->stacks, (const struct stack_capture *)r->data, r->size);
 	pthread_mutex_lock(&q->lock);
 	if (q->tail)
-		q->tail->next = r;
+		q->tail->next = head;
 	else
-		q->head = r;
-	q->tail = r;
+		q->head = head;
+	q->tail = tail;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
-	if (((const struct stack_capture *)data)->flags & SC_F_NEW_IMAGE)
-		stacks__prefetch(q->stacks, data, size);
-	return 0;
 }
 
 static void *reader(void *arg)
@@ -65,12 +87,19 @@ static void *reader(void *arg)
 	bool stop = false;
 	int err;
 
+	/* Woken at a new process's first sample, the reader reads its maps before the process may
+	 * end: on a loaded host that needs it to run soon after the wakeup. A higher CFS weight
+	 * (nice -10, when allowed) gets that; the reader itself uses little CPU. */
+	if (q->boost)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -10);
+
 	while (!stop) {
 		/* records are sent without a wakeup (bpf/stack_capture.bpf.h): a poll that timed
 		 * out has not looked at them; consume does */
 		err = ring_buffer__poll(q->rb, (int)q->poll_ms);
 		if (err >= 0)
 			err = ring_buffer__consume(q->rb);
+		publish(q);
 		pthread_mutex_lock(&q->lock);
 		if (err < 0 && err != -EINTR && !q->err)
 			q->err = err;
@@ -78,6 +107,7 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&q->lock);
 	}
 	ring_buffer__consume(q->rb); /* what came between the last poll and the stop */
+	publish(q);
 	return NULL;
 }
 
@@ -90,6 +120,7 @@ struct capture_queue *capture_queue__new(struct stacks *s, int ringbuf_fd, unsig
 		return NULL;
 	q->stacks = s;
 	q->poll_ms = poll_ms;
+	q->boost = stacks__track_early(s);
 	stacks__prefetch(s, NULL, 0); /* new images are looked at by the reader from now on */
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
@@ -160,6 +191,10 @@ void capture_queue__free(struct capture_queue *q)
 	capture_queue__stop(q);
 	while ((r = q->head)) {
 		q->head = r->next;
+		free(r);
+	}
+	while ((r = q->batch)) {
+		q->batch = r->next;
 		free(r);
 	}
 	ring_buffer__free(q->rb);

@@ -640,6 +640,60 @@ void interps__new_image(struct interps *ip, int pid)
 	pthread_mutex_unlock(&ip->lock);
 }
 
+static int pid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void interps__drop(struct interps *ip, int *pids, size_t n)
+{
+	struct code_entry *old;
+	size_t i, cap, k;
+
+	if (!n)
+		return;
+	qsort(pids, n, sizeof(*pids), pid_cmp);
+	pthread_mutex_lock(&ip->lock);
+	for (i = 0; i < n; i++) {
+		struct iproc *p = proc_get(ip, pids[i], false);
+
+		if (!p)
+			continue;
+		forget_locked(ip, pids[i]);
+		*p = ip->procs[--ip->n_procs];
+	}
+	/* the code objects of the others, into a new table of the same size */
+	old = ip->codes;
+	cap = ip->codes_mask ? ip->codes_mask + 1 : 0;
+	if (cap) {
+		ip->codes = calloc(cap, sizeof(*ip->codes));
+		if (!ip->codes) {
+			ip->codes = old;
+			goto out;
+		}
+		ip->n_codes = 0;
+		for (i = 0; i < cap; i++) {
+			if (!old[i].pid)
+				continue;
+			if (bsearch(&old[i].pid, pids, n, sizeof(*pids), pid_cmp)) {
+				py_code__clear(&old[i].code);
+				rb_iseq__clear(&old[i].iseq);
+				continue;
+			}
+			for (k = code_slot(old[i].pid, old[i].addr, cap - 1); ip->codes[k].pid;
+			     k = (k + 1) & (cap - 1))
+				;
+			ip->codes[k] = old[i];
+			ip->n_codes++;
+		}
+		free(old);
+	}
+out:
+	pthread_mutex_unlock(&ip->lock);
+}
+
 bool interps__active(struct interps *ip, int pid)
 {
 	bool active;

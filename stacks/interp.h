@@ -52,6 +52,9 @@ void interps__retry(struct interps *ip, int pid);
 void interps__maps_changed(struct interps *ip, int pid);
 /* Forget pid (it exited, or exec'ed) and remove it from the BPF map. */
 void interps__forget(struct interps *ip, int pid);
+/* The processes pids[0..n) are gone: forget them and their code objects (memory stays bounded
+ * over a long run of processes coming and going). Sorts pids. */
+void interps__drop(struct interps *ip, int *pids, size_t n);
 /* pid has a new image (its first capture, an exec): forget it and look again. */
 void interps__new_image(struct interps *ip, int pid);
 /* Read the code objects of frames f[0..n) of pid now, while it surely lives (the capture queue's

@@ -10,6 +10,7 @@
  * 2 ms, so JIT code whose perf-PID.map entry appears later still gets its name.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,17 @@
 #include "lib/log.h"
 #include "stacks/samples.h"
 #include "stacks/stacks.h"
+#include "symbolize/maps.h"
 #include "symbolize/symbolize.h"
 #include "stacks/unwind.h"
 
-#define STACKS_MAX_ADDRS  256 /* user frames unwound per stack */
-#define STACKS_MAX_INLINE 16  /* frames one address may expand to */
-#define STACKS_MAX_FRAMES (1 + STACK_FRAMES_MAX)
-#define STACKS_RESYM_NS	  2000000ULL /* 2 ms between two refreshes of a process's maps */
+#define STACKS_MAX_ADDRS     256 /* user frames unwound per stack */
+#define STACKS_MAX_INLINE    16	 /* frames one address may expand to */
+#define STACKS_MAX_FRAMES    (1 + STACK_FRAMES_MAX)
+#define STACKS_RESYM_NS	     2000000ULL	   /* 2 ms between two refreshes of a process's maps */
+#define STACKS_PIN_EVERY_NS  2000000ULL	   /* 2 ms between two reads of a young process's maps */
+#define STACKS_PIN_YOUNG_NS  200000000ULL  /* ... for its first 200 ms */
+#define STACKS_EVICT_IDLE_NS 2000000000ULL /* 2 s unused before a gone process is forgotten */
 
 _Static_assert(STACK_FRAMES_MAX >=
 		       STACKS_MAX_ADDRS * STACKS_MAX_INLINE + 1 + STACK_CAPTURE_MAX_KFRAMES,
@@ -63,12 +68,14 @@ struct sym_proc {
 	__u32 image; /* changes with each snapshot (exec): the key of the address cache */
 	struct sym_process *sp;
 	__u64 refreshed_ns;
+	__u64 used_ns; /* last capture resolved or snapshot taken */
 };
 
 struct stacks {
 	struct stacks_opts opts;
 	struct stack_tree *tree;
 	struct symbolizer *sym;
+	struct maps_pins *pins; /* maps of new images, read by the capture queue's reader */
 	struct unwinder *unw;
 	struct stacks_stats stats;
 	struct str_table strs;
@@ -302,6 +309,7 @@ snapshot:
 	if (!p->sp)
 		pr_debug("stacks %d: cannot read the maps: %s\n", pid, err_str(-errno));
 	p->refreshed_ns = 0; /* the first refresh may come at once */
+	p->used_ns = now_ns();
 	return p;
 }
 
@@ -312,22 +320,39 @@ int stacks__track(struct stacks *s, int pid)
 	unwinder__forget(s->unw, pid);
 	err = unwinder__track(s->unw, pid);
 	if (!sym_proc_get(s, pid, true))
-		return -ENOMEM;
+		err = -ENOMEM;
 	interps__forget(s->interp, pid);
 	interps__track(s->interp, pid);
 	return err;
 }
 
+bool stacks__track_early(const struct stacks *s)
+{
+	return s->opts.track_early;
+}
+
+void stacks__track_new(struct stacks *s, const struct stack_capture *c, size_t size)
+{
+	if (!s->opts.track_early || size < STACK_CAPTURE_HDR_SIZE || (c->flags & SC_F_NO_USER))
+		return;
+	if (c->flags & SC_F_NEW_IMAGE)
+		maps_pins__pin(s->pins, c->pid);
+	else /* the libraries the dynamic loader maps after the first sample */
+		maps_pins__young(s->pins, c->pid, c->regs[SC_REG_IP], STACKS_PIN_EVERY_NS,
+				 STACKS_PIN_YOUNG_NS);
+}
+
 int stacks__refresh(struct stacks *s, int pid)
 {
-	struct sym_proc *p = sym_proc_get(s, pid, false);
+	struct sym_proc *p;
 	int err;
 
+	p = sym_proc_get(s, pid, false);
 	unwinder__forget(s->unw, pid);
 	err = unwinder__track(s->unw, pid);
 	if (!p)
-		return -ENOMEM;
-	if (p->sp && sym_process__refresh(p->sp) == 0)
+		err = -ENOMEM;
+	else if (p->sp && sym_process__refresh(p->sp) == 0)
 		p->refreshed_ns = now_ns();
 	interps__retry(s->interp, pid);
 	return err;
@@ -430,7 +455,7 @@ void stacks_opts__init(struct stacks_opts *o)
 
 struct stacks *stacks__new(const struct stacks_opts *o)
 {
-	struct symbolizer_opts defaults = {};
+	struct symbolizer_opts sopts = {};
 	struct stacks *s;
 	int err;
 
@@ -439,12 +464,17 @@ struct stacks *stacks__new(const struct stacks_opts *o)
 		return NULL;
 	s->opts = *o;
 	s->tree = stack_tree__new();
-	s->sym = symbolizer__new(o->sym ? o->sym : &defaults);
-	s->unw = unwinder__new();
+	s->pins = maps_pins__new();
+	if (o->sym)
+		sopts = *o->sym;
+	sopts.pins = s->pins;
+	s->sym = symbolizer__new(&sopts);
+	s->unw = unwinder__new(s->pins);
 	s->interp = interps__new(o->interp_map_fd, o->lines);
 	s->samples = sample_table__new();
 	s->resolved = malloc(sizeof(*s->resolved));
-	if (!s->tree || !s->sym || !s->unw || !s->interp || !s->samples || !s->resolved) {
+	if (!s->tree || !s->pins || !s->sym || !s->unw || !s->interp || !s->samples ||
+	    !s->resolved) {
 		err = errno ? errno : ENOMEM;
 		stacks__free(s);
 		errno = err;
@@ -473,7 +503,112 @@ void stacks__free(struct stacks *s)
 	free(s->ksyms);
 	free(s->ksym_names);
 	free(s->resolved);
+	maps_pins__free(s->pins);
 	free(s);
+}
+
+int stacks__reset(struct stacks *s)
+{
+	struct stack_tree *tree = stack_tree__new();
+	struct sample_table *samples = sample_table__new();
+	size_t i;
+
+	if (!tree || !samples) {
+		stack_tree__free(tree);
+		sample_table__free(samples);
+		return -ENOMEM;
+	}
+	stack_tree__free(s->tree);
+	sample_table__free(s->samples);
+	s->tree = tree;
+	s->samples = samples;
+	for (i = 0; s->strs.mask && i <= s->strs.mask; i++)
+		s->strs.e[i].self = 0;
+	s->stats.interval_records = 0;
+	return 0;
+}
+
+static int image_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep the cached addresses of the images in live[0..n) (sorted) only, in a compacted pool. */
+static void cache_compact(struct stacks *s, const __u32 *live, size_t n)
+{
+	struct addr_entry *c;
+	struct stack_frame *pool;
+	size_t cap = s->cache_mask + 1, i, j, pool_n = 0;
+
+	if (!s->cache_mask)
+		return;
+	c = calloc(cap, sizeof(*c));
+	pool = malloc((s->pool_n ? s->pool_n : 1) * sizeof(*pool));
+	if (!c || !pool) {
+		free(c);
+		free(pool);
+		return;
+	}
+	s->cache_n = 0;
+	for (i = 0; i < cap; i++) {
+		const struct addr_entry *e = &s->cache[i];
+
+		if (!e->n || !bsearch(&e->image, live, n, sizeof(*live), image_cmp))
+			continue;
+		for (j = addr_slot(e->image, e->addr, cap - 1); c[j].n; j = (j + 1) & (cap - 1))
+			;
+		c[j] = *e;
+		c[j].off = pool_n;
+		memcpy(pool + pool_n, s->pool + e->off, e->n * sizeof(*pool));
+		pool_n += e->n;
+		s->cache_n++;
+	}
+	free(s->cache);
+	free(s->pool);
+	s->cache = c;
+	s->pool = pool;
+	s->pool_n = pool_n;
+	s->pool_cap = s->pool_n ? s->pool_n : 1;
+}
+
+void stacks__evict(struct stacks *s)
+{
+	__u64 now = now_ns();
+	int *gone = NULL;
+	__u32 *live = NULL;
+	size_t n_gone = 0, i;
+
+	gone = malloc((s->n_procs + 1) * sizeof(*gone));
+	live = malloc((s->n_procs + 1) * sizeof(*live));
+	if (!gone || !live)
+		goto out;
+	for (i = 0; i < s->n_procs;) {
+		struct sym_proc *p = &s->procs[i];
+
+		if (now - p->used_ns < STACKS_EVICT_IDLE_NS ||
+		    !(kill(p->pid, 0) && errno == ESRCH)) {
+			i++;
+			continue;
+		}
+		gone[n_gone++] = p->pid;
+		unwinder__forget(s->unw, p->pid);
+		maps_pins__drop(s->pins, p->pid);
+		sym_process__free(p->sp);
+		*p = s->procs[--s->n_procs];
+	}
+	if (!n_gone)
+		goto out;
+	s->stats.procs_evicted += n_gone;
+	for (i = 0; i < s->n_procs; i++)
+		live[i] = s->procs[i].image;
+	qsort(live, s->n_procs, sizeof(*live), image_cmp);
+	cache_compact(s, live, s->n_procs);
+	interps__drop(s->interp, gone, n_gone);
+out:
+	free(gone);
+	free(live);
 }
 
 static size_t fp_chain(struct stacks *s, const struct stack_capture *c)
@@ -685,6 +820,7 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 		    struct stack_frames *out)
 {
 	struct sym_proc *p;
+	bool new_image;
 	size_t i;
 
 	out->n = 0;
@@ -695,12 +831,15 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 			    (size_t)c->iframes * sizeof(struct interp_frame))
 		return -ERR_BADINPUT;
 	/* A new process image: snapshot its maps now, before anything else (it may be short-lived)
-	 */
-	if (c->flags & SC_F_NEW_IMAGE)
+	 * (or from the pin the capture queue's reader took as the capture arrived, when it is gone:
+	 * stacks__track_new) */
+	new_image = c->flags & SC_F_NEW_IMAGE;
+	if (new_image)
 		unwinder__forget(s->unw, c->pid);
-	p = sym_proc_get(s, c->pid, c->flags & SC_F_NEW_IMAGE);
+	p = sym_proc_get(s, c->pid, new_image);
 	if (!p)
 		return -ENOMEM;
+	p->used_ns = now_ns();
 	if ((c->flags & SC_F_NEW_IMAGE) && !s->prefetched)
 		interps__new_image(s->interp, c->pid);
 	s->kframes = 0;
@@ -717,10 +856,23 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 	return 0;
 }
 
+/* Does a user stack have no named frame at all? */
+static bool all_unknown(const struct stack_frames *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->f[i].kind != SF_KERNEL && r->f[i].kind != SF_MARKER &&
+		    strcmp(r->f[i].name, "[unknown]"))
+			return false;
+	return true;
+}
+
 int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 {
 	const struct stack_frames *r = s->resolved;
 	const char **fr = s->frames;
+	bool per_root = s->opts.per_thread || s->opts.per_process || s->opts.per_comm;
 	struct str_entry *leaf;
 	size_t n = 0, i;
 	char root[64];
@@ -730,15 +882,22 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 	if (err)
 		return err;
 	s->stats.records++;
+	s->stats.interval_records++;
 	s->stats.weight += (double)c->weight;
+	if (s->opts.user && !(c->flags & SC_F_NO_USER) && all_unknown(r))
+		s->stats.unnamed++;
 
-	if (s->opts.per_thread || s->opts.per_process) {
+	if (per_root) {
 		char comm[STACK_CAPTURE_COMM_LEN + 1];
 		struct str_entry *e;
 
 		memcpy(comm, c->comm, STACK_CAPTURE_COMM_LEN);
 		comm[STACK_CAPTURE_COMM_LEN] = 0;
-		snprintf(root, sizeof(root), "%s-%u", comm, s->opts.per_thread ? c->tid : c->pid);
+		if (s->opts.per_thread || s->opts.per_process)
+			snprintf(root, sizeof(root), "%s-%u", comm,
+				 s->opts.per_thread ? c->tid : c->pid);
+		else
+			snprintf(root, sizeof(root), "%s", comm[0] ? comm : "[unknown]");
 		e = str_table__get(&s->strs, root);
 		if (!e)
 			return -ENOMEM;
@@ -747,12 +906,13 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 	/* root first: the reverse of the resolved frames */
 	for (i = r->n; i-- > 0;)
 		fr[n++] = r->f[i].name;
-	if (!n || (n == 1 && (s->opts.per_thread || s->opts.per_process)))
+	if (!n || (n == 1 && per_root))
 		fr[n++] = "[unknown]";
 	err = stack_tree__add(s->tree, fr, n, (double)c->weight);
 	if (!err)
 		err = sample_table__add(s->samples, r->f, r->n, c->pid, c->tid, c->comm,
-					(double)c->weight, s->opts.per_process, s->opts.per_thread);
+					(double)c->weight, s->opts.per_process || s->opts.per_comm,
+					s->opts.per_thread);
 	if (err)
 		return err;
 	leaf = str_table__get(&s->strs, fr[n - 1]);
@@ -765,8 +925,11 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 const char *stacks__function(struct stacks *s, int pid, __u64 addr)
 {
 	struct stack_frame fr[STACKS_MAX_INLINE];
-	struct sym_proc *p = sym_proc_get(s, pid, false);
-	int n = p ? resolve(s, p, addr, fr, STACKS_MAX_INLINE) : 0;
+	struct sym_proc *p;
+	int n;
+
+	p = sym_proc_get(s, pid, false);
+	n = p ? resolve(s, p, addr, fr, STACKS_MAX_INLINE) : 0;
 
 	if (n <= 0 || !strcmp(fr[n - 1].name, "[unknown]"))
 		return NULL;
@@ -860,19 +1023,22 @@ static int self_cmp(const void *a, const void *b)
 void stacks__print_top(const struct stacks *s, FILE *f, int n, const char *unit)
 {
 	const struct str_entry **v;
+	double total = 0;
 	size_t i, k = 0;
 
-	if (!s->strs.mask || s->stats.weight <= 0)
+	if (!s->strs.mask)
 		return;
 	v = calloc(s->strs.n, sizeof(*v));
 	if (!v)
 		return;
 	for (i = 0; i <= s->strs.mask; i++)
-		if (s->strs.e[i].str && s->strs.e[i].self > 0)
+		if (s->strs.e[i].str && s->strs.e[i].self > 0) {
 			v[k++] = &s->strs.e[i];
+			total += s->strs.e[i].self; /* of this profile (since stacks__reset) */
+		}
 	qsort(v, k, sizeof(*v), self_cmp);
-	for (i = 0; i < k && (int)i < n; i++)
-		fprintf(f, "  %6.2f%%  %12.0f %s  %s\n", 100.0 * v[i]->self / s->stats.weight,
-			v[i]->self, unit, v[i]->str);
+	for (i = 0; i < k && (int)i < n && total > 0; i++)
+		fprintf(f, "  %6.2f%%  %12.0f %s  %s\n", 100.0 * v[i]->self / total, v[i]->self,
+			unit, v[i]->str);
 	free(v);
 }

@@ -42,7 +42,11 @@ struct stacks_opts {
 	bool user;	  /* add user frames (default true via stacks_opts__init) */
 	bool per_thread;  /* root frame "comm-TID" */
 	bool per_process; /* root frame "comm-PID" (ignored with per_thread) */
-	bool fp_only;	  /* use the frame-pointer chain, do not unwind the copied stack */
+	bool per_comm;	  /* root frame "comm" (ignored with per_thread or per_process) */
+	/* Many processes, some short-lived (profile -a, -f): the capture queue's reader reads a
+	 * new image's maps as soon as its first capture arrives (stacks__track_new). */
+	bool track_early;
+	bool fp_only; /* use the frame-pointer chain, do not unwind the copied stack */
 	const struct symbolizer_opts *sym; /* NULL: defaults */
 	/* Interpreter frames (Python): the interp_procs map of the command's BPF object, or -1
 	 * (default: native frames only). lines: "qualname (file:line)" instead of "(file)". */
@@ -53,12 +57,15 @@ struct stacks_opts {
 void stacks_opts__init(struct stacks_opts *o);
 
 struct stacks_stats {
-	__u64 records;	   /* captures added (the counts below: captures resolved) */
-	double weight;	   /* sum of their weights */
-	__u64 complete;	   /* user stack unwound to its outermost frame */
-	__u64 truncated;   /* ran out of copied stack: "[truncated]" */
-	__u64 incomplete;  /* stopped for another reason: "[incomplete]" */
-	__u64 kernel_only; /* no user stack (sampled in a kernel thread context) */
+	__u64 records;		/* captures added (the counts below: captures resolved) */
+	double weight;		/* sum of their weights */
+	__u64 complete;		/* user stack unwound to its outermost frame */
+	__u64 truncated;	/* ran out of copied stack: "[truncated]" */
+	__u64 incomplete;	/* stopped for another reason: "[incomplete]" */
+	__u64 kernel_only;	/* no user stack (sampled in a kernel thread context) */
+	__u64 unnamed;		/* user stacks without one named frame (only "[unknown]") */
+	__u64 interval_records; /* captures added since stacks__reset */
+	__u64 procs_evicted;	/* processes forgotten by stacks__evict */
 };
 
 struct stacks;
@@ -77,6 +84,23 @@ int stacks__track(struct stacks *s, int pid);
  * taken while the dynamic loader ran may hold mappings it has dropped since (/etc/ld.so.cache),
  * where a library loaded later may sit: CFI unwinding through it needs a new snapshot. */
 int stacks__refresh(struct stacks *s, int pid);
+
+/* The capture queue's reader, at each capture when opts.track_early: at a new image
+ * (SC_F_NEW_IMAGE) read its process's maps now (a pin, symbolize/maps.h), while it surely lives,
+ * and again at its later captures while it is young (the libraries the dynamic loader maps); when
+ * the pipeline comes to the capture and the process is gone, its snapshot is taken from the pin.
+ * Thread-safe. */
+void stacks__track_new(struct stacks *s, const struct stack_capture *c, size_t size);
+bool stacks__track_early(const struct stacks *s);
+
+/* A new profile from now on (profile --every): an empty stack tree and sample table, self weights
+ * at zero; what is known of processes, modules and addresses is kept. */
+int stacks__reset(struct stacks *s);
+
+/* Forget the processes that are gone and were not seen for a while (their maps snapshots,
+ * unwinder sessions, interpreter state, cached addresses), so memory stays bounded over a long
+ * run of processes coming and going. Modules stay cached by build id. */
+void stacks__evict(struct stacks *s);
 
 /* Unwind, symbolize and add one capture of size bytes (header and stack bytes). Captures of a
  * process seen for the first time are tracked first. Returns 0 or a negative errno

@@ -22,9 +22,9 @@
 #include "stacks/unwind.h"
 
 #define UNWIND_MAX_FRAMES     512
-#define UNWIND_REFRESH_MIN_NS 20000000ULL  /* 20 ms between two maps re-reads of a process */
-#define UNWIND_GC_PROCS	      32	   /* above this many processes, drop the exited ones */
-#define UNWIND_GC_IDLE_NS     100000000ULL /* ... not used for 100 ms */
+#define UNWIND_REFRESH_MIN_NS 20000000ULL   /* 20 ms between two maps re-reads of a process */
+#define UNWIND_GC_PROCS	      32	    /* above this many processes, drop the exited ones */
+#define UNWIND_GC_IDLE_NS     1000000000ULL /* ... not used for 1 s */
 
 struct unw_proc {
 	int pid;
@@ -47,7 +47,8 @@ struct unw_proc {
 struct unwinder {
 	struct unw_proc **procs;
 	size_t n, cap;
-	void *vdso; /* copy of our own vDSO image */
+	struct maps_pins *pins; /* not owned; may be NULL */
+	void *vdso;		/* copy of our own vDSO image */
 	size_t vdso_size;
 };
 
@@ -121,7 +122,9 @@ static bool memory_read_cb(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 	const struct stack_capture *c = p->cur;
 	__u64 sp = c->regs[SC_REG_SP];
 
-	if (addr >= sp && addr + sizeof(*result) <= sp + c->stack_len) {
+	/* no overflow: addr may be anything a broken frame computed (~0 wraps addr + 8) */
+	if (addr >= sp && c->stack_len >= sizeof(*result) &&
+	    addr - sp <= c->stack_len - sizeof(*result)) {
 		memcpy(result, c->stack + (addr - sp), sizeof(*result));
 		p->read_failed = false;
 		return true;
@@ -196,7 +199,7 @@ static int proc_build(struct unw_proc *p)
 	size_t i, j;
 	int err = 0;
 
-	maps = proc_maps__read(p->pid);
+	maps = maps_pins__read(p->u->pins, p->pid);
 	if (!maps)
 		return -errno;
 	p->maps = maps;
@@ -479,12 +482,13 @@ static void copy_vdso(struct unwinder *u)
 	proc_maps__free(self);
 }
 
-struct unwinder *unwinder__new(void)
+struct unwinder *unwinder__new(struct maps_pins *pins)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
+	u->pins = pins;
 	elf_version(EV_CURRENT);
 	copy_vdso(u);
 	return u;

@@ -35,8 +35,11 @@ struct unwind_result {
 
 struct unwinder;
 
-/* NULL and errno on failure. */
-struct unwinder *unwinder__new(void);
+struct maps_pins;
+
+/* pins: maps of processes that may be gone when first unwound (symbolize/maps.h; not owned, may
+ * be NULL). NULL and errno on failure. */
+struct unwinder *unwinder__new(struct maps_pins *pins);
 void unwinder__free(struct unwinder *u);
 
 /*

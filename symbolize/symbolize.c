@@ -82,6 +82,7 @@ struct sym_process {
 };
 
 struct symbolizer {
+	struct maps_pins *pins; /* not owned; may be NULL */
 	bool no_inline;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;
@@ -140,6 +141,7 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->no_inline = opts && opts->no_inline;
+	s->pins = opts ? opts->pins : NULL;
 	err = 0;
 cleanup:
 	for (i = 0; dirs && i < n_dirs; i++)
@@ -899,7 +901,7 @@ struct sym_process *symbolizer__process(struct symbolizer *s, int pid)
 	struct sym_process *p = NULL;
 	int err = 0;
 
-	maps = proc_maps__read(pid);
+	maps = maps_pins__read(s->pins, pid);
 	if (!maps) {
 		err = -errno;
 		goto cleanup;

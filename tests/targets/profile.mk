@@ -21,3 +21,8 @@ TARGET_BINS += $(OUT)/targets/compare_target
 $(OUT)/targets/compare_target: tests/targets/compare_target.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer $< -o $@
+# known CPU in known processes, for profile -a (tests/e2e/profile_all.sh)
+TARGET_BINS += $(OUT)/targets/profile_duty
+$(OUT)/targets/profile_duty: tests/targets/profile_duty.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $< -o $@

@@ -89,7 +89,7 @@ static struct stack_capture *new_capture(size_t max)
 static void test_unwind_complete(void **state)
 {
 	struct stack_capture *c = new_capture(16384);
-	struct unwinder *u = unwinder__new();
+	struct unwinder *u = unwinder__new(NULL);
 	struct symbolizer_opts so = {};
 	struct symbolizer *sym = symbolizer__new(&so);
 	struct sym_process *p;
@@ -127,7 +127,7 @@ static void test_unwind_complete(void **state)
 static void test_unwind_truncated(void **state)
 {
 	struct stack_capture *c = new_capture(64);
-	struct unwinder *u = unwinder__new();
+	struct unwinder *u = unwinder__new(NULL);
 	struct unwind_result res;
 	__u64 addrs[64];
 
