@@ -7,14 +7,14 @@
 # For each HZ (99, 999), each tool samples every process for D seconds:
 #   rtprof: profile -a -F HZ --folded; kernel.bpf_stats_enabled gives run_time_ns of its
 #           profile_sample program (from the fdinfo of its program's fd, read before it stops);
-#           its user-space CPU in the window (all threads, /proc/PID/task/*/schedstat) and over the
-#           whole run (start-up, draining, writing; /usr/bin/time).
+#           its user-space CPU over the whole run (/usr/bin/time).
 #   perf:   perf record -a -g --call-graph dwarf -F HZ, then perf script | fold: the CPU of both
 #           (/usr/bin/time).
 # Printed per tool: samples, share of complete stacks (rtprof: not under [incomplete] or
 # [truncated]; perf: reaching _start, clone or clone3, or a kernel thread), CPU per sample
-# (BPF, user space in the window, whole run), bytes written, and seconds from the end of
-# recording to the folded stacks.
+# (BPF; user+sys of the whole run: start-up, draining the backlog, writing), the same as a share
+# of one CPU over the recorded seconds, bytes written, and seconds from the end of recording to
+# the folded stacks.
 #
 # Usage: bench/profile_all.sh [D (default 10)]   NSLEEP=200 NBUSY=2 HZS="99 999"
 set -u
@@ -48,7 +48,6 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 for ((i = 0; i < NSLEEP; i++)); do sleep 100000 & pids+=($!); done
 for ((i = 0; i < NBUSY; i++)); do "$BUSY" duty 0.5 100000 /dev/null & pids+=($!); done
 
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'; }
 # run_time_ns of the perf_event program (prog_type 7) whose fd process $1 holds
 bpf_ns() {
 	awk 'FNR == 1 { t = "" } /^prog_type:/ { t = $2 } t == 7 && /^run_time_ns:/ { ns += $2 }
@@ -62,8 +61,8 @@ fold_perf() { # perf script output -> folded stacks, root first (as stackcollaps
 		END { for (s in c) print s, c[s] }'
 }
 
-printf "%-7s %5s %9s %9s %10s %10s %11s %9s %8s\n" tool Hz samples complete "BPF us/s" \
-	"user us/s" "whole us/s" MB "end->fg s"
+printf "%-7s %5s %9s %9s %10s %11s %9s %9s %9s\n" tool Hz samples complete "BPF us/s" \
+	"whole us/s" "CPU %" MB "end->fg s"
 for hz in $HZS; do
 	# rtprof
 	/usr/bin/time -f "%U %S" -o "$TMP/r.time" "$RTPROF" profile -a -F "$hz" \
@@ -71,26 +70,21 @@ for hz in $HZS; do
 	tp=$!
 	for ((i = 0; i < 200; i++)); do grep -q "sampling every process" "$TMP/r.err" && break; sleep 0.05; done
 	rp=$(pgrep -P "$tp" -x rtprof)
-	sleep 1 # start-up done
-	c0=$(cpu_ns "$rp") b0=$(bpf_ns "$rp")
 	sleep "$D"
-	c1=$(cpu_ns "$rp") b1=$(bpf_ns "$rp")
+	b1=$(bpf_ns "$rp")
 	t0=$(date +%s.%N)
 	kill -INT "$rp"
 	wait "$tp"
 	t1=$(date +%s.%N)
-	n=$(sed -n 's/.*profile: \([0-9]*\) samples in \([0-9.]*\) s.*/\1 \2/p' "$TMP/r.err")
-	awk -v n="$n" -v c0="$c0" -v c1="$c1" -v b0="$b0" -v b1="$b1" -v d="$D" -v hz="$hz" \
-		-v t="$(cat "$TMP/r.time")" -v sz="$(stat -c %s "$TMP/r.folded")" -v e="$t1 - $t0" \
-		-v f="$TMP/r.folded" 'BEGIN {
-		split(n, v, " "); split(t, u, " "); split(e, w, " - ")
+	n=$(sed -n 's/.*profile: \([0-9]*\) samples in.*/\1/p' "$TMP/r.err")
+	awk -v n="$n" -v b1="$b1" -v d="$D" -v hz="$hz" -v t="$(cat "$TMP/r.time")" \
+		-v sz="$(stat -c %s "$TMP/r.folded")" -v e="$t1 $t0" -v f="$TMP/r.folded" 'BEGIN {
+		split(t, u, " "); split(e, w, " ")
 		while ((getline l < f) > 0) { k = l; sub(/.* /, "", k); all += k
 			if (l !~ /;\[(incomplete|truncated)\]/) ok += k }
-		# samples in the window: the run total scaled to the window
-		win = v[1] * (d / v[2])
-		printf "%-7s %5d %9d %8.1f%% %10.2f %10.2f %11.2f %9.2f %8.2f\n", "rtprof", hz, v[1],
-			100 * ok / all, (b1 - b0) / 1e3 / win, (c1 - c0) / 1e3 / win,
-			(u[1] + u[2]) * 1e6 / v[1], sz / 1e6, w[2] - w[1] }'
+		printf "%-7s %5d %9d %8.1f%% %10.2f %11.2f %9.2f %9.2f %9.2f\n", "rtprof", hz, n,
+			100 * ok / all, b1 / 1e3 / n, (u[1] + u[2]) * 1e6 / n,
+			100 * (u[1] + u[2] + b1 / 1e9) / d, sz / 1e6, w[1] - w[2] }'
 	# perf
 	/usr/bin/time -f "%U %S" -o "$TMP/p.time" perf record -q -a -F "$hz" --call-graph dwarf \
 		-o "$TMP/perf.data" -- sleep "$D" 2>/dev/null
@@ -99,15 +93,16 @@ for hz in $HZS; do
 		-F comm,ip,sym 2>/dev/null > '$TMP/p.script'"
 	fold_perf <"$TMP/p.script" >"$TMP/p.folded"
 	t1=$(date +%s.%N)
-	awk -v t="$(cat "$TMP/p.time") $(cat "$TMP/s.time")" -v hz="$hz" -v e="$t1 - $t0" \
+	awk -v t="$(cat "$TMP/p.time") $(cat "$TMP/s.time")" -v hz="$hz" -v e="$t1 $t0" -v d="$D" \
 		-v sz="$(stat -c %s "$TMP/perf.data")" -v f="$TMP/p.folded" 'BEGIN {
-		split(t, u, " "); split(e, w, " - ")
+		split(t, u, " "); split(e, w, " ")
 		while ((getline l < f) > 0) { k = l; sub(/.* /, "", k); all += k
 			if (l ~ /^[^;]+;(_start|clone|clone3|__clone|__clone3)[; ]/ || l ~ /^[^;]* [0-9]+$/) ok += k }
-		printf "%-7s %5d %9d %8.1f%% %10s %10.2f %11.2f %9.2f %8.2f\n", "perf", hz, all,
-			all ? 100 * ok / all : 0, "-", (u[1] + u[2]) * 1e6 / all,
-			(u[1] + u[2] + u[3] + u[4]) * 1e6 / all, sz / 1e6, w[2] - w[1] }'
+		c = u[1] + u[2] + u[3] + u[4]
+		printf "%-7s %5d %9d %8.1f%% %10s %11.2f %9.2f %9.2f %9.2f\n", "perf", hz, all,
+			all ? 100 * ok / all : 0, "-", c * 1e6 / all, 100 * c / d, sz / 1e6, w[1] - w[2] }'
 done
-echo "us/s: microseconds of CPU per sample. rtprof user: its threads in the ${D} s window;"
-echo "whole: user+sys of the whole run (start-up, draining, writing). perf user: perf record;"
-echo "whole: perf record + perf script. MB: folded file (rtprof), perf.data (perf)."
+echo "us/s: microseconds of CPU per sample. BPF: run_time_ns of rtprof's program over its samples."
+echo "whole: user+sys of the whole run (start-up, draining, writing; perf: perf record + perf"
+echo "script). CPU %: whole (+ BPF) over the ${D} s recorded, in % of one CPU. MB: the folded file"
+echo "(rtprof), perf.data (perf). end->fg: from the end of recording to the folded stacks."

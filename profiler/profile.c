@@ -86,7 +86,23 @@ struct profile_run {
 	struct profile_span *span;
 	double next_cut; /* s */
 	int cut_err;
+	/* sampling ends at -d or Ctrl-C even while the pipeline works through a long backlog */
+	struct bpf_link **links;
+	int n_links;
+	double deadline; /* s, 0: none */
+	__u64 handled;
 };
+
+/* Stop sampling (idempotent): what is queued is still processed. */
+static void stop_sampling(struct profile_run *run)
+{
+	int i;
+
+	for (i = 0; i < run->n_links; i++) {
+		bpf_link__destroy(run->links[i]);
+		run->links[i] = NULL;
+	}
+}
 
 static void usage(FILE *f)
 {
@@ -323,6 +339,8 @@ static void raise_nofile_limit(void)
 
 static void cut_interval(struct profile_run *run);
 
+static double now_s(void);
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct profile_run *run = ctx;
@@ -332,6 +350,10 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (run->o->every_s && size >= STACK_CAPTURE_HDR_SIZE &&
 	    (double)c->cookie / 1e9 >= run->next_cut)
 		cut_interval(run);
+	/* every 64 samples: the end asked for while the pipeline is behind */
+	if (!(++run->handled & 63) &&
+	    (signals_stop_requested() || (run->deadline && now_s() >= run->deadline)))
+		stop_sampling(run);
 	err = stacks__add(run->stacks, data, size);
 
 	if (err == -ERR_BADINPUT)
@@ -849,6 +871,9 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	span.start_ns = (__s64)wall.tv_sec * 1000000000 + wall.tv_nsec;
 	span.interval_start = start;
 	deadline = o.duration_s > 0 ? start + o.duration_s : 0;
+	run.deadline = deadline;
+	run.links = links;
+	run.n_links = n_links;
 	if (o.all)
 		pr_info("profile: sampling every process at %d Hz%s\n", o.hz,
 			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
@@ -897,10 +922,7 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	if (!gone && jvm.is_jvm)
 		jvm_perfmap_tick(&jvm, pid, o.native_only, -1);
 	/* Stop sampling, then take what is still in the ring buffer. */
-	for (i = 0; i < n_links; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
-	}
+	stop_sampling(&run);
 	capture_queue__stop(q);
 	capture_queue__run(q, on_sample, &run, 0);
 	if (gone && !session__launched(sess))

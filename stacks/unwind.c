@@ -100,6 +100,9 @@ static int find_debuginfo_cb(Dwfl_Module *mod, void **userdata, const char *modn
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf_cb,
 	.find_debuginfo = find_debuginfo_cb,
+	/* a process that maps a relocatable object (ET_REL) makes libdw ask where its sections
+	 * are: without an answer it calls NULL */
+	.section_address = dwfl_offline_section_address,
 };
 
 static bool get_thread_cb(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp)
