@@ -69,9 +69,16 @@ for hz in $HZS; do
 		--folded "$TMP/r.folded" 2>"$TMP/r.err" &
 	tp=$!
 	for ((i = 0; i < 200; i++)); do grep -q "sampling every process" "$TMP/r.err" && break; sleep 0.05; done
-	rp=$(pgrep -P "$tp" -x rtprof)
+	rp=""
+	for ((i = 0; i < 100 && !rp; i++)); do
+		for p in $(pgrep -f -- "--folded $TMP/r.folded"); do
+			[ "$(cat /proc/"$p"/comm 2>/dev/null)" = rtprof ] && rp=$p
+		done
+		[ -n "$rp" ] || sleep 0.05
+	done
 	sleep "$D"
 	b1=$(bpf_ns "$rp")
+	[ "${b1:-0}" -gt 0 ] || echo "bench/profile_all.sh: no BPF run time (kernel.bpf_stats_enabled went 0?)" >&2
 	t0=$(date +%s.%N)
 	kill -INT "$rp"
 	wait "$tp"
@@ -97,7 +104,8 @@ for hz in $HZS; do
 		-v sz="$(stat -c %s "$TMP/perf.data")" -v f="$TMP/p.folded" 'BEGIN {
 		split(t, u, " "); split(e, w, " ")
 		while ((getline l < f) > 0) { k = l; sub(/.* /, "", k); all += k
-			if (l ~ /^[^;]+;(_start|clone|clone3|__clone|__clone3)[; ]/ || l ~ /^[^;]* [0-9]+$/) ok += k }
+			if (l ~ /^[^;]+;(_start|clone|clone3|__clone|__clone3|ret_from_fork|ret_from_fork_asm)[; ]/ ||
+				l ~ /^[^;]* [0-9]+$/) ok += k }
 		c = u[1] + u[2] + u[3] + u[4]
 		printf "%-7s %5d %9d %8.1f%% %10s %11.2f %9.2f %9.2f %9.2f\n", "perf", hz, all,
 			all ? 100 * ok / all : 0, "-", c * 1e6 / all, 100 * c / d, sz / 1e6, w[1] - w[2] }'

@@ -3,8 +3,10 @@
  * CPU burned in known amounts, for the profile -a tests (tests/e2e/profile_all.sh), which run
  * copies of this program under different names (the process name is the file's name).
  *
- *	profile_duty duty FRACTION SECONDS OUT   for SECONDS (wall), periods of FRACTION x 10 ms of
- *	                                         CPU time then (1 - FRACTION) x 10 ms of sleep
+ *	profile_duty duty FRACTION SECONDS OUT   for SECONDS (wall), periods of FRACTION x P of CPU
+ *	                                         time then (1 - FRACTION) x P of sleep, P drawn
+ *	                                         from 5-15 ms each time (no phase lock with the
+ *	                                         sampling period)
  *	profile_duty burn MILLISECONDS OUT       burn that much CPU time, then exit
  *
  * Both append "cpu=SECONDS" (the process's own CLOCK_PROCESS_CPUTIME_ID at its end) as one line
@@ -44,10 +46,11 @@ NOINLINE void duty_cycle(double fraction, double seconds)
 	double end = clock_s(CLOCK_MONOTONIC) + seconds, t;
 	struct timespec rest;
 
+	srand((unsigned int)getpid());
 	while ((t = clock_s(CLOCK_MONOTONIC)) < end) {
-		double left = (1 - fraction) * 0.010;
+		double period = 0.005 + 0.010 * rand() / RAND_MAX, left = (1 - fraction) * period;
 
-		duty_spin(clock_s(CLOCK_PROCESS_CPUTIME_ID) + fraction * 0.010);
+		duty_spin(clock_s(CLOCK_PROCESS_CPUTIME_ID) + fraction * period);
 		rest.tv_sec = 0;
 		rest.tv_nsec = (long)(left * 1e9);
 		if (rest.tv_nsec > 0)
