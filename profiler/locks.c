@@ -32,6 +32,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/capture_queue.h"
 #include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
 #include "symbolize/maps.h"
@@ -46,6 +47,7 @@ _Static_assert(sizeof(struct lock_stack_stat) == 24, "lock_stack_stat layout");
 #define POLL_MS		100
 #define MAPS_REFRESH_MS 1000
 #define MAX_LINKS	64
+#define CAPTURE_READ_MS 10 /* the capture reader's poll */
 
 struct locks_opts {
 	struct target_opts target;
@@ -81,6 +83,9 @@ struct lock_stacks {
 	int pid;
 	struct stacks *pipeline;
 	struct stack_frames *frames; /* of one capture */
+	/* captures of new keys: a reader thread reads what must be read while the process lives
+	 * (interpreter code objects) as each arrives, before the slow unwinding here */
+	struct capture_queue *captures;
 	struct key_stack *keys;
 	size_t n, cap;
 	size_t n_code_maps; /* code mappings at the last code-range update */
@@ -193,6 +198,7 @@ static void lock_stacks__free(struct lock_stacks *ls)
 
 	if (!ls)
 		return;
+	capture_queue__free(ls->captures);
 	for (i = 0; i < ls->n; i++)
 		free(ls->keys[i].f);
 	free(ls->keys);
@@ -201,10 +207,12 @@ static void lock_stacks__free(struct lock_stacks *ls)
 	free(ls);
 }
 
-static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd)
+/* captures_fd: the ring buffer of captures of new stack keys. */
+static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd, int captures_fd)
 {
 	struct lock_stacks *ls = calloc(1, sizeof(*ls));
 	struct stacks_opts so;
+	int err;
 
 	if (!ls)
 		return NULL;
@@ -213,9 +221,12 @@ static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd)
 	so.interp_map_fd = interp_map_fd;
 	ls->pipeline = stacks__new(&so);
 	ls->frames = malloc(sizeof(*ls->frames));
-	if (!ls->pipeline || !ls->frames) {
+	if (ls->pipeline && ls->frames)
+		ls->captures = capture_queue__new(ls->pipeline, captures_fd, CAPTURE_READ_MS);
+	if (!ls->captures) {
+		err = errno ? errno : ENOMEM;
 		lock_stacks__free(ls);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	return ls;
@@ -750,7 +761,6 @@ int cmd_locks(int argc, char **argv)
 	struct bpf_link *links[MAX_LINKS] = {};
 	struct locks_bpf *skel = NULL;
 	struct lock_stacks *u = NULL;
-	struct ring_buffer *rb = NULL;
 	struct session *s = NULL;
 	char libc[4096], what[64];
 	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5;
@@ -796,9 +806,9 @@ int cmd_locks(int argc, char **argv)
 		pr_warn("locks: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	u = lock_stacks__new(pid, opts.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs));
-	rb = u ? ring_buffer__new(bpf_map__fd(skel->maps.captures), on_capture, u, NULL) : NULL;
-	if (!rb) {
+	u = lock_stacks__new(pid, opts.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs),
+			     bpf_map__fd(skel->maps.captures));
+	if (!u) {
 		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}
@@ -838,15 +848,17 @@ int cmd_locks(int argc, char **argv)
 				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
 			refresh_ns = now + refresh_ms * 1000000ULL;
 		}
-		ring_buffer__poll(rb, refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
+		/* resolved while the process runs */
+		capture_queue__run(u->captures, on_capture, u,
+				   refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
 	}
-	ring_buffer__consume(rb);
+	capture_queue__stop(u->captures);
+	capture_queue__run(u->captures, on_capture, u, 0);
 	err = report(&opts, skel, u, s);
 	fflush(stdout);
 	session__report_end(s, "locks");
 cleanup:
 	destroy_links(links, nlinks);
-	ring_buffer__free(rb);
 	lock_stacks__free(u);
 	locks_bpf__destroy(skel);
 	session__free(s);

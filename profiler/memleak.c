@@ -46,6 +46,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/capture_queue.h"
 #include "stacks/export.h"
 #include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
@@ -54,10 +55,11 @@
 
 _Static_assert(sizeof(struct memleak_alloc) == 24, "memleak_alloc layout");
 
-#define MLK_POLL_MS	 100
-#define MLK_REFRESH_NS	 500000000ULL /* re-read the code ranges every 0.5 s */
-#define MLK_BATCH	 4096
-#define MLK_DEFAULT_LIBC "/lib/x86_64-linux-gnu/libc.so.6"
+#define MLK_POLL_MS	    100
+#define MLK_CAPTURE_READ_MS 10		 /* the capture reader's poll */
+#define MLK_REFRESH_NS	    500000000ULL /* re-read the code ranges every 0.5 s */
+#define MLK_BATCH	    4096
+#define MLK_DEFAULT_LIBC    "/lib/x86_64-linux-gnu/libc.so.6"
 
 struct memleak_opts {
 	struct target_opts target;
@@ -113,7 +115,9 @@ struct memleak {
 	struct key_slot *keys;
 	size_t n_keys, keys_mask;
 	size_t n_maps_seen; /* mappings in the last code-range snapshot */
-	struct ring_buffer *rb;
+	/* captures of new stack keys: a reader thread reads what must be read while the process
+	 * lives (interpreter code objects) as each arrives, before the slow unwinding here */
+	struct capture_queue *captures;
 	FILE *rep; /* reports: stdout, stderr with -o */
 	struct bpf_link *links[2 * MLK_FN_COUNT];
 	size_t n_links;
@@ -1050,7 +1054,11 @@ static int report(struct memleak *m, bool final)
 	int err;
 
 	/* Stacks still in the ring buffer first: their allocations are in the table. */
-	ring_buffer__consume(m->rb);
+	if (final)
+		capture_queue__stop(m->captures);
+	else
+		capture_queue__sync(m->captures);
+	capture_queue__run(m->captures, on_capture, m, 0);
 	err = collect(m, now);
 	if (err) {
 		pr_warn("memleak: cannot read the allocation table: %s\n", err_str(err));
@@ -1359,7 +1367,7 @@ static void memleak__free(struct memleak *m)
 
 	for (i = 0; i < m->n_links; i++)
 		bpf_link__destroy(m->links[i]);
-	ring_buffer__free(m->rb);
+	capture_queue__free(m->captures); /* its reader uses the pipeline */
 	memleak_bpf__destroy(m->skel);
 	for (i = 0; i < m->n_stacks; i++)
 		mlk_stack__clear(&m->stacks[i]);
@@ -1421,7 +1429,7 @@ static int run(struct memleak *m)
 	next_report = m->start_ns + (__u64)(o->interval_s * 1e9);
 	next_refresh = m->start_ns + MLK_REFRESH_NS;
 	while (!signals_stop_requested()) {
-		err = ring_buffer__poll(m->rb, MLK_POLL_MS);
+		err = capture_queue__run(m->captures, on_capture, m, MLK_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("memleak: ring buffer: %s\n", err_str(err));
 			return err;
@@ -1479,8 +1487,10 @@ int cmd_memleak(int argc, char **argv)
 	so.lines = o.lines;
 	m.pipeline = stacks__new(&so);
 	m.frames = malloc(sizeof(*m.frames));
-	m.rb = ring_buffer__new(bpf_map__fd(m.skel->maps.captures), on_capture, &m, NULL);
-	if (!m.pipeline || !m.frames || !m.rb) {
+	if (m.pipeline && m.frames)
+		m.captures = capture_queue__new(m.pipeline, bpf_map__fd(m.skel->maps.captures),
+						MLK_CAPTURE_READ_MS);
+	if (!m.captures) {
 		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}
