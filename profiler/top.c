@@ -499,7 +499,9 @@ int cmd_top(int argc, char **argv)
 			pr_warn("top: terminal: %s\n", err_str(err));
 			goto cleanup;
 		}
-		redraw = true;
+		/* at once: the first samples may take a while (their modules' CFI is read) */
+		draw_screen(&run, &view);
+		redraw = false;
 	} else {
 		pr_info("top: sampling PID %d at %d Hz, a table every %.3g s%s\n", pid, o.hz,
 			o.interval_s, o.duration_s > 0 ? "" : "; Ctrl-C to stop");

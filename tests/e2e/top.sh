@@ -50,6 +50,21 @@ else
 	ok "top-header ($(grep -m1 'rtprof top' "$TMP/c.out"))"
 fi
 
+# -T: a row per function and thread ("comm-TID"; the target has one thread, TID = PID)
+"$TARGETS/top_target" 4 2>/dev/null &
+tp=$!
+_bg_pids+=("$tp")
+sleep 0.5
+"$RTPROF" top -p "$tp" -d 2 -T >"$TMP/t.out" 2>"$TMP/t.err"
+rc=$?
+first=$(last_table "$TMP/t.out" | head -1)
+if [ "$rc" = 0 ] && grep -q 'THREAD  *FUNCTION$' "$TMP/t.out" &&
+	[ "$(awk '{ print $5, $6 }' <<<"$first")" = "top_target-$tp top_hot" ]; then
+	ok "top-per-thread (first row: $(tr -s ' ' <<<"$first"))"
+else
+	fail "top-per-thread: exit $rc, first row '$first'; $(tail -2 "$TMP/t.err" | tr '\n' ' ')"
+fi
+
 # --- not a terminal: Python frames ----------------------------------------------------------
 /usr/bin/python3.11 tests/targets/top_py.py 10 2>"$TMP/py.truth" &
 tp=$!
