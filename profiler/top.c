@@ -204,6 +204,54 @@ static int system_wide_supported(void)
 	return -ENOTSUP;
 }
 
+/*
+ * While the screen is up, what rtprof says on a terminal's stderr (a runtime found, a JVM asked
+ * for its perf map) would be drawn over at the next refresh: it is kept in a temporary file and
+ * said once the screen is given back.
+ */
+struct held_stderr {
+	int saved_fd; /* the real stderr, or -1 when nothing is held */
+	FILE *tmp;
+};
+
+static void stderr_hold(struct held_stderr *h)
+{
+	h->saved_fd = -1;
+	h->tmp = NULL;
+	if (!isatty(STDERR_FILENO))
+		return;
+	h->tmp = tmpfile();
+	if (!h->tmp)
+		return;
+	fflush(stderr);
+	h->saved_fd = dup(STDERR_FILENO);
+	if (h->saved_fd < 0 || dup2(fileno(h->tmp), STDERR_FILENO) < 0) {
+		if (h->saved_fd >= 0)
+			close(h->saved_fd);
+		h->saved_fd = -1;
+		fclose(h->tmp);
+		h->tmp = NULL;
+	}
+}
+
+static void stderr_release(struct held_stderr *h)
+{
+	char buf[4096];
+	size_t n;
+
+	if (h->saved_fd < 0)
+		return;
+	fflush(stderr);
+	dup2(h->saved_fd, STDERR_FILENO);
+	close(h->saved_fd);
+	h->saved_fd = -1;
+	rewind(h->tmp);
+	while ((n = fread(buf, 1, sizeof(buf), h->tmp)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(h->tmp);
+	h->tmp = NULL;
+}
+
 /* Every module of the target stays open while it is unwound: allow what the hard limit does. */
 static void raise_nofile_limit(void)
 {
@@ -380,6 +428,7 @@ int cmd_top(int argc, char **argv)
 	struct session *sess = NULL;
 	struct stacks_opts so;
 	struct jvm_perfmap jvm = {};
+	struct held_stderr held = {.saved_fd = -1};
 	double start, deadline, next_view, last_view, rb_bytes;
 	__u64 last_samples = 0, shown_samples = 0;
 	bool gone = false, quit = false, redraw;
@@ -425,6 +474,7 @@ int cmd_top(int argc, char **argv)
 	skel->rodata->stack_capture_bytes = TOP_STACK_BYTES;
 	skel->rodata->stack_capture_kernel = false;
 	skel->rodata->stack_capture_fp_chain = false;
+	/* -a: the system-wide switch goes here once the object has one (system_wide_supported) */
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
 	rb_bytes = 512.0 * (STACK_CAPTURE_HDR_SIZE + TOP_STACK_BYTES);
@@ -463,7 +513,7 @@ int cmd_top(int argc, char **argv)
 	}
 
 	key = pid;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &one, BPF_ANY)) {
+	if (sess && bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &one, BPF_ANY)) {
 		err = -errno;
 		pr_warn("top: pid map: %s\n", err_str(err));
 		goto cleanup;
@@ -499,6 +549,7 @@ int cmd_top(int argc, char **argv)
 			pr_warn("top: terminal: %s\n", err_str(err));
 			goto cleanup;
 		}
+		stderr_hold(&held);
 		/* at once: the first samples may take a while (their modules' CFI is read) */
 		draw_screen(&run, &view);
 		redraw = false;
@@ -569,6 +620,7 @@ int cmd_top(int argc, char **argv)
 	capture_queue__stop(q);
 	capture_queue__run(q, on_sample, &run, 0);
 	term_leave();
+	stderr_release(&held);
 	/* not a terminal: what arrived since the last table is shown, not dropped */
 	if (!run.tty && run.samples > shown_samples) {
 		double t = now_s();
@@ -589,6 +641,7 @@ int cmd_top(int argc, char **argv)
 
 cleanup:
 	term_leave();
+	stderr_release(&held);
 	for (i = 0; i < n_links; i++)
 		bpf_link__destroy(links ? links[i] : NULL);
 	free(links);
