@@ -408,13 +408,14 @@ static void draw_screen(struct top_run *run, struct top_view *v)
 	free(buf);
 }
 
-static void print_table(struct top_run *run, struct top_view *v)
+/* False when stdout cannot be written any more (a closed pipe: `rtprof top ... | head`). */
+static bool print_table(struct top_run *run, struct top_view *v)
 {
 	v->rows = run->o->rows ? (int)run->o->rows : TOP_DEFAULT_ROWS;
 	v->cols = 0;
 	write_table(run, v, stdout);
 	fputc('\n', stdout);
-	fflush(stdout);
+	return fflush(stdout) == 0 && !ferror(stdout);
 }
 
 int cmd_top(int argc, char **argv)
@@ -445,13 +446,15 @@ int cmd_top(int argc, char **argv)
 			fprintf(stderr,
 				"rtprof top: -a: not yet (sampling every process needs a "
 				"system-wide switch in the profile BPF object); use -p PID\n");
-			return -ERR_USAGE;
+			err = -ERR_USAGE;
+			goto cleanup;
 		}
 	}
 	signals_install();
 	if (!bpf_privileged()) {
 		pr_warn("top: permission denied: run as root (or with CAP_BPF and CAP_PERFMON)\n");
-		return -EPERM;
+		err = -EPERM;
+		goto cleanup;
 	}
 	raise_nofile_limit();
 
@@ -601,7 +604,8 @@ int cmd_top(int argc, char **argv)
 			if (run.tty) {
 				draw_screen(&run, &view);
 			} else {
-				print_table(&run, &view);
+				if (!print_table(&run, &view))
+					quit = true; /* nobody reads: the end, not an error */
 				shown_samples = run.samples;
 			}
 			redraw = false;
