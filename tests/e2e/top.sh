@@ -98,6 +98,7 @@ tmux_run() {
 	$TM new-session -d -s "$name" -x 120 -y 40 \
 		"sh -c 'trap : INT; echo SHELL-BEFORE; stty -a >$TMP/$name.before; $RTPROF top -p $tp 2>$TMP/$name.err; echo \$? >$TMP/$name.rc; stty -a >$TMP/$name.after; echo SHELL-AGAIN'"
 	$TM set-option -w -t "$name" remain-on-exit on >/dev/null
+	_bg_pids+=("$($TM display-message -p '#{pid}')") # the tmux server ends with the test
 	# wait until the table shows a function (no time limit on the result, only on the wait)
 	for ((i = 0; i < 300; i++)); do
 		$TM capture-pane -p -t "$name" >"$TMP/$name.screen"
@@ -113,7 +114,7 @@ tmux_run() {
 			$TM capture-pane -p -t "$name" >"$TMP/$name.small"
 			[ "$(awk 'END { print NR }' "$TMP/$name.small")" -le 12 ] &&
 				head -1 "$TMP/$name.small" | grep -q '^[0-9:]\{8\}  rtprof top' &&
-				[ "$(grep -c '^ *[0-9.]* *[0-9.]* *[0-9]* *[0-9]*  ' "$TMP/$name.small")" -le 9 ] && break
+				[ "$(grep -cE '^ *[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ ' "$TMP/$name.small")" -le 9 ] && break
 		done
 		# t: sorted by total
 		$TM send-keys -t "$name" t
@@ -153,7 +154,7 @@ tmux_check top_q "q"
 if [ "$(awk 'END { print NR }' "$TMP/top_q.small")" -le 12 ] &&
 	head -1 "$TMP/top_q.small" | grep -q '^[0-9:]\{8\}  rtprof top' &&
 	awk 'length($0) > 70 { exit 1 }' "$TMP/top_q.small"; then
-	ok "top-resize (70x12: $(grep -c '^ *[0-9.]* *[0-9.]* *[0-9]* *[0-9]*  ' "$TMP/top_q.small") function rows, header first)"
+	ok "top-resize (70x12: $(grep -cE '^ *[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ ' "$TMP/top_q.small") function rows, header first)"
 else
 	fail "top-resize: screen after resizing to 70x12: $(head -4 "$TMP/top_q.small" | tr '\n' '|')"
 fi
@@ -167,7 +168,9 @@ else
 fi
 tmux_run top_ctrl_c C-c
 tmux_check top_ctrl_c "Ctrl-C"
+sock=$($TM display-message -p '#{socket_path}' 2>/dev/null)
 $TM kill-server 2>/dev/null
+[ -n "$sock" ] && rm -f "$sock"
 
 # --- the process ends: said, exit 0 ---------------------------------------------------------
 "$TARGETS/top_target" 1.5 2>/dev/null &
