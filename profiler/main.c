@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph"},
+	{"top", cmd_top, "the hottest functions of a process right now, refreshed live"},
 	{"flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program"},
 	{"calls", cmd_calls, "call counts and times per method, aggregated in BPF"},
 	{"gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node"},
