@@ -63,7 +63,8 @@ struct memleak_opts {
 	struct target_opts target;
 	const char *lib;
 	struct outputs outs; /* --folded, --svg, --pprof, -o: the final report */
-	bool to_files;	     /* -o: reports go to stderr, nothing to stdout */
+	bool to_files;	     /* -o FILE: reports go to stderr, nothing to stdout */
+	bool to_stdout;	     /* -o -: reports go to stdout, even beside a launched command */
 	bool json;
 	bool bare;
 	bool lines;	  /* Python frames with their line */
@@ -114,7 +115,7 @@ struct memleak {
 	size_t n_keys, keys_mask;
 	size_t n_maps_seen; /* mappings in the last code-range snapshot */
 	struct ring_buffer *rb;
-	FILE *rep; /* reports: stdout, stderr with -o */
+	FILE *rep; /* reports: stdout; stderr with -o FILE or a launched command */
 	struct bpf_link *links[2 * MLK_FN_COUNT];
 	size_t n_links;
 	__u64 start_ns;
@@ -1158,7 +1159,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE      final report in the format of FILE's extension: "
 		".folded,\n"
 		"                         .svg, .pb.gz, .speedscope.json (repeatable); reports\n"
-		"                         then go to stderr, nothing to stdout\n"
+		"                         then go to stderr, nothing to stdout. -o -: reports\n"
+		"                         to stdout (default: stdout with -p, stderr with --)\n"
 		"  -s, --sample-bytes N   sample allocations with probability size/N (decided in\n"
 		"                         BPF); bytes and counts are scaled back up\n"
 		"      --lib PATH         allocator to probe (default: the libc the target maps);\n"
@@ -1287,6 +1289,10 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		case OPT_SVG:
 		case OPT_PPROF:
 		case 'o':
+			if (c == 'o' && !strcmp(optarg, "-")) {
+				o->to_stdout = true;
+				break;
+			}
 			err = outputs__add(&o->outs,
 					   c == OPT_FOLDED  ? OUTPUT_FOLDED
 					   : c == OPT_SVG   ? OUTPUT_SVG
@@ -1453,9 +1459,13 @@ int cmd_memleak(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : err;
 	m.o = &o;
-	m.rep = o.to_files ? stderr : stdout;
+	/* the one rule of -o (lib/opts.h): a launched command's stdout is its own */
+	m.rep = o.to_stdout ? stdout : o.to_files || o.target.argv ? stderr : stdout;
 	signals_install();
 	log_hook_libbpf();
+	err = outputs__check(&o.outs, "memleak");
+	if (err)
+		goto cleanup;
 	m.sess = session__new(&o.target);
 	if (!m.sess) {
 		err = -errno;
