@@ -155,10 +155,14 @@ int opts_output__close(struct opts_output *o, const char *cmd)
 
 	if (!o || !o->f)
 		return 0;
-	if (o->f == stdout || o->f == stderr)
+	if (o->f == stdout || o->f == stderr) {
 		fflush(o->f);
-	else if (fclose(o->f))
-		err = -errno;
+	} else {
+		if (ferror(o->f)) /* a write that failed along the way (a full disk) */
+			err = -EIO;
+		if (fclose(o->f) && !err)
+			err = -errno;
+	}
 	if (err)
 		fprintf(stderr, "rtprof %s: -o %s: %s\n", cmd, o->path, strerror(-err));
 	o->f = NULL;

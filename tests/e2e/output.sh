@@ -254,3 +254,10 @@ for sub in probes symbolize; do
 		ok "output $sub -o /nonexistent/dir: exit 6, one line" ||
 		fail "output $sub -o /nonexistent/dir: exit $rc: $(head -3 "$TMP/b.err" | tr '\n' '|')"
 done
+
+# a write that fails (a full disk) is said, not lost: one line naming the file, exit 1
+"$RTPROF" probes --json -o /dev/full /usr/bin/python3.11 >"$TMP/b.out" 2>"$TMP/b.err"
+rc=$?
+[ $rc = 1 ] && grep -q 'rtprof probes: -o /dev/full: No space left on device' "$TMP/b.err" && [ ! -s "$TMP/b.out" ] &&
+	ok "output probes -o /dev/full: exit 1, 'No space left on device'" ||
+	fail "output probes -o /dev/full: exit $rc: $(tail -2 "$TMP/b.err" | tr '\n' '|')"
