@@ -70,7 +70,7 @@ check "memleak --sample-bytes 1024: bytes and counts per stack within 12% of the
 	$CHECK truth "$TMP/sampled.json" "$TMP/truth_s" --tol 0.12 --strict
 
 # Interval reports while the target runs, --min-age, folded and SVG output.
-"$RTPROF" memleak -i 0.2 -n 3 --folded "$TMP/out.folded" --svg "$TMP/out.svg" \
+"$RTPROF" memleak -o - -i 0.2 -n 3 --folded "$TMP/out.folded" --svg "$TMP/out.svg" \
 	-- "$TGT" -e "$TMP/end" >"$TMP/interval.txt" 2>"$TMP/interval.err" &
 rpid=$!
 wait_for "$TMP/end" 10
