@@ -70,6 +70,7 @@ struct memleak_opts {
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
 	double interval_s;
+	double duration_s; /* -d: 0 until Ctrl-C or the target's end */
 	double min_age_s;
 	int top;
 	__u64 sample_bytes;
@@ -1132,7 +1133,8 @@ static void print_counters(struct memleak *m)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof memleak (-p PID | -- CMD ARGS...) [-i SECONDS] [--top N]\n"
+		"usage: rtprof memleak (-p PID | -- CMD ARGS...) [-d SECONDS] [-i SECONDS] [--top "
+		"N]\n"
 		"                      [--min-age SECONDS] [--json] [--folded FILE] [--svg FILE]\n"
 		"                      [--pprof FILE] [-o FILE]\n"
 		"                      [--sample-bytes N] [--lib PATH]\n"
@@ -1147,6 +1149,8 @@ static void usage(FILE *f)
 		"are\n"
 		"                         not known and never reported; their frees are counted)\n"
 		"  -- CMD ARGS...         launch CMD, traced from its first instruction\n"
+		"  -d, --duration SECS    stop after SECS, with the final report (default: Ctrl-C\n"
+		"                         or the target's end)\n"
 		"  -i, --interval SECS    print the top stacks every SECS seconds\n"
 		"  -n, --top N            stacks per text report (default 10, 0: all)\n"
 		"      --min-age SECS     only allocations at least SECS seconds old\n"
@@ -1235,6 +1239,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
 		{"interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
 		{"top", required_argument, NULL, 'n'},
 		{"min-age", required_argument, NULL, OPT_MIN_AGE},
 		{"json", no_argument, NULL, OPT_JSON},
@@ -1255,7 +1260,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct opts_common co = {"memleak", &o->target, NULL, usage};
+	struct opts_common co = {"memleak", &o->target, &o->duration_s, usage};
 	__u32 v;
 	char *end;
 	int c, err = 0;
@@ -1265,7 +1270,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->max_stacks = 1 << 16;
 	o->key_window = STACK_KEY_WINDOW_DEFAULT;
 	o->verify_keys = 1024;
-	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:o:vh", longopts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, "+p:d:i:n:s:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			err = parse_secs("-i", optarg, &o->interval_s);
@@ -1420,10 +1425,12 @@ static void wait_for_lib(struct memleak *m)
 static int run(struct memleak *m)
 {
 	const struct memleak_opts *o = m->o;
-	__u64 next_report, next_refresh, now;
+	__u64 next_report, next_refresh, now, end_ns = UINT64_MAX;
 	int err;
 
 	m->start_ns = now_ns();
+	if (o->duration_s > 0)
+		end_ns = m->start_ns + (__u64)(o->duration_s * 1e9);
 	next_report = m->start_ns + (__u64)(o->interval_s * 1e9);
 	next_refresh = m->start_ns + MLK_REFRESH_NS;
 	while (!signals_stop_requested()) {
@@ -1435,6 +1442,8 @@ static int run(struct memleak *m)
 		if (!session__alive(m->sess))
 			break;
 		now = now_ns();
+		if (now >= end_ns)
+			break;
 		if (now >= next_refresh) {
 			update_ranges(m);
 			next_refresh = now + MLK_REFRESH_NS;

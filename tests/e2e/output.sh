@@ -215,6 +215,18 @@ flow_complete "Ctrl-C"
 cmp -s <(head -c 50000 "$DATA") "$TMP/f.bin" && ok "output flow Ctrl-C: the command's stdout is its own" ||
 	fail "output flow Ctrl-C: the command's stdout changed ($(stat -c %s "$TMP/f.bin") bytes)"
 
+# memleak -d (the shared -d): a command that would run for ever is ended, the final report is in
+# the -o file, its stdout is its own
+PYTHONMALLOC=malloc "$RTPROF" memleak -d 1 -o "$TMP/d.folded" -- $PY "$TMP/prog.py" loop "$DATA" "$TMP/truth" \
+	>"$TMP/md.bin" 2>"$TMP/md.err"
+rc=$?
+if [ $rc = 0 ] && grep -q 'stopping the launched command' "$TMP/md.err" && grep -qE ' [0-9]+$' "$TMP/d.folded" &&
+	cmp -s <(head -c 50000 "$DATA") "$TMP/md.bin"; then
+	ok "output memleak -d 1: the command ended, final report in the -o file, its stdout its own"
+else
+	fail "output memleak -d 1: exit $rc, $(grep -c . "$TMP/d.folded") rows: $(tail -2 "$TMP/md.err" | tr '\n' '|')"
+fi
+
 # probes and symbolize: -o FILE, nothing on stdout
 "$RTPROF" probes --json -o "$TMP/p.json" /usr/bin/python3.11 >"$TMP/p.out" 2>"$TMP/p.err"
 if [ ! -s "$TMP/p.out" ] && $PY -c 'import json, sys
