@@ -88,7 +88,8 @@ static void usage(FILE *f)
 		"them\n"
 		"with the binaries' CFI (no frame pointers needed), and write folded stacks and/or "
 		"a\n"
-		"flame graph. Folded stacks go to stdout when no output file is given.\n"
+		"flame graph. With no output file, folded stacks go to stdout (-p) or, beside a\n"
+		"launched command, to stderr: its stdout stays its own (-o - for stdout).\n"
 		"\n"
 		"  -p, --pid PID          profile a running process (all its threads)\n"
 		"  -- CMD ARGS...         launch CMD, profile it from its first instruction to its "
@@ -103,7 +104,8 @@ static void usage(FILE *f)
 		"      --speedscope FILE  write speedscope JSON (a profile per thread with -T)\n"
 		"  -o, --output FILE      write FILE in the format of its extension: .folded, "
 		".svg,\n"
-		"                         .pb.gz, .speedscope.json (repeatable)\n"
+		"                         .pb.gz, .speedscope.json (repeatable); -o - is folded\n"
+		"                         stacks to stdout\n"
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
 		"  -f, --follow           also profile child processes of the target\n"
@@ -166,7 +168,8 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		case 0x104:
 		case 'o':
 			err = outputs__add(&o->outs,
-					   c == 0x102	? OUTPUT_FOLDED
+					   c == 0x102 || (c == 'o' && !strcmp(optarg, "-"))
+						   ? OUTPUT_FOLDED
 					   : c == 's'	? OUTPUT_SVG
 					   : c == 0x103 ? OUTPUT_PPROF
 					   : c == 0x104 ? OUTPUT_SPEEDSCOPE
@@ -464,13 +467,18 @@ static int write_output(const struct profile_opts *o, struct stacks *stacks,
 static int write_outputs(const struct profile_opts *o, struct stacks *stacks,
 			 const struct profile_span *span)
 {
-	struct output out = {OUTPUT_FOLDED, "-"};
+	FILE *f = o->target.argv ? stderr : stdout;
 	size_t i;
 	int err = 0;
 
-	/* folded stacks to stdout when no file is asked for */
-	if (!o->outs.n)
-		return write_output(o, stacks, span, &out);
+	/* No output asked for: folded stacks to stdout, or to stderr beside a launched command,
+	 * whose stdout stays its own (the rule of -o, lib/opts.h); -o - or --folded - asks for
+	 * stdout. */
+	if (!o->outs.n) {
+		err = stack_tree__write_folded(stacks__tree(stacks), f);
+		fflush(f);
+		return err;
+	}
 	for (i = 0; i < o->outs.n && !err; i++)
 		err = write_output(o, stacks, span, &o->outs.v[i]);
 	return err;
@@ -533,6 +541,9 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		err = -EPERM;
 		goto cleanup;
 	}
+	err = outputs__check(&o.outs, "profile");
+	if (err)
+		goto cleanup;
 
 	raise_nofile_limit();
 	skel = profile_bpf__open();

@@ -114,7 +114,7 @@ check "profile_ruby: shares -p: $(python3 "$TMP/check_shares.py" "$TMP/shp.folde
 	"$TMP/shp.json" 2>&1 | tail -1)" python3 "$TMP/check_shares.py" "$TMP/shp.folded" "$TMP/shp.json"
 
 # memleak: N and M strings
-"$RTPROF" memleak --json -- "$RUBY" "$TARGET" leak 30 12 >"$TMP/ml.json" 2>"$TMP/ml.err"
+"$RTPROF" memleak -o - --json -- "$RUBY" "$TARGET" leak 30 12 >"$TMP/ml.json" 2>"$TMP/ml.err"
 check "profile_ruby: memleak: keep_f 30 and keep_g 12 strings, exactly, with Ruby frames" \
 	python3 - "$TMP/ml.json" <<'EOF2'
 import json, sys
