@@ -62,13 +62,13 @@ enum {
 	PUSH_OPT_TENANT,
 	PUSH_OPT_BACKEND,
 };
-#define PUSH_LONGOPTS                                                 \
-	{"name", required_argument, NULL, PUSH_OPT_NAME},             \
-		{"label", required_argument, NULL, PUSH_OPT_LABEL},   \
-		{"tenant", required_argument, NULL, PUSH_OPT_TENANT}, \
-	{                                                             \
-		"backend", required_argument, NULL, PUSH_OPT_BACKEND  \
-	}
+/* clang-format off */
+#define PUSH_LONGOPTS						\
+	{"name", required_argument, NULL, PUSH_OPT_NAME},	\
+	{"label", required_argument, NULL, PUSH_OPT_LABEL},	\
+	{"tenant", required_argument, NULL, PUSH_OPT_TENANT},	\
+	{"backend", required_argument, NULL, PUSH_OPT_BACKEND}
+/* clang-format on */
 #define PUSH_USAGE                                                                                 \
 	"      --name APP        application name (default rtprof): Pyroscope's name, Parca's\n"   \
 	"                        service_name label\n"                                             \
