@@ -9,7 +9,8 @@
  * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains
  * the ring buffer into the stack pipeline (stacks/stacks.h), which unwinds the copy with CFI,
  * symbolizes and aggregates; at the end it writes folded stacks, the SVG, pprof and speedscope
- * files (stacks/export.h) and prints a summary to stderr.
+ * files (stacks/export.h), prints a summary to stderr, and with --push sends the pprof profile
+ * to a Pyroscope or Parca server (lib/push.h) after every file is written.
  *
  * A launched command is held before exec until every perf event is attached, then runs to its
  * end (or until -d or Ctrl-C). For -p, the profile ends with -d, Ctrl-C, or the process's exit;
@@ -40,6 +41,7 @@
 #include "lib/errors.h"
 #include "lib/opts.h"
 #include "lib/log.h"
+#include "lib/push.h"
 #include "lib/session.h"
 #include "lib/signals.h"
 #include "runtimes/runtime.h"
@@ -67,6 +69,8 @@ struct profile_opts {
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
 	long stack_bytes;
+	const char *push_url; /* --push URL, NULL: none */
+	struct push_target push;
 };
 
 struct profile_run {
@@ -82,14 +86,15 @@ static void usage(FILE *f)
 		"FILE]\n"
 		"                      [--svg FILE] [--pprof FILE] [--speedscope FILE] [-o FILE]\n"
 		"                      [-K] [--per-thread] [-f] [--stack-bytes N] [--lines]\n"
-		"                      [--native-only]\n"
+		"                      [--native-only] [--push URL [--name APP] [--label K=V]...\n"
+		"                      [--tenant ID] [--backend pyroscope|parca]]\n"
 		"\n"
 		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
 		"them\n"
 		"with the binaries' CFI (no frame pointers needed), and write folded stacks and/or "
 		"a\n"
-		"flame graph. With no output file, folded stacks go to stdout (-p) or, beside a\n"
-		"launched command, to stderr: its stdout stays its own (-o - for stdout).\n"
+		"flame graph. With no output file (nor --push), folded stacks go to stdout (-p) or,\n"
+		"beside a launched command, to stderr: its stdout stays its own (-o - for stdout).\n"
 		"\n"
 		"  -p, --pid PID          profile a running process (all its threads)\n"
 		"  -- CMD ARGS...         launch CMD, profile it from its first instruction to its "
@@ -113,14 +118,21 @@ static void usage(FILE *f)
 		"      --native-only      no Python frames: show the interpreter's C functions\n"
 		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
 		"                         0 = frame-pointer chain only)\n"
-		"  -v, --verbose          debug output\n"
+		"      --push URL         at the end, send the pprof profile to a Pyroscope or "
+		"Parca\n"
+		"                         server: [pyroscope:|parca:]http://HOST[:PORT] (as rtprof "
+		"push;\n"
+		"                         files are written first; a failed push is exit "
+		"1)\n" PUSH_USAGE "  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"examples:\n"
 		"  rtprof profile -p 4242 -d 10 --svg cpu.svg\n"
 		"  rtprof profile --svg py.svg -- python3 script.py\n"
 		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n"
-		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n",
+		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n"
+		"  rtprof profile -d 30 --push pyroscope:http://127.0.0.1:4040 --name shop -p "
+		"4242\n",
 		PROFILE_DEFAULT_HZ, PROFILE_DEFAULT_STACK_BYTES, STACK_CAPTURE_MAX_BYTES);
 }
 
@@ -141,14 +153,18 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"stack-bytes", required_argument, NULL, 'b'},
 		{"lines", no_argument, NULL, 0x100},
 		{"native-only", no_argument, NULL, 0x101},
+		{"push", required_argument, NULL, 0x105},
+		PUSH_LONGOPTS,
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	struct opts_common co = {"profile", &o->target, &o->duration_s, usage};
+	bool push_opt = false;
 	char *end;
 	int c, err;
 
+	push_target__init(&o->push, "profile --push");
 	o->hz = PROFILE_DEFAULT_HZ;
 	o->stack_bytes = PROFILE_DEFAULT_STACK_BYTES;
 	optind = 1;
@@ -199,6 +215,18 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		case 0x101:
 			o->native_only = true;
 			break;
+		case 0x105:
+			o->push_url = optarg;
+			break;
+		case PUSH_OPT_NAME:
+		case PUSH_OPT_LABEL:
+		case PUSH_OPT_TENANT:
+		case PUSH_OPT_BACKEND:
+			push_opt = true;
+			err = push_target__option(&o->push, c, optarg);
+			if (err)
+				return err;
+			break;
 		case 'b':
 			o->stack_bytes = strtol(optarg, &end, 10);
 			if (*end || o->stack_bytes < 0 ||
@@ -214,6 +242,16 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 			if (err)
 				return err;
 		}
+	}
+	if (push_opt && !o->push_url) {
+		fprintf(stderr, "rtprof profile: --name, --label, --tenant and --backend go "
+				"with --push URL\n");
+		return -ERR_USAGE;
+	}
+	if (o->push_url) {
+		err = push_target__finish(&o->push, o->push_url);
+		if (err)
+			return err;
 	}
 	return opts_common__finish(&co, argc, argv, optind);
 }
@@ -464,23 +502,63 @@ static int write_output(const struct profile_opts *o, struct stacks *stacks,
 	return err;
 }
 
+/*
+ * --push: the profile as --pprof writes it, built in memory and sent by lib/push.h with the
+ * whole seconds that cover the span. One line on stderr when the server refuses or cannot be
+ * reached.
+ */
+static int push_profile(const struct profile_opts *o, struct stacks *stacks,
+			const struct profile_span *span)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	long long from, until;
+	FILE *f;
+	int err;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	err = write_pprof(o, stacks, span, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		pr_warn("profile --push: the pprof profile: %s\n", err_str(err));
+		goto cleanup;
+	}
+	push_range(span->start_ns, span->duration_ns, &from, &until);
+	err = push_send(&o->push, buf, len, PUSH_PPROF, from, until);
+	if (!err)
+		pr_info("profile: pushed to %s %s (%zu bytes of pprof, %lld..%lld)\n",
+			push_backend_name(o->push.backend), o->push.url_str, len, from, until);
+cleanup:
+	free(buf);
+	return err;
+}
+
+/* The files asked for, then the push: a push that fails never costs a file. */
 static int write_outputs(const struct profile_opts *o, struct stacks *stacks,
 			 const struct profile_span *span)
 {
 	FILE *f = o->target.argv ? stderr : stdout;
 	size_t i;
-	int err = 0;
+	int err = 0, perr;
 
-	/* No output asked for: folded stacks to stdout, or to stderr beside a launched command,
-	 * whose stdout stays its own (the rule of -o, lib/opts.h); -o - or --folded - asks for
-	 * stdout. */
-	if (!o->outs.n) {
+	/* Neither a file nor a push asked for: folded stacks to stdout, or to stderr beside a
+	 * launched command, whose stdout stays its own (the rule of -o, lib/opts.h); -o - or
+	 * --folded - asks for stdout. */
+	if (!o->outs.n && !o->push_url) {
 		err = stack_tree__write_folded(stacks__tree(stacks), f);
 		fflush(f);
 		return err;
 	}
 	for (i = 0; i < o->outs.n && !err; i++)
 		err = write_output(o, stacks, span, &o->outs.v[i]);
+	if (o->push_url) {
+		perr = push_profile(o, stacks, span);
+		if (!err)
+			err = perr;
+	}
 	return err;
 }
 
