@@ -356,6 +356,7 @@ static void print_json(struct stacks *s, const struct stack_capture *c,
 		printf("\"%d\"", nr);
 	else
 		fputs("null", stdout);
+	printf(",\"syscall_nr\":%d", nr < 0 ? -1 : nr);
 	if (futex_wait(c, &futex))
 		printf(",\"futex\":%llu", (unsigned long long)futex);
 	fputs(",\"frames\":[", stdout);
@@ -407,7 +408,7 @@ int cmd_dump(int argc, char **argv)
 	struct stacks *stacks = NULL;
 	struct stacks_opts so;
 	union bpf_iter_link_info linfo = {};
-	double t0, t_read;
+	double t_start, t0, t_read;
 	size_t nthreads, i;
 	__u64 rb_bytes, size;
 	int err, pass;
@@ -446,6 +447,7 @@ int cmd_dump(int argc, char **argv)
 	     rb_bytes <<= 1)
 		;
 	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
+	t_start = now_s();
 	err = dump_bpf__load(skel);
 	if (err) {
 		pr_warn("dump: cannot load the BPF program: %s (-v shows the verifier's log)\n",
@@ -475,7 +477,10 @@ int cmd_dump(int argc, char **argv)
 		goto cleanup;
 	}
 	/* the maps, the unwinder's modules, and the interpreter's layout into interp_procs */
+	pr_debug("dump: BPF program loaded in %.1f ms\n", (now_s() - t_start) * 1e3);
+	t0 = now_s();
 	err = stacks__track(stacks, o.target.pid);
+	pr_debug("dump: maps and interpreter read in %.1f ms\n", (now_s() - t0) * 1e3);
 	if (err == -ESRCH) {
 		pr_warn("dump: no process %d\n", o.target.pid);
 		goto cleanup;
@@ -520,7 +525,9 @@ int cmd_dump(int argc, char **argv)
 		err = -ESRCH;
 		goto cleanup;
 	}
+	t0 = now_s();
 	err = print_threads(&o, stacks, &run);
+	pr_debug("dump: stacks unwound, symbolized and printed in %.1f ms\n", (now_s() - t0) * 1e3);
 	pr_info("dump: pid %d: %zu threads read in %.2f ms (%d pass%s; the process was not "
 		"stopped), %zu on a CPU\n",
 		o.target.pid, run.n, t_read * 1e3, pass < DUMP_RETRIES ? pass + 1 : pass,
