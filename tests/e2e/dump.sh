@@ -5,6 +5,7 @@
 #    eu-stack -p's (names without symbol versions or leading underscores; dump's inline frames
 #    left out, eu-stack shows none); the system call each sleeps in equals
 #    /proc/PID/task/TID/syscall's; the futex the waiter sleeps on is named ("held");
+#  - -K: the sleeper's kernel frames above its clock_nanosleep;
 #  - the pause: the target's clock thread keeps the largest gap between two clock_gettime calls
 #    while dump runs; it must be under half of dump's own run time (the target ran on while dump
 #    read it); the text gives it with the gap of an idle window as long, and eu-stack's (which
@@ -16,6 +17,7 @@
 #    and line of Ruby-level frames), with the native blocking call above them;
 #  - JVM 17: every Java thread jstack lists is there, with the name the kernel keeps (jstack's
 #    name cut to 15 bytes), found by jstack's nid;
+#  - a process of another user (nobody's sleep), a program in a mount namespace of its own;
 #  - usage, a missing process (exit 3), not root (exit 4).
 source "$(dirname "$0")/../lib.sh"
 
@@ -56,6 +58,8 @@ check "dump: C: exit 0" test $? = 0
 for tid in $(awk '{print $2}' "$TMP/c.ready") $CPID; do
 	cut -d' ' -f1 "/proc/$CPID/task/$tid/syscall" >"$TMP/c.sys.$tid"
 done
+"$RTPROF" dump -p $CPID -K >"$TMP/ck.txt" 2>>"$TMP/c.err"
+# last: a thread eu-stack stopped sleeps on in restart_syscall
 eu-stack -p $CPID >"$TMP/c.eu" 2>&1
 
 cat >"$TMP/c_check.py" <<'PY'
@@ -107,6 +111,10 @@ check "dump: C (no frame pointers) = eu-stack: $($PY "$TMP/c_check.py" "$TMP/c.r
 check "dump: C: the waiter's futex is the mutex 'held'" \
 	grep -Eq '^[0-9]+ waiter sleeping in futex, waiting on futex 0x[0-9a-f]+ \(held\)$' "$TMP/c.txt"
 
+check "dump: -K: the sleeper's kernel stack (hrtimer_nanosleep_[k] ... do_syscall_64_[k]) above clock_nanosleep" \
+	bash -c "sed -n '/ sleeper /,/^\$/p' '$TMP/ck.txt' | tr -s ' ' | cut -d' ' -f3 | tr '\n' ' ' | \
+grep -q 'hrtimer_nanosleep_\[k\] .*do_syscall_64_\[k\] .*clock_nanosleep '"
+
 # The pause: the clock thread's largest gap while dump runs, against dump's run time; an idle
 # window as long (the machine's own noise) and eu-stack, measured the same way, for comparison.
 window() { # COMMAND...: prints "GAP_NS RUN_NS"
@@ -135,6 +143,25 @@ check "dump: pause: the target's clock stalled at most $((bgap / 1000)) us while
 $((brun / 1000000)) ms (idle window as long: $((igap / 1000)) us; eu-stack: $((egap / 1000)) us \
 of $((erun / 1000000)) ms)" \
 	test $((bgap * 2)) -lt "$brun"
+
+# ---- a process of another user; a process in a mount namespace of its own (a container's view:
+# its program is at a path that does not exist outside) ----
+bg setpriv --reuid=nobody --regid=nogroup --clear-groups sleep 3600
+NPID=$BG_PID
+sleep 0.3
+"$RTPROF" dump -p $NPID --json >"$TMP/n.json" 2>"$TMP/n.err"
+check "dump: another user's process (nobody's sleep): in clock_nanosleep, frames named" \
+	$PY -c "import json,sys; d=json.loads(open('$TMP/n.json').readline()); \
+sys.exit(not (d['syscall'] == 'clock_nanosleep' and 'clock_nanosleep' in d['frames'][0]['function']))"
+mkdir -p "$TMP/ns"
+bg unshare --mount --propagation private -- sh -c "mount -t tmpfs rtprof-ns '$TMP/ns' && \
+cp '$C_TARGET' '$TMP/ns/' && exec '$TMP/ns/dump_threads' '$TMP/ns.ready' '$TMP/ns.gap'"
+MPID=$BG_PID
+wait_for "$TMP/ns.ready" 20 || { fail "dump: mount-namespace target not ready"; exit 0; }
+"$RTPROF" dump -p $MPID >"$TMP/ns.txt" 2>"$TMP/ns.err"
+check "dump: mount namespace: its program ($TMP/ns/dump_threads, absent here) read through it" \
+	bash -c "[ ! -e '$TMP/ns/dump_threads' ] && grep -q 'sleeper_inner (dump_threads)' '$TMP/ns.txt' \
+&& grep -q 'waiter_lock (dump_threads)' '$TMP/ns.txt' && grep -q 'reader_read (dump_threads)' '$TMP/ns.txt'"
 
 # ---- Python 3.11 against sys._current_frames() ----
 bg "$PY" tests/targets/dump_py.py "$TMP/py.truth"
