@@ -18,7 +18,9 @@ enum dump_state {
 
 /* syscall: the system call the thread is in (orig_ax), or -1. */
 #define DUMP_COOKIE(state, syscall) (((__u64)(state) << 32) | (__u32)(syscall))
-#define DUMP_STATE(cookie)	    ((__u32)((cookie) >> 32))
-#define DUMP_SYSCALL(cookie)	    ((__s32)(__u32)(cookie))
+#define DUMP_STATE(cookie)	    ((__u32)((cookie) >> 32) & 0xff)
+/* Set by user space: the stack is a sample taken while the thread ran (profile's program). */
+#define DUMP_F_SAMPLED	     (1ULL << 40)
+#define DUMP_SYSCALL(cookie) ((__s32)(__u32)(cookie))
 
 #endif

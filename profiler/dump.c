@@ -14,21 +14,26 @@
  * change and its stack below them stays as it is while it sleeps, so its capture is exact. A
  * thread on a CPU at that moment has registers from its last kernel entry while its stack moves:
  * it is read again (up to DUMP_RETRIES passes, DUMP_RETRY_US apart) and, when it never leaves the
- * CPU, shown as "running" with frames that may be inexact (the README says so).
+ * CPU, taken at its next sample: profile's sampling program (bpf/profile.bpf.c) on a cpu-clock
+ * event of that thread captures it as it runs (sample_threads). One that stops running before its
+ * sample keeps its last look, shown with frames that may be inexact.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/dump.h"
+#include "bpf/profile.h"
 #include "lib/bpf_util.h"
 #include "lib/errors.h"
 #include "lib/json.h"
@@ -38,10 +43,13 @@
 #include "runtimes/runtime.h"
 #include "stacks/stacks.h"
 #include "dump.skel.h"
+#include "profile.skel.h"
 
-#define DUMP_STACK_BYTES 65536 /* user stack bytes copied per thread */
-#define DUMP_RETRIES	 5     /* passes of the iterator while threads are on a CPU */
-#define DUMP_RETRY_US	 2000  /* us between passes */
+#define DUMP_STACK_BYTES 65536	 /* user stack bytes copied per thread */
+#define DUMP_RETRIES	 5	 /* passes of the iterator while threads are on a CPU */
+#define DUMP_RETRY_US	 2000	 /* us between passes */
+#define DUMP_SAMPLE_NS	 1000000 /* ns of a thread's CPU time between samples of it */
+#define DUMP_SAMPLE_WAIT 0.5	 /* s: the longest wait for the samples of running threads */
 
 struct dump_opts {
 	struct target_opts target;
@@ -49,6 +57,7 @@ struct dump_opts {
 	bool lines;
 	bool native_only;
 	bool kernel;
+	bool sample; /* runnable threads too are taken at their next sample */
 };
 
 /* One thread's capture (a copy of the ring buffer record). */
@@ -71,7 +80,7 @@ static const char *const syscall_names[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof dump -p PID [--json] [--lines] [--native-only] [-K]\n"
+		"usage: rtprof dump -p PID [--json] [--lines] [--native-only] [-K] [--sample]\n"
 		"\n"
 		"Print every thread of a running process, its state (running, sleeping in which\n"
 		"system call, waiting on which futex) and its stack, innermost frame first: "
@@ -86,6 +95,8 @@ static void usage(FILE *f)
 		"                     \"f (app.py:12)\"\n"
 		"      --native-only  no Python or Ruby frames: the interpreter's C functions\n"
 		"  -K, --kernel       kernel frames too (where each thread waits in the kernel)\n"
+		"      --sample       runnable threads too get their stack from a sample taken\n"
+		"                     while they run (threads on a CPU always do)\n"
 		"  -v, --verbose      debug output\n"
 		"  -h, --help         this help\n"
 		"\n"
@@ -98,10 +109,15 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct dump_opts *o)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 0x100},
-		{"lines", no_argument, NULL, 0x101},   {"native-only", no_argument, NULL, 0x102},
-		{"kernel", no_argument, NULL, 'K'},    {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},      {},
+		{"pid", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 0x100},
+		{"lines", no_argument, NULL, 0x101},
+		{"native-only", no_argument, NULL, 0x102},
+		{"kernel", no_argument, NULL, 'K'},
+		{"sample", no_argument, NULL, 0x103},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
 	};
 	struct opts_common co = {"dump", &o->target, NULL, usage};
 	int c, err;
@@ -120,6 +136,9 @@ static int parse_opts(int argc, char **argv, struct dump_opts *o)
 			break;
 		case 'K':
 			o->kernel = true;
+			break;
+		case 0x103:
+			o->sample = true;
 			break;
 		default:
 			err = opts_common__handle(&co, c, optarg);
@@ -242,6 +261,148 @@ static size_t running_threads(const struct dump_run *run)
 	return n;
 }
 
+/* A thread whose stack is taken at its next sample: on a CPU in every pass (its saved registers
+ * are stale), or with --sample runnable (busy: its stack as it runs). */
+static bool wants_sample(const struct dump_opts *o, const struct stack_capture *c)
+{
+	__u32 st = DUMP_STATE(c->cookie);
+
+	return st == DUMP_RUNNING || (o->sample && st == DUMP_RUNNABLE);
+}
+
+struct sample_run {
+	const struct dump_opts *o;
+	struct dump_run *run;
+	size_t want, got;
+};
+
+/* A sample of a running thread (profile's program): replaces the iterator's look at it. */
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	const struct stack_capture *rec = data;
+	struct sample_run *sr = ctx;
+	struct stack_capture *copy;
+	struct dump_thread *t;
+
+	if (size < STACK_CAPTURE_HDR_SIZE)
+		return 0;
+	t = find_thread(sr->run, rec->tid);
+	if (!t || (t->c->cookie & DUMP_F_SAMPLED) || !wants_sample(sr->o, t->c))
+		return 0;
+	copy = malloc(size);
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	copy->cookie = DUMP_COOKIE(DUMP_RUNNING, -1) | DUMP_F_SAMPLED;
+	copy->flags &= ~SC_F_NEW_IMAGE;
+	free(t->c);
+	t->c = copy;
+	t->size = size;
+	sr->got++;
+	return 0;
+}
+
+/*
+ * The threads wants_sample() picks, at their next sample: profile's sampling program (the same
+ * capture and interpreter walk as rtprof profile) on a cpu-clock event of each such thread,
+ * firing after DUMP_SAMPLE_NS of its CPU time; at most DUMP_SAMPLE_WAIT s. Returns how many were
+ * sampled, or a negative errno.
+ */
+static int sample_threads(const struct dump_opts *o, struct dump_bpf *dskel, struct dump_run *run)
+{
+	struct sample_run sr = {o, run, 0, 0};
+	struct profile_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct bpf_link **links = NULL;
+	struct interp_proc ip;
+	__u32 key = o->target.pid;
+	__u8 seen = PROFILE_PID_SEEN;
+	size_t i, n = 0;
+	__u64 rb_bytes;
+	double deadline;
+	int err = 0, fd;
+
+	for (i = 0; i < run->n; i++)
+		sr.want += wants_sample(o, run->v[i].c);
+	if (!sr.want)
+		return 0;
+	links = calloc(sr.want, sizeof(*links));
+	skel = profile_bpf__open();
+	if (!links || !skel) {
+		err = -errno;
+		goto cleanup;
+	}
+	skel->rodata->stack_capture_bytes = DUMP_STACK_BYTES;
+	skel->rodata->stack_capture_kernel = o->kernel;
+	skel->rodata->stack_capture_fp_chain = false;
+	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
+	for (rb_bytes = 1 << 20;
+	     rb_bytes < sr.want * 8 * (STACK_CAPTURE_HDR_SIZE + DUMP_STACK_BYTES); rb_bytes <<= 1)
+		;
+	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
+	bpf_program__set_autoload(skel->progs.profile_fork, false);
+	bpf_program__set_autoload(skel->progs.profile_exec, false);
+	err = profile_bpf__load(skel);
+	if (err)
+		goto cleanup;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &seen, BPF_ANY)) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* the interpreter's layout, as stacks__track wrote it for the iterator */
+	if (bpf_map_lookup_elem(bpf_map__fd(dskel->maps.interp_procs), &key, &ip) == 0)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.interp_procs), &key, &ip, BPF_ANY);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, &sr, NULL);
+	if (!rb) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (i = 0; i < run->n; i++) {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.size = sizeof(attr),
+			.sample_period = DUMP_SAMPLE_NS,
+		};
+
+		if (!wants_sample(o, run->v[i].c))
+			continue;
+		fd = syscall(__NR_perf_event_open, &attr, run->v[i].c->tid, -1, -1,
+			     PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) { /* the thread is gone */
+			pr_debug("dump: thread %u: cpu-clock event: %s\n", run->v[i].c->tid,
+				 err_str(-errno));
+			continue;
+		}
+		links[n] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);
+		if (!links[n]) {
+			pr_debug("dump: thread %u: attach profile_sample: %s\n", run->v[i].c->tid,
+				 err_str(-errno));
+			close(fd);
+			continue;
+		}
+		n++;
+	}
+	deadline = now_s() + DUMP_SAMPLE_WAIT;
+	while (sr.got < sr.want && now_s() < deadline) {
+		err = ring_buffer__poll(rb, 10 /* ms */);
+		if (err < 0 && err != -EINTR)
+			goto cleanup;
+	}
+	err = 0;
+
+cleanup:
+	for (i = 0; i < n; i++)
+		bpf_link__destroy(links[i]);
+	free(links);
+	ring_buffer__free(rb);
+	profile_bpf__destroy(skel);
+	if (err)
+		pr_warn("dump: sampling the threads on a CPU: %s; their frames may be inexact\n",
+			err_str(err));
+	return err ? err : (int)sr.got;
+}
+
 static int tid_cmp(const void *a, const void *b)
 {
 	const struct dump_thread *x = a, *y = b;
@@ -326,7 +487,9 @@ static void print_text(const struct dump_opts *o, struct stacks *s, const struct
 		if (var)
 			printf(" (%s)", var);
 	}
-	if (DUMP_STATE(c->cookie) == DUMP_RUNNING)
+	if (c->cookie & DUMP_F_SAMPLED)
+		printf(" (stack from a sample taken while it ran)");
+	else if (DUMP_STATE(c->cookie) == DUMP_RUNNING)
 		printf(" (on a CPU: frames may be inexact)");
 	putchar('\n');
 	for (i = 0; i < fr->n; i++)
@@ -359,6 +522,7 @@ static void print_json(struct stacks *s, const struct stack_capture *c,
 	printf(",\"syscall_nr\":%d", nr < 0 ? -1 : nr);
 	if (futex_wait(c, &futex))
 		printf(",\"futex\":%llu", (unsigned long long)futex);
+	printf(",\"sampled\":%s", c->cookie & DUMP_F_SAMPLED ? "true" : "false");
 	fputs(",\"frames\":[", stdout);
 	for (i = 0; i < fr->n; i++) {
 		if (i)
@@ -409,7 +573,8 @@ int cmd_dump(int argc, char **argv)
 	struct stacks_opts so;
 	union bpf_iter_link_info linfo = {};
 	double t_start, t0, t_read;
-	size_t nthreads, i;
+	size_t nthreads, running, i;
+	int sampled;
 	__u64 rb_bytes, size;
 	int err, pass;
 
@@ -525,13 +690,15 @@ int cmd_dump(int argc, char **argv)
 		err = -ESRCH;
 		goto cleanup;
 	}
+	running = running_threads(&run);
+	sampled = sample_threads(&o, skel, &run);
 	t0 = now_s();
 	err = print_threads(&o, stacks, &run);
 	pr_debug("dump: stacks unwound, symbolized and printed in %.1f ms\n", (now_s() - t0) * 1e3);
 	pr_info("dump: pid %d: %zu threads read in %.2f ms (%d pass%s; the process was not "
-		"stopped), %zu on a CPU\n",
+		"stopped), %zu on a CPU; %d taken at their next sample\n",
 		o.target.pid, run.n, t_read * 1e3, pass < DUMP_RETRIES ? pass + 1 : pass,
-		pass ? "es" : "", running_threads(&run));
+		pass ? "es" : "", running, sampled > 0 ? sampled : 0);
 	size = percpu_array__sum_u64(skel->maps.stack_capture_lost, 0);
 	if (size || run.bad)
 		pr_warn("dump: %llu threads not read (ring buffer full), %llu malformed records\n",

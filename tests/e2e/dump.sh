@@ -5,14 +5,15 @@
 #    eu-stack -p's (names without symbol versions or leading underscores; dump's inline frames
 #    left out, eu-stack shows none); the system call each sleeps in equals
 #    /proc/PID/task/TID/syscall's; the futex the waiter sleeps on is named ("held");
-#  - -K: the sleeper's kernel frames above its clock_nanosleep;
+#  - -K: the sleeper's kernel frames above its clock_nanosleep; --sample: the busy clock thread's
+#    stack from a sample taken while it ran (profile's program), whole;
 #  - the pause: the target's clock thread keeps the largest gap between two clock_gettime calls
 #    while dump runs; it must be under half of dump's own run time (the target ran on while dump
 #    read it); the text gives it with the gap of an idle window as long, and eu-stack's (which
 #    stops each thread while it reads it);
 #  - Python 3.11: each thread's Python frames (qualname, file, line, in order) equal what
 #    sys._current_frames() says, with the native blocking call above them (clock_nanosleep;
-#    futex in sem_wait; zlib's compress);
+#    futex in sem_wait; zlib's compress), also with --sample (the compressing thread sampled);
 #  - Ruby 3.1: each thread's Ruby frames equal Thread#backtrace_locations (labels in order; path
 #    and line of Ruby-level frames), with the native blocking call above them;
 #  - JVM 17: every Java thread jstack lists is there, with the name the kernel keeps (jstack's
@@ -115,6 +116,14 @@ check "dump: -K: the sleeper's kernel stack (hrtimer_nanosleep_[k] ... do_syscal
 	bash -c "sed -n '/ sleeper /,/^\$/p' '$TMP/ck.txt' | tr -s ' ' | cut -d' ' -f3 | tr '\n' ' ' | \
 grep -q 'hrtimer_nanosleep_\[k\] .*do_syscall_64_\[k\] .*clock_nanosleep '"
 
+# --sample: the clock thread (always busy) gets its stack from a sample taken while it ran, whole
+"$RTPROF" dump -p $CPID --sample --json >"$TMP/cs.json" 2>>"$TMP/c.err"
+check "dump: --sample: the busy clock thread's stack from a sample: clock_loop, start_thread, clone3" \
+	$PY -c "import json,sys; t=int(open('$TMP/c.ready').read().split()[-1]); \
+d=[d for d in map(json.loads, open('$TMP/cs.json')) if d['tid']==t][0]; \
+f=[f['function'] for f in d['frames']]; print(d['state'], d['sampled'], f); \
+sys.exit(not (d['sampled'] and f[-3:] == ['clock_loop', 'start_thread', 'clone3']))"
+
 # The pause: the clock thread's largest gap while dump runs, against dump's run time; an idle
 # window as long (the machine's own noise) and eu-stack, measured the same way, for comparison.
 window() { # COMMAND...: prints "GAP_NS RUN_NS"
@@ -196,7 +205,8 @@ for name, t in sorted(truth.items()):
             assert (f["file"], f["line"]) == (path, line), \
                 f"{name}: {fn} at {f['file']}:{f['line']}, the program says {path}:{line}"
     above = [f["function"] for f in frames[:first]]
-    if d["state"] != "running":  # a thread on a CPU has stale registers
+    # a thread on a CPU has stale registers, unless its stack is from a sample
+    if d["state"] != "running" or d["sampled"]:
         assert native[name] in above, f"{name}: no {native[name]} above: {above}"
     if name in syscalls:
         assert d["state"] == "sleeping" and d["syscall"] == syscalls[name], \
@@ -207,6 +217,11 @@ PY
 check "dump: Python = sys._current_frames(): $($PY "$TMP/py_check.py" "$TMP/py.truth" \
 	"$TMP/py.json" python 2>&1 | tail -1)" \
 	$PY "$TMP/py_check.py" "$TMP/py.truth" "$TMP/py.json" python
+"$RTPROF" dump -p $PPID_ --json --sample >"$TMP/pys.json" 2>"$TMP/pys.err"
+check "dump: Python --sample: $($PY "$TMP/py_check.py" "$TMP/py.truth" "$TMP/pys.json" python 2>&1 \
+	| tail -1)" \
+	bash -c "$PY '$TMP/py_check.py' '$TMP/py.truth' '$TMP/pys.json' python && \
+grep -q '\"sampled\":true' '$TMP/pys.json'"
 "$RTPROF" dump -p $PPID_ --lines >"$TMP/py.txt" 2>&1
 check "dump: Python --lines: 'inner_sleep (…dump_py.py:21)' under clock_nanosleep at its line" \
 	grep -q 'inner_sleep (.*dump_py.py:21)' "$TMP/py.txt"
