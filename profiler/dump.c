@@ -49,7 +49,7 @@
 #define DUMP_RETRIES	 5	 /* passes of the iterator while threads are on a CPU */
 #define DUMP_RETRY_US	 2000	 /* us between passes */
 #define DUMP_SAMPLE_NS	 1000000 /* ns of a thread's CPU time between samples of it */
-#define DUMP_SAMPLE_WAIT 0.5	 /* s: the longest wait for the samples of running threads */
+#define DUMP_SAMPLE_WAIT 1.0	 /* s: the longest wait for the samples of running threads */
 
 struct dump_opts {
 	struct target_opts target;
@@ -384,8 +384,10 @@ static int sample_threads(const struct dump_opts *o, struct dump_bpf *dskel, str
 		n++;
 	}
 	deadline = now_s() + DUMP_SAMPLE_WAIT;
+	/* the program wakes no one (profile's user space polls on a timer): read every 5 ms */
 	while (sr.got < sr.want && now_s() < deadline) {
-		err = ring_buffer__poll(rb, 10 /* ms */);
+		usleep(5000);
+		err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)
 			goto cleanup;
 	}

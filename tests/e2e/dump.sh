@@ -245,8 +245,10 @@ sys.exit(not {'sleeper','locker','reader'} <= n)"
 bg "$JAVA" -cp "$TARGETS/java" DumpTarget "$TMP/j.ready"
 JPID=$BG_PID
 wait_for "$TMP/j.ready" 60 || { fail "dump: JVM target not ready"; exit 0; }
+# dump before and after jstack: HotSpot starts and ends compiler threads as it likes
 "$RTPROF" dump -p $JPID --json >"$TMP/j.json" 2>"$TMP/j.err"
 "$JSTACK" $JPID >"$TMP/j.jstack" 2>&1
+"$RTPROF" dump -p $JPID --json >>"$TMP/j.json" 2>>"$TMP/j.err"
 cat >"$TMP/j_check.py" <<'PY'
 import json, re, sys
 dump = {d["tid"]: d for d in map(json.loads, open(sys.argv[1]))}
