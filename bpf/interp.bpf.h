@@ -20,6 +20,18 @@
 
 #define INTERP_FRAME_BUF 128 /* bytes: frame_size and every offset are below this */
 
+/*
+ * Every read of the target's memory goes through interp__read. A sampler runs in the target
+ * thread and reads its own memory (bpf_probe_read_user); a sleepable task iterator (rtprof dump,
+ * bpf/dump.bpf.c) defines INTERP_READ_TASK before including this file and reads the memory of the
+ * task it visits (bpf_copy_from_user_task, which may fault pages in).
+ */
+#ifdef INTERP_READ_TASK
+#define interp__read(dst, n, src, task) bpf_copy_from_user_task(dst, n, (void *)(src), task, 0)
+#else
+#define interp__read(dst, n, src, task) bpf_probe_read_user(dst, n, (void *)(src))
+#endif
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, INTERP_MAX_PROCS);
@@ -27,11 +39,11 @@ struct {
 	__type(value, struct interp_proc);
 } interp_procs SEC(".maps");
 
-static __always_inline __u64 interp__read_u64(__u64 addr, bool *err)
+static __always_inline __u64 interp__read_u64(struct task_struct *task, __u64 addr, bool *err)
 {
 	__u64 v = 0;
 
-	if (bpf_probe_read_user(&v, sizeof(v), (void *)addr))
+	if (interp__read(&v, sizeof(v), addr, task))
 		*err = true;
 	return v;
 }
@@ -44,28 +56,28 @@ static __always_inline __u64 interp__first_frame(struct task_struct *task,
 	bool err = false;
 	__u32 key = 0;
 
-	if (bpf_probe_read_user(&key, sizeof(key), (void *)ip->tss_key_addr)) {
+	if (interp__read(&key, sizeof(key), ip->tss_key_addr, task)) {
 		*flags |= IW_READ_ERR;
 		return 0;
 	}
 	if (key < 32) {
 		slot = fs + ip->tsd_first + (__u64)key * ip->tsd_entry + ip->tsd_data;
 	} else {
-		slot = interp__read_u64(fs + ip->tsd_second + (__u64)(key / 32) * 8, &err);
+		slot = interp__read_u64(task, fs + ip->tsd_second + (__u64)(key / 32) * 8, &err);
 		if (!slot) {
 			*flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 			return 0;
 		}
 		slot += (__u64)(key % 32) * ip->tsd_entry + ip->tsd_data;
 	}
-	tstate = interp__read_u64(slot, &err);
+	tstate = interp__read_u64(task, slot, &err);
 	if (!tstate) {
 		*flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return 0;
 	}
-	frame = interp__read_u64(tstate + ip->ts_frame, &err);
+	frame = interp__read_u64(task, tstate + ip->ts_frame, &err);
 	if (frame && (ip->walk == PY_WALK_311 || ip->walk == PY_WALK_312))
-		frame = interp__read_u64(frame + ip->cframe_current, &err);
+		frame = interp__read_u64(task, frame + ip->cframe_current, &err);
 	if (err)
 		*flags |= IW_READ_ERR;
 	return frame;
@@ -93,6 +105,7 @@ static __always_inline __u64 interp__mix(__u64 h, __u64 w)
  * once per iteration of an unrolled loop). */
 struct interp_walk {
 	const struct interp_proc *ip;
+	struct task_struct *task; /* whose memory interp__read reads */
 	struct interp_frame *out; /* NULL: no frames kept */
 	__u64 *hash;		  /* NULL: no key */
 	__u64 next;		  /* Python: the next frame; Ruby: the next control frame */
@@ -132,7 +145,7 @@ static long interp__py_step(__u64 i, void *arg)
 		return 1;
 	}
 	size = ip->frame_size <= INTERP_FRAME_BUF ? ip->frame_size : INTERP_FRAME_BUF;
-	if (size < 8 || bpf_probe_read_user(buf, size, (void *)w->next)) {
+	if (size < 8 || interp__read(buf, size, w->next, w->task)) {
 		w->flags |= IW_READ_ERR;
 		return 1;
 	}
@@ -175,13 +188,13 @@ static long interp__rb_step(__u64 i, void *arg)
 		w->flags |= IW_TRUNCATED;
 		return 1;
 	}
-	if (bpf_probe_read_user(buf, 64, (void *)w->next)) {
+	if (interp__read(buf, 64, w->next, w->task)) {
 		w->flags |= IW_READ_ERR;
 		return 1;
 	}
 	w->next += ip->cfp_size;
 	ep = interp__field_u64(buf, ip->cfp_ep);
-	if (!ep || bpf_probe_read_user(env, sizeof(env), (void *)(ep - 16))) {
+	if (!ep || interp__read(env, sizeof(env), ep - 16, w->task)) {
 		w->flags |= IW_READ_ERR;
 		return 1;
 	}
@@ -209,24 +222,24 @@ static __always_inline bool interp__rb_start(struct task_struct *task, struct in
 	__u64 fs = BPF_CORE_READ(task, thread.fsbase), dtv, blk, ec, modid, ec_hdr[3];
 	bool err = false;
 
-	modid = interp__read_u64(ip->dtpmod_addr, &err);
-	dtv = interp__read_u64(fs + 8, &err);
+	modid = interp__read_u64(task, ip->dtpmod_addr, &err);
+	dtv = interp__read_u64(task, fs + 8, &err);
 	if (err || !modid || !dtv || modid > 4096) {
 		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return false;
 	}
-	blk = interp__read_u64(dtv + modid * 16, &err);
+	blk = interp__read_u64(task, dtv + modid * 16, &err);
 	if (err || !blk || blk == (__u64)-1) {
 		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return false;
 	}
-	ec = interp__read_u64(blk + ip->tls_off, &err);
+	ec = interp__read_u64(task, blk + ip->tls_off, &err);
 	if (err || !ec) {
 		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return false;
 	}
 	/* rb_execution_context_t starts with vm_stack, vm_stack_size (VALUEs), cfp (3.0-3.3) */
-	if (bpf_probe_read_user(ec_hdr, sizeof(ec_hdr), (void *)ec)) {
+	if (interp__read(ec_hdr, sizeof(ec_hdr), ec, task)) {
 		w->flags |= IW_READ_ERR;
 		return false;
 	}
@@ -243,7 +256,7 @@ static __always_inline bool interp__rb_start(struct task_struct *task, struct in
 static __always_inline __u32 interp__walk(struct task_struct *task, __u32 pid,
 					  struct interp_frame *out, __u64 *hash, __u32 *flags)
 {
-	struct interp_walk w = {.out = out, .hash = hash};
+	struct interp_walk w = {.task = task, .out = out, .hash = hash};
 
 	*flags = 0;
 	w.ip = bpf_map_lookup_elem(&interp_procs, &pid);

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{"gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node"},
 	{"objnew", cmd_objnew, "allocations by type (Ruby, JVM)"},
 	{"memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched"},
+	{"dump", cmd_dump, "every thread of a live process: state and mixed stack, not stopped"},
 	{"threads", cmd_threads, "thread creation (with stacks), names, starts and exits"},
 	{"locks", cmd_locks, "pthread mutex, rwlock and condition wait contention"},
 	{"queries", cmd_queries, "MySQL/MariaDB query latency and text"},
