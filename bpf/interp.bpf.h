@@ -11,7 +11,9 @@
  * (stacks/interp.c) and wrote it into the process's struct interp_proc.
  *
  * Cost: 3 reads to find the thread's first frame (key, slot, frame; 4 with a cframe), then one
- * read of frame_size bytes per frame.
+ * read of frame_size bytes per frame. Ruby: 5 reads to the first control frame (module id, DTV,
+ * TLS block, ec, its header), then two per frame (the control frame and its environment), and
+ * for a block one more per outer environment up to its method's (bench/ruby_frames.sh).
  */
 #ifndef RTPROF_INTERP_BPF_H
 #define RTPROF_INTERP_BPF_H

@@ -8,7 +8,8 @@
  * interpreter also gets the interpreter's frames, innermost first: for each frame what user space
  * needs to name it later (runtimes/python_frames.h): the code object's address and where in it
  * the frame was (an instruction pointer, or an instruction index), plus flags that tell where each
- * native activation of the interpreter's eval loop began, for the merge (stacks/interp.h).
+ * native activation of the interpreter's eval loop began, for the merge (stacks/interp.h), and
+ * for Ruby the frame's method entry, whose class qualifies its name (runtimes/ruby_frames.h).
  *
  * User space writes one struct interp_proc per process into the map interp_procs (key: tgid):
  * where the thread's interpreter state is (the thread-specific-data key of the interpreter and
