@@ -11,7 +11,9 @@
  * (stacks/interp.c) and wrote it into the process's struct interp_proc.
  *
  * Cost: 3 reads to find the thread's first frame (key, slot, frame; 4 with a cframe), then one
- * read of frame_size bytes per frame.
+ * read of frame_size bytes per frame. Ruby: 5 reads to the first control frame (module id, DTV,
+ * TLS block, ec, its header), then two per frame (the control frame and its environment), and
+ * for a block one more per outer environment up to its method's (bench/ruby_frames.sh).
  */
 #ifndef RTPROF_INTERP_BPF_H
 #define RTPROF_INTERP_BPF_H
@@ -114,17 +116,21 @@ struct interp_walk {
 };
 
 /* Keep one frame: into out and into the key. */
-static __always_inline void interp__emit(struct interp_walk *w, __u64 code, __u64 instr, __u64 flg)
+static __always_inline void interp__emit(struct interp_walk *w, __u64 code, __u64 instr, __u64 flg,
+					 __u64 me)
 {
 	instr = (instr & INTERP_INSTR_MASK) | (flg << INTERP_FLAGS_SHIFT);
 	if (w->out) {
 		w->out[w->n & (INTERP_MAX_FRAMES - 1)].code = code;
 		w->out[w->n & (INTERP_MAX_FRAMES - 1)].instr = instr;
+		w->out[w->n & (INTERP_MAX_FRAMES - 1)].me = me;
 	}
 	if (w->hash) {
 		*w->hash = interp__mix(*w->hash, code);
 		if (w->ip->key_instr)
 			*w->hash = interp__mix(*w->hash, instr);
+		if (me) /* the method's class names the frame too */
+			*w->hash = interp__mix(*w->hash, me);
 	}
 	w->n++;
 }
@@ -165,7 +171,7 @@ static long interp__py_step(__u64 i, void *arg)
 			flg = IF_SHIM;
 		break;
 	}
-	interp__emit(w, code, instr, flg);
+	interp__emit(w, code, instr, flg, 0);
 	w->next = interp__field_u64(buf, ip->f_previous);
 	return 0;
 }
@@ -173,6 +179,37 @@ static long interp__py_step(__u64 i, void *arg)
 #define RB_FRAME_MAGIC_MASK  0x7fff0001
 #define RB_FRAME_MAGIC_CFUNC 0x55550001
 #define RB_FRAME_FLAG_FINISH 0x20
+#define RB_ENV_FLAG_LOCAL    0x2 /* the method's own environment, not a block's */
+#define RB_T_MASK	     0x1f
+#define RB_T_IMEMO	     0x1a
+#define RB_IMEMO_MENT	     6 /* (flags >> 12) & 0xf of a method entry */
+#define RB_ENV_HOPS	     6 /* outer environments looked at for a block's method entry */
+
+/*
+ * The method entry of a frame whose environment is env (ep[-2], ep[-1], ep[0]), as Ruby's
+ * rb_vm_frame_method_entry finds it: a block's environments are chained (ep[-1] is the outer
+ * one, tagged in its low 2 bits) up to the method's own (local) one, whose ep[-2] is the method
+ * entry, or an svar or a cref (user space tells them apart). A block's own ep[-2] is 0, or a
+ * cref (instance_eval), or a method entry (define_method): only there is the object's type
+ * read. 0 when the chain is longer than RB_ENV_HOPS or cannot be read.
+ */
+static __always_inline __u64 interp__rb_me(struct task_struct *task, __u64 me_cref, __u64 specval,
+					   __u64 flags)
+{
+	__u64 env[3] = {me_cref, specval, flags}, hdr = 0, prev;
+
+	for (int i = 0; i < RB_ENV_HOPS; i++) {
+		if (env[2] & RB_ENV_FLAG_LOCAL)
+			return env[0];
+		if (env[0] && !interp__read(&hdr, sizeof(hdr), env[0], task) &&
+		    (hdr & RB_T_MASK) == RB_T_IMEMO && ((hdr >> 12) & 0xf) == RB_IMEMO_MENT)
+			return env[0];
+		prev = env[1] & ~3ULL;
+		if (!prev || interp__read(env, sizeof(env), prev - 16, task))
+			return 0;
+	}
+	return 0;
+}
 
 /* One Ruby control frame; 1 ends the walk. */
 static long interp__rb_step(__u64 i, void *arg)
@@ -180,7 +217,7 @@ static long interp__rb_step(__u64 i, void *arg)
 	struct interp_walk *w = arg;
 	const struct interp_proc *ip = w->ip;
 	__u8 buf[INTERP_FRAME_BUF] = {};
-	__u64 code, instr, ep, fl, flg = 0, env[3];
+	__u64 code, instr, ep, fl, flg = 0, env[3], me;
 
 	if (!w->next || w->next > w->end)
 		return 1;
@@ -205,12 +242,15 @@ static long interp__rb_step(__u64 i, void *arg)
 		code = env[0]; /* ep[-2]: the method entry */
 		instr = 0;
 		flg = IF_CFUNC;
+		me = code;
 	} else if (!code || !instr) {
 		return 0; /* a dummy frame, or one without code */
+	} else {
+		me = interp__rb_me(w->task, env[0], env[1], fl);
 	}
 	if (fl & RB_FRAME_FLAG_FINISH)
 		flg |= IF_ENTRY;
-	interp__emit(w, code, instr, flg);
+	interp__emit(w, code, instr, flg, me);
 	return 0;
 }
 

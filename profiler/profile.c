@@ -68,6 +68,7 @@ struct profile_opts {
 	bool follow;
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
+	bool jvm_fp;	  /* --jvm-frame-pointers: a launched JVM keeps frame pointers */
 	long stack_bytes;
 	const char *push_url; /* --push URL, NULL: none */
 	struct push_target push;
@@ -115,8 +116,11 @@ static void usage(FILE *f)
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
 		"  -f, --follow           also profile child processes of the target\n"
-		"      --lines            Python frames with their line: \"f (app.py:12)\"\n"
-		"      --native-only      no Python frames: show the interpreter's C functions\n"
+		"      --lines            Python and Ruby frames with their line\n"
+		"      --native-only      no Python or Ruby frames: the interpreter's C functions\n"
+		"      --jvm-frame-pointers\n"
+		"                         a launched JVM gets -XX:+PreserveFramePointer (through\n"
+		"                         JAVA_TOOL_OPTIONS): stacks go on through compiled code\n"
 		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
 		"                         0 = frame-pointer chain only)\n"
 		"      --push URL         at the end, send the pprof profile to a Pyroscope or "
@@ -133,7 +137,8 @@ static void usage(FILE *f)
 		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n"
 		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n"
 		"  rtprof profile -d 30 --push pyroscope:http://127.0.0.1:4040 --name shop -p "
-		"4242\n",
+		"4242\n"
+		"  rtprof profile --jvm-frame-pointers --svg java.svg -- java -jar app.jar\n",
 		PROFILE_DEFAULT_HZ, PROFILE_DEFAULT_STACK_BYTES, STACK_CAPTURE_MAX_BYTES);
 }
 
@@ -156,6 +161,7 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"native-only", no_argument, NULL, 0x101},
 		{"push", required_argument, NULL, 0x105},
 		PUSH_LONGOPTS,
+		{"jvm-frame-pointers", no_argument, NULL, 0x106},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -218,6 +224,9 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 0x105:
 			o->push_url = optarg;
+			break;
+		case 0x106:
+			o->jvm_fp = true;
 			break;
 		case PUSH_OPT_NAME:
 		case PUSH_OPT_LABEL:
@@ -675,9 +684,21 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 
 	if (o.target.argv) {
 		char exe[4096];
+		bool found = !session_find_exe(o.target.argv[0], exe, sizeof(exe));
+		int jvm = o.jvm_fp && found ? jvm_prepare_frame_pointers(exe) : 0;
 
-		if (!o.native_only && !session_find_exe(o.target.argv[0], exe, sizeof(exe)))
+		if (!o.native_only && found)
 			node_prepare_profile(exe);
+		if (o.jvm_fp && jvm < 0)
+			pr_warn("profile: --jvm-frame-pointers: cannot set JAVA_TOOL_OPTIONS: %s\n",
+				err_str(jvm));
+		else if (o.jvm_fp && !jvm)
+			pr_warn("profile: --jvm-frame-pointers: %s is not a JVM launcher: "
+				"nothing added\n",
+				o.target.argv[0]);
+	} else if (o.jvm_fp) {
+		pr_warn("profile: --jvm-frame-pointers: a running JVM cannot be given "
+			"-XX:+PreserveFramePointer; it applies to a launched command\n");
 	}
 	sess = session__new(&o.target);
 	if (!sess) {
