@@ -54,8 +54,13 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 # or every make would delete them and rebuild all user objects.
 .SECONDARY: $(SKELS) $(BPF_OBJS)
 
+# System call names by number (rtprof dump), from the C library's kernel headers.
+$(OUT)/syscall_names.h: /usr/include/$(MULTIARCH)/asm/unistd_64.h
+	@mkdir -p $(@D)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@.tmp && mv $@.tmp $@
+
 # User objects may include any skeleton; generate them all first (order-only).
-$(OUT)/obj/%.o: %.c | $(SKELS)
+$(OUT)/obj/%.o: %.c | $(SKELS) $(OUT)/syscall_names.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

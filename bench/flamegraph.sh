@@ -3,21 +3,24 @@
 # (bench/gen_folded.py: deterministic, depth 10-60, C++/Java/Python/Go/kernel-like names).
 #
 # Usage: bench/flamegraph.sh [STACKS]        default 200000 stacks (about 300 MB)
+# Wall and CPU time (user + system) of both; on a busy machine the CPU ratio is the steadier.
 #   RUNS=5             rtprof runs on the STACKS file (median wall time, largest peak RSS)
-#   PL_STACKS=20000    input size of the side-by-side runs with flamegraph.pl, alternated
-#                      (flamegraph.pl takes about a minute on 200000 stacks: PL_STACKS=200000
-#                      runs it once on the big file)
-#   PL_PAIRS=3         rtprof/flamegraph.pl pairs on the PL_STACKS file
+#   PL_STACKS="20000 200000"
+#                      input sizes (29 MB and 300 MB) of the side-by-side runs with
+#                      flamegraph.pl, alternated (flamegraph.pl takes about a minute and 2 GB
+#                      on 200000 stacks)
+#   PL_PAIRS=3         rtprof/flamegraph.pl pairs on each PL_STACKS file
 #   FLAMEGRAPH_PL=PATH flamegraph.pl to run (default: the one on PATH; none: anchors only)
+#   RTPROF=PATH        the rtprof binary (default build/rtprof)
 # The inputs are cached in build/bench/. Prints figures next to the anchors of
 # shared/docs/benchmarks.md and, when flamegraph.pl ran, whether both drew the same frames.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 stacks=${1:-200000}
 runs=${RUNS:-5}
-pl_stacks=${PL_STACKS:-20000}
+pl_sizes=${PL_STACKS:-20000 200000}
 pairs=${PL_PAIRS:-3}
-rtprof=$PWD/build/rtprof
+rtprof=${RTPROF:-$PWD/build/rtprof}
 pl=${FLAMEGRAPH_PL:-$(command -v flamegraph.pl || true)}
 dir=build/bench
 mkdir -p "$dir"
@@ -32,13 +35,13 @@ input() { # STACKS: path of the cached input, generated if needed
 	echo "$f"
 }
 
-# measure OUT CMD...: runs CMD > OUT, prints "wall_s rss_kb"
+# measure OUT CMD...: runs CMD > OUT, prints "wall_s rss_kb cpu_s" (cpu: user + system)
 measure() {
 	local out=$1 t
 	shift
 	t=$(mktemp)
-	/usr/bin/time -f '%e %M' -o "$t" "$@" >"$out" 2>/dev/null
-	tail -1 "$t"
+	/usr/bin/time -f '%e %M %U %S' -o "$t" "$@" >"$out" 2>/dev/null
+	tail -1 "$t" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
 	rm -f "$t"
 }
 
@@ -51,7 +54,7 @@ size=$(stat -c %s "$big")
 cat "$big" >/dev/null # warm the page cache
 walls=() rsss=()
 for ((i = 0; i < runs; i++)); do
-	read -r w r < <(measure "$dir/rtprof-$stacks.svg" "$rtprof" flamegraph "$big")
+	read -r w r _ < <(measure "$dir/rtprof-$stacks.svg" "$rtprof" flamegraph "$big")
 	walls+=("$w")
 	rsss+=("$r")
 done
@@ -74,29 +77,45 @@ if [ -z "$pl" ]; then
 	exit 0
 fi
 
-# side by side with flamegraph.pl, same input, alternated
-small=$(input "$pl_stacks")
-cat "$small" >/dev/null
-ratios=() rw=() pw=() rr=() pr=()
-for ((i = 0; i < pairs; i++)); do
-	read -r w1 r1 < <(measure "$dir/rtprof-$pl_stacks.svg" "$rtprof" flamegraph "$small")
-	read -r w2 r2 < <(measure "$dir/pl-$pl_stacks.svg" perl "$pl" "$small")
-	rw+=("$w1") rr+=("$r1") pw+=("$w2") pr+=("$r2")
-	ratios+=("$(awk -v a="$w2" -v b="$w1" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 0.01) }')")
-done
-printf '\nsame run, %d stacks (%d MB), %d alternated pairs:\n' "$pl_stacks" \
-	$(($(stat -c %s "$small") / 1000000)) "$pairs"
-printf '%-34s %12s s %12s\n' "rtprof flamegraph" "$(printf '%s\n' "${rw[@]}" | median)" \
-	"$(mb "$(printf '%s\n' "${rr[@]}" | max)")"
-printf '%-34s %12s s %12s\n' "flamegraph.pl" "$(printf '%s\n' "${pw[@]}" | median)" \
-	"$(mb "$(printf '%s\n' "${pr[@]}" | max)")"
-printf '%-34s %12sx\n' "speed-up (median of pair ratios)" "$(printf '%s\n' "${ratios[@]}" | median)"
-if [ "$pl_stacks" = 20000 ]; then
-	printf '%-34s %12s s %12s\n' "flamegraph.pl (anchor, 20000)" 8.3 "292 MB"
-fi
+# side by side with flamegraph.pl, same input, alternated; then a line per size
+summary=()
+side_by_side() { # STACKS
+	local pl_stacks=$1 small ratios=() cratios=() rw=() pw=() rr=() pr=() rc=() pc=() i
+	local w1 r1 c1 w2 r2 c2 ratio cratio
+	small=$(input "$pl_stacks")
+	cat "$small" >/dev/null
+	for ((i = 0; i < pairs; i++)); do
+		read -r w1 r1 c1 < <(measure "$dir/rtprof-$pl_stacks.svg" "$rtprof" flamegraph "$small")
+		read -r w2 r2 c2 < <(measure "$dir/pl-$pl_stacks.svg" perl "$pl" "$small")
+		rw+=("$w1") rr+=("$r1") rc+=("$c1") pw+=("$w2") pr+=("$r2") pc+=("$c2")
+		ratios+=("$(awk -v a="$w2" -v b="$w1" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 0.01) }')")
+		cratios+=("$(awk -v a="$c2" -v b="$c1" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 0.01) }')")
+	done
+	ratio=$(printf '%s\n' "${ratios[@]}" | median)
+	cratio=$(printf '%s\n' "${cratios[@]}" | median)
+	printf '\nsame run, %d stacks (%d MB), %d alternated pairs:\n' "$pl_stacks" \
+		$(($(stat -c %s "$small") / 1000000)) "$pairs"
+	printf '%-34s %14s %12s %12s\n' "" "wall (median)" "peak RSS" "CPU (median)"
+	printf '%-34s %12s s %12s %10s s\n' "rtprof flamegraph" \
+		"$(printf '%s\n' "${rw[@]}" | median)" "$(mb "$(printf '%s\n' "${rr[@]}" | max)")" \
+		"$(printf '%s\n' "${rc[@]}" | median)"
+	printf '%-34s %12s s %12s %10s s\n' "flamegraph.pl" "$(printf '%s\n' "${pw[@]}" | median)" \
+		"$(mb "$(printf '%s\n' "${pr[@]}" | max)")" "$(printf '%s\n' "${pc[@]}" | median)"
+	printf '%-34s %12sx   (pairs: %s)\n' "speed-up, wall (median of pairs)" "$ratio" \
+		"${ratios[*]}"
+	printf '%-34s %12sx   (pairs: %s)\n' "speed-up, CPU (median of pairs)" "$cratio" \
+		"${cratios[*]}"
+	case $pl_stacks in
+	20000) printf '%-34s %12s s %12s\n' "flamegraph.pl (anchor, 20000)" 8.3 "292 MB" ;;
+	200000) printf '%-34s %12s s %12s\n' "flamegraph.pl (anchor, 200000)" 58.6 "2.54 GB" ;;
+	esac
+	summary+=("$(printf '%7d stacks, %4d MB: %5sx faster in wall time, %5sx in CPU time (goal: 40x)' \
+		"$pl_stacks" $(($(stat -c %s "$small") / 1000000)) "$ratio" "$cratio")")
 
-# same frames: names (flamegraph.pl turns < > into ( ) at input) and counts of every frame
-python3 - "$dir/rtprof-$pl_stacks.svg" "$dir/pl-$pl_stacks.svg" <<'EOF'
+	# same frames: names and counts of every frame (older flamegraph.pl turned < > into ( ) at
+	# input, newer ones keep them: both sides compared with ( ); flamegraph.pl does not show the
+	# _[k] _[j] _[i] _[w] annotations, rtprof does: compared without them)
+	python3 - "$dir/rtprof-$pl_stacks.svg" "$dir/pl-$pl_stacks.svg" <<'EOF'
 import collections, html, re, sys
 
 def frames(path, is_pl):
@@ -105,8 +124,7 @@ def frames(path, is_pl):
         t = html.unescape(t)
         k = t.rindex(" (")
         name, n = t[:k], t[k + 2:].split(" ")[0].replace(",", "")
-        if not is_pl:
-            name = name.replace("<", "(").replace(">", ")")
+        name = re.sub(r"_\[[kwij]\]$", "", name.replace("<", "(").replace(">", ")"))
         c[(name, n)] += 1
     return c
 
@@ -117,3 +135,9 @@ else:
     print("frames DIFFER: %d only in rtprof, %d only in flamegraph.pl, e.g. %s" % (
         sum((a - b).values()), sum((b - a).values()), list((a - b) or (b - a))[:2]))
 EOF
+}
+for s in $pl_sizes; do
+	side_by_side "$s"
+done
+printf '\nfolded -> SVG, rtprof against flamegraph.pl in this run:\n'
+printf '  %s\n' "${summary[@]}"

@@ -43,7 +43,7 @@ run() {
 		full) set -- -n 1 ;;
 		sampled) set -- -n 1 --sample-bytes "$SAMPLE" ;;
 		esac
-		"$RTPROF" -v memleak "$@" -- "$BENCH" "$N" >"$TMPD/out" 2>"$TMPD/err"
+		"$RTPROF" -v memleak -o - "$@" -- "$BENCH" "$N" >"$TMPD/out" 2>"$TMPD/err"
 		echo "$(head -1 "$TMPD/out") $(awk -v n="$N" '/memleak: bpf / { t += $(NF - 1) }
 			END { printf "%.0f", t / n }' "$TMPD/err")"
 		;;

@@ -46,5 +46,5 @@ row() {
 
 printf '%-28s %6s %8s %12s %10s\n' "" runs crashes wrong-count median-s
 row "ruby alone (anchor)" $RUBY $PROG
-row "calls --json -m hello" "$RTPROF" calls --json -m hello -- $RUBY $PROG
-row "flow --json -m hello" "$RTPROF" flow --json -m hello -- $RUBY $PROG
+row "calls --json -m hello" "$RTPROF" calls -o - --json -m hello -- $RUBY $PROG
+row "flow --json -m hello" "$RTPROF" flow -o - --json -m hello -- $RUBY $PROG

@@ -11,7 +11,9 @@
  * (stacks/interp.c) and wrote it into the process's struct interp_proc.
  *
  * Cost: 3 reads to find the thread's first frame (key, slot, frame; 4 with a cframe), then one
- * read of frame_size bytes per frame.
+ * read of frame_size bytes per frame. Ruby: 5 reads to the first control frame (module id, DTV,
+ * TLS block, ec, its header), then two per frame (the control frame and its environment), and
+ * for a block one more per outer environment up to its method's (bench/ruby_frames.sh).
  */
 #ifndef RTPROF_INTERP_BPF_H
 #define RTPROF_INTERP_BPF_H
@@ -20,6 +22,18 @@
 
 #define INTERP_FRAME_BUF 128 /* bytes: frame_size and every offset are below this */
 
+/*
+ * Every read of the target's memory goes through interp__read. A sampler runs in the target
+ * thread and reads its own memory (bpf_probe_read_user); a sleepable task iterator (rtprof dump,
+ * bpf/dump.bpf.c) defines INTERP_READ_TASK before including this file and reads the memory of the
+ * task it visits (bpf_copy_from_user_task, which may fault pages in).
+ */
+#ifdef INTERP_READ_TASK
+#define interp__read(dst, n, src, task) bpf_copy_from_user_task(dst, n, (void *)(src), task, 0)
+#else
+#define interp__read(dst, n, src, task) bpf_probe_read_user(dst, n, (void *)(src))
+#endif
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, INTERP_MAX_PROCS);
@@ -27,11 +41,11 @@ struct {
 	__type(value, struct interp_proc);
 } interp_procs SEC(".maps");
 
-static __always_inline __u64 interp__read_u64(__u64 addr, bool *err)
+static __always_inline __u64 interp__read_u64(struct task_struct *task, __u64 addr, bool *err)
 {
 	__u64 v = 0;
 
-	if (bpf_probe_read_user(&v, sizeof(v), (void *)addr))
+	if (interp__read(&v, sizeof(v), addr, task))
 		*err = true;
 	return v;
 }
@@ -44,28 +58,28 @@ static __always_inline __u64 interp__first_frame(struct task_struct *task,
 	bool err = false;
 	__u32 key = 0;
 
-	if (bpf_probe_read_user(&key, sizeof(key), (void *)ip->tss_key_addr)) {
+	if (interp__read(&key, sizeof(key), ip->tss_key_addr, task)) {
 		*flags |= IW_READ_ERR;
 		return 0;
 	}
 	if (key < 32) {
 		slot = fs + ip->tsd_first + (__u64)key * ip->tsd_entry + ip->tsd_data;
 	} else {
-		slot = interp__read_u64(fs + ip->tsd_second + (__u64)(key / 32) * 8, &err);
+		slot = interp__read_u64(task, fs + ip->tsd_second + (__u64)(key / 32) * 8, &err);
 		if (!slot) {
 			*flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 			return 0;
 		}
 		slot += (__u64)(key % 32) * ip->tsd_entry + ip->tsd_data;
 	}
-	tstate = interp__read_u64(slot, &err);
+	tstate = interp__read_u64(task, slot, &err);
 	if (!tstate) {
 		*flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return 0;
 	}
-	frame = interp__read_u64(tstate + ip->ts_frame, &err);
+	frame = interp__read_u64(task, tstate + ip->ts_frame, &err);
 	if (frame && (ip->walk == PY_WALK_311 || ip->walk == PY_WALK_312))
-		frame = interp__read_u64(frame + ip->cframe_current, &err);
+		frame = interp__read_u64(task, frame + ip->cframe_current, &err);
 	if (err)
 		*flags |= IW_READ_ERR;
 	return frame;
@@ -93,6 +107,7 @@ static __always_inline __u64 interp__mix(__u64 h, __u64 w)
  * once per iteration of an unrolled loop). */
 struct interp_walk {
 	const struct interp_proc *ip;
+	struct task_struct *task; /* whose memory interp__read reads */
 	struct interp_frame *out; /* NULL: no frames kept */
 	__u64 *hash;		  /* NULL: no key */
 	__u64 next;		  /* Python: the next frame; Ruby: the next control frame */
@@ -101,17 +116,21 @@ struct interp_walk {
 };
 
 /* Keep one frame: into out and into the key. */
-static __always_inline void interp__emit(struct interp_walk *w, __u64 code, __u64 instr, __u64 flg)
+static __always_inline void interp__emit(struct interp_walk *w, __u64 code, __u64 instr, __u64 flg,
+					 __u64 me)
 {
 	instr = (instr & INTERP_INSTR_MASK) | (flg << INTERP_FLAGS_SHIFT);
 	if (w->out) {
 		w->out[w->n & (INTERP_MAX_FRAMES - 1)].code = code;
 		w->out[w->n & (INTERP_MAX_FRAMES - 1)].instr = instr;
+		w->out[w->n & (INTERP_MAX_FRAMES - 1)].me = me;
 	}
 	if (w->hash) {
 		*w->hash = interp__mix(*w->hash, code);
 		if (w->ip->key_instr)
 			*w->hash = interp__mix(*w->hash, instr);
+		if (me) /* the method's class names the frame too */
+			*w->hash = interp__mix(*w->hash, me);
 	}
 	w->n++;
 }
@@ -132,7 +151,7 @@ static long interp__py_step(__u64 i, void *arg)
 		return 1;
 	}
 	size = ip->frame_size <= INTERP_FRAME_BUF ? ip->frame_size : INTERP_FRAME_BUF;
-	if (size < 8 || bpf_probe_read_user(buf, size, (void *)w->next)) {
+	if (size < 8 || interp__read(buf, size, w->next, w->task)) {
 		w->flags |= IW_READ_ERR;
 		return 1;
 	}
@@ -152,7 +171,7 @@ static long interp__py_step(__u64 i, void *arg)
 			flg = IF_SHIM;
 		break;
 	}
-	interp__emit(w, code, instr, flg);
+	interp__emit(w, code, instr, flg, 0);
 	w->next = interp__field_u64(buf, ip->f_previous);
 	return 0;
 }
@@ -160,6 +179,37 @@ static long interp__py_step(__u64 i, void *arg)
 #define RB_FRAME_MAGIC_MASK  0x7fff0001
 #define RB_FRAME_MAGIC_CFUNC 0x55550001
 #define RB_FRAME_FLAG_FINISH 0x20
+#define RB_ENV_FLAG_LOCAL    0x2 /* the method's own environment, not a block's */
+#define RB_T_MASK	     0x1f
+#define RB_T_IMEMO	     0x1a
+#define RB_IMEMO_MENT	     6 /* (flags >> 12) & 0xf of a method entry */
+#define RB_ENV_HOPS	     6 /* outer environments looked at for a block's method entry */
+
+/*
+ * The method entry of a frame whose environment is env (ep[-2], ep[-1], ep[0]), as Ruby's
+ * rb_vm_frame_method_entry finds it: a block's environments are chained (ep[-1] is the outer
+ * one, tagged in its low 2 bits) up to the method's own (local) one, whose ep[-2] is the method
+ * entry, or an svar or a cref (user space tells them apart). A block's own ep[-2] is 0, or a
+ * cref (instance_eval), or a method entry (define_method): only there is the object's type
+ * read. 0 when the chain is longer than RB_ENV_HOPS or cannot be read.
+ */
+static __always_inline __u64 interp__rb_me(struct task_struct *task, __u64 me_cref, __u64 specval,
+					   __u64 flags)
+{
+	__u64 env[3] = {me_cref, specval, flags}, hdr = 0, prev;
+
+	for (int i = 0; i < RB_ENV_HOPS; i++) {
+		if (env[2] & RB_ENV_FLAG_LOCAL)
+			return env[0];
+		if (env[0] && !interp__read(&hdr, sizeof(hdr), env[0], task) &&
+		    (hdr & RB_T_MASK) == RB_T_IMEMO && ((hdr >> 12) & 0xf) == RB_IMEMO_MENT)
+			return env[0];
+		prev = env[1] & ~3ULL;
+		if (!prev || interp__read(env, sizeof(env), prev - 16, task))
+			return 0;
+	}
+	return 0;
+}
 
 /* One Ruby control frame; 1 ends the walk. */
 static long interp__rb_step(__u64 i, void *arg)
@@ -167,7 +217,7 @@ static long interp__rb_step(__u64 i, void *arg)
 	struct interp_walk *w = arg;
 	const struct interp_proc *ip = w->ip;
 	__u8 buf[INTERP_FRAME_BUF] = {};
-	__u64 code, instr, ep, fl, flg = 0, env[3];
+	__u64 code, instr, ep, fl, flg = 0, env[3], me;
 
 	if (!w->next || w->next > w->end)
 		return 1;
@@ -175,13 +225,13 @@ static long interp__rb_step(__u64 i, void *arg)
 		w->flags |= IW_TRUNCATED;
 		return 1;
 	}
-	if (bpf_probe_read_user(buf, 64, (void *)w->next)) {
+	if (interp__read(buf, 64, w->next, w->task)) {
 		w->flags |= IW_READ_ERR;
 		return 1;
 	}
 	w->next += ip->cfp_size;
 	ep = interp__field_u64(buf, ip->cfp_ep);
-	if (!ep || bpf_probe_read_user(env, sizeof(env), (void *)(ep - 16))) {
+	if (!ep || interp__read(env, sizeof(env), ep - 16, w->task)) {
 		w->flags |= IW_READ_ERR;
 		return 1;
 	}
@@ -192,12 +242,15 @@ static long interp__rb_step(__u64 i, void *arg)
 		code = env[0]; /* ep[-2]: the method entry */
 		instr = 0;
 		flg = IF_CFUNC;
+		me = code;
 	} else if (!code || !instr) {
 		return 0; /* a dummy frame, or one without code */
+	} else {
+		me = interp__rb_me(w->task, env[0], env[1], fl);
 	}
 	if (fl & RB_FRAME_FLAG_FINISH)
 		flg |= IF_ENTRY;
-	interp__emit(w, code, instr, flg);
+	interp__emit(w, code, instr, flg, me);
 	return 0;
 }
 
@@ -209,24 +262,24 @@ static __always_inline bool interp__rb_start(struct task_struct *task, struct in
 	__u64 fs = BPF_CORE_READ(task, thread.fsbase), dtv, blk, ec, modid, ec_hdr[3];
 	bool err = false;
 
-	modid = interp__read_u64(ip->dtpmod_addr, &err);
-	dtv = interp__read_u64(fs + 8, &err);
+	modid = interp__read_u64(task, ip->dtpmod_addr, &err);
+	dtv = interp__read_u64(task, fs + 8, &err);
 	if (err || !modid || !dtv || modid > 4096) {
 		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return false;
 	}
-	blk = interp__read_u64(dtv + modid * 16, &err);
+	blk = interp__read_u64(task, dtv + modid * 16, &err);
 	if (err || !blk || blk == (__u64)-1) {
 		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return false;
 	}
-	ec = interp__read_u64(blk + ip->tls_off, &err);
+	ec = interp__read_u64(task, blk + ip->tls_off, &err);
 	if (err || !ec) {
 		w->flags |= err ? IW_READ_ERR : IW_NO_THREAD;
 		return false;
 	}
 	/* rb_execution_context_t starts with vm_stack, vm_stack_size (VALUEs), cfp (3.0-3.3) */
-	if (bpf_probe_read_user(ec_hdr, sizeof(ec_hdr), (void *)ec)) {
+	if (interp__read(ec_hdr, sizeof(ec_hdr), ec, task)) {
 		w->flags |= IW_READ_ERR;
 		return false;
 	}
@@ -243,7 +296,7 @@ static __always_inline bool interp__rb_start(struct task_struct *task, struct in
 static __always_inline __u32 interp__walk(struct task_struct *task, __u32 pid,
 					  struct interp_frame *out, __u64 *hash, __u32 *flags)
 {
-	struct interp_walk w = {.out = out, .hash = hash};
+	struct interp_walk w = {.task = task, .out = out, .hash = hash};
 
 	*flags = 0;
 	w.ip = bpf_map_lookup_elem(&interp_procs, &pid);

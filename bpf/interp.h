@@ -8,7 +8,8 @@
  * interpreter also gets the interpreter's frames, innermost first: for each frame what user space
  * needs to name it later (runtimes/python_frames.h): the code object's address and where in it
  * the frame was (an instruction pointer, or an instruction index), plus flags that tell where each
- * native activation of the interpreter's eval loop began, for the merge (stacks/interp.h).
+ * native activation of the interpreter's eval loop began, for the merge (stacks/interp.h), and
+ * for Ruby the frame's method entry, whose class qualifies its name (runtimes/ruby_frames.h).
  *
  * User space writes one struct interp_proc per process into the map interp_procs (key: tgid):
  * where the thread's interpreter state is (the thread-specific-data key of the interpreter and
@@ -71,10 +72,15 @@ enum interp_frame_flags {
 #define INTERP_INSTR_MASK  ((1ULL << 56) - 1)
 #define INTERP_FLAGS_SHIFT 56
 
-/* One frame as BPF read it (16 bytes). */
+/* One frame as BPF read it (24 bytes). */
 struct interp_frame {
 	__u64 code;  /* the code object's address */
 	__u64 instr; /* low 56 bits: the instruction pointer (or index); top byte: flags */
+	/* Ruby: what names the frame's method and its class (Ruby's rb_vm_frame_method_entry): the
+	 * value in the method's local environment (ep[-2]: a method entry, or an svar holding one,
+	 * or a cref, or 0), or a block's method entry found in an outer environment; user space
+	 * tells which. Python: 0. */
+	__u64 me;
 };
 
 /* What happened to the walk of one capture (stack_capture.iflags). */

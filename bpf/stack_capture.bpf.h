@@ -56,8 +56,8 @@ static long stack_capture__vma_end(struct task_struct *task, struct vm_area_stru
 }
 
 /* Copy [sp, min(end, sp + want)) into c; true when it was read. */
-static __always_inline bool stack_capture__read(struct stack_capture *c, __u64 sp, __u64 end,
-						__u64 want)
+static __always_inline bool stack_capture__read(struct task_struct *task, struct stack_capture *c,
+						__u64 sp, __u64 end, __u64 want)
 {
 	__u32 len;
 
@@ -70,7 +70,7 @@ static __always_inline bool stack_capture__read(struct stack_capture *c, __u64 s
 	len = want & ~7ULL;
 	if (len > STACK_CAPTURE_MAX_BYTES)
 		len = STACK_CAPTURE_MAX_BYTES;
-	if (bpf_probe_read_user(c->stack, len, (void *)sp))
+	if (interp__read(c->stack, len, sp, task))
 		return false;
 	c->stack_len = len;
 	return true;
@@ -83,6 +83,28 @@ static __always_inline void stack_capture__count_lost(void)
 
 	if (lost)
 		*lost += 1;
+}
+
+/* The user registers saved in regs (a task's pt_regs). */
+static __always_inline void stack_capture__regs(struct stack_capture *c, struct pt_regs *regs)
+{
+	c->regs[SC_REG_AX] = BPF_CORE_READ(regs, ax);
+	c->regs[SC_REG_BX] = BPF_CORE_READ(regs, bx);
+	c->regs[SC_REG_CX] = BPF_CORE_READ(regs, cx);
+	c->regs[SC_REG_DX] = BPF_CORE_READ(regs, dx);
+	c->regs[SC_REG_SI] = BPF_CORE_READ(regs, si);
+	c->regs[SC_REG_DI] = BPF_CORE_READ(regs, di);
+	c->regs[SC_REG_BP] = BPF_CORE_READ(regs, bp);
+	c->regs[SC_REG_SP] = BPF_CORE_READ(regs, sp);
+	c->regs[SC_REG_R8] = BPF_CORE_READ(regs, r8);
+	c->regs[SC_REG_R9] = BPF_CORE_READ(regs, r9);
+	c->regs[SC_REG_R10] = BPF_CORE_READ(regs, r10);
+	c->regs[SC_REG_R11] = BPF_CORE_READ(regs, r11);
+	c->regs[SC_REG_R12] = BPF_CORE_READ(regs, r12);
+	c->regs[SC_REG_R13] = BPF_CORE_READ(regs, r13);
+	c->regs[SC_REG_R14] = BPF_CORE_READ(regs, r14);
+	c->regs[SC_REG_R15] = BPF_CORE_READ(regs, r15);
+	c->regs[SC_REG_IP] = BPF_CORE_READ(regs, ip);
 }
 
 /* Copy the user stack of task into c (registers already filled). */
@@ -106,10 +128,10 @@ static __always_inline void stack_capture__copy_stack(struct stack_capture *c,
 		end = BPF_CORE_READ(task, mm, start_stack) + 64;
 	else
 		end = BPF_CORE_READ(task, thread.fsbase);
-	if (end > sp && end - sp < (8 << 20) && stack_capture__read(c, sp, end, want))
+	if (end > sp && end - sp < (8 << 20) && stack_capture__read(task, c, sp, end, want))
 		return;
 	if (bpf_find_vma(task, sp, stack_capture__vma_end, &vc, 0) == 0 && vc.end > sp &&
-	    stack_capture__read(c, sp, vc.end, want))
+	    stack_capture__read(task, c, sp, vc.end, want))
 		return;
 	/* Nothing known: halve the copy until it stays inside mapped memory. */
 	c->flags |= SC_F_NO_VMA;
@@ -119,7 +141,7 @@ static __always_inline void stack_capture__copy_stack(struct stack_capture *c,
 
 		if (len > STACK_CAPTURE_MAX_BYTES)
 			len = STACK_CAPTURE_MAX_BYTES;
-		if (bpf_probe_read_user(c->stack, len, (void *)sp) == 0) {
+		if (interp__read(c->stack, len, sp, task) == 0) {
 			c->stack_len = len;
 			break;
 		}
@@ -127,7 +149,7 @@ static __always_inline void stack_capture__copy_stack(struct stack_capture *c,
 	}
 }
 
-/* The interpreter frames of the current thread, after the stack bytes. */
+/* The interpreter frames of task, after the stack bytes. */
 static __always_inline void stack_capture__interp(struct stack_capture *c, struct task_struct *task)
 {
 	__u64 off = c->stack_len; /* 64 bits: no zero-extension to lose the bound below */
@@ -174,23 +196,7 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 		c->flags |= SC_F_NO_USER;
 		__builtin_memset(c->regs, 0, sizeof(c->regs));
 	} else {
-		c->regs[SC_REG_AX] = BPF_CORE_READ(regs, ax);
-		c->regs[SC_REG_BX] = BPF_CORE_READ(regs, bx);
-		c->regs[SC_REG_CX] = BPF_CORE_READ(regs, cx);
-		c->regs[SC_REG_DX] = BPF_CORE_READ(regs, dx);
-		c->regs[SC_REG_SI] = BPF_CORE_READ(regs, si);
-		c->regs[SC_REG_DI] = BPF_CORE_READ(regs, di);
-		c->regs[SC_REG_BP] = BPF_CORE_READ(regs, bp);
-		c->regs[SC_REG_SP] = BPF_CORE_READ(regs, sp);
-		c->regs[SC_REG_R8] = BPF_CORE_READ(regs, r8);
-		c->regs[SC_REG_R9] = BPF_CORE_READ(regs, r9);
-		c->regs[SC_REG_R10] = BPF_CORE_READ(regs, r10);
-		c->regs[SC_REG_R11] = BPF_CORE_READ(regs, r11);
-		c->regs[SC_REG_R12] = BPF_CORE_READ(regs, r12);
-		c->regs[SC_REG_R13] = BPF_CORE_READ(regs, r13);
-		c->regs[SC_REG_R14] = BPF_CORE_READ(regs, r14);
-		c->regs[SC_REG_R15] = BPF_CORE_READ(regs, r15);
-		c->regs[SC_REG_IP] = BPF_CORE_READ(regs, ip);
+		stack_capture__regs(c, regs);
 	}
 
 	if (kernel_ctx && stack_capture_kernel) {

@@ -66,7 +66,7 @@ struct stack_capture {
 	char comm[STACK_CAPTURE_COMM_LEN];
 	__u64 kstack[STACK_CAPTURE_MAX_KFRAMES];
 	__u64 fpstack[STACK_CAPTURE_MAX_FPFRAMES];
-	/* stack_len bytes from regs[SC_REG_SP] upward, then iframes struct interp_frame (16 bytes
+	/* stack_len bytes from regs[SC_REG_SP] upward, then iframes struct interp_frame (24 bytes
 	 * each; stack_len is a multiple of 8) */
 	__u8 stack[];
 };

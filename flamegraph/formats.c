@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Output formats by extension; a stack tree as pprof or speedscope (see flamegraph/formats.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flamegraph/folded.h"
 #include "flamegraph/formats.h"
 #include "flamegraph/speedscope.h"
+#include "lib/errors.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -46,6 +49,25 @@ int outputs__add(struct outputs *o, enum output_format format, const char *path)
 		return -E2BIG;
 	o->v[o->n].format = format;
 	o->v[o->n++].path = path;
+	return 0;
+}
+
+int outputs__check(const struct outputs *o, const char *cmd)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < o->n; i++) {
+		if (!strcmp(o->v[i].path, "-"))
+			continue;
+		fd = open(o->v[i].path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			fprintf(stderr, "rtprof %s: output %s: %s\n", cmd, o->v[i].path,
+				strerror(errno));
+			return -ERR_BADINPUT;
+		}
+		close(fd);
+	}
 	return 0;
 }
 

@@ -45,6 +45,10 @@ struct outputs {
 /* Add path as format (OUTPUT_UNKNOWN: by its extension). 0, -EINVAL for an unknown extension,
  * -E2BIG beyond OUTPUTS_MAX. */
 int outputs__add(struct outputs *o, enum output_format format, const char *path);
+/* Before a command starts its target: create every output file ("-" is stdout) so that a path
+ * that cannot be written is said at once, in one line "rtprof CMD: output PATH: REASON", rather
+ * than after the run. 0 or -ERR_BADINPUT. */
+int outputs__check(const struct outputs *o, const char *cmd);
 /* The first output of that format, or NULL. */
 const char *outputs__path(const struct outputs *o, enum output_format format);
 

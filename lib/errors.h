@@ -2,8 +2,9 @@
 /*
  * Room lib/ (the base): log, errors and exit codes, signals, option parsing, the JSON
  * writer (and a reader of our own small files), histograms, BPF map helpers, the session (the
- * target process), statistics (rtprof compare), the Chrome trace writer and a plain HTTP client
- * (rtprof push). It includes nothing of ours; every other room may use it.
+ * target process), statistics (rtprof compare), the Chrome trace writer, a plain HTTP client
+ * and the push of a profile to Pyroscope or Parca (lib/push.h: rtprof push, profile --push).
+ * It includes nothing of ours; every other room may use it.
  *
  * Errors and exit codes.
  *

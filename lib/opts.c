@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/errors.h"
 #include "lib/log.h"
@@ -95,6 +96,19 @@ int opts_common__handle(const struct opts_common *co, int c, const char *arg)
 		if (!co->duration_s)
 			break;
 		return opts_seconds(co->cmd, "-d", arg, co->duration_s);
+	case 'o':
+		if (!co->output)
+			break;
+		if (co->output->path) {
+			fprintf(stderr, "rtprof %s: -o is given once\n", co->cmd);
+			return -ERR_USAGE;
+		}
+		if (!*arg) {
+			fprintf(stderr, "rtprof %s: -o wants a file name or -\n", co->cmd);
+			return -ERR_USAGE;
+		}
+		co->output->path = arg;
+		return 0;
 	case 'v':
 		log_set_level(LOG_DEBUG);
 		return 0;
@@ -108,7 +122,49 @@ int opts_common__handle(const struct opts_common *co, int c, const char *arg)
 
 int opts_common__finish(const struct opts_common *co, int argc, char **argv, int optind)
 {
-	if (!co->target)
+	int err = 0;
+
+	if (co->target)
+		err = target_opts__finish(co->target, co->cmd, argc, argv, optind);
+	if (!err && co->output)
+		err = opts_output__open(co->output, co->cmd, co->target && co->target->argv);
+	return err;
+}
+
+int opts_output__open(struct opts_output *o, const char *cmd, bool launched)
+{
+	if (!o->path) {
+		o->f = launched ? stderr : stdout;
 		return 0;
-	return target_opts__finish(co->target, co->cmd, argc, argv, optind);
+	}
+	if (!strcmp(o->path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	o->f = fopen(o->path, "we");
+	if (!o->f) {
+		fprintf(stderr, "rtprof %s: -o %s: %s\n", cmd, o->path, strerror(errno));
+		return -ERR_BADINPUT;
+	}
+	return 0;
+}
+
+int opts_output__close(struct opts_output *o, const char *cmd)
+{
+	int err = 0;
+
+	if (!o || !o->f)
+		return 0;
+	if (o->f == stdout || o->f == stderr) {
+		fflush(o->f);
+	} else {
+		if (ferror(o->f)) /* a write that failed along the way (a full disk) */
+			err = -EIO;
+		if (fclose(o->f) && !err)
+			err = -errno;
+	}
+	if (err)
+		fprintf(stderr, "rtprof %s: -o %s: %s\n", cmd, o->path, strerror(-err));
+	o->f = NULL;
+	return err;
 }

@@ -6,9 +6,14 @@
  * pick k of the pooled values whose (doubled) ranks add up to s. Ranks are doubled so that the
  * mean rank of a tie, (a + b) / 2, stays an integer. At most STATS_MWU_EXACT_MAX values, the
  * table has (n + 1) x (sum of the n largest doubled ranks + 1) cells: 51 x 7,651 for 50 + 50.
+ *
+ * The minimum detectable change simulates the test on normal runs with a fixed-seed generator
+ * (xorshift64*, Box-Muller), so its figures are deterministic.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,4 +275,171 @@ int stats_holm(const double *p, size_t k, double *adj)
 	}
 	free(r);
 	return 0;
+}
+
+/* ---- minimum detectable change ---- */
+
+struct stats_mdc {
+	size_t draws;
+	bool possible;
+	double *crit; /* per draw: the smallest shift with U >= the critical value */
+	double *med;  /* per draw: minus the median of the NEW - BASE differences */
+	double *work; /* draws values, for the quantile */
+};
+
+/*
+ * The exact critical value: the smallest u with P(U >= u) <= alpha under the null without
+ * ties (ranks 1..N), or mn + 1 when even U = mn is too likely. Beyond STATS_MWU_EXACT_MAX
+ * values, the normal approximation stats_mwu_greater() uses.
+ */
+static size_t mwu_critical(size_t m, size_t n, double alpha)
+{
+	size_t N = m + n, base = n * (n + 1) / 2, i, n_sums, u, crit = m * n + 1;
+	double *cnt, all = 0, tail = 0;
+	unsigned int *w;
+
+	if (N > STATS_MWU_EXACT_MAX) {
+		double zlo = 0, zhi = 40, z, mu = m * (double)n / 2;
+
+		while (zhi - zlo > 1e-9) {
+			z = (zlo + zhi) / 2;
+			if (0.5 * erfc(z / M_SQRT2) > alpha)
+				zlo = z;
+			else
+				zhi = z;
+		}
+		/* p = 0.5 erfc((u - mu - 0.5) / sd / sqrt 2) <= alpha */
+		u = (size_t)ceil(mu + 0.5 + zhi * sqrt(m * (double)n * (N + 1) / 12.0));
+		return u > m * n ? m * n + 1 : u;
+	}
+	w = malloc(N * sizeof(*w));
+	if (!w)
+		return 0;
+	for (i = 0; i < N; i++)
+		w[i] = (unsigned int)(i + 1);
+	cnt = subset_sums(w, N, n, &n_sums);
+	free(w);
+	if (!cnt)
+		return 0;
+	for (i = 0; i < n_sums; i++)
+		all += cnt[i];
+	for (u = m * n + 1; u-- > 0;) {
+		if (base + u < n_sums)
+			tail += cnt[base + u];
+		if (tail / all > alpha * (1 + 1e-9))
+			break;
+		crit = u;
+	}
+	free(cnt);
+	return crit;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+/* A standard normal value (Box-Muller; the second value of each pair is not kept). */
+static double normal(uint64_t *s)
+{
+	double u1 = ((xorshift(s) >> 11) + 0.5) / 9007199254740992.0;
+	double u2 = (xorshift(s) >> 11) / 9007199254740992.0;
+
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+struct stats_mdc *stats_mdc__new(size_t m, size_t n, double alpha)
+{
+	struct stats_mdc *s = NULL;
+	size_t mn = m * n, crit, r, i, j;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	double *x = NULL, *d = NULL;
+
+	if (!m || !n || alpha <= 0 || alpha >= 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto fail;
+	crit = mwu_critical(m, n, alpha);
+	if (!crit)
+		goto fail;
+	s->possible = crit <= mn;
+	/* fewer draws for large sides: about 2 M differences at most */
+	s->draws = STATS_MDC_DRAWS;
+	if (mn * s->draws > 2000000)
+		s->draws = 2000000 / mn > 1000 ? 2000000 / mn : 1000;
+	s->crit = malloc(s->draws * sizeof(double));
+	s->med = malloc(s->draws * sizeof(double));
+	s->work = malloc(s->draws * sizeof(double));
+	x = malloc((m + n) * sizeof(*x));
+	d = malloc(mn * sizeof(*d));
+	if (!s->crit || !s->med || !s->work || !x || !d)
+		goto fail;
+	for (r = 0; r < s->draws; r++) {
+		for (i = 0; i < m + n; i++)
+			x[i] = normal(&seed);
+		for (i = 0; i < m; i++)
+			for (j = 0; j < n; j++)
+				d[i * n + j] = x[m + j] - x[i];
+		qsort(d, mn, sizeof(*d), cmp_double);
+		/* U(shift) = #{d > -shift} reaches crit when the crit-th largest d > -shift */
+		s->crit[r] = s->possible ? -d[mn - crit] : INFINITY;
+		s->med[r] = -(mn % 2 ? d[mn / 2] : (d[mn / 2 - 1] + d[mn / 2]) / 2);
+	}
+	free(x);
+	free(d);
+	return s;
+fail:
+	free(x);
+	free(d);
+	stats_mdc__free(s);
+	errno = ENOMEM;
+	return NULL;
+}
+
+double stats_mdc__shift(const struct stats_mdc *s, double power, double floor_sd)
+{
+	size_t r, k;
+
+	if (!s->possible || power <= 0 || power >= 1)
+		return INFINITY;
+	for (r = 0; r < s->draws; r++)
+		s->work[r] = fmax(s->crit[r], floor_sd + s->med[r]);
+	qsort(s->work, s->draws, sizeof(double), cmp_double);
+	/* the smallest shift above the power-quantile of the draws' own smallest shifts */
+	k = (size_t)ceil(power * (double)s->draws);
+	return s->work[(k ? k : 1) - 1];
+}
+
+void stats_mdc__free(struct stats_mdc *s)
+{
+	if (!s)
+		return;
+	free(s->crit);
+	free(s->med);
+	free(s->work);
+	free(s);
+}
+
+double stats_pooled_sd(const double *x, size_t m, const double *y, size_t n)
+{
+	double mx = 0, my = 0, ss = 0;
+	size_t i;
+
+	if (m + n < 3 || !m || !n)
+		return NAN;
+	for (i = 0; i < m; i++)
+		mx += x[i] / (double)m;
+	for (i = 0; i < n; i++)
+		my += y[i] / (double)n;
+	for (i = 0; i < m; i++)
+		ss += (x[i] - mx) * (x[i] - mx);
+	for (i = 0; i < n; i++)
+		ss += (y[i] - my) * (y[i] - my);
+	return sqrt(ss / (double)(m + n - 2));
 }

@@ -15,6 +15,8 @@
  * - stats_mwu_runs_needed(): with m and n runs the smallest p-value the exact test can reach is
  *   1 / C(m+n, n); Holm's first step compares it with alpha / K. Fewer runs can never give a
  *   verdict, whatever the data.
+ * - struct stats_mdc: the minimum detectable change of that gate, the smallest true shift it
+ *   flags with a given power (below).
  */
 #ifndef RTPROF_STATS_H
 #define RTPROF_STATS_H
@@ -50,6 +52,33 @@ size_t stats_mwu_ci_rank(size_t m, size_t n, double level);
  */
 int stats_hl_shift(const double *x, size_t m, const double *y, size_t n, double level,
 		   double *shift, double *lo, double *hi);
+
+/*
+ * Minimum detectable change. Model: each run's value is normal with the same SD on both sides
+ * (the run-to-run noise) and NEW is shifted by d SDs. The gate flags the shift when the exact
+ * one-sided Mann-Whitney U test is significant at alpha (for Holm over K tests with one real
+ * change: alpha / K, its first step) AND the Hodges-Lehmann shift is at least a floor (the
+ * minimum effect). The smallest d flagged with probability power is found by simulation with a
+ * fixed seed, so the figure is the same on every run: STATS_MDC_DRAWS pairs of standard normal
+ * samples; per draw, the smallest d that makes U reach the exact critical value (the critical
+ * value's rank among the NEW - BASE differences) and the one that lifts the median difference
+ * to the floor; d is the power-quantile over the draws of the larger of the two.
+ */
+#define STATS_MDC_DRAWS 20000
+
+struct stats_mdc;
+
+/* The draws for m and n runs at level alpha. NULL with errno set (ENOMEM, EINVAL). */
+struct stats_mdc *stats_mdc__new(size_t m, size_t n, double alpha);
+/* The smallest shift, in SDs, flagged with probability >= power when the HL shift must reach
+ * floor_sd SDs (0: the test alone). INFINITY when the test can never reach alpha with these
+ * runs (1 / C(m+n, n) > alpha). */
+double stats_mdc__shift(const struct stats_mdc *s, double power, double floor_sd);
+void stats_mdc__free(struct stats_mdc *s);
+
+/* Pooled SD of x[0..m) and y[0..n) around their own means (m + n - 2 degrees of freedom);
+ * NaN when m + n < 3. */
+double stats_pooled_sd(const double *x, size_t m, const double *y, size_t n);
 
 /* Holm's adjusted p-values: adj[i] for p[i], i < k. A test is significant at family-wise level
  * alpha when adj[i] <= alpha. 0 or -ENOMEM. */

@@ -54,6 +54,9 @@ static void usage(FILE *f)
 		"  -n, --top N            the N methods with the most total time (default: all)\n"
 		"  -i, --interval SECS    print the table of each interval of SECS (JSON: "
 		"\"interval\")\n"
+		"  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		"stderr\n"
+		"                         beside a launched command: its stdout stays its own)\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
 		"      --json             one JSON object per method: class, method, file, line,\n"
 		"                         (JVM: sig, name), count, total_ns, mean_ns, max_ns (and\n"
@@ -159,7 +162,7 @@ out:
 	return 0;
 }
 
-static void print_hist(const struct calls_stats *st)
+static void print_hist(const struct calls_stats *st, FILE *out)
 {
 	int lo = -1, hi = -1, s;
 	__u64 peak = 0;
@@ -176,9 +179,9 @@ static void print_hist(const struct calls_stats *st)
 	for (s = lo; s >= 0 && s <= hi; s++) {
 		int bar = (int)(st->hist[s] * 40 / (peak ? peak : 1));
 
-		printf("      %12llu -> %-12llu ns : %-10" PRIu64 " |%-40.*s|\n",
-		       s ? 1ULL << s : 0ULL, (1ULL << (s + 1)) - 1, (uint64_t)st->hist[s], bar,
-		       "****************************************");
+		fprintf(out, "      %12llu -> %-12llu ns : %-10" PRIu64 " |%-40.*s|\n",
+			s ? 1ULL << s : 0ULL, (1ULL << (s + 1)) - 1, (uint64_t)st->hist[s], bar,
+			"****************************************");
 	}
 }
 
@@ -208,6 +211,7 @@ static void method_name(const struct calls_run *run, const struct calls_name *m,
 static void print_rows(const struct method_row *rows, size_t n, const struct calls_run *run,
 		       int interval)
 {
+	FILE *out = run->opts->output.f;
 	const struct rt_cmd_opts *o = run->opts;
 	size_t i, lim = o->top && (size_t)o->top < n ? (size_t)o->top : n;
 	bool files = !run->tracer->signature; /* the JVM passes no file */
@@ -220,59 +224,62 @@ static void print_rows(const struct method_row *rows, size_t n, const struct cal
 			width = strlen(name) < 120 ? (int)strlen(name) : 120;
 	}
 	if (!o->json && interval)
-		printf("interval %d\n", interval);
+		fprintf(out, "interval %d\n", interval);
 	if (!o->json)
-		printf("%-*s %10s %14s %12s %12s%s\n", width, "METHOD", "COUNT", "TOTAL_us",
-		       "MEAN_us", "MAX_us", files ? "  FILE:LINE" : "");
+		fprintf(out, "%-*s %10s %14s %12s %12s%s\n", width, "METHOD", "COUNT", "TOTAL_us",
+			"MEAN_us", "MAX_us", files ? "  FILE:LINE" : "");
 	for (i = 0; i < lim; i++) {
 		const struct method_row *r = &rows[i];
 		double mean = r->st.count ? (double)r->st.total_ns / r->st.count : 0;
 
 		if (o->json) {
 			if (interval)
-				printf("{\"interval\":%d,\"class\":", interval);
+				fprintf(out, "{\"interval\":%d,\"class\":", interval);
 			else
-				fputs("{\"class\":", stdout);
-			json_str(stdout, r->name.klass);
-			fputs(",\"method\":", stdout);
-			json_str(stdout, r->name.method);
+				fputs("{\"class\":", out);
+			json_str(out, r->name.klass);
+			fputs(",\"method\":", out);
+			json_str(out, r->name.method);
 			if (files) {
-				fputs(",\"file\":", stdout);
-				json_str(stdout, r->name.file[0] ? r->name.file : NULL);
+				fputs(",\"file\":", out);
+				json_str(out, r->name.file[0] ? r->name.file : NULL);
 				if (r->name.line)
-					printf(",\"line\":%u", r->name.line);
+					fprintf(out, ",\"line\":%u", r->name.line);
 			} else {
-				fputs(",\"file\":null,\"sig\":", stdout);
-				json_str(stdout, r->name.sig[0] ? r->name.sig : NULL);
+				fputs(",\"file\":null,\"sig\":", out);
+				json_str(out, r->name.sig[0] ? r->name.sig : NULL);
 				method_name(run, &r->name, name, sizeof(name));
-				fputs(",\"name\":", stdout);
-				json_str(stdout, name);
+				fputs(",\"name\":", out);
+				json_str(out, name);
 			}
-			printf(",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64
-			       ",\"mean_ns\":%.0f,\"max_ns\":%" PRIu64,
-			       (uint64_t)r->st.count, (uint64_t)r->st.total_ns, mean,
-			       (uint64_t)r->st.max_ns);
+			fprintf(out,
+				",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64
+				",\"mean_ns\":%.0f,\"max_ns\":%" PRIu64,
+				(uint64_t)r->st.count, (uint64_t)r->st.total_ns, mean,
+				(uint64_t)r->st.max_ns);
 			if (o->hist) {
-				fputs(",\"hist\":[", stdout);
+				fputs(",\"hist\":[", out);
 				for (s = 0; s < CALLS_HIST_SLOTS; s++)
-					printf("%s%" PRIu64, s ? "," : "", (uint64_t)r->st.hist[s]);
-				fputc(']', stdout);
+					fprintf(out, "%s%" PRIu64, s ? "," : "",
+						(uint64_t)r->st.hist[s]);
+				fputc(']', out);
 			}
-			fputs("}\n", stdout);
+			fputs("}\n", out);
 			continue;
 		}
 		method_name(run, &r->name, name, sizeof(name));
-		printf("%-*s %10" PRIu64 " %14.1f %12.3f %12.1f", width, name,
-		       (uint64_t)r->st.count, r->st.total_ns / 1e3, mean / 1e3, r->st.max_ns / 1e3);
+		fprintf(out, "%-*s %10" PRIu64 " %14.1f %12.3f %12.1f", width, name,
+			(uint64_t)r->st.count, r->st.total_ns / 1e3, mean / 1e3,
+			r->st.max_ns / 1e3);
 		if (files && r->name.file[0])
-			printf("  %s:%u", r->name.file, r->name.line);
-		putchar('\n');
+			fprintf(out, "  %s:%u", r->name.file, r->name.line);
+		fputc('\n', out);
 		if (o->hist)
-			print_hist(&r->st);
+			print_hist(&r->st, out);
 	}
 	if (!o->json && lim < n)
-		printf("(%zu more methods; -n to show more)\n", n - lim);
-	fflush(stdout);
+		fprintf(out, "(%zu more methods; -n to show more)\n", n - lim);
+	fflush(out);
 }
 
 static __u64 sum_rows(const struct method_row *rows, size_t n, bool methods_only)
@@ -431,5 +438,10 @@ cleanup:
 	free(rows);
 	rt_trace__free(tr);
 	calls_bpf__destroy(skel);
+	{
+		int e = opts_output__close(&opts.output, "calls");
+
+		err = err ? err : e;
+	}
 	return err;
 }

@@ -18,6 +18,8 @@ int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_memleak(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
 int cmd_calls(int argc, char **argv);
 int cmd_gc(int argc, char **argv);

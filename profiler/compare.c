@@ -17,6 +17,11 @@
  * is above alpha / K (K functions tested) nothing can ever be significant, so compare gives no
  * verdict and says how many runs per side are needed (exit 0, or 8 with --inconclusive fail).
  *
+ * Per function also the minimum detectable change (lib/stats.h, struct stats_mdc): the smallest
+ * true shift this gate flags with probability --power when that function alone changes (so
+ * Holm's first step, alpha / K), given the function's run-to-run noise (the pooled SD of its
+ * shares on both sides) and the minimum effect (the HL shift must reach it).
+ *
  * Input per side: a record directory (DIR/run-NN.folded or .pb.gz, and DIR/manifest.json,
  * whose kernel, CPU and frequency are compared between the sides), one profile file, or a
  * comma-separated list of them; every file goes through flamegraph/profile_file.h.
@@ -51,7 +56,8 @@
 #define COMPARE_MIN_CHANGE 5.0 /* % of the BASE median */
 #define COMPARE_MIN_SHARE  0.5 /* percentage points */
 #define COMPARE_LEVEL	   0.95
-#define NAME_COLS	   28	      /* width of the function column of the text table */
+#define COMPARE_POWER	   0.8
+#define NAME_COLS	   24	      /* width of the function column of the text table */
 #define TEXT_COLS	   100	      /* width of the text report */
 #define MANIFEST_MAX	   (1u << 20) /* bytes */
 #define TOLERANCE	   (1 + 1e-9) /* p-values that equal alpha count as reaching it */
@@ -60,7 +66,7 @@ struct compare_opts {
 	const char *markdown, *junit, *json, *svg;
 	bool by_total;
 	long top;
-	double alpha, min_change, min_share;
+	double alpha, min_change, min_share, power;
 	bool inconclusive_fail;
 	const char *base_arg, *new_arg;
 };
@@ -82,6 +88,8 @@ struct func {
 	double shift, lo, hi;	    /* Hodges-Lehmann shift and CI, percentage points */
 	double rel, rel_lo, rel_hi; /* the same, % of base_med (inf for a new function) */
 	double p, p_holm;
+	double sd;	     /* pooled SD of the runs' shares, percentage points */
+	double mdc, mdc_rel; /* minimum detectable change: pp, % of base_med (inf: none/new) */
 	bool tested, significant, regression;
 };
 
@@ -106,8 +114,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rtprof compare BASE NEW [--by self|total] [--top K] [--alpha A]\n"
-		"                      [--min-change PCT] [--min-share PP] [--inconclusive "
-		"pass|fail]\n"
+		"                      [--min-change PCT] [--min-share PP] [--power P]\n"
+		"                      [--inconclusive pass|fail]\n"
 		"                      [--markdown FILE] [--junit FILE] [--json FILE] [--svg "
 		"FILE]\n"
 		"\n"
@@ -134,6 +142,9 @@ static void usage(FILE *f)
 		"                          NEW share a function outside the top K needs to be "
 		"tested\n"
 		"                          (default %g)\n"
+		"      --power P           the minimum detectable change (mdc) is the smallest "
+		"change\n"
+		"                          flagged with probability P (default %g)\n"
 		"      --inconclusive pass|fail\n"
 		"                          too few runs for any verdict: exit 0 (default) or 8\n"
 		"      --markdown FILE     one Markdown table (for $GITHUB_STEP_SUMMARY)\n"
@@ -151,7 +162,7 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  rtprof compare base/ head/ --markdown summary.md --junit junit.xml\n"
 		"  rtprof compare a1.folded,a2.folded,a3.folded b1.folded,b2.folded,b3.folded\n",
-		COMPARE_TOP, COMPARE_ALPHA, COMPARE_MIN_CHANGE, COMPARE_MIN_SHARE);
+		COMPARE_TOP, COMPARE_ALPHA, COMPARE_MIN_CHANGE, COMPARE_MIN_SHARE, COMPARE_POWER);
 }
 
 /* A percentage: "5", "5%", "0.5pp". */
@@ -184,6 +195,7 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 		OPT_MIN_CHANGE,
 		OPT_MIN_SHARE,
 		OPT_INCONCLUSIVE,
+		OPT_POWER,
 	};
 	static const struct option longopts[] = {
 		{"markdown", required_argument, NULL, OPT_MARKDOWN},
@@ -196,6 +208,7 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 		{"min-change", required_argument, NULL, OPT_MIN_CHANGE},
 		{"min-share", required_argument, NULL, OPT_MIN_SHARE},
 		{"inconclusive", required_argument, NULL, OPT_INCONCLUSIVE},
+		{"power", required_argument, NULL, OPT_POWER},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -207,6 +220,7 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 	o->alpha = COMPARE_ALPHA;
 	o->min_change = COMPARE_MIN_CHANGE;
 	o->min_share = COMPARE_MIN_SHARE;
+	o->power = COMPARE_POWER;
 	optind = 1;
 	while (!err && (c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -239,6 +253,15 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 			if (!err && (o->alpha <= 0 || o->alpha >= 1)) {
 				fprintf(stderr,
 					"rtprof compare: --alpha wants 0 < A < 1, not '%s'\n",
+					optarg);
+				err = -ERR_USAGE;
+			}
+			break;
+		case OPT_POWER:
+			err = opts_number("compare", "--power", optarg, &o->power);
+			if (!err && (o->power <= 0 || o->power >= 1)) {
+				fprintf(stderr,
+					"rtprof compare: --power wants 0 < P < 1, not '%s'\n",
 					optarg);
 				err = -ERR_USAGE;
 			}
@@ -595,6 +618,40 @@ static int cmp_report(const void *a, const void *b, void *arg)
 	return strcmp(x->name, y->name);
 }
 
+/*
+ * Per tested function, the smallest shift flagged with probability --power if it alone
+ * changed: the exact test at alpha / K (Holm's first step) on normal runs with the function's
+ * pooled SD, and the Hodges-Lehmann shift at least the minimum effect (the larger of
+ * --min-share and --min-change of its BASE median).
+ */
+static int minimum_detectable(struct compare *c)
+{
+	size_t m = c->side[0].n, n = c->side[1].n, i;
+	struct stats_mdc *mdc = NULL;
+	struct func *f;
+	double floor_pp;
+
+	if (c->possible) {
+		mdc = stats_mdc__new(m, n, c->o.alpha / (double)c->n_tested);
+		if (!mdc)
+			return -errno;
+	}
+	for (i = 0; i < c->n_tested; i++) {
+		f = &c->funcs[c->tested[i]];
+		f->sd = stats_pooled_sd(values(c, f), m, values(c, f) + m, n);
+		floor_pp = fmax(c->o.min_share, c->o.min_change / 100 * f->base_med);
+		if (!mdc)
+			f->mdc = INFINITY;
+		else if (!(f->sd > 0)) /* no noise at all: the minimum effect decides */
+			f->mdc = floor_pp;
+		else
+			f->mdc = f->sd * stats_mdc__shift(mdc, c->o.power, floor_pp / f->sd);
+		f->mdc_rel = f->base_med > 0 ? 100 * f->mdc / f->base_med : INFINITY;
+	}
+	stats_mdc__free(mdc);
+	return 0;
+}
+
 static int analyse(struct compare *c)
 {
 	size_t m = c->side[0].n, n = c->side[1].n, i, *order = NULL;
@@ -674,6 +731,9 @@ static int analyse(struct compare *c)
 				(f->base_med <= 0 || f->rel >= c->o.min_change);
 		c->n_regressions += f->regression;
 	}
+	err = minimum_detectable(c);
+	if (err)
+		goto cleanup;
 	qsort_r(c->tested, c->n_tested, sizeof(*c->tested), cmp_report, c);
 cleanup:
 	free(p);
@@ -762,6 +822,18 @@ static void fmt_ci(char *buf, size_t size, const struct func *f)
 	fmt_pct(lo, sizeof(lo), f->rel_lo, true);
 	fmt_pct(hi, sizeof(hi), f->rel_hi, true);
 	snprintf(buf, size, "[%s, %s]", lo, hi);
+}
+
+/* The minimum detectable change relative to base; in percentage points for a new function;
+ * "-" when nothing can be flagged. */
+static void fmt_mdc(char *buf, size_t size, const struct func *f)
+{
+	if (isinf(f->mdc) || isnan(f->mdc))
+		snprintf(buf, size, "-");
+	else if (isinf(f->mdc_rel))
+		snprintf(buf, size, "%.2fpp", f->mdc);
+	else
+		fmt_pct(buf, size, f->mdc_rel, false);
 }
 
 static void fmt_p(char *buf, size_t size, double p)
@@ -866,7 +938,7 @@ static void put_wrapped(FILE *out, const char *prefix, const char *text)
 
 static void write_text(const struct compare *c, FILE *out)
 {
-	char base[16], new[16], pp[16], change[24], ci[64], p[16], verdict[2048], *line;
+	char base[16], new[16], pp[16], change[24], ci[64], mdc[24], p[16], verdict[2048], *line;
 	const struct func *f;
 	size_t i, s;
 
@@ -880,7 +952,8 @@ static void write_text(const struct compare *c, FILE *out)
 	}
 	fprintf(out, "\n");
 	put_name(out, "function", NAME_COLS);
-	fprintf(out, " %7s %7s %7s %8s %-17s %7s\n", "base", "new", "pp", "change", "95% CI", "p");
+	fprintf(out, " %7s %7s %6s %8s %-17s %7s %6s\n", "base", "new", "pp", "change", "95% CI",
+		"mdc", "p");
 	for (i = 0; i < c->n_tested; i++) {
 		f = &c->funcs[c->tested[i]];
 		fmt_share(base, sizeof(base), f->base_med);
@@ -891,10 +964,11 @@ static void write_text(const struct compare *c, FILE *out)
 		else
 			snprintf(change, sizeof(change), "~");
 		fmt_ci(ci, sizeof(ci), f);
+		fmt_mdc(mdc, sizeof(mdc), f);
 		fmt_p(p, sizeof(p), f->p_holm);
 		put_name(out, f->name, NAME_COLS);
-		fprintf(out, " %7s %7s %7s %8s %-17s %7s%s%s\n", base, new, pp, change, ci, p,
-			*status(c, f) ? " " : "", status(c, f));
+		fprintf(out, " %7s %7s %6s %8s %-17s %7s %6s%s%s\n", base, new, pp, change, ci, mdc,
+			p, *status(c, f) ? " " : "", status(c, f));
 	}
 	fprintf(out,
 		"\n%s share of samples, median of the runs; pp: Hodges-Lehmann shift "
@@ -904,6 +978,15 @@ static void write_text(const struct compare *c, FILE *out)
 		"%g%% and >= %g pp\n",
 		metric(c), c->n_tested, c->n_top, c->n_tested - c->n_top, c->o.alpha,
 		c->o.min_change, c->o.min_share);
+	if (asprintf(&line,
+		     "mdc: minimum detectable change, the smallest change flagged with probability "
+		     "%g if that function alone changed (p <= %g / %zu, the minimum effect; normal "
+		     "run-to-run noise with the SD of its runs)%s",
+		     c->o.power, c->o.alpha, c->n_tested,
+		     c->possible ? "" : "; - : these runs can flag nothing") >= 0) {
+		put_wrapped(out, "", line);
+		free(line);
+	}
 	verdict_text(c, verdict, sizeof(verdict));
 	fputc('\n', out);
 	put_wrapped(out, "verdict: ", verdict);
@@ -926,14 +1009,14 @@ static void md_name(FILE *out, const char *s)
 
 static void write_markdown(const struct compare *c, FILE *out)
 {
-	char base[16], new[16], change[24], ci[64], p[16], verdict[2048];
+	char base[16], new[16], change[24], ci[64], mdc[24], p[16], verdict[2048];
 	const struct func *f;
 	size_t i;
 
 	verdict_text(c, verdict, sizeof(verdict));
 	fprintf(out, "### rtprof compare: %s\n\n", verdict);
-	fprintf(out, "| function | base | new | pp | change | 95%% CI | p (Holm) | |\n"
-		     "|---|---:|---:|---:|---:|---|---:|---|\n");
+	fprintf(out, "| function | base | new | pp | change | 95%% CI | mdc | p (Holm) | |\n"
+		     "|---|---:|---:|---:|---:|---|---:|---:|---|\n");
 	for (i = 0; i < c->n_tested; i++) {
 		f = &c->funcs[c->tested[i]];
 		fmt_share(base, sizeof(base), f->base_med);
@@ -943,18 +1026,20 @@ static void write_markdown(const struct compare *c, FILE *out)
 		else
 			snprintf(change, sizeof(change), "~");
 		fmt_ci(ci, sizeof(ci), f);
+		fmt_mdc(mdc, sizeof(mdc), f);
 		fmt_p(p, sizeof(p), f->p_holm);
 		fputs("| ", out);
 		md_name(out, f->name);
-		fprintf(out, " | %s | %s | %+.2f | %s | %s | %s | %s |\n", base, new, f->shift,
-			change, ci, p, f->regression ? ":x: **regression**" : status(c, f));
+		fprintf(out, " | %s | %s | %+.2f | %s | %s | %s | %s | %s |\n", base, new, f->shift,
+			change, ci, mdc, p, f->regression ? ":x: **regression**" : status(c, f));
 	}
 	fprintf(out,
 		"\nbase: %zu runs, new: %zu runs; %s share of samples (median of the runs); "
 		"one-sided Mann-Whitney U, Holm over %zu functions; regression = p <= %g and "
-		"change >= %g%% and >= %g pp.\n",
+		"change >= %g%% and >= %g pp; mdc = the smallest change flagged with probability "
+		"%g if that function alone changed.\n",
 		c->side[0].n, c->side[1].n, metric(c), c->n_tested, c->o.alpha, c->o.min_change,
-		c->o.min_share);
+		c->o.min_share, c->o.power);
 	for (i = 0; i < c->n_warnings; i++)
 		fprintf(out, "\n> warning: %s\n", c->warnings[i]);
 }
@@ -1080,9 +1165,9 @@ static void write_json(const struct compare *c, FILE *out)
 	json_str(out, verdict);
 	fprintf(out,
 		",\"by\":\"%s\",\"alpha\":%g,\"min_change_pct\":%g,\"min_share_pp\":%g,"
-		"\"top\":%ld,\"tests\":%zu,\"runs_needed\":%u,\"possible\":%s",
-		metric(c), c->o.alpha, c->o.min_change, c->o.min_share, c->o.top, c->n_tested,
-		c->needed, c->possible ? "true" : "false");
+		"\"power\":%g,\"top\":%ld,\"tests\":%zu,\"runs_needed\":%u,\"possible\":%s",
+		metric(c), c->o.alpha, c->o.min_change, c->o.min_share, c->o.power, c->o.top,
+		c->n_tested, c->needed, c->possible ? "true" : "false");
 	for (s = 0; s < 2; s++) {
 		fprintf(out, ",\"%s\":{\"source\":", c->side[s].name);
 		json_str(out, c->side[s].arg);
@@ -1123,7 +1208,14 @@ static void write_json(const struct compare *c, FILE *out)
 		json_num(out, f->rel_lo, 2);
 		fputc(',', out);
 		json_num(out, f->rel_hi, 2);
-		fprintf(out, "],\"p\":%.6g,\"p_holm\":%.6g,\"significant\":%s,\"regression\":%s",
+		/* null: these runs can flag nothing (or, for mdc_pct, a new function) */
+		fputs("],\"run_sd_pp\":", out);
+		json_num(out, f->sd, 6);
+		fputs(",\"mdc_pp\":", out);
+		json_num(out, f->mdc, 6);
+		fputs(",\"mdc_pct\":", out);
+		json_num(out, f->mdc_rel, 2);
+		fprintf(out, ",\"p\":%.6g,\"p_holm\":%.6g,\"significant\":%s,\"regression\":%s",
 			f->p, f->p_holm, f->significant ? "true" : "false",
 			f->regression ? "true" : "false");
 		/* the tested metric's shares per run, then both metrics */

@@ -75,6 +75,9 @@ static void usage(FILE *f)
 		"is\n"
 		"                         PREFIX* (applied in BPF; depths still count every call)\n"
 		"  -c, --class PAT        only classes matching PAT (same form)\n"
+		"  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		"stderr\n"
+		"                         beside a launched command: its stdout stays its own)\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
 		"      --buffer KB        ring buffer size (power of two, default 16384); events\n"
 		"                         that find it full are counted as lost\n"
@@ -221,38 +224,40 @@ static void free_names(struct flow_ctx *fc)
 static void print_event(struct flow_ctx *fc, const struct flow_event *ev)
 {
 	const struct flow_name *e = name_of(fc, &ev->key);
+	FILE *out = fc->opts->output.f;
 	bool call = ev->dir == RT_EV_ENTRY;
 	char sig[256] = "";
 
 	if (fc->opts->json) {
-		printf("{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
-		       ev->tid, (uint64_t)ev->ts_ns, call ? "call" : "return", ev->depth);
-		json_str(stdout, e->klass);
-		fputs(",\"method\":", stdout);
-		json_str(stdout, e->method);
+		fprintf(out,
+			"{\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\",\"depth\":%d,\"class\":",
+			ev->tid, (uint64_t)ev->ts_ns, call ? "call" : "return", ev->depth);
+		json_str(out, e->klass);
+		fputs(",\"method\":", out);
+		json_str(out, e->method);
 		if (fc->tracer->signature) {
-			fputs(",\"file\":null,\"sig\":", stdout);
-			json_str(stdout, e->sig[0] ? e->sig : NULL);
+			fputs(",\"file\":null,\"sig\":", out);
+			json_str(out, e->sig[0] ? e->sig : NULL);
 		} else {
-			fputs(",\"file\":", stdout);
-			json_str(stdout, e->file[0] ? e->file : NULL);
+			fputs(",\"file\":", out);
+			json_str(out, e->file[0] ? e->file : NULL);
 		}
 		if (ev->line)
-			printf(",\"line\":%u", ev->line);
+			fprintf(out, ",\"line\":%u", ev->line);
 		if (ev->unmatched)
-			fputs(",\"unmatched\":true", stdout);
-		fputs("}\n", stdout);
+			fputs(",\"unmatched\":true", out);
+		fputs("}\n", out);
 		return;
 	}
 	if (fc->tracer->signature && e->sig[0])
 		fc->tracer->signature(e->sig, sig, sizeof(sig));
-	printf("%12.6f %7u %*s%s %s%s%s%s",
-	       ev->ts_ns > fc->t0 ? (double)(ev->ts_ns - fc->t0) / 1e9 : 0.0, ev->tid,
-	       2 * (ev->depth > 200 ? 200 : ev->depth), "", call ? "->" : "<-", e->klass,
-	       e->klass[0] ? fc->sep : "", e->method, sig);
+	fprintf(out, "%12.6f %7u %*s%s %s%s%s%s",
+		ev->ts_ns > fc->t0 ? (double)(ev->ts_ns - fc->t0) / 1e9 : 0.0, ev->tid,
+		2 * (ev->depth > 200 ? 200 : ev->depth), "", call ? "->" : "<-", e->klass,
+		e->klass[0] ? fc->sep : "", e->method, sig);
 	if (!fc->tracer->signature && e->file[0])
-		printf("  %s:%u", e->file, ev->line);
-	putchar('\n');
+		fprintf(out, "  %s:%u", e->file, ev->line);
+	fputc('\n', out);
 }
 
 /* One event of the ring buffer. Returning -EAGAIN ends the read (the event is consumed). */
@@ -293,7 +298,7 @@ static int read_events(void *ctx, int timeout_ms)
 	err = ring_buffer__poll(fc->rb, timeout_ms);
 	if (err >= 0)
 		err = ring_buffer__consume(fc->rb);
-	fflush(stdout);
+	fflush(fc->opts->output.f);
 	if (err < 0 && err != -EINTR && err != -EAGAIN)
 		return err;
 	rt_cost__check(&fc->cost, "flow", calls_so_far, fc);
@@ -336,7 +341,8 @@ int cmd_flow(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : err;
 	signals_install();
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20); /* flushed after each read of the buffer */
+	/* flushed after each read of the buffer and at the end, also after Ctrl-C or -d */
+	setvbuf(opts.output.f, NULL, _IOFBF, 1 << 20);
 	skel = usdt_events_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -394,7 +400,7 @@ int cmd_flow(int argc, char **argv)
 	/* Final counts: stop the probes first, then read what is left in the ring buffer. */
 	rt_trace__detach(tr);
 	unread = drain(rb, skel, &fc, &sent);
-	fflush(stdout);
+	fflush(opts.output.f);
 	lost = percpu_array__sum_u64(skel->maps.counters, FLOW_LOST);
 	filtered = percpu_array__sum_u64(skel->maps.counters, FLOW_FILTERED);
 	fprintf(stderr, "flow: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " filtered out\n",
@@ -421,6 +427,11 @@ cleanup:
 	rt_trace__free(tr);
 	usdt_events_bpf__destroy(skel);
 	free_names(&fc);
+	{
+		int e = opts_output__close(&opts.output, "flow");
+
+		err = err ? err : e;
+	}
 	chrome_trace__free(fc.trace);
 	if (fc.trace_file)
 		fclose(fc.trace_file);

@@ -50,6 +50,7 @@ struct gc_ctx {
 	size_t npools;
 	struct kind_summary kinds[MAX_KINDS];
 	size_t nkinds;
+	struct ring_buffer *rb;
 };
 
 static void usage(FILE *f)
@@ -72,6 +73,9 @@ static void usage(FILE *f)
 		"process)\n"
 		"      --min MS           only collections lasting at least MS milliseconds (in "
 		"BPF)\n"
+		"  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		"stderr\n"
+		"                         beside a launched command: its stdout stays its own)\n"
 		"  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
 		"      --json             one JSON object per collection, then one per kind "
 		"summary\n"
@@ -161,35 +165,38 @@ static void note_pool(struct gc_ctx *gc, const struct gc_event *e)
 
 static void print_pools(struct gc_ctx *gc)
 {
+	FILE *out = gc->opts->output.f;
 	size_t i;
 
 	if (gc->opts->json) {
-		fputs(",\"pools\":[", stdout);
+		fputs(",\"pools\":[", out);
 		for (i = 0; i < gc->npools; i++) {
 			const struct pool_usage *p = &gc->pools[i];
 
-			fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
-			json_str(stdout, p->name);
-			fputs(",\"manager\":", stdout);
-			json_str(stdout, p->manager);
-			printf(",\"before\":%lld,\"after\":%lld,\"committed\":%llu,\"max\":%lld}",
-			       (long long)p->before, (long long)p->after,
-			       (unsigned long long)p->committed, (long long)p->max);
+			fputs(i ? ",{\"name\":" : "{\"name\":", out);
+			json_str(out, p->name);
+			fputs(",\"manager\":", out);
+			json_str(out, p->manager);
+			fprintf(out,
+				",\"before\":%lld,\"after\":%lld,\"committed\":%llu,\"max\":%lld}",
+				(long long)p->before, (long long)p->after,
+				(unsigned long long)p->committed, (long long)p->max);
 		}
-		fputc(']', stdout);
+		fputc(']', out);
 		return;
 	}
 	for (i = 0; i < gc->npools; i++) {
 		const struct pool_usage *p = &gc->pools[i];
 
-		printf("%30s %-32s %10.1f -> %10.1f KiB\n", "", p->name, p->before / 1024.0,
-		       p->after / 1024.0);
+		fprintf(out, "%30s %-32s %10.1f -> %10.1f KiB\n", "", p->name, p->before / 1024.0,
+			p->after / 1024.0);
 	}
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct gc_ctx *gc = ctx;
+	FILE *out = gc->opts->output.f;
 	const struct gc_event *e = data;
 	char buf[32];
 	const char *kind;
@@ -208,26 +215,28 @@ static int handle_event(void *ctx, void *data, size_t size)
 	kind = kind_name(e, buf, sizeof(buf));
 	add_summary(gc, kind, e->dur_ns);
 	if (gc->opts->json) {
-		printf("{\"runtime\":\"%s\",\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dur_ns\":%" PRIu64
-		       ",\"kind\":",
-		       gc->runtime, e->tid, (uint64_t)e->ts_ns, (uint64_t)e->dur_ns);
-		json_str(stdout, kind);
+		fprintf(out,
+			"{\"runtime\":\"%s\",\"tid\":%u,\"ts_ns\":%" PRIu64 ",\"dur_ns\":%" PRIu64
+			",\"kind\":",
+			gc->runtime, e->tid, (uint64_t)e->ts_ns, (uint64_t)e->dur_ns);
+		json_str(out, kind);
 		if (e->phase == GC_PY)
-			printf(",\"generation\":%lld,\"collected\":%lld", (long long)e->kind,
-			       (long long)e->value);
+			fprintf(out, ",\"generation\":%lld,\"collected\":%lld", (long long)e->kind,
+				(long long)e->value);
 		if (e->phase == GC_NODE)
-			printf(",\"collector\":%lld", (long long)e->kind);
+			fprintf(out, ",\"collector\":%lld", (long long)e->kind);
 		if (e->phase == GC_JVM)
 			print_pools(gc);
-		fputs("}\n", stdout);
+		fputs("}\n", out);
 	} else {
-		printf("%12.6f %7u %-6s %-20s %10.3f ms", ((double)e->ts_ns - (double)gc->t0) / 1e9,
-		       e->tid, gc->runtime, kind, e->dur_ns / 1e6);
+		fprintf(out, "%12.6f %7u %-6s %-20s %10.3f ms",
+			((double)e->ts_ns - (double)gc->t0) / 1e9, e->tid, gc->runtime, kind,
+			e->dur_ns / 1e6);
 		if (e->phase == GC_PY)
-			printf("  collected %lld", (long long)e->value);
+			fprintf(out, "  collected %lld", (long long)e->value);
 		if (e->phase == GC_JVM && gc->npools)
-			printf("  %s", gc->pools[0].manager);
-		putchar('\n');
+			fprintf(out, "  %s", gc->pools[0].manager);
+		fputc('\n', out);
 		if (e->phase == GC_JVM)
 			print_pools(gc);
 	}
@@ -237,6 +246,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 static void print_summary(const struct gc_ctx *gc)
 {
+	FILE *out = gc->opts->output.f;
 	size_t i;
 	int s;
 
@@ -244,36 +254,45 @@ static void print_summary(const struct gc_ctx *gc)
 		const struct kind_summary *k = &gc->kinds[i];
 
 		if (gc->opts->json) {
-			printf("{\"summary\":true,\"runtime\":\"%s\",\"kind\":", gc->runtime);
-			json_str(stdout, k->kind);
-			printf(",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-			       ",\"hist\":[",
-			       (uint64_t)k->count, (uint64_t)k->total_ns, (uint64_t)k->max_ns);
+			fprintf(out, "{\"summary\":true,\"runtime\":\"%s\",\"kind\":", gc->runtime);
+			json_str(out, k->kind);
+			fprintf(out,
+				",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64
+				",\"max_ns\":%" PRIu64 ",\"hist\":[",
+				(uint64_t)k->count, (uint64_t)k->total_ns, (uint64_t)k->max_ns);
 			for (s = 0; s < HIST_SLOTS; s++)
-				printf("%s%" PRIu64, s ? "," : "", (uint64_t)k->hist[s]);
-			fputs("]}\n", stdout);
+				fprintf(out, "%s%" PRIu64, s ? "," : "", (uint64_t)k->hist[s]);
+			fputs("]}\n", out);
 			continue;
 		}
-		printf("\n%s %s: %" PRIu64
-		       " collections, total %.3f ms, mean %.3f ms, max %.3f ms\n",
-		       gc->runtime, k->kind, (uint64_t)k->count, k->total_ns / 1e6,
-		       k->count ? k->total_ns / 1e6 / k->count : 0, k->max_ns / 1e6);
+		fprintf(out,
+			"\n%s %s: %" PRIu64
+			" collections, total %.3f ms, mean %.3f ms, max %.3f ms\n",
+			gc->runtime, k->kind, (uint64_t)k->count, k->total_ns / 1e6,
+			k->count ? k->total_ns / 1e6 / k->count : 0, k->max_ns / 1e6);
 		for (s = 0; s < HIST_SLOTS; s++) {
 			int bar = (int)(k->hist[s] * 40 / (k->count ? k->count : 1));
 
 			if (!k->hist[s])
 				continue;
-			printf("  %12llu -> %-12llu us : %-8" PRIu64 " |%-40.*s|\n",
-			       (s ? 1ULL << s : 0ULL) / 1000, ((1ULL << (s + 1)) - 1) / 1000,
-			       (uint64_t)k->hist[s], bar,
-			       "****************************************");
+			fprintf(out, "  %12llu -> %-12llu us : %-8" PRIu64 " |%-40.*s|\n",
+				(s ? 1ULL << s : 0ULL) / 1000, ((1ULL << (s + 1)) - 1) / 1000,
+				(uint64_t)k->hist[s], bar,
+				"****************************************");
 		}
 	}
 }
 
+/* Events are printed as they come: flushed after each read, so that a file given with -o holds
+ * every event printed so far. */
 static int read_events(void *ctx, int timeout_ms)
 {
-	return ring_buffer__poll(ctx, timeout_ms);
+	struct gc_ctx *gc = ctx;
+	int err;
+
+	err = ring_buffer__poll(gc->rb, timeout_ms);
+	fflush(gc->opts->output.f);
+	return err;
 }
 
 int cmd_gc(int argc, char **argv)
@@ -292,8 +311,10 @@ int cmd_gc(int argc, char **argv)
 		return err > 0 ? 0 : err;
 	signals_install();
 	gc = calloc(1, sizeof(*gc));
-	if (!gc)
-		return -ENOMEM;
+	if (!gc) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	gc->opts = &opts;
 	skel = gc_bpf__open();
 	if (!skel) {
@@ -318,6 +339,7 @@ int cmd_gc(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
+	gc->rb = rb;
 	gc->t0 = rt_monotonic_ns(); /* before the probes: no time is negative */
 	err = rt_trace__attach(tr, skel->obj);
 	if (err)
@@ -326,11 +348,11 @@ int cmd_gc(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	run_opts.duration_s = opts.duration_s;
-	err = rt_trace__run(tr, &run_opts, NULL, rb);
+	err = rt_trace__run(tr, &run_opts, NULL, gc);
 	rt_trace__detach(tr); /* nothing comes after the last read: the counts are final */
 	ring_buffer__consume(rb);
 	print_summary(gc);
-	fflush(stdout);
+	fflush(opts.output.f);
 	fprintf(stderr,
 		"gc: %" PRIu64 " collections, %" PRIu64 " lost, %" PRIu64
 		" shorter than --min, %" PRIu64 " ends without a seen start\n",
@@ -345,5 +367,10 @@ cleanup:
 	rt_trace__free(tr);
 	gc_bpf__destroy(skel);
 	free(gc);
+	{
+		int e = opts_output__close(&opts.output, "gc");
+
+		err = err ? err : e;
+	}
 	return err;
 }

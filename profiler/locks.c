@@ -32,6 +32,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/capture_queue.h"
 #include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
 #include "symbolize/maps.h"
@@ -46,6 +47,7 @@ _Static_assert(sizeof(struct lock_stack_stat) == 24, "lock_stack_stat layout");
 #define POLL_MS		100
 #define MAPS_REFRESH_MS 1000
 #define MAX_LINKS	64
+#define CAPTURE_READ_MS 10 /* the capture reader's poll */
 
 struct locks_opts {
 	struct target_opts target;
@@ -54,7 +56,8 @@ struct locks_opts {
 	unsigned int stacks;
 	bool json;
 	bool no_cond;
-	bool native_only; /* no interpreter frames in the waiting stacks */
+	bool native_only;	   /* no interpreter frames in the waiting stacks */
+	struct opts_output output; /* -o */
 };
 
 struct lock_row {
@@ -81,6 +84,9 @@ struct lock_stacks {
 	int pid;
 	struct stacks *pipeline;
 	struct stack_frames *frames; /* of one capture */
+	/* captures of new keys: a reader thread reads what must be read while the process lives
+	 * (interpreter code objects) as each arrives, before the slow unwinding here */
+	struct capture_queue *captures;
 	struct key_stack *keys;
 	size_t n, cap;
 	size_t n_code_maps; /* code mappings at the last code-range update */
@@ -193,6 +199,7 @@ static void lock_stacks__free(struct lock_stacks *ls)
 
 	if (!ls)
 		return;
+	capture_queue__free(ls->captures);
 	for (i = 0; i < ls->n; i++)
 		free(ls->keys[i].f);
 	free(ls->keys);
@@ -201,10 +208,12 @@ static void lock_stacks__free(struct lock_stacks *ls)
 	free(ls);
 }
 
-static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd)
+/* captures_fd: the ring buffer of captures of new stack keys. */
+static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd, int captures_fd)
 {
 	struct lock_stacks *ls = calloc(1, sizeof(*ls));
 	struct stacks_opts so;
+	int err;
 
 	if (!ls)
 		return NULL;
@@ -213,9 +222,12 @@ static struct lock_stacks *lock_stacks__new(int pid, int interp_map_fd)
 	so.interp_map_fd = interp_map_fd;
 	ls->pipeline = stacks__new(&so);
 	ls->frames = malloc(sizeof(*ls->frames));
-	if (!ls->pipeline || !ls->frames) {
+	if (ls->pipeline && ls->frames)
+		ls->captures = capture_queue__new(ls->pipeline, captures_fd, CAPTURE_READ_MS);
+	if (!ls->captures) {
+		err = errno ? errno : ENOMEM;
 		lock_stacks__free(ls);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	return ls;
@@ -403,7 +415,7 @@ static const char *base_name(const char *path)
 /* Print the stack of key innermost first: text, one frame a line after indent, or a JSON array
  * of {"function","module","offset","file","line","inlined"}; an incomplete unwinding ends with
  * a frame "[truncated]" or "[incomplete]". */
-static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, bool json)
+static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, bool json, FILE *out)
 {
 	const struct key_stack *ks = key ? lock_stacks__find(ls, key) : NULL;
 	size_t i, n = ks ? ks->n : 0, nu;
@@ -418,31 +430,31 @@ static void print_stack(struct lock_stacks *ls, __u64 key, const char *indent, b
 		nu = n;
 	}
 	if (json)
-		fputc('[', stdout);
+		fputc('[', out);
 	for (i = 0; i < n; i++) {
 		const struct stack_frame *s = &ks->f[i];
 
 		if (!json) {
-			printf("%s%s%s", indent, s->name, s->inlined ? " (inlined)" : "");
+			fprintf(out, "%s%s%s", indent, s->name, s->inlined ? " (inlined)" : "");
 			if (s->file)
-				printf(" %s:%d", base_name(s->file), s->line);
+				fprintf(out, " %s:%d", base_name(s->file), s->line);
 			else if (s->module)
-				printf(" [%s]", base_name(s->module));
-			fputc('\n', stdout);
+				fprintf(out, " [%s]", base_name(s->module));
+			fputc('\n', out);
 			continue;
 		}
-		fputs(i ? "," : "", stdout);
+		fputs(i ? "," : "", out);
 		/* the return address as in the ELF file (resolved at address - 1) */
-		stack_frame__json(s, stdout, s->offset + (s->module != NULL));
+		stack_frame__json(s, out, s->offset + (s->module != NULL));
 	}
 	if (json)
-		fputc(']', stdout);
+		fputc(']', out);
 	else if (!nu)
-		printf("%s(no stack)\n", indent);
+		fprintf(out, "%s(no stack)\n", indent);
 }
 
 static void print_stack_rows(struct lock_stacks *ls, const struct stack_row *rows, size_t n,
-			     unsigned int max, bool json)
+			     unsigned int max, bool json, FILE *out)
 {
 	size_t i;
 
@@ -450,20 +462,21 @@ static void print_stack_rows(struct lock_stacks *ls, const struct stack_row *row
 		const struct stack_row *s = &rows[i];
 
 		if (json) {
-			printf("%s{\"waits\":%" PRIu64 ",\"wait_total_ns\":%" PRIu64
-			       ",\"wait_max_ns\":%" PRIu64 ",\"stack\":",
-			       i ? "," : "", (uint64_t)s->st.waits, (uint64_t)s->st.wait_total_ns,
-			       (uint64_t)s->st.wait_max_ns);
-			print_stack(ls, s->key.stack_key, NULL, true);
-			fputc('}', stdout);
+			fprintf(out,
+				"%s{\"waits\":%" PRIu64 ",\"wait_total_ns\":%" PRIu64
+				",\"wait_max_ns\":%" PRIu64 ",\"stack\":",
+				i ? "," : "", (uint64_t)s->st.waits, (uint64_t)s->st.wait_total_ns,
+				(uint64_t)s->st.wait_max_ns);
+			print_stack(ls, s->key.stack_key, NULL, true, out);
+			fputc('}', out);
 		} else {
 			char tot[32], mx[32];
 
 			fmt_duration(tot, sizeof(tot), s->st.wait_total_ns);
 			fmt_duration(mx, sizeof(mx), s->st.wait_max_ns);
-			printf("    %" PRIu64 " waits, %s total, %s max, from:\n",
-			       (uint64_t)s->st.waits, tot, mx);
-			print_stack(ls, s->key.stack_key, "        ", false);
+			fprintf(out, "    %" PRIu64 " waits, %s total, %s max, from:\n",
+				(uint64_t)s->st.waits, tot, mx);
+			print_stack(ls, s->key.stack_key, "        ", false, out);
 		}
 	}
 }
@@ -471,6 +484,7 @@ static void print_stack_rows(struct lock_stacks *ls, const struct stack_row *row
 static int report(const struct locks_opts *o, struct locks_bpf *skel, struct lock_stacks *u,
 		  struct session *s)
 {
+	FILE *out = o->output.f;
 	struct lock_row *locks = NULL;
 	struct stack_row *stacks = NULL;
 	long nlocks, nstacks;
@@ -490,8 +504,8 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct loc
 	nstacks = (long)merge_stack_rows(u, stacks, (size_t)nstacks);
 	qsort(stacks, (size_t)nstacks, sizeof(*stacks), cmp_stack);
 	if (!o->json)
-		printf("%ld lock%s used; the %u with the most wait time:\n", nlocks,
-		       nlocks == 1 ? "" : "s", o->top < nlocks ? o->top : (unsigned int)nlocks);
+		fprintf(out, "%ld lock%s used; the %u with the most wait time:\n", nlocks,
+			nlocks == 1 ? "" : "s", o->top < nlocks ? o->top : (unsigned int)nlocks);
 	for (i = 0; i < (size_t)nlocks && i < o->top; i++) {
 		const struct lock_row *l = &locks[i];
 		const struct stack_row *first;
@@ -509,25 +523,27 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct loc
 			ns++;
 		}
 		if (o->json) {
-			printf("{\"type\":\"lock\",\"rank\":%zu,\"address\":%" PRIu64
-			       ",\"location\":",
-			       i + 1, (uint64_t)l->addr);
-			json_str(stdout, where[0] ? where : NULL);
-			printf(",\"kind\":\"%s\",\"waits\":%" PRIu64 ",\"wait_total_ns\":%" PRIu64
-			       ",\"wait_max_ns\":%" PRIu64 ",\"acquisitions\":%" PRIu64
-			       ",\"holds\":%" PRIu64 ",\"hold_total_ns\":%" PRIu64
-			       ",\"hold_max_ns\":%" PRIu64 ",\"wait_hist\":",
-			       kind_name(l->st.kind), (uint64_t)l->st.waits,
-			       (uint64_t)l->st.wait_total_ns, (uint64_t)l->st.wait_max_ns,
-			       (uint64_t)l->st.acquisitions, (uint64_t)l->st.holds,
-			       (uint64_t)l->st.hold_total_ns, (uint64_t)l->st.hold_max_ns);
-			hist_print_json(stdout, l->st.wait_hist, LOCK_HIST_SLOTS);
-			fputs(",\"hold_hist\":", stdout);
-			hist_print_json(stdout, l->st.hold_hist, LOCK_HIST_SLOTS);
-			fputs(",\"stacks\":[", stdout);
+			fprintf(out,
+				"{\"type\":\"lock\",\"rank\":%zu,\"address\":%" PRIu64
+				",\"location\":",
+				i + 1, (uint64_t)l->addr);
+			json_str(out, where[0] ? where : NULL);
+			fprintf(out,
+				",\"kind\":\"%s\",\"waits\":%" PRIu64 ",\"wait_total_ns\":%" PRIu64
+				",\"wait_max_ns\":%" PRIu64 ",\"acquisitions\":%" PRIu64
+				",\"holds\":%" PRIu64 ",\"hold_total_ns\":%" PRIu64
+				",\"hold_max_ns\":%" PRIu64 ",\"wait_hist\":",
+				kind_name(l->st.kind), (uint64_t)l->st.waits,
+				(uint64_t)l->st.wait_total_ns, (uint64_t)l->st.wait_max_ns,
+				(uint64_t)l->st.acquisitions, (uint64_t)l->st.holds,
+				(uint64_t)l->st.hold_total_ns, (uint64_t)l->st.hold_max_ns);
+			hist_print_json(out, l->st.wait_hist, LOCK_HIST_SLOTS);
+			fputs(",\"hold_hist\":", out);
+			hist_print_json(out, l->st.hold_hist, LOCK_HIST_SLOTS);
+			fputs(",\"stacks\":[", out);
 			if (first)
-				print_stack_rows(u, first, ns, o->stacks, true);
-			fputs("]}\n", stdout);
+				print_stack_rows(u, first, ns, o->stacks, true, out);
+			fputs("]}\n", out);
 			continue;
 		}
 		{
@@ -541,32 +557,34 @@ static int report(const struct locks_opts *o, struct locks_bpf *skel, struct loc
 			fmt_duration(ha, sizeof(ha),
 				     l->st.holds ? l->st.hold_total_ns / l->st.holds : 0);
 			fmt_duration(hm, sizeof(hm), l->st.hold_max_ns);
-			printf("\n#%zu %s 0x%" PRIx64 "%s%s%s\n", i + 1, kind_name(l->st.kind),
-			       (uint64_t)l->addr, where[0] ? " (" : "", where, where[0] ? ")" : "");
-			printf("  waited: %" PRIu64 " times, %s total, %s avg, %s max\n",
-			       (uint64_t)l->st.waits, wt, wa, wm);
-			printf("  held:   %" PRIu64 " times (%" PRIu64 " acquisitions), %s total, "
-			       "%s avg, %s max\n",
-			       (uint64_t)l->st.holds, (uint64_t)l->st.acquisitions, ht, ha, hm);
+			fprintf(out, "\n#%zu %s 0x%" PRIx64 "%s%s%s\n", i + 1,
+				kind_name(l->st.kind), (uint64_t)l->addr, where[0] ? " (" : "",
+				where, where[0] ? ")" : "");
+			fprintf(out, "  waited: %" PRIu64 " times, %s total, %s avg, %s max\n",
+				(uint64_t)l->st.waits, wt, wa, wm);
+			fprintf(out,
+				"  held:   %" PRIu64 " times (%" PRIu64 " acquisitions), %s total, "
+				"%s avg, %s max\n",
+				(uint64_t)l->st.holds, (uint64_t)l->st.acquisitions, ht, ha, hm);
 			if (l->st.waits) {
-				printf("  wait time:\n");
-				hist_print(stdout, l->st.wait_hist, LOCK_HIST_SLOTS, "    ");
+				fprintf(out, "  wait time:\n");
+				hist_print(out, l->st.wait_hist, LOCK_HIST_SLOTS, "    ");
 			}
 			if (l->st.holds) {
-				printf("  hold time:\n");
-				hist_print(stdout, l->st.hold_hist, LOCK_HIST_SLOTS, "    ");
+				fprintf(out, "  hold time:\n");
+				hist_print(out, l->st.hold_hist, LOCK_HIST_SLOTS, "    ");
 			}
 			if (first) {
-				printf("  waiting stacks:\n");
-				print_stack_rows(u, first, ns, o->stacks, false);
+				fprintf(out, "  waiting stacks:\n");
+				print_stack_rows(u, first, ns, o->stacks, false, out);
 			}
 		}
 	}
 	if (o->json) {
-		printf("{\"type\":\"summary\",\"locks\":%ld,\"dropped\":%" PRIu64, nlocks,
-		       (uint64_t)skel->bss->dropped);
-		session__json_end(s, stdout);
-		puts("}");
+		fprintf(out, "{\"type\":\"summary\",\"locks\":%ld,\"dropped\":%" PRIu64, nlocks,
+			(uint64_t)skel->bss->dropped);
+		session__json_end(s, out);
+		fputs("}\n", out);
 	}
 	if (skel->bss->dropped)
 		pr_warn("locks: %" PRIu64 " updates dropped (BPF maps full): figures are low\n",
@@ -656,7 +674,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof locks (-p PID | -- CMD ARGS...) [-d SECONDS] [--top N] [--stacks "
 		"N]\n"
-		"                    [--no-stacks] [--no-cond] [--native-only] [--json]\n"
+		"                    [--no-stacks] [--no-cond] [--native-only] [--json] [-o FILE]\n"
 		"\n"
 		"Lock contention: time threads spend waiting in pthread_mutex_lock/timedlock,\n"
 		"pthread_rwlock_rdlock/wrlock and pthread_cond_wait/timedwait (call to return), "
@@ -667,6 +685,9 @@ static void usage(FILE *f)
 		"functions; aggregated in BPF, printed at the end, most wait time first.\n"
 		"\n"
 		"  -p, --pid PID          trace this process\n"
+		"  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		"stderr\n"
+		"                         beside a launched command: its stdout stays its own)\n"
 		"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
 		"  -t, --top N            locks to show (default 10)\n"
 		"  -s, --stacks N         waiting stacks per lock (default 3)\n"
@@ -710,12 +731,13 @@ static int parse_opts(int argc, char **argv, struct locks_opts *o, bool *no_stac
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"native-only", no_argument, NULL, 'N'},
+		{"output", required_argument, NULL, 'o'},
 		{},
 	};
-	struct opts_common co = {"locks", &o->target, &o->duration_s, usage};
+	struct opts_common co = {"locks", &o->target, &o->duration_s, usage, &o->output};
 	int c, err = 0;
 
-	while ((c = getopt_long(argc, argv, "+p:d:t:s:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:o:t:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			err = parse_uint(optarg, "--top", &o->top);
@@ -750,7 +772,6 @@ int cmd_locks(int argc, char **argv)
 	struct bpf_link *links[MAX_LINKS] = {};
 	struct locks_bpf *skel = NULL;
 	struct lock_stacks *u = NULL;
-	struct ring_buffer *rb = NULL;
 	struct session *s = NULL;
 	char libc[4096], what[64];
 	__u64 deadline_ns = 0, refresh_ns = 0, refresh_ms = 5;
@@ -796,9 +817,9 @@ int cmd_locks(int argc, char **argv)
 		pr_warn("locks: cannot load the BPF program: %s\n", err_str(err));
 		goto cleanup;
 	}
-	u = lock_stacks__new(pid, opts.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs));
-	rb = u ? ring_buffer__new(bpf_map__fd(skel->maps.captures), on_capture, u, NULL) : NULL;
-	if (!rb) {
+	u = lock_stacks__new(pid, opts.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs),
+			     bpf_map__fd(skel->maps.captures));
+	if (!u) {
 		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}
@@ -838,17 +859,24 @@ int cmd_locks(int argc, char **argv)
 				refresh_ms * 2 > MAPS_REFRESH_MS ? MAPS_REFRESH_MS : refresh_ms * 2;
 			refresh_ns = now + refresh_ms * 1000000ULL;
 		}
-		ring_buffer__poll(rb, refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
+		/* resolved while the process runs */
+		capture_queue__run(u->captures, on_capture, u,
+				   refresh_ms < POLL_MS ? (int)refresh_ms : POLL_MS);
 	}
-	ring_buffer__consume(rb);
+	capture_queue__stop(u->captures);
+	capture_queue__run(u->captures, on_capture, u, 0);
 	err = report(&opts, skel, u, s);
-	fflush(stdout);
+	fflush(opts.output.f);
 	session__report_end(s, "locks");
 cleanup:
 	destroy_links(links, nlinks);
-	ring_buffer__free(rb);
 	lock_stacks__free(u);
 	locks_bpf__destroy(skel);
 	session__free(s);
+	{
+		int e = opts_output__close(&opts.output, "locks");
+
+		err = err ? err : e;
+	}
 	return err;
 }

@@ -19,11 +19,13 @@ struct command {
 
 static const struct command commands[] = {
 	{"profile", cmd_profile, "sample the stacks of a process or command: folded, flame graph"},
+	{"top", cmd_top, "the hottest functions of a process right now, refreshed live"},
 	{"flow", cmd_flow, "method calls and returns of a Python, Ruby or JVM program"},
 	{"calls", cmd_calls, "call counts and times per method, aggregated in BPF"},
 	{"gc", cmd_gc, "garbage collections of Python, Ruby, the JVM and Node"},
 	{"objnew", cmd_objnew, "allocations by type (Ruby, JVM)"},
 	{"memleak", cmd_memleak, "outstanding allocations by stack (leaks), live or launched"},
+	{"dump", cmd_dump, "every thread of a live process: state and mixed stack, not stopped"},
 	{"threads", cmd_threads, "thread creation (with stacks), names, starts and exits"},
 	{"locks", cmd_locks, "pthread mutex, rwlock and condition wait contention"},
 	{"queries", cmd_queries, "MySQL/MariaDB query latency and text"},

@@ -46,6 +46,7 @@
 #include "lib/log.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "stacks/capture_queue.h"
 #include "stacks/export.h"
 #include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
@@ -54,21 +55,24 @@
 
 _Static_assert(sizeof(struct memleak_alloc) == 24, "memleak_alloc layout");
 
-#define MLK_POLL_MS	 100
-#define MLK_REFRESH_NS	 500000000ULL /* re-read the code ranges every 0.5 s */
-#define MLK_BATCH	 4096
-#define MLK_DEFAULT_LIBC "/lib/x86_64-linux-gnu/libc.so.6"
+#define MLK_POLL_MS	    100
+#define MLK_CAPTURE_READ_MS 10		 /* the capture reader's poll */
+#define MLK_REFRESH_NS	    500000000ULL /* re-read the code ranges every 0.5 s */
+#define MLK_BATCH	    4096
+#define MLK_DEFAULT_LIBC    "/lib/x86_64-linux-gnu/libc.so.6"
 
 struct memleak_opts {
 	struct target_opts target;
 	const char *lib;
 	struct outputs outs; /* --folded, --svg, --pprof, -o: the final report */
-	bool to_files;	     /* -o: reports go to stderr, nothing to stdout */
+	bool to_files;	     /* -o FILE: reports go to stderr, nothing to stdout */
+	bool to_stdout;	     /* -o -: reports go to stdout, even beside a launched command */
 	bool json;
 	bool bare;
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
 	double interval_s;
+	double duration_s; /* -d: 0 until Ctrl-C or the target's end */
 	double min_age_s;
 	int top;
 	__u64 sample_bytes;
@@ -113,8 +117,10 @@ struct memleak {
 	struct key_slot *keys;
 	size_t n_keys, keys_mask;
 	size_t n_maps_seen; /* mappings in the last code-range snapshot */
-	struct ring_buffer *rb;
-	FILE *rep; /* reports: stdout, stderr with -o */
+	/* captures of new stack keys: a reader thread reads what must be read while the process
+	 * lives (interpreter code objects) as each arrives, before the slow unwinding here */
+	struct capture_queue *captures;
+	FILE *rep; /* reports: stdout; stderr with -o FILE or a launched command */
 	struct bpf_link *links[2 * MLK_FN_COUNT];
 	size_t n_links;
 	__u64 start_ns;
@@ -1050,7 +1056,11 @@ static int report(struct memleak *m, bool final)
 	int err;
 
 	/* Stacks still in the ring buffer first: their allocations are in the table. */
-	ring_buffer__consume(m->rb);
+	if (final)
+		capture_queue__stop(m->captures);
+	else
+		capture_queue__sync(m->captures);
+	capture_queue__run(m->captures, on_capture, m, 0);
 	err = collect(m, now);
 	if (err) {
 		pr_warn("memleak: cannot read the allocation table: %s\n", err_str(err));
@@ -1131,7 +1141,8 @@ static void print_counters(struct memleak *m)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof memleak (-p PID | -- CMD ARGS...) [-i SECONDS] [--top N]\n"
+		"usage: rtprof memleak (-p PID | -- CMD ARGS...) [-d SECONDS] [-i SECONDS] [--top "
+		"N]\n"
 		"                      [--min-age SECONDS] [--json] [--folded FILE] [--svg FILE]\n"
 		"                      [--pprof FILE] [-o FILE]\n"
 		"                      [--sample-bytes N] [--lib PATH]\n"
@@ -1146,6 +1157,8 @@ static void usage(FILE *f)
 		"are\n"
 		"                         not known and never reported; their frees are counted)\n"
 		"  -- CMD ARGS...         launch CMD, traced from its first instruction\n"
+		"  -d, --duration SECS    stop after SECS, with the final report (default: Ctrl-C\n"
+		"                         or the target's end)\n"
 		"  -i, --interval SECS    print the top stacks every SECS seconds\n"
 		"  -n, --top N            stacks per text report (default 10, 0: all)\n"
 		"      --min-age SECS     only allocations at least SECS seconds old\n"
@@ -1158,7 +1171,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE      final report in the format of FILE's extension: "
 		".folded,\n"
 		"                         .svg, .pb.gz, .speedscope.json (repeatable); reports\n"
-		"                         then go to stderr, nothing to stdout\n"
+		"                         then go to stderr, nothing to stdout. -o -: reports\n"
+		"                         to stdout (default: stdout with -p, stderr with --)\n"
 		"  -s, --sample-bytes N   sample allocations with probability size/N (decided in\n"
 		"                         BPF); bytes and counts are scaled back up\n"
 		"      --lib PATH         allocator to probe (default: the libc the target maps);\n"
@@ -1233,6 +1247,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
 		{"interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
 		{"top", required_argument, NULL, 'n'},
 		{"min-age", required_argument, NULL, OPT_MIN_AGE},
 		{"json", no_argument, NULL, OPT_JSON},
@@ -1253,7 +1268,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct opts_common co = {"memleak", &o->target, NULL, usage};
+	struct opts_common co = {"memleak", &o->target, &o->duration_s, usage};
 	__u32 v;
 	char *end;
 	int c, err = 0;
@@ -1263,7 +1278,7 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 	o->max_stacks = 1 << 16;
 	o->key_window = STACK_KEY_WINDOW_DEFAULT;
 	o->verify_keys = 1024;
-	while (!err && (c = getopt_long(argc, argv, "+p:i:n:s:o:vh", longopts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, "+p:d:i:n:s:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			err = parse_secs("-i", optarg, &o->interval_s);
@@ -1287,6 +1302,10 @@ static int parse_opts(int argc, char **argv, struct memleak_opts *o)
 		case OPT_SVG:
 		case OPT_PPROF:
 		case 'o':
+			if (c == 'o' && !strcmp(optarg, "-")) {
+				o->to_stdout = true;
+				break;
+			}
 			err = outputs__add(&o->outs,
 					   c == OPT_FOLDED  ? OUTPUT_FOLDED
 					   : c == OPT_SVG   ? OUTPUT_SVG
@@ -1359,7 +1378,7 @@ static void memleak__free(struct memleak *m)
 
 	for (i = 0; i < m->n_links; i++)
 		bpf_link__destroy(m->links[i]);
-	ring_buffer__free(m->rb);
+	capture_queue__free(m->captures); /* its reader uses the pipeline */
 	memleak_bpf__destroy(m->skel);
 	for (i = 0; i < m->n_stacks; i++)
 		mlk_stack__clear(&m->stacks[i]);
@@ -1414,14 +1433,16 @@ static void wait_for_lib(struct memleak *m)
 static int run(struct memleak *m)
 {
 	const struct memleak_opts *o = m->o;
-	__u64 next_report, next_refresh, now;
+	__u64 next_report, next_refresh, now, end_ns = UINT64_MAX;
 	int err;
 
 	m->start_ns = now_ns();
+	if (o->duration_s > 0)
+		end_ns = m->start_ns + (__u64)(o->duration_s * 1e9);
 	next_report = m->start_ns + (__u64)(o->interval_s * 1e9);
 	next_refresh = m->start_ns + MLK_REFRESH_NS;
 	while (!signals_stop_requested()) {
-		err = ring_buffer__poll(m->rb, MLK_POLL_MS);
+		err = capture_queue__run(m->captures, on_capture, m, MLK_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("memleak: ring buffer: %s\n", err_str(err));
 			return err;
@@ -1429,6 +1450,8 @@ static int run(struct memleak *m)
 		if (!session__alive(m->sess))
 			break;
 		now = now_ns();
+		if (now >= end_ns)
+			break;
 		if (now >= next_refresh) {
 			update_ranges(m);
 			next_refresh = now + MLK_REFRESH_NS;
@@ -1453,9 +1476,13 @@ int cmd_memleak(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : err;
 	m.o = &o;
-	m.rep = o.to_files ? stderr : stdout;
+	/* the one rule of -o (lib/opts.h): a launched command's stdout is its own */
+	m.rep = o.to_stdout ? stdout : o.to_files || o.target.argv ? stderr : stdout;
 	signals_install();
 	log_hook_libbpf();
+	err = outputs__check(&o.outs, "memleak");
+	if (err)
+		goto cleanup;
 	m.sess = session__new(&o.target);
 	if (!m.sess) {
 		err = -errno;
@@ -1479,8 +1506,10 @@ int cmd_memleak(int argc, char **argv)
 	so.lines = o.lines;
 	m.pipeline = stacks__new(&so);
 	m.frames = malloc(sizeof(*m.frames));
-	m.rb = ring_buffer__new(bpf_map__fd(m.skel->maps.captures), on_capture, &m, NULL);
-	if (!m.pipeline || !m.frames || !m.rb) {
+	if (m.pipeline && m.frames)
+		m.captures = capture_queue__new(m.pipeline, bpf_map__fd(m.skel->maps.captures),
+						MLK_CAPTURE_READ_MS);
+	if (!m.captures) {
 		err = -errno ? -errno : -ENOMEM;
 		goto cleanup;
 	}

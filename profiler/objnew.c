@@ -46,6 +46,9 @@ static void usage(FILE *f)
 		   "  -l, --lang LANG        ruby or jvm (default: found from the process)\n"
 		   "  -n, --top N            the N types with the most allocations (default: all)\n"
 		   "  -i, --interval SECS    print (and reset) the table every SECS\n"
+		   "  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		   "stderr\n"
+		   "                         beside a launched command: its stdout stays its own)\n"
 		   "  -d, --duration SECS    stop after SECS (default: target exit or Ctrl-C)\n"
 		   "      --json             one JSON object per type: type, count, bytes, unit\n"
 		   "  -v, --verbose          debug output\n"
@@ -130,30 +133,32 @@ nomem:
 
 static void print_rows(const struct type_row *rows, size_t n, const struct rt_cmd_opts *o)
 {
+	FILE *out = o->output.f;
 	size_t i, lim = o->top && (size_t)o->top < n ? (size_t)o->top : n;
 
 	if (!o->json)
-		printf("%-48s %12s %16s\n", "TYPE", "COUNT", "BYTES/ELEMENTS");
+		fprintf(out, "%-48s %12s %16s\n", "TYPE", "COUNT", "BYTES/ELEMENTS");
 	for (i = 0; i < lim; i++) {
 		const struct type_row *r = &rows[i];
 
 		if (o->json) {
-			fputs("{\"type\":", stdout);
-			json_str(stdout, r->name);
-			printf(",\"count\":%" PRIu64, (uint64_t)r->st.count);
+			fputs("{\"type\":", out);
+			json_str(out, r->name);
+			fprintf(out, ",\"count\":%" PRIu64, (uint64_t)r->st.count);
 			if (r->unit[0])
-				printf(",\"%s\":%" PRIu64, r->unit, (uint64_t)r->st.bytes);
-			fputs("}\n", stdout);
+				fprintf(out, ",\"%s\":%" PRIu64, r->unit, (uint64_t)r->st.bytes);
+			fputs("}\n", out);
 		} else if (r->unit[0]) {
-			printf("%-48s %12" PRIu64 " %16" PRIu64 " %s\n", r->name,
-			       (uint64_t)r->st.count, (uint64_t)r->st.bytes, r->unit);
+			fprintf(out, "%-48s %12" PRIu64 " %16" PRIu64 " %s\n", r->name,
+				(uint64_t)r->st.count, (uint64_t)r->st.bytes, r->unit);
 		} else {
-			printf("%-48s %12" PRIu64 " %16s\n", r->name, (uint64_t)r->st.count, "-");
+			fprintf(out, "%-48s %12" PRIu64 " %16s\n", r->name, (uint64_t)r->st.count,
+				"-");
 		}
 	}
 	if (!o->json && lim < n)
-		printf("(%zu more types; -n to show more)\n", n - lim);
-	fflush(stdout);
+		fprintf(out, "(%zu more types; -n to show more)\n", n - lim);
+	fflush(out);
 }
 
 /* What the interval tick needs. */
@@ -174,7 +179,7 @@ static int print_interval(void *ctx)
 	if (err)
 		return err;
 	if (!run->opts->json)
-		putchar('\n');
+		fputc('\n', run->opts->output.f);
 	print_rows(rows, n, run->opts);
 	free(rows);
 	return 0;
@@ -236,5 +241,10 @@ cleanup:
 	free(rows);
 	rt_trace__free(tr);
 	objnew_bpf__destroy(skel);
+	{
+		int e = opts_output__close(&opts.output, "objnew");
+
+		err = err ? err : e;
+	}
 	return err;
 }

@@ -32,7 +32,8 @@ struct probes_opts {
 	int pid;
 	const char *path;
 	bool json;
-	double count_s; /* 0: do not count */
+	double count_s;		   /* 0: do not count */
+	struct opts_output output; /* -o */
 };
 
 /* One ELF object with probes: the path the target sees and the notes read from it. */
@@ -382,7 +383,7 @@ static void print_args_json(FILE *f, const struct usdt_note *n)
 	fputc(']', f);
 }
 
-static void print_json(const struct probes_scan *scan, int pid, bool counted)
+static void print_json(const struct probes_scan *scan, int pid, bool counted, FILE *out)
 {
 	size_t i, j;
 
@@ -392,32 +393,34 @@ static void print_json(const struct probes_scan *scan, int pid, bool counted)
 		for (j = 0; j < o->notes->n; j++) {
 			const struct usdt_note *n = &o->notes->notes[j];
 
-			fputs("{\"object\":", stdout);
-			json_str(stdout, o->path);
-			fputs(",\"runtime\":", stdout);
-			json_str(stdout, o->runtime ? o->runtime->name : NULL);
-			fputs(",\"provider\":", stdout);
-			json_str(stdout, n->provider);
-			fputs(",\"name\":", stdout);
-			json_str(stdout, n->name);
-			printf(",\"address\":%" PRIu64 ",\"semaphore\":%" PRIu64
-			       ",\"file_offset\":%" PRIu64 ",\"semaphore_offset\":%" PRIu64,
-			       (uint64_t)n->address, (uint64_t)n->semaphore,
-			       (uint64_t)n->file_offset, (uint64_t)n->sema_offset);
+			fputs("{\"object\":", out);
+			json_str(out, o->path);
+			fputs(",\"runtime\":", out);
+			json_str(out, o->runtime ? o->runtime->name : NULL);
+			fputs(",\"provider\":", out);
+			json_str(out, n->provider);
+			fputs(",\"name\":", out);
+			json_str(out, n->name);
+			fprintf(out,
+				",\"address\":%" PRIu64 ",\"semaphore\":%" PRIu64
+				",\"file_offset\":%" PRIu64 ",\"semaphore_offset\":%" PRIu64,
+				(uint64_t)n->address, (uint64_t)n->semaphore,
+				(uint64_t)n->file_offset, (uint64_t)n->sema_offset);
 			if (pid > 0)
-				printf(",\"pid\":%d,\"runtime_address\":%" PRIu64
-				       ",\"runtime_semaphore\":%" PRIu64,
-				       pid, (uint64_t)runtime_addr(scan, o, n->file_offset),
-				       (uint64_t)(n->semaphore
-							  ? runtime_addr(scan, o, n->sema_offset)
-							  : 0));
+				fprintf(out,
+					",\"pid\":%d,\"runtime_address\":%" PRIu64
+					",\"runtime_semaphore\":%" PRIu64,
+					pid, (uint64_t)runtime_addr(scan, o, n->file_offset),
+					(uint64_t)(n->semaphore
+							   ? runtime_addr(scan, o, n->sema_offset)
+							   : 0));
 			if (counted)
-				printf(",\"hits\":%" PRIu64, (uint64_t)o->hits[j]);
-			fputs(",\"args_spec\":", stdout);
-			json_str(stdout, n->args_spec);
-			fputs(",\"args\":", stdout);
-			print_args_json(stdout, n);
-			fputs("}\n", stdout);
+				fprintf(out, ",\"hits\":%" PRIu64, (uint64_t)o->hits[j]);
+			fputs(",\"args_spec\":", out);
+			json_str(out, n->args_spec);
+			fputs(",\"args\":", out);
+			print_args_json(out, n);
+			fputs("}\n", out);
 		}
 	}
 }
@@ -441,7 +444,7 @@ static void format_args(const struct usdt_note *n, char *buf, size_t size)
 	}
 }
 
-static void print_table(const struct probes_scan *scan, int pid, bool counted)
+static void print_table(const struct probes_scan *scan, int pid, bool counted, FILE *out)
 {
 	size_t i, j;
 
@@ -450,15 +453,15 @@ static void print_table(const struct probes_scan *scan, int pid, bool counted)
 
 		if (o->notes->n == 0)
 			continue;
-		printf("%s%s%s%s%s  (%zu site%s)\n", i ? "\n" : "", o->path,
-		       o->runtime ? "  [" : "", o->runtime ? o->runtime->name : "",
-		       o->runtime ? "]" : "", o->notes->n, o->notes->n == 1 ? "" : "s");
-		printf("  %-36s %-18s %-18s", "PROBE", "ADDRESS", "SEMAPHORE");
+		fprintf(out, "%s%s%s%s%s  (%zu site%s)\n", i ? "\n" : "", o->path,
+			o->runtime ? "  [" : "", o->runtime ? o->runtime->name : "",
+			o->runtime ? "]" : "", o->notes->n, o->notes->n == 1 ? "" : "s");
+		fprintf(out, "  %-36s %-18s %-18s", "PROBE", "ADDRESS", "SEMAPHORE");
 		if (pid > 0)
-			printf(" %-18s", "RUNTIME ADDR");
+			fprintf(out, " %-18s", "RUNTIME ADDR");
 		if (counted)
-			printf(" %10s", "HITS");
-		printf("  ARGS\n");
+			fprintf(out, " %10s", "HITS");
+		fprintf(out, "  ARGS\n");
 		for (j = 0; j < o->notes->n; j++) {
 			const struct usdt_note *n = &o->notes->notes[j];
 			char probe[256], sema[24] = "-", args[1024];
@@ -467,13 +470,14 @@ static void print_table(const struct probes_scan *scan, int pid, bool counted)
 			if (n->semaphore)
 				snprintf(sema, sizeof(sema), "0x%" PRIx64, (uint64_t)n->semaphore);
 			format_args(n, args, sizeof(args));
-			printf("  %-36s 0x%-16" PRIx64 " %-18s", probe, (uint64_t)n->address, sema);
+			fprintf(out, "  %-36s 0x%-16" PRIx64 " %-18s", probe, (uint64_t)n->address,
+				sema);
 			if (pid > 0)
-				printf(" 0x%-16" PRIx64,
-				       (uint64_t)runtime_addr(scan, o, n->file_offset));
+				fprintf(out, " 0x%-16" PRIx64,
+					(uint64_t)runtime_addr(scan, o, n->file_offset));
 			if (counted)
-				printf(" %10" PRIu64, (uint64_t)o->hits[j]);
-			printf("  %s\n", args);
+				fprintf(out, " %10" PRIu64, (uint64_t)o->hits[j]);
+			fprintf(out, "  %s\n", args);
 		}
 	}
 }
@@ -481,13 +485,14 @@ static void print_table(const struct probes_scan *scan, int pid, bool counted)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rtprof probes (-p PID | PATH) [--json] [--count SECONDS]\n"
+		"usage: rtprof probes (-p PID | PATH) [--json] [--count SECONDS] [-o FILE]\n"
 		"\n"
 		"List the USDT probe sites of every ELF object a process maps, or of one ELF "
 		"file.\n"
 		"\n"
 		"  -p, --pid PID          scan the objects mapped by process PID (read through\n"
 		"                         /proc/PID/root), with the runtime address of each site\n"
+		"  -o, --output FILE      results to FILE (default and \"-\": stdout)\n"
 		"      --json             one JSON object per probe site\n"
 		"  -c, --count SECONDS    with -p: attach to every site for SECONDS (Ctrl-C stops\n"
 		"                         early) and show how often each fired; raises semaphores\n"
@@ -503,15 +508,19 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct probes_opts *opts)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'},	 {"json", no_argument, NULL, 'j'},
-		{"count", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},	 {},
+		{"pid", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
+		{"count", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"output", required_argument, NULL, 'o'},
+		{},
 	};
-	struct opts_common co = {"probes", NULL, NULL, usage};
+	struct opts_common co = {"probes", NULL, NULL, usage, &opts->output};
 	char *end;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "p:c:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (target_parse_pid("probes", optarg, &opts->pid))
@@ -543,7 +552,7 @@ static int parse_opts(int argc, char **argv, struct probes_opts *opts)
 		fprintf(stderr, "rtprof probes: --count needs -p PID\n");
 		return -ERR_USAGE;
 	}
-	return 0;
+	return opts_output__open(&opts->output, "probes", false);
 }
 
 int cmd_probes(int argc, char **argv)
@@ -571,9 +580,9 @@ int cmd_probes(int argc, char **argv)
 			goto cleanup;
 	}
 	if (opts.json)
-		print_json(&scan, opts.pid, opts.count_s > 0);
+		print_json(&scan, opts.pid, opts.count_s > 0, opts.output.f);
 	else
-		print_table(&scan, opts.pid, opts.count_s > 0);
+		print_table(&scan, opts.pid, opts.count_s > 0, opts.output.f);
 	if (total_sites(&scan) == 0) {
 		pr_warn("probes %s: no USDT probes found\n", opts.path ? opts.path : "process");
 		err = -ERR_NOPROBES;
@@ -582,5 +591,10 @@ int cmd_probes(int argc, char **argv)
 	}
 cleanup:
 	probes_scan__free(&scan);
+	{
+		int e = opts_output__close(&opts.output, "probes");
+
+		err = err ? err : e;
+	}
 	return err;
 }

@@ -9,7 +9,8 @@
  * sample (after fork or exec: its maps are read then) or when the buffer fills up. This file drains
  * the ring buffer into the stack pipeline (stacks/stacks.h), which unwinds the copy with CFI,
  * symbolizes and aggregates; at the end it writes folded stacks, the SVG, pprof and speedscope
- * files (stacks/export.h) and prints a summary to stderr.
+ * files (stacks/export.h), prints a summary to stderr, and with --push sends the pprof profile
+ * to a Pyroscope or Parca server (lib/push.h) after every file is written.
  *
  * A launched command is held before exec until every perf event is attached, then runs to its
  * end (or until -d or Ctrl-C). For -p, the profile ends with -d, Ctrl-C, or the process's exit;
@@ -41,6 +42,7 @@
 #include "lib/errors.h"
 #include "lib/opts.h"
 #include "lib/log.h"
+#include "lib/push.h"
 #include "lib/session.h"
 #include "lib/signals.h"
 #include "runtimes/runtime.h"
@@ -69,11 +71,14 @@ struct profile_opts {
 	bool follow;
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
+	bool jvm_fp;	  /* --jvm-frame-pointers: a launched JVM keeps frame pointers */
 	long stack_bytes;
 	bool all;	/* -a: every process of the host */
 	bool per_pid;	/* root frame "comm-PID" */
 	double every_s; /* --every: one profile per interval into out_dir; 0: one profile */
 	const char *out_dir;
+	const char *push_url; /* --push URL, NULL: none */
+	struct push_target push;
 };
 
 struct profile_run {
@@ -114,12 +119,16 @@ static void usage(FILE *f)
 		"[--per-thread]\n"
 		"                      [--per-pid] [-f] [--stack-bytes N] [--lines] "
 		"[--native-only]\n"
+		"                      [--push URL [--name APP] [--label K=V]... [--tenant ID]\n"
+		"                      [--backend pyroscope|parca]]\n"
 		"\n"
 		"Sample the target's stacks HZ times per second on each CPU it runs on, unwind "
 		"them\n"
 		"with the binaries' CFI (no frame pointers needed), and write folded stacks and/or "
 		"a\n"
-		"flame graph. Folded stacks go to stdout when no output file is given.\n"
+		"flame graph. With no output file (nor --push), folded stacks go to stdout\n"
+		"(-p) or, beside a launched command, to stderr: its stdout stays its own\n"
+		"(-o - for stdout).\n"
 		"\n"
 		"  -p, --pid PID          profile a running process (all its threads)\n"
 		"  -a, --all              profile every process of the host (rtprof and the idle "
@@ -138,7 +147,8 @@ static void usage(FILE *f)
 		"      --speedscope FILE  write speedscope JSON (a profile per thread with -T)\n"
 		"  -o, --output FILE      write FILE in the format of its extension: .folded, "
 		".svg,\n"
-		"                         .pb.gz, .speedscope.json (repeatable)\n"
+		"                         .pb.gz, .speedscope.json (repeatable); -o - is folded\n"
+		"                         stacks to stdout\n"
 		"  -K, --kernel           add kernel frames (suffix _[k]) above the user frames\n"
 		"  -T, --per-thread       put \"comm-TID\" at the root of every stack\n"
 		"      --per-pid          put \"comm-PID\" at the root of every stack\n"
@@ -148,11 +158,19 @@ static void usage(FILE *f)
 		"--out-dir)\n"
 		"      --out-dir DIR      the directory of --every's profiles\n"
 		"  -f, --follow           also profile child processes of the target\n"
-		"      --lines            Python frames with their line: \"f (app.py:12)\"\n"
-		"      --native-only      no Python frames: show the interpreter's C functions\n"
+		"      --lines            Python and Ruby frames with their line\n"
+		"      --native-only      no Python or Ruby frames: the interpreter's C functions\n"
+		"      --jvm-frame-pointers\n"
+		"                         a launched JVM gets -XX:+PreserveFramePointer (through\n"
+		"                         JAVA_TOOL_OPTIONS): stacks go on through compiled code\n"
 		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
 		"                         0 = frame-pointer chain only)\n"
-		"  -v, --verbose          debug output\n"
+		"      --push URL         at the end, send the pprof profile to a Pyroscope or "
+		"Parca\n"
+		"                         server: [pyroscope:|parca:]http://HOST[:PORT] (as rtprof "
+		"push;\n"
+		"                         files are written first; a failed push is exit "
+		"1)\n" PUSH_USAGE "  -v, --verbose          debug output\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"examples:\n"
@@ -160,6 +178,9 @@ static void usage(FILE *f)
 		"  rtprof profile --svg py.svg -- python3 script.py\n"
 		"  rtprof profile -F 999 -K --per-thread --folded out.folded -- ./server --bench\n"
 		"  rtprof profile -d 30 -o cpu.pb.gz -o cpu.svg -p 4242\n"
+		"  rtprof profile -d 30 --push pyroscope:http://127.0.0.1:4040 --name shop -p "
+		"4242\n"
+		"  rtprof profile --jvm-frame-pointers --svg java.svg -- java -jar app.jar\n"
 		"  rtprof profile -a -d 10 --svg host.svg\n"
 		"  rtprof profile -a --every 60 --out-dir /var/lib/rtprof\n",
 		PROFILE_DEFAULT_HZ, PROFILE_DEFAULT_STACK_BYTES, STACK_CAPTURE_MAX_BYTES);
@@ -186,14 +207,19 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"stack-bytes", required_argument, NULL, 'b'},
 		{"lines", no_argument, NULL, 0x100},
 		{"native-only", no_argument, NULL, 0x101},
+		{"push", required_argument, NULL, 0x108},
+		PUSH_LONGOPTS,
+		{"jvm-frame-pointers", no_argument, NULL, 0x109},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	struct opts_common co = {"profile", &o->target, &o->duration_s, usage};
+	bool push_opt = false;
 	char *end;
 	int c, err;
 
+	push_target__init(&o->push, "profile --push");
 	o->hz = PROFILE_DEFAULT_HZ;
 	o->stack_bytes = PROFILE_DEFAULT_STACK_BYTES;
 	optind = 1;
@@ -213,7 +239,8 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		case 0x104:
 		case 'o':
 			err = outputs__add(&o->outs,
-					   c == 0x102	? OUTPUT_FOLDED
+					   c == 0x102 || (c == 'o' && !strcmp(optarg, "-"))
+						   ? OUTPUT_FOLDED
 					   : c == 's'	? OUTPUT_SVG
 					   : c == 0x103 ? OUTPUT_PPROF
 					   : c == 0x104 ? OUTPUT_SPEEDSCOPE
@@ -264,6 +291,21 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		case 0x101:
 			o->native_only = true;
 			break;
+		case 0x108:
+			o->push_url = optarg;
+			break;
+		case 0x109:
+			o->jvm_fp = true;
+			break;
+		case PUSH_OPT_NAME:
+		case PUSH_OPT_LABEL:
+		case PUSH_OPT_TENANT:
+		case PUSH_OPT_BACKEND:
+			push_opt = true;
+			err = push_target__option(&o->push, c, optarg);
+			if (err)
+				return err;
+			break;
 		case 'b':
 			o->stack_bytes = strtol(optarg, &end, 10);
 			if (*end || o->stack_bytes < 0 ||
@@ -280,8 +322,18 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 				return err;
 		}
 	}
-	if (o->every_s && !o->out_dir) {
-		fprintf(stderr, "rtprof profile: --every needs --out-dir DIR\n");
+	if (push_opt && !o->push_url) {
+		fprintf(stderr, "rtprof profile: --name, --label, --tenant and --backend go "
+				"with --push URL\n");
+		return -ERR_USAGE;
+	}
+	if (o->push_url) {
+		err = push_target__finish(&o->push, o->push_url);
+		if (err)
+			return err;
+	}
+	if (o->every_s && !o->out_dir && !o->push_url) {
+		fprintf(stderr, "rtprof profile: --every needs --out-dir DIR or --push URL\n");
 		return -ERR_USAGE;
 	}
 	if (o->out_dir && !o->every_s) {
@@ -467,8 +519,9 @@ struct profile_span {
 	__s64 start_ns; /* CLOCK_REALTIME */
 	__s64 duration_ns;
 	/* --every: the current interval */
-	double interval_start;	/* CLOCK_MONOTONIC, s */
-	unsigned int intervals; /* written so far */
+	double interval_start;	  /* CLOCK_MONOTONIC, s */
+	unsigned int intervals;	  /* written (or pushed) so far */
+	unsigned int push_failed; /* intervals --push could not send */
 };
 
 static int write_pprof(const struct profile_opts *o, struct stacks *stacks,
@@ -572,18 +625,63 @@ static int write_output(const struct profile_opts *o, struct stacks *stacks,
 	return err;
 }
 
+/*
+ * --push: the profile as --pprof writes it, built in memory and sent by lib/push.h with the
+ * whole seconds that cover the span. One line on stderr when the server refuses or cannot be
+ * reached.
+ */
+static int push_profile(const struct profile_opts *o, struct stacks *stacks,
+			const struct profile_span *span)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	long long from, until;
+	FILE *f;
+	int err;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	err = write_pprof(o, stacks, span, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		pr_warn("profile --push: the pprof profile: %s\n", err_str(err));
+		goto cleanup;
+	}
+	push_range(span->start_ns, span->duration_ns, &from, &until);
+	err = push_send(&o->push, buf, len, PUSH_PPROF, from, until);
+	if (!err)
+		pr_info("profile: pushed to %s %s (%zu bytes of pprof, %lld..%lld)\n",
+			push_backend_name(o->push.backend), o->push.url_str, len, from, until);
+cleanup:
+	free(buf);
+	return err;
+}
+
+/* The files asked for, then the push: a push that fails never costs a file. */
 static int write_outputs(const struct profile_opts *o, struct stacks *stacks,
 			 const struct profile_span *span)
 {
-	struct output out = {OUTPUT_FOLDED, "-"};
+	FILE *f = o->target.argv ? stderr : stdout;
 	size_t i;
-	int err = 0;
+	int err = 0, perr;
 
-	/* folded stacks to stdout when no file is asked for */
-	if (!o->outs.n)
-		return write_output(o, stacks, span, &out);
+	/* Neither a file nor a push asked for: folded stacks to stdout, or to stderr beside a
+	 * launched command, whose stdout stays its own (the rule of -o, lib/opts.h); -o - or
+	 * --folded - asks for stdout. */
+	if (!o->outs.n && !o->push_url) {
+		err = stack_tree__write_folded(stacks__tree(stacks), f);
+		fflush(f);
+		return err;
+	}
 	for (i = 0; i < o->outs.n && !err; i++)
 		err = write_output(o, stacks, span, &o->outs.v[i]);
+	if (o->push_url) {
+		perr = push_profile(o, stacks, span);
+		if (!err)
+			err = perr;
+	}
 	return err;
 }
 
@@ -631,7 +729,7 @@ static int write_interval(const struct profile_opts *o, struct stacks *stacks,
 	secs = (time_t)(span->start_ns / 1000000000);
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	for (i = 0; i < 2 && !err; i++) {
+	for (i = 0; o->out_dir && i < 2 && !err; i++) {
 		if (snprintf(path, sizeof(path), "%s/profile-%s.%03dZ.%s", o->out_dir, stamp,
 			     (int)(span->start_ns / 1000000 % 1000), exts[i]) >= (int)sizeof(path))
 			err = -ENAMETOOLONG;
@@ -642,7 +740,12 @@ static int write_interval(const struct profile_opts *o, struct stacks *stacks,
 		pr_warn("profile --out-dir %s: %s\n", o->out_dir, err_str(err));
 		return err;
 	}
-	pr_debug("profile: %s written\n", path);
+	if (o->out_dir)
+		pr_debug("profile: %s written\n", path);
+	/* a server that is down for a while costs its intervals, not the run: counted, said at
+	 * the end (exit 1) */
+	if (o->push_url && push_profile(o, stacks, &iv))
+		span->push_failed++;
 	span->intervals++;
 	span->start_ns += iv.duration_ns;
 	span->interval_start = t;
@@ -734,6 +837,9 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		err = -EPERM;
 		goto cleanup;
 	}
+	err = outputs__check(&o.outs, "profile");
+	if (err)
+		goto cleanup;
 
 	if (o.out_dir && mkdir(o.out_dir, 0755) && errno != EEXIST) {
 		err = -errno;
@@ -805,9 +911,21 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 
 	if (o.target.argv) {
 		char exe[4096];
+		bool found = !session_find_exe(o.target.argv[0], exe, sizeof(exe));
+		int jvm = o.jvm_fp && found ? jvm_prepare_frame_pointers(exe) : 0;
 
-		if (!o.native_only && !session_find_exe(o.target.argv[0], exe, sizeof(exe)))
+		if (!o.native_only && found)
 			node_prepare_profile(exe);
+		if (o.jvm_fp && jvm < 0)
+			pr_warn("profile: --jvm-frame-pointers: cannot set JAVA_TOOL_OPTIONS: %s\n",
+				err_str(jvm));
+		else if (o.jvm_fp && !jvm)
+			pr_warn("profile: --jvm-frame-pointers: %s is not a JVM launcher: "
+				"nothing added\n",
+				o.target.argv[0]);
+	} else if (o.jvm_fp) {
+		pr_warn("profile: --jvm-frame-pointers: a running JVM cannot be given "
+			"-XX:+PreserveFramePointer; it applies to a launched command\n");
 	}
 	if (!o.all) {
 		sess = session__new(&o.target);
@@ -881,7 +999,9 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		pr_info("profile: sampling PID %d at %d Hz%s\n", pid, o.hz,
 			o.duration_s > 0 ? "" : "; Ctrl-C to stop");
 	if (o.every_s)
-		pr_info("profile: a profile every %g s into %s/\n", o.every_s, o.out_dir);
+		pr_info("profile: a profile every %g s%s%s%s%s\n", o.every_s,
+			o.out_dir ? " into " : "", o.out_dir ? o.out_dir : "",
+			o.push_url ? " to " : "", o.push_url ? o.push.url_str : "");
 	run.o = &o;
 	run.span = &span;
 	run.next_cut = start + o.every_s;
@@ -942,9 +1062,18 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	}
 	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
 		      run.bad_records, now_s() - start, o.every_s > 0);
-	if (o.every_s)
+	if (o.every_s && o.out_dir)
 		pr_info("profile: %u profiles written into %s/\n", span.intervals, o.out_dir);
-	else
+	if (o.every_s && o.push_url)
+		pr_info("profile: %u of %u profiles pushed to %s\n",
+			span.intervals - span.push_failed, span.intervals, o.push.url_str);
+	if (o.every_s && span.push_failed) {
+		pr_warn("profile --push %s: %u of %u profiles could not be sent\n", o.push.url_str,
+			span.push_failed, span.intervals);
+		if (!err)
+			err = -EIO;
+	}
+	if (!o.every_s)
 		err = write_outputs(&o, run.stacks, &span);
 	if (res) {
 		struct stacks_stats st;

@@ -12,8 +12,9 @@
  * The file must read whole as pprof (gzipped or raw; flamegraph/pprof.h) or as folded stacks.
  * The backend is chosen by a prefix of --to (pyroscope:URL, parca:URL) or --backend. The time
  * range comes from the pprof profile's time_nanos and duration_nanos (else the file's mtime),
- * or --from/--until. One HTTP/1.1 request over a plain socket (lib/http.h): http:// only, no
- * proxy, no redirect; the URL's host is the only address contacted.
+ * or --from/--until. The request itself is lib/push.h's (also profile --push's): one HTTP/1.1
+ * request over a plain socket (lib/http.h): http:// only, no proxy, no redirect; the URL's
+ * host is the only address contacted.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,32 +27,19 @@
 #include "flamegraph/folded.h"
 #include "flamegraph/pprof.h"
 #include "lib/errors.h"
-#include "lib/http.h"
-#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/opts.h"
+#include "lib/push.h"
 #include "profiler/commands.h"
 
-#define PUSH_MAX_LABELS	  64
 #define PUSH_MAX_FILE	  (1024ul << 20) /* bytes */
-#define PUSH_TIMEOUT_MS	  30000
-#define PUSH_SAMPLE_RATE  99 /* Hz: profile's default -F, for folded files */
-#define PPROF_TIME_NANOS  9  /* fields of perftools.profiles.Profile */
+#define PPROF_TIME_NANOS  9		 /* fields of perftools.profiles.Profile */
 #define PPROF_DURATION_NS 10
 
-enum backend {
-	BACKEND_PYROSCOPE,
-	BACKEND_PARCA,
-};
-
 struct push_opts {
-	const char *file, *to, *name, *tenant;
-	enum backend backend;
-	bool backend_set;
-	const char *labels[PUSH_MAX_LABELS]; /* "k=v" */
-	int n_labels;
+	const char *file, *to;
+	struct push_target t;
 	double from, until; /* UNIX seconds, 0: from the profile */
-	long sample_rate;
 };
 
 static void usage(FILE *f)
@@ -70,15 +58,7 @@ static void usage(FILE *f)
 		"http:// only: rtprof speaks no TLS (push to a local agent or proxy instead).\n"
 		"\n"
 		"      --to URL          the server; a pyroscope: or parca: prefix picks the "
-		"backend\n"
-		"      --backend NAME    pyroscope (default) or parca, for a URL without prefix\n"
-		"      --name APP        application name (default rtprof): Pyroscope's name, "
-		"Parca's\n"
-		"                        service_name label\n"
-		"      --label K=V       a label (repeatable); Parca's __name__ defaults to "
-		"process_cpu\n"
-		"      --tenant ID       Pyroscope: X-Scope-OrgID; Parca: the request's tenant\n"
-		"      --from S, --until S\n"
+		"backend\n" PUSH_USAGE "      --from S, --until S\n"
 		"                        the profile's time range in UNIX seconds (default: from "
 		"the\n"
 		"                        pprof profile, else the file's modification time)\n"
@@ -97,20 +77,13 @@ static int parse_opts(int argc, char **argv, struct push_opts *o)
 {
 	enum {
 		OPT_TO = 256,
-		OPT_NAME,
-		OPT_LABEL,
-		OPT_TENANT,
-		OPT_BACKEND,
 		OPT_FROM,
 		OPT_UNTIL,
 		OPT_RATE,
 	};
 	static const struct option longopts[] = {
 		{"to", required_argument, NULL, OPT_TO},
-		{"name", required_argument, NULL, OPT_NAME},
-		{"label", required_argument, NULL, OPT_LABEL},
-		{"tenant", required_argument, NULL, OPT_TENANT},
-		{"backend", required_argument, NULL, OPT_BACKEND},
+		PUSH_LONGOPTS,
 		{"from", required_argument, NULL, OPT_FROM},
 		{"until", required_argument, NULL, OPT_UNTIL},
 		{"sample-rate", required_argument, NULL, OPT_RATE},
@@ -121,38 +94,18 @@ static int parse_opts(int argc, char **argv, struct push_opts *o)
 	struct opts_common co = {"push", NULL, NULL, usage};
 	int c, err = 0;
 
-	o->name = "rtprof";
-	o->sample_rate = PUSH_SAMPLE_RATE;
+	push_target__init(&o->t, "push");
 	optind = 1;
 	while (!err && (c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TO:
 			o->to = optarg;
 			break;
-		case OPT_NAME:
-			o->name = optarg;
-			break;
-		case OPT_LABEL:
-			if (o->n_labels == PUSH_MAX_LABELS) {
-				fprintf(stderr, "rtprof push: at most %d labels\n",
-					PUSH_MAX_LABELS);
-				return -ERR_USAGE;
-			}
-			o->labels[o->n_labels++] = optarg;
-			break;
-		case OPT_TENANT:
-			o->tenant = optarg;
-			break;
-		case OPT_BACKEND:
-			if (strcmp(optarg, "pyroscope") && strcmp(optarg, "parca")) {
-				fprintf(stderr,
-					"rtprof push: --backend wants pyroscope or parca, not "
-					"'%s'\n",
-					optarg);
-				return -ERR_USAGE;
-			}
-			o->backend = strcmp(optarg, "parca") ? BACKEND_PYROSCOPE : BACKEND_PARCA;
-			o->backend_set = true;
+		case PUSH_OPT_NAME:
+		case PUSH_OPT_LABEL:
+		case PUSH_OPT_TENANT:
+		case PUSH_OPT_BACKEND:
+			err = push_target__option(&o->t, c, optarg);
 			break;
 		case OPT_FROM:
 			err = opts_number("push", "--from", optarg, &o->from);
@@ -162,7 +115,7 @@ static int parse_opts(int argc, char **argv, struct push_opts *o)
 			break;
 		case OPT_RATE:
 			err = opts_long("push", "--sample-rate", optarg, 1, 1000000,
-					&o->sample_rate);
+					&o->t.sample_rate);
 			break;
 		default:
 			err = opts_common__handle(&co, c, optarg);
@@ -175,32 +128,6 @@ static int parse_opts(int argc, char **argv, struct push_opts *o)
 		return -ERR_USAGE;
 	}
 	o->file = argv[optind];
-	return 0;
-}
-
-/* Label keys as Prometheus and both backends take them; values without Pyroscope's
- * delimiters. */
-static int check_label(const char *l, enum backend b)
-{
-	const char *eq = strchr(l, '=');
-	size_t i, klen;
-
-	klen = eq ? (size_t)(eq - l) : 0;
-	for (i = 0; i < klen; i++) {
-		char ch = l[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
-		      (i && ((ch >= '0' && ch <= '9') || ch == '.'))))
-			break;
-	}
-	if (!eq || !klen || i < klen || !eq[1] ||
-	    (b == BACKEND_PYROSCOPE && strpbrk(eq + 1, "{},="))) {
-		fprintf(stderr,
-			"rtprof push: --label wants KEY=VALUE (KEY: letters, digits, _ and .; a "
-			"VALUE without { } , =), not '%s'\n",
-			l);
-		return -ERR_USAGE;
-	}
 	return 0;
 }
 
@@ -329,109 +256,6 @@ static bool pprof_times(const unsigned char *p, size_t len, unsigned long long *
 	return true;
 }
 
-static void base64(FILE *f, const unsigned char *p, size_t len)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		fputc(tbl[p[i] >> 2], f);
-		fputc(tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)], f);
-		fputc(tbl[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)], f);
-		fputc(tbl[p[i + 2] & 63], f);
-	}
-	if (len - i == 1) {
-		fputc(tbl[p[i] >> 2], f);
-		fputc(tbl[(p[i] & 3) << 4], f);
-		fputs("==", f);
-	} else if (len - i == 2) {
-		fputc(tbl[p[i] >> 2], f);
-		fputc(tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)], f);
-		fputc(tbl[(p[i + 1] & 15) << 2], f);
-		fputc('=', f);
-	}
-}
-
-/* Query-string encoding: unreserved characters as they are, the rest %XX. */
-static void url_encode(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~", ch))
-			fputc(ch, f);
-		else
-			fprintf(f, "%%%02X", ch);
-	}
-}
-
-/* Pyroscope's name: APP{k=v,k2=v2}. */
-static void pyroscope_name(FILE *f, const struct push_opts *o)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *n = open_memstream(&buf, &len);
-	int i;
-
-	if (!n)
-		return;
-	fputs(o->name, n);
-	if (o->n_labels) {
-		fputc('{', n);
-		for (i = 0; i < o->n_labels; i++)
-			fprintf(n, "%s%s", i ? "," : "", o->labels[i]);
-		fputc('}', n);
-	}
-	fclose(n);
-	url_encode(f, buf);
-	free(buf);
-}
-
-static void parca_label(FILE *f, bool *first, const char *name, size_t nlen, const char *value)
-{
-	fputs(*first ? "{\"name\":" : ",{\"name\":", f);
-	json_strn(f, name, nlen);
-	fputs(",\"value\":", f);
-	json_str(f, value);
-	fputc('}', f);
-	*first = false;
-}
-
-static int parca_body(const struct push_opts *o, const char *data, size_t len, char **body,
-		      size_t *body_len)
-{
-	FILE *f = open_memstream(body, body_len);
-	bool first = true, has_name = false;
-	int i;
-
-	if (!f)
-		return -ENOMEM;
-	for (i = 0; i < o->n_labels; i++)
-		has_name |= !strncmp(o->labels[i], "__name__=", 9);
-	fputs("{", f);
-	if (o->tenant) {
-		fputs("\"tenant\":", f);
-		json_str(f, o->tenant);
-		fputc(',', f);
-	}
-	fputs("\"series\":[{\"labels\":{\"labels\":[", f);
-	if (!has_name)
-		parca_label(f, &first, "__name__", 8, "process_cpu");
-	parca_label(f, &first, "service_name", 12, o->name);
-	for (i = 0; i < o->n_labels; i++) {
-		const char *eq = strchr(o->labels[i], '=');
-
-		parca_label(f, &first, o->labels[i], eq - o->labels[i], eq + 1);
-	}
-	fputs("]},\"samples\":[{\"rawProfile\":\"", f);
-	base64(f, (const unsigned char *)data, len);
-	/* rtprof's pprof locations hold ELF addresses: already normalized */
-	fputs("\"}]}],\"normalized\":true}", f);
-	return fclose(f) ? -ENOMEM : 0;
-}
-
 /* What the file is: a pprof profile (gzipped or raw) that flamegraph/pprof.h reads whole, or
  * folded stacks; anything else is refused before a byte is sent. */
 static int check_profile(const struct push_opts *o, const char *data, size_t len, bool *pprof)
@@ -469,56 +293,21 @@ static int check_profile(const struct push_opts *o, const char *data, size_t len
 int cmd_push(int argc, char **argv)
 {
 	struct push_opts o = {};
-	struct http_url url;
-	struct http_header hdr[2];
-	struct http_reply reply;
-	const char *to, *what;
-	char *data = NULL, *target = NULL, *body = NULL;
+	char *data = NULL;
 	unsigned char *raw = NULL;
-	size_t len = 0, raw_len = 0, target_len = 0, body_len = 0, n_hdr = 0;
+	size_t len = 0, raw_len = 0;
 	unsigned long long time_ns = 0, dur_ns = 0;
 	long long from, until;
 	double mtime = 0;
 	bool pprof;
-	FILE *f;
-	int err, i;
+	int err;
 
 	err = parse_opts(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
-	to = o.to;
-	if (!strncmp(to, "pyroscope:", 10) && strncmp(to + 10, "//", 2)) {
-		o.backend = BACKEND_PYROSCOPE;
-		to += 10;
-	} else if (!strncmp(to, "parca:", 6) && strncmp(to + 6, "//", 2)) {
-		o.backend = BACKEND_PARCA;
-		to += 6;
-	}
-	err = http_url__parse(&url, to);
-	if (err == -EPROTONOSUPPORT) {
-		fprintf(stderr,
-			"rtprof push: %s: only http:// is supported (rtprof speaks no TLS): push "
-			"to "
-			"a local agent or proxy that forwards over TLS\n",
-			to);
-		return -ERR_USAGE;
-	}
-	if (err) {
-		fprintf(stderr,
-			"rtprof push: --to wants [pyroscope:|parca:]http://HOST[:PORT][/PATH], "
-			"not '%s'\n",
-			o.to);
-		return -ERR_USAGE;
-	}
-	for (i = 0; i < o.n_labels; i++) {
-		err = check_label(o.labels[i], o.backend);
-		if (err)
-			return err;
-	}
-	if (o.backend == BACKEND_PYROSCOPE && strpbrk(o.name, "{},=")) {
-		fprintf(stderr, "rtprof push: --name: no { } , = in an application name\n");
-		return -ERR_USAGE;
-	}
+	err = push_target__finish(&o.t, o.to);
+	if (err)
+		return err;
 
 	data = read_file(o.file, &len, &mtime);
 	if (!data) {
@@ -543,7 +332,7 @@ int cmd_push(int argc, char **argv)
 			err = -ERR_BADINPUT;
 			goto cleanup;
 		}
-	} else if (o.backend == BACKEND_PARCA) {
+	} else if (o.t.backend == PUSH_PARCA) {
 		pr_warn("push %s: Parca takes pprof profiles only; this file is folded stacks\n",
 			o.file);
 		err = -ERR_BADINPUT;
@@ -551,8 +340,7 @@ int cmd_push(int argc, char **argv)
 	}
 	/* the time range: options, else the profile's own, else the file's mtime */
 	if (time_ns) {
-		from = (long long)(time_ns / 1000000000ull);
-		until = (long long)((time_ns + dur_ns + 999999999ull) / 1000000000ull);
+		push_range((long long)time_ns, (long long)dur_ns, &from, &until);
 	} else {
 		until = (long long)mtime;
 		from = until - (long long)(dur_ns / 1000000000ull);
@@ -561,60 +349,12 @@ int cmd_push(int argc, char **argv)
 		from = (long long)o.from;
 	if (o.until > 0)
 		until = (long long)o.until;
-	if (until <= from)
-		until = from + 1;
-
-	f = open_memstream(&target, &target_len);
-	if (!f) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	if (o.backend == BACKEND_PYROSCOPE) {
-		fprintf(f, "%s/ingest?name=", url.path);
-		pyroscope_name(f, &o);
-		fprintf(f, "&from=%lld&until=%lld&format=%s&spyName=rtprof", from, until,
-			pprof ? "pprof" : "folded");
-		if (!pprof)
-			fprintf(f, "&sampleRate=%ld", o.sample_rate);
-		hdr[n_hdr++] = (struct http_header){
-			"Content-Type", pprof ? "application/octet-stream" : "text/plain"};
-		if (o.tenant)
-			hdr[n_hdr++] = (struct http_header){"X-Scope-OrgID", o.tenant};
-	} else {
-		fprintf(f, "%s/profiles/writeraw", url.path);
-		hdr[n_hdr++] = (struct http_header){"Content-Type", "application/json"};
-	}
-	if (fclose(f)) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	if (o.backend == BACKEND_PARCA) {
-		err = parca_body(&o, data, len, &body, &body_len);
-		if (err)
-			goto cleanup;
-	}
-	what = o.backend == BACKEND_PYROSCOPE ? "pyroscope" : "parca";
-	pr_debug("push: POST http://%s%s (%s)\n", url.host_header, target, what);
-	err = http_post(&url, target, hdr, n_hdr, body ? body : data, body ? body_len : len,
-			PUSH_TIMEOUT_MS, &reply);
-	if (err) {
-		pr_warn("push %s: %s\n", to,
-			err == -EPROTO ? "the reply is not HTTP" : err_str(err));
-		goto cleanup;
-	}
-	if (reply.status < 200 || reply.status > 299) {
-		reply.body[strcspn(reply.body, "\r\n")] = 0;
-		pr_warn("push %s: the %s server answered HTTP %d%s%s\n", to, what, reply.status,
-			reply.body[0] ? ": " : "", reply.body);
-		err = -EPROTO;
-		goto cleanup;
-	}
-	pr_info("push: %s (%zu bytes, %s) sent to %s %s: HTTP %d\n", o.file, len,
-		pprof ? "pprof" : "folded", what, to, reply.status);
+	err = push_send(&o.t, data, len, pprof ? PUSH_PPROF : PUSH_FOLDED, from, until);
+	if (!err)
+		pr_info("push: %s (%zu bytes, %s) sent to %s %s\n", o.file, len,
+			pprof ? "pprof" : "folded", push_backend_name(o.t.backend), o.t.url_str);
 cleanup:
 	free(data);
 	free(raw);
-	free(target);
-	free(body);
 	return err;
 }

@@ -48,6 +48,7 @@ struct queries_opts {
 	double duration_s;
 	unsigned int top;
 	bool json;
+	struct opts_output output; /* -o */
 };
 
 /* One normalized query: how often and how slow. */
@@ -267,6 +268,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct queries_run *run = ctx;
 	const struct query_event *e = data;
+	FILE *out = run->opts->output.f;
 	size_t tlen;
 	int err;
 
@@ -279,23 +281,25 @@ static int on_event(void *ctx, void *data, size_t size)
 		run->first_ns = e->start_ns;
 	run->shown++;
 	if (run->opts->json) {
-		printf("{\"type\":\"query\",\"tid\":%u,\"start_ns\":%" PRIu64
-		       ",\"latency_ns\":%" PRIu64 ",\"len\":%u,\"truncated\":%s,\"query\":",
-		       e->tid, (uint64_t)e->start_ns, (uint64_t)e->latency_ns, e->len,
-		       tlen < e->len ? "true" : "false");
-		json_strn(stdout, e->text, tlen);
-		fputs("}\n", stdout);
+		fprintf(out,
+			"{\"type\":\"query\",\"tid\":%u,\"start_ns\":%" PRIu64
+			",\"latency_ns\":%" PRIu64 ",\"len\":%u,\"truncated\":%s,\"query\":",
+			e->tid, (uint64_t)e->start_ns, (uint64_t)e->latency_ns, e->len,
+			tlen < e->len ? "true" : "false");
+		json_strn(out, e->text, tlen);
+		fputs("}\n", out);
 	} else {
 		if (!run->header_done) {
-			printf("%-10s %-8s %12s  %s\n", "TIME(s)", "TID", "LATENCY(ms)", "QUERY");
+			fprintf(out, "%-10s %-8s %12s  %s\n", "TIME(s)", "TID", "LATENCY(ms)",
+				"QUERY");
 			run->header_done = true;
 		}
-		printf("%-10.3f %-8u %12.3f  ", (e->start_ns - run->first_ns) / 1e9, e->tid,
-		       e->latency_ns / 1e6);
-		print_text_line(stdout, e->text, tlen);
-		printf("%s\n", tlen < e->len ? "..." : "");
+		fprintf(out, "%-10.3f %-8u %12.3f  ", (e->start_ns - run->first_ns) / 1e9, e->tid,
+			e->latency_ns / 1e6);
+		print_text_line(out, e->text, tlen);
+		fprintf(out, "%s\n", tlen < e->len ? "..." : "");
 	}
-	fflush(stdout);
+	fflush(out);
 	query_normalize(e->text, tlen, run->norm, QUERY_TEXT_MAX + 1);
 	err = groups_add(&run->groups, run->norm, e->latency_ns);
 	return err;
@@ -318,6 +322,7 @@ static int read_percpu_sum(struct bpf_map *map, __u32 key, __u64 *out, int ncpu)
 static void print_summary(struct queries_run *run, struct queries_bpf *skel, struct session *s)
 {
 	const struct queries_opts *o = run->opts;
+	FILE *out = o->output.f;
 	__u64 stats[QUERY_STAT_NR] = {}, hist[QUERY_HIST_SLOTS] = {};
 	struct query_group **sorted = NULL;
 	int ncpu = libbpf_num_possible_cpus();
@@ -340,37 +345,40 @@ static void print_summary(struct queries_run *run, struct queries_bpf *skel, str
 	if (n > o->top)
 		n = o->top;
 	if (o->json) {
-		printf("{\"type\":\"summary\",\"queries\":%" PRIu64 ",\"shown\":%" PRIu64
-		       ",\"lost\":%" PRIu64 ",\"min_ms\":%g,\"histogram\":",
-		       (uint64_t)stats[QUERY_STAT_QUERIES], (uint64_t)stats[QUERY_STAT_EMITTED],
-		       (uint64_t)stats[QUERY_STAT_LOST], o->min_ms);
-		hist_print_json(stdout, hist, QUERY_HIST_SLOTS);
-		session__json_end(s, stdout);
-		fputs("}\n", stdout);
+		fprintf(out,
+			"{\"type\":\"summary\",\"queries\":%" PRIu64 ",\"shown\":%" PRIu64
+			",\"lost\":%" PRIu64 ",\"min_ms\":%g,\"histogram\":",
+			(uint64_t)stats[QUERY_STAT_QUERIES], (uint64_t)stats[QUERY_STAT_EMITTED],
+			(uint64_t)stats[QUERY_STAT_LOST], o->min_ms);
+		hist_print_json(out, hist, QUERY_HIST_SLOTS);
+		session__json_end(s, out);
+		fputs("}\n", out);
 		for (i = 0; i < n; i++) {
-			fputs("{\"type\":\"top\",\"query\":", stdout);
-			json_str(stdout, sorted[i]->text);
-			printf(",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-			       "}\n",
-			       (uint64_t)sorted[i]->count, (uint64_t)sorted[i]->total_ns,
-			       (uint64_t)sorted[i]->max_ns);
+			fputs("{\"type\":\"top\",\"query\":", out);
+			json_str(out, sorted[i]->text);
+			fprintf(out,
+				",\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64
+				",\"max_ns\":%" PRIu64 "}\n",
+				(uint64_t)sorted[i]->count, (uint64_t)sorted[i]->total_ns,
+				(uint64_t)sorted[i]->max_ns);
 		}
 	} else {
-		printf("\n%" PRIu64 " queries finished, %" PRIu64
-		       " at or above %g ms shown, %" PRIu64 " lost\n\nlatency of all queries:\n",
-		       (uint64_t)stats[QUERY_STAT_QUERIES], (uint64_t)stats[QUERY_STAT_EMITTED],
-		       o->min_ms, (uint64_t)stats[QUERY_STAT_LOST]);
-		hist_print(stdout, hist, QUERY_HIST_SLOTS, "  ");
+		fprintf(out,
+			"\n%" PRIu64 " queries finished, %" PRIu64
+			" at or above %g ms shown, %" PRIu64 " lost\n\nlatency of all queries:\n",
+			(uint64_t)stats[QUERY_STAT_QUERIES], (uint64_t)stats[QUERY_STAT_EMITTED],
+			o->min_ms, (uint64_t)stats[QUERY_STAT_LOST]);
+		hist_print(out, hist, QUERY_HIST_SLOTS, "  ");
 		if (n) {
-			printf("\ntop queries by total latency (normalized):\n");
-			printf("  %8s %12s %12s %12s  %s\n", "COUNT", "TOTAL(ms)", "AVG(ms)",
-			       "MAX(ms)", "QUERY");
+			fprintf(out, "\ntop queries by total latency (normalized):\n");
+			fprintf(out, "  %8s %12s %12s %12s  %s\n", "COUNT", "TOTAL(ms)", "AVG(ms)",
+				"MAX(ms)", "QUERY");
 		}
 		for (i = 0; i < n; i++)
-			printf("  %8" PRIu64 " %12.3f %12.3f %12.3f  %s\n",
-			       (uint64_t)sorted[i]->count, sorted[i]->total_ns / 1e6,
-			       sorted[i]->total_ns / 1e6 / (double)sorted[i]->count,
-			       sorted[i]->max_ns / 1e6, sorted[i]->text);
+			fprintf(out, "  %8" PRIu64 " %12.3f %12.3f %12.3f  %s\n",
+				(uint64_t)sorted[i]->count, sorted[i]->total_ns / 1e6,
+				sorted[i]->total_ns / 1e6 / (double)sorted[i]->count,
+				sorted[i]->max_ns / 1e6, sorted[i]->text);
 	}
 	if (stats[QUERY_STAT_LOST])
 		pr_warn("queries: %" PRIu64 " queries lost (ring buffer full); raise -m\n",
@@ -477,7 +485,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof queries (-p PID | -- CMD ARGS...) [-m MS] [--max-len BYTES] [-d "
 		"SECONDS]\n"
-		"                      [--top N] [--json]\n"
+		"                      [--top N] [--json] [-o FILE]\n"
 		"\n"
 		"Latency and text of each query a MySQL/MariaDB server runs (COM_QUERY), from the\n"
 		"mysql:query__start/query__done USDT probes when the server has them, otherwise "
@@ -493,6 +501,9 @@ static void usage(FILE *f)
 		"the\n"
 		"                         histogram still counts every query\n"
 		"  -L, --max-len BYTES    bytes of query text kept (default 256, at most %d)\n"
+		"  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		"stderr\n"
+		"                         beside a launched command: its stdout stays its own)\n"
 		"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
 		"  -t, --top N            normalized queries in the summary (default 10)\n"
 		"      --json             one JSON object per query (query, latency_ns, tid, ...), "
@@ -518,16 +529,17 @@ static int parse_opts(int argc, char **argv, struct queries_opts *o)
 		{"duration", required_argument, NULL, 'd'},
 		{"top", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
+		{"output", required_argument, NULL, 'o'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct opts_common co = {"queries", &o->target, &o->duration_s, usage};
+	struct opts_common co = {"queries", &o->target, &o->duration_s, usage, &o->output};
 	char *end;
 	long v;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+p:m:L:d:t:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:m:L:d:o:t:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			o->min_ms = strtod(optarg, &end);
@@ -651,7 +663,7 @@ int cmd_queries(int argc, char **argv)
 	if (!session__alive(s))
 		pr_info("queries %s: process exited\n", what);
 	print_summary(&run, skel, s);
-	fflush(stdout);
+	fflush(opts.output.f);
 	session__report_end(s, "queries");
 cleanup:
 	ring_buffer__free(rb);
@@ -661,5 +673,10 @@ cleanup:
 	session__free(s);
 	groups_free(&run.groups);
 	free(run.norm);
+	{
+		int e = opts_output__close(&opts.output, "queries");
+
+		err = err ? err : e;
+	}
 	return err;
 }

@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"command fails fails the record. Profile options (-F HZ, -d SECONDS, -K, "
 		"--lines,\n"
 		"--native-only, --stack-bytes N, -f) are passed to each run; not -p or output\n"
-		"options (--folded, --svg, --pprof, --speedscope).\n"
+		"options (--folded, --svg, --pprof, --speedscope, --push).\n"
 		"\n"
 		"  -o, --output DIR       the directory (created; old run files in it are "
 		"removed)\n"
@@ -103,7 +103,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *shrt, co
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
 	static const char *const refused[] = {
-		"-p", "--pid", "--folded", "--svg", "--pprof", "--speedscope",
+		"-p", "--pid", "--folded", "--svg", "--pprof", "--speedscope", "--push",
 	};
 	const char *v;
 	bool missing = false;

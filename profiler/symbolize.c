@@ -30,6 +30,7 @@ struct symbolize_opts {
 	bool no_inline;
 	const char **debug_dirs;
 	size_t n_debug_dirs;
+	struct opts_output output; /* -o */
 };
 
 static void usage(FILE *f)
@@ -37,7 +38,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rtprof symbolize (-p PID | -e ELF) [--json] [--debug-dir DIR]... "
 		"[--no-inline]\n"
-		"                        [ADDR...]\n"
+		"                        [-o FILE] [ADDR...]\n"
 		"\n"
 		"Print the function, source file and line of each address, with the chain of "
 		"inlined\n"
@@ -48,6 +49,7 @@ static void usage(FILE *f)
 		"  -p, --pid PID          addresses in the running process PID (JIT code through\n"
 		"                         /tmp/perf-PID.map when the target's user owns it)\n"
 		"  -e, --elf ELF          addresses as in the ELF file (like addr2line -e)\n"
+		"  -o, --output FILE      results to FILE (default and \"-\": stdout)\n"
 		"      --json             one JSON object per address: {\"address\", \"frames\": "
 		"[{\n"
 		"                         \"function\", \"file\", \"line\", \"column\", "
@@ -74,16 +76,21 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct symbolize_opts *opts)
 {
 	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'}, {"elf", required_argument, NULL, 'e'},
-		{"json", no_argument, NULL, 'j'},      {"debug-dir", required_argument, NULL, 'd'},
-		{"no-inline", no_argument, NULL, 'n'}, {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},      {},
+		{"pid", required_argument, NULL, 'p'},
+		{"elf", required_argument, NULL, 'e'},
+		{"json", no_argument, NULL, 'j'},
+		{"debug-dir", required_argument, NULL, 'd'},
+		{"no-inline", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"output", required_argument, NULL, 'o'},
+		{},
 	};
-	struct opts_common co = {"symbolize", NULL, NULL, usage};
+	struct opts_common co = {"symbolize", NULL, NULL, usage, &opts->output};
 	const char **dirs;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "p:e:d:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:e:d:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (target_parse_pid("symbolize", optarg, &opts->pid))
@@ -115,7 +122,7 @@ static int parse_opts(int argc, char **argv, struct symbolize_opts *opts)
 		fprintf(stderr, "rtprof symbolize: give exactly one of -p PID or -e ELF\n");
 		return -ERR_USAGE;
 	}
-	return 0;
+	return opts_output__open(&opts->output, "symbolize", false);
 }
 
 static bool parse_addr(const char *s, __u64 *addr)
@@ -134,37 +141,38 @@ static bool parse_addr(const char *s, __u64 *addr)
 	       isxdigit((unsigned char)s[s[0] == '0' && s[1] == 'x' ? 2 : 0]);
 }
 
-static void print_text(const struct sym_frame *f, int n)
+static void print_text(const struct sym_frame *f, int n, FILE *out)
 {
 	int i;
 
 	for (i = 0; i < n; i++) {
-		printf("%s\n", f[i].function);
+		fprintf(out, "%s\n", f[i].function);
 		if (!f[i].file)
-			printf("??:0\n");
+			fprintf(out, "??:0\n");
 		else if (f[i].column)
-			printf("%s:%d:%d\n", f[i].file, f[i].line, f[i].column);
+			fprintf(out, "%s:%d:%d\n", f[i].file, f[i].line, f[i].column);
 		else
-			printf("%s:%d\n", f[i].file, f[i].line);
+			fprintf(out, "%s:%d\n", f[i].file, f[i].line);
 	}
 }
 
-static void print_json(__u64 addr, const struct sym_frame *f, int n)
+static void print_json(__u64 addr, const struct sym_frame *f, int n, FILE *out)
 {
 	int i;
 
-	printf("{\"address\": %llu, \"frames\": [", (unsigned long long)addr);
+	fprintf(out, "{\"address\": %llu, \"frames\": [", (unsigned long long)addr);
 	for (i = 0; i < n; i++) {
-		printf("%s{\"function\": ", i ? ", " : "");
-		json_str(stdout, f[i].function);
-		printf(", \"file\": ");
-		json_str(stdout, f[i].file);
-		printf(", \"line\": %d, \"column\": %d, \"inlined\": %s, \"module\": ", f[i].line,
-		       f[i].column, f[i].inlined ? "true" : "false");
-		json_str(stdout, f[i].module);
-		printf("}");
+		fprintf(out, "%s{\"function\": ", i ? ", " : "");
+		json_str(out, f[i].function);
+		fprintf(out, ", \"file\": ");
+		json_str(out, f[i].file);
+		fprintf(out,
+			", \"line\": %d, \"column\": %d, \"inlined\": %s, \"module\": ", f[i].line,
+			f[i].column, f[i].inlined ? "true" : "false");
+		json_str(out, f[i].module);
+		fprintf(out, "}");
 	}
-	printf("]}\n");
+	fprintf(out, "]}\n");
 }
 
 static int symbolize_one(struct symbolizer *s, struct sym_process *p,
@@ -182,9 +190,9 @@ static int symbolize_one(struct symbolizer *s, struct sym_process *p,
 		return n;
 	}
 	if (opts->json)
-		print_json(addr, frames, n);
+		print_json(addr, frames, n, opts->output.f);
 	else
-		print_text(frames, n);
+		print_text(frames, n, opts->output.f);
 	return 0;
 }
 
@@ -256,11 +264,16 @@ int cmd_symbolize(int argc, char **argv)
 		}
 		err = symbolize_one(s, p, &opts, addr);
 		if (interactive)
-			fflush(stdout);
+			fflush(opts.output.f);
 	}
 cleanup:
 	free(line);
 	symbolizer__free(s);
 	free(opts.debug_dirs);
+	{
+		int e = opts_output__close(&opts.output, "symbolize");
+
+		err = err ? err : e;
+	}
 	return err;
 }

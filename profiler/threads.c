@@ -49,7 +49,8 @@ struct threads_opts {
 	struct target_opts target;
 	double duration_s;
 	bool json;
-	bool native_only; /* no interpreter frames in the creating stacks */
+	bool native_only;	   /* no interpreter frames in the creating stacks */
+	struct opts_output output; /* -o */
 };
 
 struct thread_info {
@@ -343,35 +344,35 @@ static const char *base_name(const char *path)
 /* Print the stack of key innermost (pthread_create) first: text, one frame a line after indent,
  * or a JSON array of frames (stack_frame__json); an incomplete unwinding ends with a frame
  * "[truncated]" or "[incomplete]". */
-static void print_stack(const struct key_stack *ks, const char *indent, bool json)
+static void print_stack(const struct key_stack *ks, const char *indent, bool json, FILE *out)
 {
 	size_t i, n = ks ? ks->n : 0, nu = n && is_marker(&ks->f[n - 1]) ? n - 1 : n;
 	bool exact = true; /* the first address is pthread_create's entry, not a return address */
 
 	if (json)
-		fputc('[', stdout);
+		fputc('[', out);
 	for (i = 0; i < n; i++) {
 		const struct stack_frame *s = &ks->f[i];
 
 		if (!json) {
-			printf("%s%s%s", indent, s->name, s->inlined ? " (inlined)" : "");
+			fprintf(out, "%s%s%s", indent, s->name, s->inlined ? " (inlined)" : "");
 			if (s->file)
-				printf(" %s:%d", base_name(s->file), s->line);
+				fprintf(out, " %s:%d", base_name(s->file), s->line);
 			else if (s->module)
-				printf(" [%s]", base_name(s->module));
-			fputc('\n', stdout);
+				fprintf(out, " [%s]", base_name(s->module));
+			fputc('\n', out);
 		} else {
-			fputs(i ? "," : "", stdout);
+			fputs(i ? "," : "", out);
 			/* the address as in the ELF file: a return address is resolved at - 1 */
-			stack_frame__json(s, stdout, s->offset + (s->module && !exact));
+			stack_frame__json(s, out, s->offset + (s->module && !exact));
 		}
 		if (!s->inlined)
 			exact = false;
 	}
 	if (json)
-		fputc(']', stdout);
+		fputc(']', out);
 	else if (!nu)
-		printf("%s(no stack)\n", indent);
+		fprintf(out, "%s(no stack)\n", indent);
 }
 
 static struct thread_info *thread_get(struct threads_run *run, __u32 tid)
@@ -459,6 +460,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	char comm[THREAD_COMM_LEN + 1], routine[512] = "";
 	const struct threads_opts *o = run->opts;
 	const struct key_stack *ks = NULL;
+	FILE *out = o->output.f;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -504,36 +506,37 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 
 	if (o->json) {
-		printf("{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"tid\":%u,\"name\":",
-		       type_name(e->type), (uint64_t)(e->ts_ns - run->t0_ns), e->tid);
-		json_str(stdout, comm);
+		fprintf(out, "{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"tid\":%u,\"name\":",
+			type_name(e->type), (uint64_t)(e->ts_ns - run->t0_ns), e->tid);
+		json_str(out, comm);
 		if (e->type == THREAD_CREATE) {
-			printf(",\"creator_tid\":%u,\"start_routine\":", e->creator_tid);
-			json_str(stdout, routine[0] ? routine : NULL);
-			fputs(",\"stack\":", stdout);
-			print_stack(ks, NULL, true);
+			fprintf(out, ",\"creator_tid\":%u,\"start_routine\":", e->creator_tid);
+			json_str(out, routine[0] ? routine : NULL);
+			fputs(",\"stack\":", out);
+			print_stack(ks, NULL, true, out);
 		}
 		if (e->type == THREAD_EXIT && t->create_ns)
-			printf(",\"lifetime_ns\":%" PRIu64, (uint64_t)(e->ts_ns - t->create_ns));
-		fputs("}\n", stdout);
+			fprintf(out, ",\"lifetime_ns\":%" PRIu64,
+				(uint64_t)(e->ts_ns - t->create_ns));
+		fputs("}\n", out);
 	} else {
 		if (!run->header_done) {
-			printf("%-12s %-7s %-8s %-16s %s\n", "TIME(s)", "EVENT", "TID", "NAME",
-			       "DETAIL");
+			fprintf(out, "%-12s %-7s %-8s %-16s %s\n", "TIME(s)", "EVENT", "TID",
+				"NAME", "DETAIL");
 			run->header_done = true;
 		}
-		printf("%-12.6f %-7s %-8u %-16s", (e->ts_ns - run->t0_ns) / 1e9, type_name(e->type),
-		       e->tid, comm);
+		fprintf(out, "%-12.6f %-7s %-8u %-16s", (e->ts_ns - run->t0_ns) / 1e9,
+			type_name(e->type), e->tid, comm);
 		if (e->type == THREAD_CREATE) {
-			printf(" by %u", e->creator_tid);
+			fprintf(out, " by %u", e->creator_tid);
 			if (routine[0])
-				printf(", start %s", routine);
+				fprintf(out, ", start %s", routine);
 		} else if (e->type == THREAD_EXIT && t->create_ns) {
-			printf(" after %.3f ms", (e->ts_ns - t->create_ns) / 1e6);
+			fprintf(out, " after %.3f ms", (e->ts_ns - t->create_ns) / 1e6);
 		}
-		putchar('\n');
+		fputc('\n', out);
 	}
-	fflush(stdout);
+	fflush(out);
 	return 0;
 }
 
@@ -549,6 +552,7 @@ static int cmp_stack_count(const void *a, const void *b)
 static void print_summary(struct threads_run *run, struct session *s, __u64 lost)
 {
 	const struct threads_opts *o = run->opts;
+	FILE *out = o->output.f;
 	struct stack_count *sc = calloc(run->n ? run->n : 1, sizeof(*sc));
 	size_t i, j, nsc = 0, nlive = 0;
 	bool alive = session__alive(s);
@@ -583,26 +587,29 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 
 			if (!t->tid || !t->live)
 				continue;
-			printf("{\"type\":\"live\",\"tid\":%u,\"name\":", t->tid);
-			json_str(stdout, t->name);
-			printf(",\"created_during_trace\":%s}\n", t->create_ns ? "true" : "false");
+			fprintf(out, "{\"type\":\"live\",\"tid\":%u,\"name\":", t->tid);
+			json_str(out, t->name);
+			fprintf(out, ",\"created_during_trace\":%s}\n",
+				t->create_ns ? "true" : "false");
 		}
 		for (i = 0; i < nsc; i++) {
-			printf("{\"type\":\"creating_stack\",\"threads\":%u,\"stack\":", sc[i].n);
-			print_stack(thread_stacks__find(run->stacks, sc[i].key), NULL, true);
-			fputs("}\n", stdout);
+			fprintf(out,
+				"{\"type\":\"creating_stack\",\"threads\":%u,\"stack\":", sc[i].n);
+			print_stack(thread_stacks__find(run->stacks, sc[i].key), NULL, true, out);
+			fputs("}\n", out);
 		}
-		printf("{\"type\":\"summary\",\"created\":%u,\"exited\":%u,\"live\":%zu,\"lost\":"
-		       "%" PRIu64 ",\"process_alive\":%s",
-		       run->created, run->exited, nlive, (uint64_t)lost, alive ? "true" : "false");
-		session__json_end(s, stdout);
-		puts("}");
+		fprintf(out,
+			"{\"type\":\"summary\",\"created\":%u,\"exited\":%u,\"live\":%zu,\"lost\":"
+			"%" PRIu64 ",\"process_alive\":%s",
+			run->created, run->exited, nlive, (uint64_t)lost, alive ? "true" : "false");
+		session__json_end(s, out);
+		fputs("}\n", out);
 		goto cleanup;
 	}
-	printf("\n%u threads created, %u exited, %zu live at the end%s\n", run->created,
-	       run->exited, nlive, alive ? "" : " (process exited)");
-	printf("\n%-8s %-16s %-8s %12s %12s %12s\n", "TID", "NAME", "CREATOR", "CREATED(s)",
-	       "EXITED(s)", "LIFETIME(ms)");
+	fprintf(out, "\n%u threads created, %u exited, %zu live at the end%s\n", run->created,
+		run->exited, nlive, alive ? "" : " (process exited)");
+	fprintf(out, "\n%-8s %-16s %-8s %12s %12s %12s\n", "TID", "NAME", "CREATOR", "CREATED(s)",
+		"EXITED(s)", "LIFETIME(ms)");
 	for (i = 0; i < run->n; i++) {
 		const struct thread_info *t = &run->threads[i];
 		char creator[16] = "-", created[24] = "-", exited[24] = "-", life[24] = "-";
@@ -620,14 +627,14 @@ static void print_summary(struct threads_run *run, struct session *s, __u64 lost
 			snprintf(exited, sizeof(exited), "live");
 		if (t->exit_ns && t->create_ns)
 			snprintf(life, sizeof(life), "%.3f", (t->exit_ns - t->create_ns) / 1e6);
-		printf("%-8u %-16s %-8s %12s %12s %12s\n", t->tid, t->name, creator, created,
-		       exited, life);
+		fprintf(out, "%-8u %-16s %-8s %12s %12s %12s\n", t->tid, t->name, creator, created,
+			exited, life);
 	}
 	if (nsc)
-		printf("\ncreating stacks:\n");
+		fprintf(out, "\ncreating stacks:\n");
 	for (i = 0; i < nsc; i++) {
-		printf("  %u thread%s created from:\n", sc[i].n, sc[i].n == 1 ? "" : "s");
-		print_stack(thread_stacks__find(run->stacks, sc[i].key), "      ", false);
+		fprintf(out, "  %u thread%s created from:\n", sc[i].n, sc[i].n == 1 ? "" : "s");
+		print_stack(thread_stacks__find(run->stacks, sc[i].key), "      ", false, out);
 	}
 cleanup:
 	if (lost)
@@ -643,7 +650,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rtprof threads (-p PID | -- CMD ARGS...) [-d SECONDS] [--native-only] "
-		"[--json]\n"
+		"[--json] [-o FILE]\n"
 		"\n"
 		"Thread lifecycle of a process: each creation (creator, start routine, creating "
 		"stack),\n"
@@ -657,6 +664,9 @@ static void usage(FILE *f)
 		"needed; with the Python and Ruby frames of a thread running an interpreter).\n"
 		"\n"
 		"  -p, --pid PID          trace this process\n"
+		"  -o, --output FILE      results to FILE, \"-\" for stdout (default: stdout; "
+		"stderr\n"
+		"                         beside a launched command: its stdout stays its own)\n"
 		"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
 		"      --native-only      no Python or Ruby frames in the creating stacks\n"
 		"      --json             one JSON object per event (type "
@@ -678,14 +688,15 @@ static int parse_opts(int argc, char **argv, struct threads_opts *o)
 		{"duration", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"native-only", no_argument, NULL, 'N'},
+		{"output", required_argument, NULL, 'o'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct opts_common co = {"threads", &o->target, &o->duration_s, usage};
+	struct opts_common co = {"threads", &o->target, &o->duration_s, usage, &o->output};
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+p:d:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -841,7 +852,7 @@ int cmd_threads(int argc, char **argv)
 	capture_queue__stop(run.stacks->captures);
 	capture_queue__run(run.stacks->captures, on_capture, run.stacks, 0);
 	print_summary(&run, s, skel->bss->lost);
-	fflush(stdout);
+	fflush(opts.output.f);
 	session__report_end(s, "threads");
 cleanup:
 	ring_buffer__free(rb);
@@ -851,5 +862,10 @@ cleanup:
 	threads_bpf__destroy(skel);
 	session__free(s);
 	free(run.threads);
+	{
+		int e = opts_output__close(&opts.output, "threads");
+
+		err = err ? err : e;
+	}
 	return err;
 }

@@ -868,16 +868,18 @@ int rt_cmd_opts__parse(struct rt_cmd_opts *o, const char *cmd, unsigned int acce
 		{"no-tracepoint", no_argument, NULL, 'T'},
 		{"buffer", required_argument, NULL, 0x101},
 		{"trace", required_argument, NULL, 0x102},
+		{"output", required_argument, NULL, 'o'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct opts_common co = {cmd, &o->target, &o->duration_s, usage};
+	struct opts_common co = {cmd, &o->target, &o->duration_s, usage, &o->output};
 	double top;
 	int c, err = 0;
 
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "+p:l:m:c:d:i:n:Lvh", longopts, NULL)) != -1) {
+	while (!err &&
+	       (c = getopt_long(argc, argv, "+p:l:m:c:d:o:i:n:Lvh", longopts, NULL)) != -1) {
 		bool ok = true;
 
 		switch (c) {

@@ -193,8 +193,9 @@ struct rt_cmd_opts {
 	double interval_s; /* 0: print at the end */
 	int top;	   /* 0: all */
 	double min_ms;
-	unsigned int buffer_kb; /* ring buffer size, 0: the command's default */
-	const char *trace_path; /* --trace: Chrome Trace Event JSON */
+	unsigned int buffer_kb;	   /* ring buffer size, 0: the command's default */
+	const char *trace_path;	   /* --trace: Chrome Trace Event JSON */
+	struct opts_output output; /* -o: output.f is where the results go (lib/opts.h) */
 };
 
 /* Parse argv; usage() is called for --help (returns 1) and on errors (-ERR_USAGE). */

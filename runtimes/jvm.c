@@ -148,6 +148,29 @@ static int jvm_embedded_object(const char *exe, char *out, size_t size)
 	return -ENOENT;
 }
 
+int jvm_prepare_frame_pointers(const char *exe)
+{
+	static const char flag[] = "-XX:+PreserveFramePointer";
+	const char *old = getenv("JAVA_TOOL_OPTIONS");
+	char opts[8192];
+
+	/* java and the JDK's other launchers need libjli.so; a program linked with libjvm.so
+	 * reads JAVA_TOOL_OPTIONS too (JNI_CreateJavaVM) */
+	if (!exe || (!needs_lib(exe, "libjli.so") && !needs_lib(exe, "libjvm.so")))
+		return 0;
+	if (old && strstr(old, flag))
+		return 1;
+	if (snprintf(opts, sizeof(opts), "%s%s%s", old ? old : "", old && *old ? " " : "", flag) >=
+	    (int)sizeof(opts))
+		return -E2BIG;
+	if (setenv("JAVA_TOOL_OPTIONS", opts, 1))
+		return -errno;
+	pr_warn("profile: java: adding %s through JAVA_TOOL_OPTIONS, so that stacks go on through "
+		"compiled Java code (the JVM says \"Picked up JAVA_TOOL_OPTIONS\")\n",
+		flag);
+	return 1;
+}
+
 /* Feature version of the JDK that owns libjvm.so (JAVA_HOME/release), or 0 when unknown. */
 static int jdk_version(const char *libjvm)
 {

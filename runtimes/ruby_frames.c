@@ -5,10 +5,18 @@
  *
  * Ruby 3.1 (x86-64), from its headers (vm_core.h, iseq.h, method.h, symbol.c):
  *   rb_control_frame_t (64 bytes): pc 0, sp 8, iseq 16, self 24, ep 32, ...
- *   rb_iseq_t: body 16; body: iseq_size (u32) 4, iseq_encoded 8, location.pathobj 64,
- *     base_label 72, label 80, insns_info.body 120, .positions 128, .size (u32) 136,
- *     .succ_index_table 144; iseq_insn_info_entry (12 bytes): line_no 0, node_id 4, events 8
- *   rb_method_entry_t: flags 0, defined_class 8, def 16, called_id 24, owner 32
+ *   rb_iseq_t: body 16; body: type (u32) 0, iseq_size (u32) 4, iseq_encoded 8,
+ *     location.pathobj 64, base_label 72, label 80, insns_info.body 120, .positions 128,
+ *     .size (u32) 136, .succ_index_table 144, parent_iseq 168, local_iseq 176;
+ *     iseq_insn_info_entry (12 bytes): line_no 0, node_id 4, events 8
+ *   rb_method_entry_t: flags 0, defined_class 8, def 16, called_id 24, owner 32;
+ *     rb_method_definition_t: type (4 bits) 0, original_id 32; struct vm_svar: cref_or_me 8
+ *   imemo objects: T_IMEMO (0x1a) in flags & 0x1f, their kind in (flags >> 12) & 0xf (svar 2,
+ *     ment 6)
+ *   RClass: flags (T_CLASS 2, T_MODULE 3; FL_SINGLETON 1<<12), ptr (rb_classext_t) 24; classext:
+ *     iv_tbl 8, an st_table: entries_start 32, entries_bound 40, entries 48; entry (24 bytes):
+ *     hash 0 (~0: deleted), key 8, record 16. A named class keeps its path, a String, under the
+ *     ID __classpath__, a singleton class its object under __attached__ (variable.c, class.c).
  *   RString: flags (NOEMBED 1<<13, embedded length in bits 14-18), embedded chars at 16; heap
  *     length 16, pointer 24. RArray: EMBED 1<<13, embedded elements at 16; heap pointer 32.
  *   global_symbols (symbol.c, static): last_id 0, ids 16 (an Array of Arrays of 512 * 2).
@@ -28,7 +36,7 @@
 
 #define RB_CFP_SIZE	  64
 #define RB_ISEQ_BODY	  16
-#define RB_BODY_BYTES	  152
+#define RB_BODY_BYTES	  184
 #define RB_SUCC_IMM	  54 /* succ_index_table: positions below are in the immediate part */
 #define RB_SUCC_BLOCK	  80 /* bytes of a succ_dict_block */
 #define RB_INSNS_MAX	  (1 << 20)
@@ -38,6 +46,14 @@
 #define RB_ID_ENTRY_UNIT  512
 #define RB_LAST_OP_ID	  0xa9 /* tLAST_OP_ID: ids up to it are operators, not shifted */
 #define RB_ID_SCOPE_SHIFT 4
+#define RB_T_CLASS	  0x02
+#define RB_T_MODULE	  0x03
+#define RB_T_IMEMO	  0x1a
+#define RB_IMEMO_SVAR	  2
+#define RB_IMEMO_MENT	  6
+#define RB_FL_SINGLETON	  (1u << 12)
+#define RB_ISEQ_METHOD	  1    /* ISEQ_TYPE_METHOD */
+#define RB_IVTBL_MAX	  4096 /* entries of a class's variable table looked at */
 
 void rb_proc__interp(const struct rb_proc *p, struct interp_proc *ip)
 {
@@ -287,6 +303,7 @@ void rb_iseq__clear(struct rb_iseq *c)
 {
 	free(c->label);
 	free(c->path);
+	free(c->local_label);
 	free(c->insns);
 	free(c->succ);
 	memset(c, 0, sizeof(*c));
@@ -308,6 +325,30 @@ static int read_copy(py_read_fn read, void *ctx, __u64 addr, size_t len, __u8 **
 		*out = NULL;
 	}
 	return err;
+}
+
+/* The method an iseq belongs to (its local iseq: itself for a method, the method of a block):
+ * whether it is a method's, and its label. Left unknown when it cannot be read. */
+static void read_local(py_read_fn read, void *ctx, __u64 iseq, const __u8 *body,
+		       struct rb_iseq *out)
+{
+	char label[RB_STR_MAX + 1];
+	__u64 local = get_u64(body, 176), b;
+	__u8 lbody[88];
+
+	if (local == iseq) {
+		out->in_method = get_u32(body, 0) == RB_ISEQ_METHOD;
+		out->local_label = strdup(out->label);
+	} else {
+		if (!local || (local & 7) || read(ctx, local + RB_ISEQ_BODY, &b, sizeof(b)) || !b ||
+		    (b & 7) || read(ctx, b, lbody, sizeof(lbody)) ||
+		    rstring_read(read, ctx, get_u64(lbody, 80), label, sizeof(label)))
+			return;
+		out->in_method = get_u32(lbody, 0) == RB_ISEQ_METHOD;
+		out->local_label = strdup(label);
+	}
+	if (!out->local_label)
+		out->in_method = false;
 }
 
 int rb_iseq__read(py_read_fn read, void *ctx, __u64 iseq, struct rb_iseq *out)
@@ -367,6 +408,7 @@ int rb_iseq__read(py_read_fn read, void *ctx, __u64 iseq, struct rb_iseq *out)
 		rb_iseq__clear(out);
 		return -ENOMEM;
 	}
+	read_local(read, ctx, iseq, body, out);
 	return 0;
 }
 
@@ -426,18 +468,16 @@ int rb_iseq__line(const struct rb_iseq *c, __u64 pc)
 	return (int)get_u32(c->insns, (size_t)(idx - 1) * 12);
 }
 
-int rb_cfunc_name(const struct rb_proc *p, py_read_fn read, void *ctx, __u64 me, char *buf,
-		  size_t size)
+int rb_id_name(const struct rb_proc *p, py_read_fn read, void *ctx, __u64 id, char *buf,
+	       size_t size)
 {
-	__u64 id, serial, last = 0, ids, ary, str;
+	__u64 serial, last = 0, ids, ary, str;
 	int err;
 
 	buf[0] = 0;
-	if (!p->symbols_ids || !me || (me & 7))
+	if (!p->symbols_ids)
 		return -ENOENT;
-	err = read(ctx, me + 24, &id, sizeof(id));
-	if (!err)
-		err = read(ctx, p->symbols_last_id, &last, 4);
+	err = read(ctx, p->symbols_last_id, &last, 4);
 	if (!err)
 		err = read(ctx, p->symbols_ids, &ids, sizeof(ids));
 	if (err)
@@ -451,4 +491,172 @@ int rb_cfunc_name(const struct rb_proc *p, py_read_fn read, void *ctx, __u64 me,
 	if (!err)
 		err = rstring_read(read, ctx, str, buf, size);
 	return err;
+}
+
+int rb_cfunc_name(const struct rb_proc *p, py_read_fn read, void *ctx, __u64 me, char *buf,
+		  size_t size)
+{
+	__u64 def = 0, id = 0;
+	int err;
+
+	buf[0] = 0;
+	if (!p->symbols_ids || !me || (me & 7))
+		return -ENOENT;
+	err = read(ctx, me + 16, &def, sizeof(def));
+	if (!err && (!def || (def & 7)))
+		err = -EINVAL;
+	if (!err)
+		err = read(ctx, def + 32, &id, sizeof(id));
+	return err ? err : rb_id_name(p, read, ctx, id, buf, size);
+}
+
+int rb_method_owner(py_read_fn read, void *ctx, __u64 value, __u64 *me, __u64 *owner)
+{
+	__u64 obj[5];
+	int err, hop;
+
+	for (hop = 0; hop < 2; hop++) {
+		if (!value || (value & 7))
+			return -ENOENT;
+		err = read(ctx, value, obj, 2 * sizeof(obj[0]));
+		if (err)
+			return err;
+		if ((obj[0] & 0x1f) != RB_T_IMEMO)
+			return -ENOENT;
+		switch ((obj[0] >> 12) & 0xf) {
+		case RB_IMEMO_MENT:
+			err = read(ctx, value, obj, sizeof(obj));
+			if (err)
+				return err;
+			*me = value;
+			*owner = obj[4];
+			return 0;
+		case RB_IMEMO_SVAR: /* a method that set $~ or $_ keeps its entry in an svar */
+			value = obj[1];
+			break;
+		default: /* a cref, ... */
+			return -ENOENT;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Class variable name of klass (a class or module) into *out, its ID learnt into *id (0:
+ * unknown yet: each key's name is read until one matches). -ENOENT when klass has none, -EIO
+ * when that cannot be told (keys whose names cannot be read). */
+static int class_ivar(const struct rb_proc *p, py_read_fn read, void *ctx, __u64 klass,
+		      const char *name, __u64 *id, __u64 *out)
+{
+	__u64 ext = 0, tbl = 0, hdr[7], start, bound, entries, e[64 * 3];
+	char buf[64];
+	int err, unknown = 0;
+
+	err = read(ctx, klass + 24, &ext, sizeof(ext));
+	if (!err && (!ext || (ext & 7)))
+		err = -EINVAL;
+	if (!err)
+		err = read(ctx, ext + 8, &tbl, sizeof(tbl));
+	if (err)
+		return err;
+	if (!tbl)
+		return -ENOENT; /* no variables at all */
+	if ((tbl & 7) || read(ctx, tbl, hdr, sizeof(hdr)))
+		return -EINVAL;
+	start = hdr[4];
+	bound = hdr[5];
+	entries = hdr[6];
+	if (bound < start || bound - start > RB_IVTBL_MAX || (entries & 7))
+		return -EINVAL;
+	while (start < bound) {
+		size_t n = bound - start < 64 ? bound - start : 64, i;
+
+		err = read(ctx, entries + start * 24, e, n * 24);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++) {
+			__u64 key = e[i * 3 + 1];
+
+			if (e[i * 3] == ~0ULL) /* deleted */
+				continue;
+			if (!*id) {
+				if (rb_id_name(p, read, ctx, key, buf, sizeof(buf))) {
+					unknown++;
+					continue;
+				}
+				if (strcmp(buf, name))
+					continue;
+				*id = key;
+			}
+			if (key == *id) {
+				*out = e[i * 3 + 2];
+				return 0;
+			}
+		}
+		start += n;
+	}
+	return unknown ? -EIO : -ENOENT;
+}
+
+static int object_type(py_read_fn read, void *ctx, __u64 obj, __u64 *flags)
+{
+	*flags = 0;
+	if (!obj || (obj & 7))
+		return -ENOENT; /* nil, false, an immediate */
+	return read(ctx, obj, flags, sizeof(*flags));
+}
+
+int rb_class_qualifier(struct rb_proc *p, py_read_fn read, void *ctx, __u64 owner, char *buf,
+		       size_t size)
+{
+	char path[RB_STR_MAX + 1];
+	__u64 flags, v = 0;
+	char sep = '#';
+	int err;
+
+	buf[0] = 0;
+	err = object_type(read, ctx, owner, &flags);
+	if (err)
+		return err == -ENOENT ? -EINVAL : err;
+	if ((flags & 0x1f) != RB_T_CLASS && (flags & 0x1f) != RB_T_MODULE)
+		return 0;
+	if ((flags & 0x1f) == RB_T_CLASS && (flags & RB_FL_SINGLETON)) {
+		/* a singleton method: named after the class or module it belongs to, if any */
+		err = class_ivar(p, read, ctx, owner, "__attached__", &p->id_attached, &v);
+		if (err)
+			return err == -ENOENT ? -EINVAL : err; /* a singleton has its object */
+		err = object_type(read, ctx, v, &flags);
+		if (err == -ENOENT ||
+		    (!err && (flags & 0x1f) != RB_T_CLASS && (flags & 0x1f) != RB_T_MODULE))
+			return 0;
+		if (err)
+			return err;
+		owner = v;
+		sep = '.';
+	}
+	err = class_ivar(p, read, ctx, owner, "__classpath__", &p->id_classpath, &v);
+	if (err == -ENOENT)
+		return 0; /* anonymous, or named only under an anonymous one */
+	if (!err)
+		err = rstring_read(read, ctx, v, path, sizeof(path));
+	if (err)
+		return err;
+	snprintf(buf, size, "%s%c", path, sep);
+	return 0;
+}
+
+bool rb_label_qualified(const struct rb_iseq *c, const char *qual, char *buf, size_t size)
+{
+	size_t ll, lo;
+
+	if (!c->in_method || !c->local_label || !c->label || !qual || !qual[0])
+		return false;
+	ll = strlen(c->label);
+	lo = strlen(c->local_label);
+	if (ll < lo || strcmp(c->label + ll - lo, c->local_label))
+		return false;
+	/* the method itself, or "block in", "block (2 levels) in", "rescue in", ... */
+	if (ll > lo && (ll - lo < 4 || strncmp(c->label + ll - lo - 4, " in ", 4)))
+		return false;
+	snprintf(buf, size, "%.*s%s%s", (int)(ll - lo), c->label, qual, c->local_label);
+	return true;
 }

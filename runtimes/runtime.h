@@ -79,6 +79,11 @@ struct runtime_query_probes {
 int node_prepare_profile(const char *exe);
 void node_check_profile(int pid, const char *exe);
 
+/* For a launched JVM (exe: java, or another JDK launcher such as javac, found by the libjli.so or
+ * libjvm.so it needs, before it runs): append -XX:+PreserveFramePointer to JAVA_TOOL_OPTIONS,
+ * announced, so that compiled Java code keeps frame pointers and stacks go on through it to
+ * main. 1 (added, or there already), 0 when exe is no JVM launcher, or a negative errno. */
+int jvm_prepare_frame_pointers(const char *exe);
 /* A HotSpot JVM (javac, jar, jshell and other launchers included): does pid map libjvm.so? */
 bool jvm_process(int pid);
 /* Ask the JVM pid to write /tmp/perf-PID.map of its compiled code now (Compiler.perfmap through

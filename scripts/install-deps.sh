@@ -8,11 +8,12 @@ set -eu
 BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
        systemtap-sdt-dev"
 # tests: unit framework, ground-truth tools and the runtimes rtprof profiles; golang-go for
-# `go tool pprof` and python3-jsonschema (speedscope's schema), the readers of rtprof's exports
+# `go tool pprof` and python3-jsonschema (speedscope's schema), the readers of rtprof's exports;
+# tmux, the terminal rtprof top's screen is tested in
 TEST="libcmocka-dev elfutils binutils gdb valgrind python3.11 python3.11-dbg ruby
       default-jdk-headless bpftrace linux-perf libxml2-utils clang-format procps psmisc
       chromium mariadb-server mariadb-client
-      bc time golang-go python3-jsonschema strace"
+      bc time golang-go python3-jsonschema strace tmux"
 # optional runtimes and tools for later features; installed when the archive has them
 EXTRA="${RTPROF_EXTRA_PACKAGES-}"
 

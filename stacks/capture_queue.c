@@ -33,6 +33,7 @@ struct capture_queue {
 	int err;			   /* under lock: the reader's first error */
 	struct record *batch, *batch_tail; /* the reader's, not queued yet */
 	bool boost;			   /* raise the reader's priority */
+	unsigned long rounds;		   /* under lock: ring buffer drains done by the reader */
 };
 
 /* Reader thread: called by libbpf for each record. A new image's maps are read at once (the
@@ -104,6 +105,8 @@ static void *reader(void *arg)
 		if (err < 0 && err != -EINTR && !q->err)
 			q->err = err;
 		stop = q->stop || (err < 0 && err != -EINTR);
+		q->rounds++;
+		pthread_cond_broadcast(&q->cond);
 		pthread_mutex_unlock(&q->lock);
 	}
 	ring_buffer__consume(q->rb); /* what came between the last poll and the stop */
@@ -169,6 +172,20 @@ int capture_queue__run(struct capture_queue *q, int (*fn)(void *ctx, void *data,
 		n++;
 	}
 	return err ? err : n;
+}
+
+void capture_queue__sync(struct capture_queue *q)
+{
+	unsigned long until;
+
+	if (!q || !q->started)
+		return;
+	pthread_mutex_lock(&q->lock);
+	/* the round under way may have drained before the call: wait for the one after it */
+	until = q->rounds + 2;
+	while (q->rounds < until && !q->stop && !q->err)
+		pthread_cond_wait(&q->cond, &q->lock);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void capture_queue__stop(struct capture_queue *q)

@@ -30,6 +30,9 @@ struct capture_queue *capture_queue__new(struct stacks *s, int ringbuf_fd, unsig
  * Returns how many were handed, or the reader's error (a negative errno). */
 int capture_queue__run(struct capture_queue *q, int (*fn)(void *ctx, void *data, size_t size),
 		       void *ctx, int timeout_ms);
+/* Wait until the reader has drained the ring buffer once after the call (at most two of its
+ * polls): every record submitted before the call is queued then. */
+void capture_queue__sync(struct capture_queue *q);
 /* Drain the ring buffer a last time and stop the reader (the records stay queued). */
 void capture_queue__stop(struct capture_queue *q);
 void capture_queue__free(struct capture_queue *q);

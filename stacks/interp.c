@@ -7,6 +7,12 @@
  * lives; the entry keeps the fields that identify the object, and when it is used more than a
  * second after its last check those fields are read again: an address reused by another code
  * object (exec(), a reloaded module) is then decoded anew.
+ *
+ * Ruby frames also carry their method entry (bpf/interp.h): its owner class names the frame
+ * ("Foo#bar", "Foo.baz", "block in Foo#bar"). Method entries are cached like code objects, as
+ * the class qualifier they give ("Foo#"; decoded again every second: a class named after its
+ * methods were called gets its name), and each iseq keeps the qualified label of the last method
+ * entry it was seen with (nearly always its only one).
  */
 #include <asm/prctl.h>
 #include <errno.h>
@@ -45,16 +51,25 @@ struct iproc {
 	bool announced; /* said that its frames are read (once per process) */
 };
 
+enum code_what {
+	CODE_OBJECT, /* a code object (Python) or an iseq (Ruby) */
+	CODE_CFUNC,  /* Ruby: a C method's entry, named by its class and method name */
+	CODE_METHOD, /* Ruby: the method entry of a frame with an iseq: its class qualifier */
+};
+
 struct code_entry {
 	int pid; /* 0: empty slot */
 	__u64 addr;
 	enum interp_kind kind;
-	bool cfunc; /* Ruby: a C method's entry, named by its method name */
+	enum code_what what;
 	struct py_code code;
 	struct rb_iseq iseq;
 	bool bad;		     /* not a code object (the frame is shown as unnamed) */
-	const char *name;	     /* "qualname (file)" */
+	bool unqualified;	     /* Ruby: its class could not be read */
+	const char *name;	     /* "qualname (file)"; CODE_METHOD: "Foo#", "Foo.", "" */
 	const char *function, *file; /* interned */
+	/* Ruby iseqs: the label qualified by the last class qualifier seen with it */
+	const char *q_qual, *q_function, *q_name;
 	__u64 checked_ns;
 };
 
@@ -416,18 +431,44 @@ static int codes_grow(struct interps *ip)
 	return 0;
 }
 
+/* The class qualifier of Ruby method entry value (bpf/interp.h) into buf: 0 (maybe "": Ruby
+ * names the method plainly), or an error (the class could not be read). */
+static int ruby_qualifier(struct iproc *p, __u64 value, char *buf, size_t size)
+{
+	void *ctx = (void *)(intptr_t)p->pid;
+	__u64 me, owner;
+	int err;
+
+	buf[0] = 0;
+	err = rb_method_owner(read_target, ctx, value, &me, &owner);
+	if (!err)
+		err = rb_class_qualifier(&p->rb, read_target, ctx, owner, buf, size);
+	return err;
+}
+
 static void decode_ruby(struct interps *ip, struct iproc *p, struct code_entry *e)
 {
 	void *ctx = (void *)(intptr_t)p->pid;
-	char buf[8192];
+	char buf[8192], qual[2048];
 	int err;
 
 	rb_iseq__clear(&e->iseq);
 	e->name = e->function = e->file = NULL;
-	if (e->cfunc) {
-		err = rb_cfunc_name(&p->rb, read_target, ctx, e->addr, buf, sizeof(buf));
-		if (!err)
+	e->q_qual = e->q_function = e->q_name = NULL;
+	e->unqualified = false;
+	if (e->what == CODE_METHOD) {
+		err = 0;
+		e->unqualified = ruby_qualifier(p, e->addr, qual, sizeof(qual)) != 0;
+		e->name = e->function = intern(ip, qual);
+	} else if (e->what == CODE_CFUNC) {
+		char method[4096];
+
+		err = rb_cfunc_name(&p->rb, read_target, ctx, e->addr, method, sizeof(method));
+		if (!err) {
+			e->unqualified = ruby_qualifier(p, e->addr, qual, sizeof(qual)) != 0;
+			snprintf(buf, sizeof(buf), "%s%s", qual, method);
 			e->name = e->function = intern(ip, buf);
+		}
 	} else {
 		err = rb_iseq__read(read_target, ctx, e->addr, &e->iseq);
 		if (!err) {
@@ -437,7 +478,7 @@ static void decode_ruby(struct interps *ip, struct iproc *p, struct code_entry *
 			e->file = intern(ip, e->iseq.path);
 		}
 	}
-	e->bad = err || !e->name || !e->function || (!e->cfunc && !e->file);
+	e->bad = err || !e->name || !e->function || (e->what == CODE_OBJECT && !e->file);
 	e->checked_ns = now_ns();
 }
 
@@ -482,14 +523,16 @@ static void recheck(struct interps *ip, struct iproc *p, struct code_entry *e)
 	    (p->kind == INTERP_PYTHON &&
 	     !py_code__same(p->py.layout, read_target, (void *)(intptr_t)p->pid, e->addr,
 			    &e->code)) ||
-	    (p->kind == INTERP_RUBY && !e->cfunc &&
+	    (p->kind == INTERP_RUBY && e->what != CODE_OBJECT) ||
+	    (p->kind == INTERP_RUBY &&
 	     !rb_iseq__same(read_target, (void *)(intptr_t)p->pid, e->addr, &e->iseq)))
 		decode(ip, p, e);
 	else
 		e->checked_ns = now_ns();
 }
 
-static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr, bool cfunc)
+static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr,
+				   enum code_what what)
 {
 	struct code_entry *e;
 	size_t i;
@@ -499,7 +542,7 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 	for (i = code_slot(p->pid, addr, ip->codes_mask); ip->codes[i].pid;
 	     i = (i + 1) & ip->codes_mask) {
 		e = &ip->codes[i];
-		if (e->pid != p->pid || e->addr != addr)
+		if (e->pid != p->pid || e->addr != addr || e->what != what)
 			continue;
 		if (now_ns() - e->checked_ns > CHECK_NS)
 			recheck(ip, p, e);
@@ -509,22 +552,70 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 	e->pid = p->pid;
 	e->addr = addr;
 	e->kind = p->kind;
-	e->cfunc = cfunc;
+	e->what = what;
 	ip->n_codes++;
 	decode(ip, p, e);
 	return e;
 }
 
-static void name_ruby(struct interps *ip, struct code_entry *e, __u64 pc, struct interp_named *o)
+/* The class qualifier of method entry me for a frame of iseq entry... (looked up before the iseq:
+ * a lookup may move the entries): "Foo#", "" (Ruby names it plainly), NULL (none found, or its
+ * class could not be read). */
+static const char *ruby_qual(struct interps *ip, struct iproc *p, __u64 me)
+{
+	struct code_entry *m = me ? code_get(ip, p, me, CODE_METHOD) : NULL;
+
+	return !m || m->bad || m->unqualified ? NULL : m->name;
+}
+
+/* The label of iseq entry e qualified by qual: from e's memo, or composed now. */
+static const char *ruby_function(struct interps *ip, struct code_entry *e, const char *qual)
+{
+	char buf[8192];
+
+	if (!e->iseq.in_method)
+		return e->function;
+	if (!qual) {
+		ip->stats.unqualified++;
+		return e->function;
+	}
+	if (qual != e->q_qual) {
+		e->q_qual = qual;
+		e->q_function = e->function;
+		e->q_name = e->name;
+		if (rb_label_qualified(&e->iseq, qual, buf, sizeof(buf))) {
+			const char *fn = intern(ip, buf), *name;
+
+			snprintf(buf, sizeof(buf), "%s (%s)", fn ? fn : e->function, e->file);
+			name = fn ? intern(ip, buf) : NULL;
+			if (name) {
+				e->q_function = fn;
+				e->q_name = name;
+			}
+		}
+	}
+	return e->q_function;
+}
+
+static void name_ruby(struct interps *ip, struct code_entry *e, const char *qual, __u64 pc,
+		      struct interp_named *o)
 {
 	char buf[8192];
 
 	o->function = e->function;
 	o->file = e->file;
 	o->name = e->name;
-	o->line = e->cfunc ? 0 : rb_iseq__line(&e->iseq, pc);
+	if (e->what == CODE_CFUNC) {
+		if (e->unqualified)
+			ip->stats.unqualified++;
+	} else {
+		o->function = ruby_function(ip, e, qual);
+		if (o->function != e->function)
+			o->name = e->q_name;
+	}
+	o->line = e->what == CODE_CFUNC ? 0 : rb_iseq__line(&e->iseq, pc);
 	if (ip->lines && o->line > 0) {
-		snprintf(buf, sizeof(buf), "%s (%s:%d)", e->function, e->file, o->line);
+		snprintf(buf, sizeof(buf), "%s (%s:%d)", o->function, e->file, o->line);
 		o->name = intern(ip, buf);
 		if (!o->name)
 			o->name = e->name;
@@ -549,6 +640,7 @@ static size_t name_locked(struct interps *ip, int pid, const struct interp_frame
 		__u64 instr = f[i].instr & INTERP_INSTR_MASK;
 		struct code_entry *e;
 		struct interp_named *o = &out[k];
+		const char *qual;
 		char buf[8192];
 		long lasti;
 
@@ -561,7 +653,9 @@ static size_t name_locked(struct interps *ip, int pid, const struct interp_frame
 		memset(o, 0, sizeof(*o));
 		o->entry = flags & IF_ENTRY;
 		o->kind = p->kind;
-		e = code_get(ip, p, f[i].code, flags & IF_CFUNC);
+		qual = p->kind == INTERP_RUBY && !(flags & IF_CFUNC) ? ruby_qual(ip, p, f[i].me)
+								     : NULL;
+		e = code_get(ip, p, f[i].code, flags & IF_CFUNC ? CODE_CFUNC : CODE_OBJECT);
 		if (!e || e->bad) {
 			o->name = o->function =
 				p->kind == INTERP_RUBY ? "[unknown ruby]" : "[unknown python]";
@@ -570,7 +664,7 @@ static size_t name_locked(struct interps *ip, int pid, const struct interp_frame
 			continue;
 		}
 		if (p->kind == INTERP_RUBY) {
-			name_ruby(ip, e, instr, o);
+			name_ruby(ip, e, qual, instr, o);
 			k++;
 			continue;
 		}
@@ -722,9 +816,15 @@ void interps__prefetch(struct interps *ip, int pid, const struct interp_frame *f
 
 	pthread_mutex_lock(&ip->lock);
 	p = proc_get(ip, pid, false);
-	for (i = 0; p && p->state == PROC_ACTIVE && i < n; i++)
-		if (!((f[i].instr >> INTERP_FLAGS_SHIFT) & IF_SHIM))
-			code_get(ip, p, f[i].code, (f[i].instr >> INTERP_FLAGS_SHIFT) & IF_CFUNC);
+	for (i = 0; p && p->state == PROC_ACTIVE && i < n; i++) {
+		__u64 flags = f[i].instr >> INTERP_FLAGS_SHIFT;
+
+		if (flags & IF_SHIM)
+			continue;
+		code_get(ip, p, f[i].code, flags & IF_CFUNC ? CODE_CFUNC : CODE_OBJECT);
+		if (f[i].me && !(flags & IF_CFUNC))
+			code_get(ip, p, f[i].me, CODE_METHOD);
+	}
 	pthread_mutex_unlock(&ip->lock);
 }
 

@@ -31,6 +31,7 @@ struct interp_stats {
 	__u64 read_errors; /* walks BPF had to stop early */
 	__u64 unnamed;	   /* frames whose code object could not be read */
 	__u64 frames;	   /* interpreter frames named */
+	__u64 unqualified; /* Ruby method frames named without their class (it could not be read) */
 	bool python, ruby; /* which interpreters the frames came from */
 };
 

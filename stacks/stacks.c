@@ -974,14 +974,18 @@ void stacks__interp_stats(const struct stacks *s, struct interp_stats *st)
 void stacks__print_interp(const struct stacks *s, FILE *f, const char *prefix)
 {
 	struct interp_stats st;
+	char classes[64] = "";
 
 	interps__stats(s->interp, &st);
 	if (!st.samples && !st.no_thread && !st.read_errors)
 		return;
+	if (st.ruby)
+		snprintf(classes, sizeof(classes), ", %llu without their class",
+			 (unsigned long long)st.unqualified);
 	fprintf(f,
 		"%s%s frames: %llu stacks (%llu matched the native eval frames, %llu did not, "
-		"%llu with frames below a marker), %llu frames named, %llu unnamed, %llu walks cut "
-		"at %d frames, %llu read errors, %llu samples of threads without interpreter "
+		"%llu with frames below a marker), %llu frames named, %llu unnamed%s, %llu walks "
+		"cut at %d frames, %llu read errors, %llu samples of threads without interpreter "
 		"state\n",
 		prefix,
 		st.ruby && st.python ? "interpreter"
@@ -989,7 +993,7 @@ void stacks__print_interp(const struct stacks *s, FILE *f, const char *prefix)
 				     : "python",
 		(unsigned long long)st.samples, (unsigned long long)st.merged,
 		(unsigned long long)st.mismatched, (unsigned long long)st.leftover,
-		(unsigned long long)st.frames, (unsigned long long)st.unnamed,
+		(unsigned long long)st.frames, (unsigned long long)st.unnamed, classes,
 		(unsigned long long)st.truncated, INTERP_MAX_FRAMES,
 		(unsigned long long)st.read_errors, (unsigned long long)st.no_thread);
 }

@@ -15,7 +15,7 @@ N=5000
 M=3000
 
 echo "-XX:+DTraceMethodProbes # from an argument file" >"$TMP/jvm.args"
-if "$RTPROF" calls --json -c RtTarget -- $JAVA @"$TMP/jvm.args" -cp "$CP" RtTarget overloads $N $M \
+if "$RTPROF" calls -o - --json -c RtTarget -- $JAVA @"$TMP/jvm.args" -cp "$CP" RtTarget overloads $N $M \
 	>"$TMP/calls.json" 2>"$TMP/err"; then
 	got=$($PY -c 'import json,sys
 c={json.loads(l)["name"]:json.loads(l)["count"] for l in open(sys.argv[1]) if l[0]=="{"}
@@ -32,7 +32,7 @@ fi
 
 # javac: a JDK launcher found by the libjvm.so it loads; without the flag, the hint is in javac's
 # own form (-J...), before anything starts
-"$RTPROF" calls -- $JAVA_HOME17/bin/javac -d "$TMP/javac" tests/targets/java/RtTarget.java \
+"$RTPROF" calls -o - -- $JAVA_HOME17/bin/javac -d "$TMP/javac" tests/targets/java/RtTarget.java \
 	>/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 5 ] && grep -q -- 'javac takes JVM flags as -J-XX:+DTraceMethodProbes' "$TMP/err"; then
@@ -43,7 +43,7 @@ fi
 # with -J-XX:+DTraceMethodProbes: the methods of javac's JVM are counted; compiling one small
 # file makes about 8 M calls, traced at 62,000-80,000 a CPU second (190x slower): rtprof says so
 # once and names the alternative; -d 6 ends it (javac is stopped)
-"$RTPROF" calls -d 6 -- $JAVA_HOME17/bin/javac -J-XX:+DTraceMethodProbes -d "$TMP/javac" \
+"$RTPROF" calls -o - -d 6 -- $JAVA_HOME17/bin/javac -J-XX:+DTraceMethodProbes -d "$TMP/javac" \
 	tests/targets/java/RtTarget.java >"$TMP/javac.out" 2>"$TMP/err"
 rc=$?
 if [ $rc = 0 ] && grep -qE '^(com/sun/tools/javac|java/lang)/' "$TMP/javac.out" &&
@@ -53,14 +53,14 @@ else
 	fail "calls_javac_J_flag: exit $rc, $(grep -c . "$TMP/javac.out") lines: $(tr '\n' ' ' <"$TMP/err")"
 fi
 
-"$RTPROF" calls -- $JAVA -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
+"$RTPROF" calls -o - -- $JAVA -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 5 ] && grep -q -- '-XX:+DTraceMethodProbes' "$TMP/err" && grep -q 'JDK 17' "$TMP/err"; then
 	ok "calls_jvm_flag_hint (exit 5)"
 else
 	fail "calls_jvm_flag_hint: exit $rc: $(cat "$TMP/err")"
 fi
-"$RTPROF" objnew -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
+"$RTPROF" objnew -o - -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget calls 10 >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 5 ] && grep -q -- '-XX:+DTraceAllocProbes' "$TMP/err"; then
 	ok "objnew_jvm_flag_hint (exit 5)"
@@ -70,7 +70,7 @@ fi
 
 T=4
 M=50
-if "$RTPROF" flow --json -c RtTarget -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget threads $T $M \
+if "$RTPROF" flow -o - --json -c RtTarget -- $JAVA -XX:+DTraceMethodProbes -cp "$CP" RtTarget threads $T $M \
 	>"$TMP/flow.json" 2>"$TMP/err"; then
 	check flow_jvm_threads $PY -c 'import json,sys
 T,M=int(sys.argv[2]),int(sys.argv[3])
@@ -127,7 +127,7 @@ fi
 # objnew with -XX:+DTraceAllocProbes: N objects of class RtTarget count N (the sizes JDK 17
 # passes are 0 for most allocations, bpftrace shows the same: not checked)
 N=20000
-"$RTPROF" objnew --json -- $JAVA -XX:+DTraceAllocProbes -cp "$CP" RtTarget alloc $N >"$TMP/obj.json" 2>"$TMP/err"
+"$RTPROF" objnew -o - --json -- $JAVA -XX:+DTraceAllocProbes -cp "$CP" RtTarget alloc $N >"$TMP/obj.json" 2>"$TMP/err"
 got=$($PY -c 'import json,sys
 print([o["count"] for l in open(sys.argv[1]) if l[0]=="{" for o in [json.loads(l)] if o["type"]=="RtTarget"])' "$TMP/obj.json")
 [ "$got" = "[$N]" ] && ok "objnew_jvm_class (RtTarget: $N)" || fail "objnew_jvm_class: got $got, want [$N]: $(tail -1 "$TMP/err")"

@@ -9,7 +9,7 @@ PROG=tests/targets/flow_py.py
 
 $PY $PROG --record 200 | awk '$1 == "call" { n[$2]++ } END { for (f in n) print f, n[f] }' |
 	sort >"$TMP/truth"
-if "$RTPROF" calls --json -L -m 't_*' -- $PY $PROG run 200 >"$TMP/calls.json" 2>"$TMP/err"; then
+if "$RTPROF" calls -o - --json -L -m 't_*' -- $PY $PROG run 200 >"$TMP/calls.json" 2>"$TMP/err"; then
 	$PY -c 'import json,sys
 for l in open(sys.argv[1]):
     o=json.loads(l)
@@ -32,8 +32,8 @@ fi
 # functions of one name stay apart: parse in two modules (by file) and in two classes of one
 # file (by the line their calls enter at, the def line); the table shows FILE:LINE
 P=tests/targets/calls_py/parse_main.py
-if "$RTPROF" calls --json -m parse -- $PY $P 5 6 7 8 >"$TMP/parse.json" 2>"$TMP/err" &&
-	"$RTPROF" calls -m parse -- $PY $P 5 6 7 8 >"$TMP/parse.txt" 2>>"$TMP/err"; then
+if "$RTPROF" calls -o - --json -m parse -- $PY $P 5 6 7 8 >"$TMP/parse.json" 2>"$TMP/err" &&
+	"$RTPROF" calls -o - -m parse -- $PY $P 5 6 7 8 >"$TMP/parse.txt" 2>>"$TMP/err"; then
 	got=$($PY -c 'import json,sys,os
 print(" ".join(sorted("%s:%s=%s" % (os.path.basename(o["file"]), o.get("line"), o["count"])
     for o in map(json.loads, (l for l in open(sys.argv[1]) if l[0] == "{")))))' "$TMP/parse.json")
@@ -60,7 +60,7 @@ if [ "$n" = 1 ] && grep -q 'more than 10x slower' "$TMP/busy.err"; then
 else
 	fail "calls_python_cost_warning: $n warnings: $(tr '\n' ' ' <"$TMP/busy.err")"
 fi
-"$RTPROF" calls -m work -- $PY -c 'def work():
+"$RTPROF" calls -o - -m work -- $PY -c 'def work():
     return sum(range(1000000))
 for i in range(50):
     work()' >"$TMP/quiet.out" 2>"$TMP/quiet.err"
@@ -71,7 +71,7 @@ else
 fi
 
 # node has no method probes: the reason, and exit 5
-"$RTPROF" calls -- $NODE -e 0 >/dev/null 2>"$TMP/err"
+"$RTPROF" calls -o - -- $NODE -e 0 >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 5 ] && grep -q 'perf-basic-prof' "$TMP/err"; then
 	ok "calls_node_unavailable (exit 5)"

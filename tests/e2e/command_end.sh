@@ -24,7 +24,8 @@ QBIN=$TARGETS/queries_usdt
 expect() {
 	local name=$1 want=$2 json=$3 rc lines bad
 	shift 4
-	"$RTPROF" "$@" >"$TMP/out" 2>"$TMP/err"
+	# -o -: the results on stdout, as asked (tests/e2e/output.sh checks the default)
+	"$RTPROF" "$1" -o - "${@:2}" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	lines=$(grep -c 'the command \(was killed\|exited\)' "$TMP/err")
 	bad=$(grep -E 'start the program under rtprof|no Ruby method|TracePoint' "$TMP/err" | grep -v RUBYOPT | head -1)
@@ -72,7 +73,7 @@ else
 fi
 
 # a command that ends well: no line, and its summary says exit_status 0
-"$RTPROF" threads --json -- /bin/true >"$TMP/out" 2>"$TMP/err"
+"$RTPROF" threads -o - --json -- /bin/true >"$TMP/out" 2>"$TMP/err"
 rc=$?
 if [ $rc = 0 ] && ! grep -q 'the command' "$TMP/err" &&
 	$PY -c 'import json,sys; c=[json.loads(l) for l in open(sys.argv[1])][-1]["command"]; assert c["exit_status"]==0 and c["signal"] is None, c' "$TMP/out"; then

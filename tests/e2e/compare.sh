@@ -7,7 +7,8 @@
 # give "need >= N runs per side", never a verdict (exit 0, or 8 with --inconclusive fail). The
 # reports: text <= 100 columns with ~, one Markdown table, JUnit XML (xmllint, one test case per
 # tested function), JSON, the differential SVG; lists of files, --by total, a different kernel
-# warned, bad input, the runs as pprof files. Then one small real record (3 runs of
+# warned, bad input, the runs as pprof files; the minimum detectable change against a Python
+# simulation of the gate (tests/tools/mdc_ref.py). Then one small real record (3 runs of
 # profile_target as pprof, root) end to end.
 source "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3.11
@@ -130,6 +131,39 @@ PYEOF
 	ok "compare_json"
 else
 	fail "compare_json: the figures above"
+fi
+# the minimum detectable change: the pooled SD recomputed here from the runs in the JSON, and the
+# gate simulated from its definition by tests/tools/mdc_ref.py (its own exact critical value,
+# random numbers and Hodges-Lehmann check) at the reported change: flagged with probability 0.8
+# (+- 0.025), and clearly less often at 85% of it; none with 3 + 3 runs
+if $PY - "$TMP/aa.json" "$TMP/few.json" "$TMP/aa.out" "$TMP/aa.md" <<'PYEOF'; then
+import json, math, sys
+sys.path.insert(0, "tests/tools")
+import mdc_ref
+aa, few = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+k, alpha = aa["tests"], aa["alpha"] / aa["tests"]
+assert aa["power"] == 0.8 and k == 7
+for f in aa["functions"]:
+    x, y = f["base_runs"], f["new_runs"]
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sd = math.sqrt((sum((v - mx) ** 2 for v in x) + sum((v - my) ** 2 for v in y)) / (len(x) + len(y) - 2))
+    assert abs(f["run_sd_pp"] - sd) < 1e-3, (f["name"], f["run_sd_pp"], sd)
+    floor = max(aa["min_share_pp"], aa["min_change_pct"] / 100 * f["base_pct"])
+    assert f["mdc_pp"] > floor and abs(f["mdc_pct"] - 100 * f["mdc_pp"] / f["base_pct"]) < 0.01, f
+    if f["name"] in ("alpha", "epsilon"):
+        p = mdc_ref.power(8, 8, alpha, f["mdc_pp"] / sd, floor / sd)
+        p85 = mdc_ref.power(8, 8, alpha, 0.85 * f["mdc_pp"] / sd, floor / sd)
+        assert abs(p - 0.8) <= 0.025 and p85 < 0.72, (f["name"], p, p85)
+        print("%s: sd %.3f pp, mdc %.3f pp (%.1f%%): flagged %.3f, at 85%%: %.3f" % (
+            f["name"], sd, f["mdc_pp"], f["mdc_pct"], p, p85))
+assert all(f["mdc_pp"] is None for f in few["functions"])
+head = [l for l in open(sys.argv[3]) if l.startswith("function ")][0].split()
+assert head[-2:] == ["mdc", "p"], head
+assert "| mdc |" in open(sys.argv[4]).read()
+PYEOF
+	ok "compare_mdc (pooled SD and the simulated gate's power at the reported mdc agree; - with 3 + 3)"
+else
+	fail "compare_mdc: the figures above"
 fi
 if xmllint --noout "$TMP/slow.svg" 2>/dev/null && grep -q '<title>epsilon (' "$TMP/slow.svg" &&
 	grep -q 'rtprof compare' "$TMP/slow.svg"; then

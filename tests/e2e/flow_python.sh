@@ -9,7 +9,7 @@ LOOP=tests/targets/flow_py_loop.py
 
 # 1. ground truth: sys.setprofile in a separate run
 $PY $PROG --record 30 >"$TMP/truth"
-if "$RTPROF" flow --json -m 't_*' -- $PY $PROG run 30 >"$TMP/flow.json" 2>"$TMP/flow.err"; then
+if "$RTPROF" flow -o - --json -m 't_*' -- $PY $PROG run 30 >"$TMP/flow.json" 2>"$TMP/flow.err"; then
 	$PY -c 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1])]
 base=min(e["depth"] for e in ev)
@@ -74,7 +74,7 @@ if [ $rc = 5 ] && grep -q 'python process, not ruby' "$TMP/err"; then
 else
 	fail "flow_python_wrong_lang: exit $rc: $(cat "$TMP/err")"
 fi
-"$RTPROF" flow -- /bin/true >/dev/null 2>"$TMP/err"
+"$RTPROF" flow -o - -- /bin/true >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 5 ] && grep -q 'not a runtime' "$TMP/err"; then
 	ok "flow_no_runtime (exit 5)"
@@ -84,7 +84,7 @@ fi
 # a runtime without probes: python3.11 with its SDT notes removed (it still runs)
 mkdir -p "$TMP/np"
 if objcopy --remove-section .note.stapsdt $PY "$TMP/np/python3.11"; then
-	"$RTPROF" flow -- "$TMP/np/python3.11" -c 1 >/dev/null 2>"$TMP/err"
+	"$RTPROF" flow -o - -- "$TMP/np/python3.11" -c 1 >/dev/null 2>"$TMP/err"
 	rc=$?
 	if [ $rc = 5 ] && grep -q 'has no python USDT probes: this Python was built without --with-dtrace' "$TMP/err"; then
 		ok "flow_python_without_probes (exit 5)"
@@ -98,7 +98,7 @@ fi
 # (exit 4, "Permission denied"): with -l for every tracing command, and a directory
 cp $PY "$TMP/np/noexec" && chmod -x "$TMP/np/noexec"
 for c in "flow -l python" "calls -l python" "gc -l python" "objnew -l ruby"; do
-	"$RTPROF" $c -- "$TMP/np/noexec" -c 1 >/dev/null 2>"$TMP/err"
+	"$RTPROF" $c -o - -- "$TMP/np/noexec" -c 1 >/dev/null 2>"$TMP/err"
 	rc=$?
 	if [ $rc = 6 ] && grep -q 'not an executable file' "$TMP/err" &&
 		! grep -qiE 'permi|root' "$TMP/err"; then
@@ -107,7 +107,7 @@ for c in "flow -l python" "calls -l python" "gc -l python" "objnew -l ruby"; do
 		fail "${c%% *}_not_executable: exit $rc: $(cat "$TMP/err")"
 	fi
 done
-"$RTPROF" calls -l python -- "$TMP/np" >/dev/null 2>"$TMP/err"
+"$RTPROF" calls -o - -l python -- "$TMP/np" >/dev/null 2>"$TMP/err"
 rc=$?
 [ $rc = 6 ] && ok "calls_directory_command (exit 6)" || fail "calls_directory_command: exit $rc: $(cat "$TMP/err")"
 "$RTPROF" flow -p 999999999 >/dev/null 2>&1
@@ -118,7 +118,7 @@ rc=$?
 # either printed or counted as lost, and together they are exactly the calls sys.setprofile saw
 R=3000
 $PY $PROG --record $R | wc -l >"$TMP/nrec"
-"$RTPROF" flow --buffer 4 -m 't_*' -- $PY $PROG run $R 2>"$TMP/small.err" | (sleep 1; wc -l) >"$TMP/nprinted"
+"$RTPROF" flow -o - --buffer 4 -m 't_*' -- $PY $PROG run $R 2>"$TMP/small.err" | (sleep 1; wc -l) >"$TMP/nprinted"
 read -r shown lost < <(sed -n 's/^flow: \([0-9]*\) events, \([0-9]*\) lost.*/\1 \2/p' "$TMP/small.err")
 if [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$shown" = "$(cat "$TMP/nprinted")" ] &&
 	[ $((shown + lost)) = "$(cat "$TMP/nrec")" ]; then

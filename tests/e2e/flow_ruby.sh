@@ -13,7 +13,7 @@ source "$(dirname "$0")/runtimes_lib.inc"
 PROG=tests/targets/flow_rb.rb
 
 $RUBY $PROG --record 30 >"$TMP/truth"
-if "$RTPROF" flow --json -m 't_*' -- $RUBY $PROG run 30 >"$TMP/flow.json" 2>"$TMP/err"; then
+if "$RTPROF" flow -o - --json -m 't_*' -- $RUBY $PROG run 30 >"$TMP/flow.json" 2>"$TMP/err"; then
 	$PY -c 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1]) if l[0]=="{"]
 base=min(e["depth"] for e in ev)
@@ -33,7 +33,7 @@ else
 fi
 
 awk '$1 == "call" { n[$2]++ } END { for (f in n) print f, n[f] }' "$TMP/truth" | sort >"$TMP/ctruth"
-if "$RTPROF" calls --json -m 't_*' -- $RUBY $PROG run 30 >"$TMP/calls.json" 2>"$TMP/err"; then
+if "$RTPROF" calls -o - --json -m 't_*' -- $RUBY $PROG run 30 >"$TMP/calls.json" 2>"$TMP/err"; then
 	$PY -c 'import json,sys
 for l in open(sys.argv[1]):
     if l[0]=="{": o=json.loads(l); print(o["method"], o["count"])' "$TMP/calls.json" | sort >"$TMP/cgot"
@@ -73,7 +73,7 @@ rc=$?
 # gc: GC.start k times; every collection has one mark phase: marks seen = GC.count (the trace
 # starts at exec, so collections of the start-up count too) and at least k
 K=6
-"$RTPROF" gc --json -- $RUBY -e "$K.times { GC.start }; File.write(ARGV[0], GC.count.to_s)" "$TMP/gccount" \
+"$RTPROF" gc -o - --json -- $RUBY -e "$K.times { GC.start }; File.write(ARGV[0], GC.count.to_s)" "$TMP/gccount" \
 	>"$TMP/gc.json" 2>"$TMP/err"
 marks=$($PY -c 'import json,sys
 print(sum(1 for l in open(sys.argv[1]) if l[0]=="{" and (o:=json.loads(l)).get("kind")=="mark" and not o.get("summary")))' "$TMP/gc.json")
@@ -86,7 +86,7 @@ fi
 
 # objnew: Object.new of a class exactly N times
 N=3000
-"$RTPROF" objnew --json -- $RUBY -e "class RtProbeObj; end; $N.times { RtProbeObj.new }" \
+"$RTPROF" objnew -o - --json -- $RUBY -e "class RtProbeObj; end; $N.times { RtProbeObj.new }" \
 	>"$TMP/obj.json" 2>"$TMP/err"
 got=$($PY -c 'import json,sys
 print([o["count"] for l in open(sys.argv[1]) if l[0]=="{" for o in [json.loads(l)] if o["type"]=="RtProbeObj"])' "$TMP/obj.json")

@@ -18,7 +18,7 @@ fi
 trace_check() {
 	local name=$1 out
 	shift
-	if ! "$RTPROF" flow --json --trace "$TMP/$name.trace.json" "$@" >"$TMP/$name.jsonl" 2>"$TMP/$name.err"; then
+	if ! "$RTPROF" flow -o - --json --trace "$TMP/$name.trace.json" "$@" >"$TMP/$name.jsonl" 2>"$TMP/$name.err"; then
 		fail "$name: rtprof flow exited with $?: $(tail -2 "$TMP/$name.err" | tr '\n' ' ')"
 		return
 	fi
@@ -81,7 +81,7 @@ else
 	ok "flow_trace_checker_rejects_overlap"
 fi
 
-"$RTPROF" flow --trace /nonexistent-dir/x.json -- $PY -c 1 >/dev/null 2>"$TMP/err"
+"$RTPROF" flow -o - --trace /nonexistent-dir/x.json -- $PY -c 1 >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 6 ] && grep -q 'flow --trace /nonexistent-dir/x.json: No such file' "$TMP/err"; then
 	ok "flow_trace_bad_path (exit 6)"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/runtimes_lib.inc"
 K=4
 
-if "$RTPROF" gc --json -- $NODE --expose-gc tests/targets/gc_node.js $K "$TMP/truth.json" \
+if "$RTPROF" gc -o - --json -- $NODE --expose-gc tests/targets/gc_node.js $K "$TMP/truth.json" \
 	>"$TMP/gc.json" 2>"$TMP/err"; then
 	check gc_node_global_gc $PY -c 'import json,sys,collections
 c=collections.Counter(o["kind"] for l in open(sys.argv[1]) if l[0]=="{" for o in [json.loads(l)] if not o.get("summary"))
@@ -17,7 +17,7 @@ else
 	fail "gc_node_global_gc: $(tail -2 "$TMP/err")"
 fi
 
-"$RTPROF" flow -- $NODE -e 0 >/dev/null 2>"$TMP/err"
+"$RTPROF" flow -o - -- $NODE -e 0 >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc = 5 ] && grep -q 'no USDT' "$TMP/err" && grep -q 'rtprof profile' "$TMP/err"; then
 	ok "flow_node_unavailable (exit 5)"

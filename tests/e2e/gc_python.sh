@@ -38,7 +38,7 @@ s=[e for e in ev if e.get("summary") and e["kind"]=="gen2"]
 assert s and s[0]["count"]==len([e for e in c if e["kind"]=="gen2"]) and sum(s[0]["hist"])==s[0]["count"]' "$TMP/gc.json"
 
 # --min filters in BPF: nothing below 10 s
-"$RTPROF" gc --min 10000 -- $PY -c 'import gc; gc.collect()' >"$TMP/min.out" 2>"$TMP/min.err"
+"$RTPROF" gc -o - --min 10000 -- $PY -c 'import gc; gc.collect()' >"$TMP/min.out" 2>"$TMP/min.err"
 if grep -q '^gc: 0 collections, 0 lost, [1-9][0-9]* shorter than --min' "$TMP/min.err"; then
 	ok "gc_python_min"
 else

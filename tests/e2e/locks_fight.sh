@@ -11,7 +11,7 @@ BIN=$TARGETS/locks_fight
 [ -x "$BIN" ] || { fail "locks_fight: $BIN missing (make targets)"; exit 0; }
 ROUNDS=30 HOLD_MS=10
 
-"$RTPROF" locks --json -- "$BIN" $ROUNDS $HOLD_MS >"$TMP/l.out" 2>"$TMP/l.err"
+"$RTPROF" locks -o - --json -- "$BIN" $ROUNDS $HOLD_MS >"$TMP/l.out" 2>"$TMP/l.err"
 rc=$?
 [ $rc = 0 ] && ok "locks_fight: exit 0" || fail "locks_fight: exit $rc: $(tail -2 "$TMP/l.err" | tr '\n' ' ')"
 check "locks_fight: ranking, wait totals against the program's own, waiting stack" \
@@ -62,7 +62,7 @@ assert s["dropped"] == 0, s
 PY
 
 # text report: the same lock first, with its histogram
-"$RTPROF" locks --top 2 -- "$BIN" $ROUNDS $HOLD_MS >"$TMP/t.out" 2>&1
+"$RTPROF" locks -o - --top 2 -- "$BIN" $ROUNDS $HOLD_MS >"$TMP/t.out" 2>&1
 addr=$(sed -n 's/^fight_lock \(0x[0-9a-f]*\) .*/\1/p' "$TMP/t.out")
 if grep -q "^#1 mutex $addr (fight_lock)" "$TMP/t.out" && grep -q '^  wait time:' "$TMP/t.out" &&
 	grep -q '^        waiter_loop locks_fight.c:[0-9]*$' "$TMP/t.out" &&
@@ -72,12 +72,12 @@ else
 	fail "locks_fight: text report: $(grep '^#' "$TMP/t.out" | tr '\n' '|') want $addr"
 fi
 
-"$RTPROF" locks -- /nonexistent/program >/dev/null 2>"$TMP/e.err"
+"$RTPROF" locks -o - -- /nonexistent/program >/dev/null 2>"$TMP/e.err"
 rc=$?
 [ $rc = 6 ] && [ "$(wc -l <"$TMP/e.err")" = 1 ] && ok "locks_fight: missing program (exit 6)" ||
 	fail "locks_fight: missing program: exit $rc: $(cat "$TMP/e.err")"
 
-"$RTPROF" locks --no-cond --json -- "$BIN" 5 2 >"$TMP/n.out" 2>/dev/null
+"$RTPROF" locks -o - --no-cond --json -- "$BIN" 5 2 >"$TMP/n.out" 2>/dev/null
 if [ "$(grep -c '"kind":"cond"' "$TMP/n.out")" = 0 ] && grep -q '"location":"fight_lock"' "$TMP/n.out"; then
 	ok "locks_fight: --no-cond leaves condition waits out"
 else
@@ -87,7 +87,7 @@ fi
 # the same program built without frame pointers: the waiting stack still unwinds, through
 # waiter_loop to the thread's start
 NOFP=$TARGETS/locks_fight_nofp
-"$RTPROF" locks --json -- "$NOFP" 5 $HOLD_MS >"$TMP/f.out" 2>/dev/null
+"$RTPROF" locks -o - --json -- "$NOFP" 5 $HOLD_MS >"$TMP/f.out" 2>/dev/null
 check "locks_fight: without frame pointers, the waiting stack reaches the thread start through waiter_loop" \
 	python3 - "$TMP/f.out" <<'PY'
 import json, sys

@@ -8,7 +8,7 @@ BIN=$TARGETS/locks_sdt
 [ -x "$BIN" ] || { fail "locks_sdt: $BIN missing (make targets)"; exit 0; }
 ROUNDS=20
 
-"$RTPROF" locks --json -- "$BIN" $ROUNDS 10 >"$TMP/l.out" 2>"$TMP/l.err"
+"$RTPROF" locks -o - --json -- "$BIN" $ROUNDS 10 >"$TMP/l.out" 2>"$TMP/l.err"
 rc=$?
 [ $rc = 0 ] && ok "locks_sdt: exit 0" || fail "locks_sdt: exit $rc: $(tail -2 "$TMP/l.err" | tr '\n' ' ')"
 check "locks_sdt: attached to the SDT probes" grep -q 'mutexes through the SDT probes libc:mutex_entry/mutex_acquired/mutex_release' "$TMP/l.err"

@@ -17,7 +17,7 @@ pythons=(/usr/bin/python3.11)
 for p in "$PYENV_ROOT"/versions/3.12.*/bin/python3.12; do [ -x "$p" ] && pythons+=("$p"); done
 
 for py in "${pythons[@]}"; do
-	PYTHONMALLOC=malloc "$RTPROF" memleak --json -- "$py" "$TARGET" leak $N $M \
+	PYTHONMALLOC=malloc "$RTPROF" memleak -o - --json -- "$py" "$TARGET" leak $N $M \
 		>"$TMP/ml.json" 2>"$TMP/ml.err"
 	check "memleak_python: $py: keep_f $N and keep_g $M blocks, exactly, with Python frames" \
 		python3 - "$TMP/ml.json" $N $M <<'PY'
@@ -40,7 +40,7 @@ print(got)
 PY
 done
 
-"$RTPROF" memleak --json -- /usr/bin/python3.11 "$TARGET" leak 1 1 >/dev/null 2>"$TMP/pm.err"
+"$RTPROF" memleak -o - --json -- /usr/bin/python3.11 "$TARGET" leak 1 1 >/dev/null 2>"$TMP/pm.err"
 if [ "$(grep -c 'PYTHONMALLOC=malloc' "$TMP/pm.err")" = 1 ]; then
 	ok "memleak_python: pymalloc noted once"
 else
@@ -59,7 +59,7 @@ def spin_two():
 a, b = threading.Thread(target=spin_one), threading.Thread(target=spin_two)
 a.start(); b.start(); time.sleep(1.5); STOP[0] = True; a.join(); b.join()
 EOF2
-"$RTPROF" locks --json --stacks 10 -- /usr/bin/python3.11 "$TMP/gil.py" >"$TMP/lk.json" 2>"$TMP/lk.err"
+"$RTPROF" locks -o - --json --stacks 10 -- /usr/bin/python3.11 "$TMP/gil.py" >"$TMP/lk.json" 2>"$TMP/lk.err"
 check "locks_python: the GIL's waiting stacks name each thread's Python function" \
 	python3 - "$TMP/lk.json" <<'PY'
 import json, sys

@@ -14,7 +14,7 @@ fi
 
 # Full mode, launched: every allocator entry point used, a fork whose child frees every block it
 # inherited and leaks one of its own, blocks freed by another thread.
-"$RTPROF" memleak --json -n 0 -- "$TGT" -f -t "$TMP/truth" >"$TMP/full.json" 2>"$TMP/full.err"
+"$RTPROF" memleak -o - --json -n 0 -- "$TGT" -f -t "$TMP/truth" >"$TMP/full.json" 2>"$TMP/full.err"
 check "memleak launched: exact bytes and counts per leaking stack, nothing freed reported" \
 	$CHECK truth "$TMP/full.json" "$TMP/truth" --strict
 check "memleak launched: the forked child's own leak (777 bytes) is not the parent's" \
@@ -32,7 +32,7 @@ check "memleak launched: no stack lost, table never full" \
 sys.exit(r['stacks_lost'] or r['table_full'])"
 
 # A static executable: its own allocator is probed (no --lib needed).
-"$RTPROF" memleak --json -n 0 -- "$TARGETS/memleak_static" -t "$TMP/truth_static" \
+"$RTPROF" memleak -o - --json -n 0 -- "$TARGETS/memleak_static" -t "$TMP/truth_static" \
 	>"$TMP/static.json" 2>"$TMP/static.err"
 check "memleak launched static executable: its own allocator probed, exact truth" \
 	$CHECK truth "$TMP/static.json" "$TMP/truth_static"
@@ -64,13 +64,13 @@ fi
 # (blocks of 1024 bytes or more are always taken). Expected samples per path: 3906 (new, 40 B),
 # 1172 (thread, 24 B), 2000 (aligned, 256 B), all (realloc, >= 1000 B... exact for >= 1024);
 # the relative standard deviation is at most 2.9%, and the tolerance is 12% (over 4 sigma).
-"$RTPROF" memleak --json -n 0 --sample-bytes 1024 -- "$TGT" -s 1000 -t "$TMP/truth_s" \
+"$RTPROF" memleak -o - --json -n 0 --sample-bytes 1024 -- "$TGT" -s 1000 -t "$TMP/truth_s" \
 	>"$TMP/sampled.json" 2>"$TMP/sampled.err"
 check "memleak --sample-bytes 1024: bytes and counts per stack within 12% of the truth" \
 	$CHECK truth "$TMP/sampled.json" "$TMP/truth_s" --tol 0.12 --strict
 
 # Interval reports while the target runs, --min-age, folded and SVG output.
-"$RTPROF" memleak -i 0.2 -n 3 --folded "$TMP/out.folded" --svg "$TMP/out.svg" \
+"$RTPROF" memleak -o - -i 0.2 -n 3 --folded "$TMP/out.folded" --svg "$TMP/out.svg" \
 	-- "$TGT" -e "$TMP/end" >"$TMP/interval.txt" 2>"$TMP/interval.err" &
 rpid=$!
 wait_for "$TMP/end" 10
@@ -86,7 +86,7 @@ check "memleak --folded: grow_buffer's stack carries its 260000 bytes" \
 check "memleak --svg: a flame graph counting bytes" \
 	grep -q 'grow_buffer' "$TMP/out.svg"
 
-"$RTPROF" memleak --json --min-age 3600 -- "$TGT" >"$TMP/minage.json" 2>/dev/null
+"$RTPROF" memleak -o - --json --min-age 3600 -- "$TGT" >"$TMP/minage.json" 2>/dev/null
 check "memleak --min-age 3600: nothing that young is reported" \
 	python3 -c "import json,sys; r=json.loads(open('$TMP/minage.json').read().splitlines()[-1]);
 sys.exit(len(r['stacks']) != 0)"
@@ -97,7 +97,7 @@ check "memleak -p with no such process: exit 3" test $? -eq 3
 check "memleak without a target: exit 2" test $? -eq 2
 
 # A full table is counted and reported, never silent.
-"$RTPROF" memleak --json --max-allocs 50 -- "$TGT" >"$TMP/full_table.json" 2>"$TMP/full_table.err"
+"$RTPROF" memleak -o - --json --max-allocs 50 -- "$TGT" >"$TMP/full_table.json" 2>"$TMP/full_table.err"
 check "memleak --max-allocs 50: table-full drops counted in JSON and warned on stderr" \
 	python3 -c "import json,sys; r=json.loads(open('$TMP/full_table.json').read().splitlines()[-1]);
 sys.exit(not (r['table_full'] > 0 and 'table was full' in open('$TMP/full_table.err').read()))"
@@ -128,7 +128,7 @@ touch "$TMP/end2.go"
 # Two paths that differ only 1500 bytes up the stack share a stack key with the default window:
 # the verification captures (--verify-keys 1: every allocation) find it, warn, and show the
 # shared frames with a marker instead of one of the paths; --key-window 2048 separates them.
-"$RTPROF" memleak --json --verify-keys 1 -- "$TGT" -c -t "$TMP/truth_c" >"$TMP/deep.json" \
+"$RTPROF" memleak -o - --json --verify-keys 1 -- "$TGT" -c -t "$TMP/truth_c" >"$TMP/deep.json" \
 	2>"$TMP/deep.err"
 check "memleak: a key shared by two paths is detected, warned and shown as [several callers]" \
 	python3 -c "import json,sys; r=json.loads(open('$TMP/deep.json').read().splitlines()[-1]);
@@ -136,7 +136,7 @@ st=[s for s in r['stacks'] if any('deep_alloc' in f for f in s['stack'])];
 sys.exit(not (r['key_collisions'] >= 1 and len(st) == 1 and st[0]['count'] == 30 and
          st[0]['stack'][-1].startswith('[several callers') and
          'share a stack key' in open('$TMP/deep.err').read()))"
-"$RTPROF" memleak --json --key-window 2048 --verify-keys 1 -- "$TGT" -c -t "$TMP/truth_c" \
+"$RTPROF" memleak -o - --json --key-window 2048 --verify-keys 1 -- "$TGT" -c -t "$TMP/truth_c" \
 	>"$TMP/deep2.json" 2>/dev/null
 check "memleak --key-window 2048: both deep paths exact, no shared key" \
 	$CHECK truth "$TMP/deep2.json" "$TMP/truth_c" --strict

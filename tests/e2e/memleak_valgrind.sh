@@ -18,7 +18,7 @@ fi
 # -n: no pvalloc, on which valgrind aborts (the same in both runs).
 valgrind --leak-check=full --show-leak-kinds=all --run-libc-freeres=no --run-cxx-freeres=no \
 	--xml=yes --xml-file="$TMP/vg.xml" "$TGT" -n >/dev/null 2>"$TMP/vg.err"
-"$RTPROF" memleak --json -n 0 -- "$TGT" -n >"$TMP/rtprof.json" 2>"$TMP/rtprof.err"
+"$RTPROF" memleak -o - --json -n 0 -- "$TGT" -n >"$TMP/rtprof.json" 2>"$TMP/rtprof.err"
 check "memleak vs valgrind: definitely lost stacks and bytes are the ones rtprof reports" \
 	python3 tests/tools/memleak_check.py valgrind "$TMP/vg.xml" "$TMP/rtprof.json" "$TGT"
 check "memleak vs valgrind: four leaking paths found by both" \

@@ -4,13 +4,17 @@
 #  - snapshot: while two threads spin at known stacks, the target writes their
 #    Thread#backtrace_locations and native thread ids; each thread's most frequent sequence of
 #    Ruby frames in rtprof's profile equals it (labels, paths, lines, order; C methods such as
-#    `each` by name, their path and line being their caller's in Ruby's view);
-#  - shares: work_a, Burner.work_b (a class method) and work_c (in a block given to Array#each)
-#    burn CPU in jittered 5/3/2 ms slices; each share within 5 pp of the target's own
+#    `Array#each` by name, their path and line being their caller's in Ruby's view). Labels are
+#    qualified with their method's class as Ruby 3.4 does (`Object#leaf_spin`,
+#    `block in Object#top`, `Outer::Inner.start`, `block (2 levels) in Mixin#mixed`, plain for an
+#    anonymous class and a plain object's singleton method), the owners told by Ruby itself (a
+#    TracePoint, Method#owner);
+#  - shares: Object#work_a, Burner.work_b (a class method) and Object#work_c (in a block given to
+#    Array#each) burn CPU in jittered 5/3/2 ms slices; each share within 5 pp of the target's own
 #    CLOCK_THREAD_CPUTIME_ID accounting, launched and with -p; >= 95% of the samples taken while
 #    the program runs (below ruby_run_node) carry a Ruby frame;
-#  - memleak: keep_f and keep_g retain N and M 1 MiB strings: attributed exactly, with Ruby
-#    frames;
+#  - memleak: Object#keep_f and Object#keep_g retain N and M 1 MiB strings: attributed exactly,
+#    with Ruby frames;
 #  - an unknown Ruby version (a copy of libruby whose ruby_version says 3.9.9) gives native
 #    stacks and one warning.
 source "$(dirname "$0")/../lib.sh"
@@ -24,6 +28,7 @@ cat >"$TMP/ruby_frames.py" <<'EOF2'
 # frames of a folded stack that are Ruby frames: "label (path:line)" or a C method's name
 import re
 RB = re.compile(r"^(.*) \((.*):(\d+)\)$")
+CMETHOD = re.compile(r"^[A-Z][A-Za-z0-9_]*(::[A-Z][A-Za-z0-9_]*)*[#.][a-z_][A-Za-z0-9_]*[?!=]?$")
 def ruby_frames(frames):
     out = []
     seen_ruby = False
@@ -32,15 +37,16 @@ def ruby_frames(frames):
         if m:
             out.append([m.group(1), m.group(2), int(m.group(3))])
             seen_ruby = True
-        elif seen_ruby and re.match(r"^[a-z_][A-Za-z0-9_]*[?!=]?$", f) and "_" not in f[:3]:
-            out.append([f, None, None])  # a C method (each, times): between Ruby frames
+        elif seen_ruby and (CMETHOD.match(f) or (re.match(r"^[a-z_][A-Za-z0-9_]*[?!=]?$", f)
+                                                  and "_" not in f[:3])):
+            out.append([f, None, None])  # a C method (Array#each): between Ruby frames
     return out
 EOF2
 
 # snapshot
 "$RTPROF" profile -F 199 -T --lines --folded "$TMP/snap.folded" -- \
 	"$RUBY" "$TARGET" snapshot "$TMP/snap.json" 1.5 2>"$TMP/snap.err"
-check "profile_ruby: snapshot: Ruby frames equal Thread#backtrace_locations" \
+check "profile_ruby: snapshot: Ruby frames equal Thread#backtrace_locations, labels qualified with their class" \
 	python3 - "$TMP/snap.folded" "$TMP/snap.json" "$TMP" <<'EOF2'
 import collections, json, sys
 sys.path.insert(0, sys.argv[3])
@@ -62,8 +68,12 @@ for t in truth:
             assert g[0] == w[0], (g, w)
         else:
             assert g == w, f"thread {t['tid']}: {g} != {w}\n rtprof {got}\n truth  {want}"
-    print(f"thread {t['tid']}: {len(got)} Ruby frames equal ({n} samples)")
+    print(f"thread {t['tid']}: {len(got)} Ruby frames equal ({n} samples): "
+          + "; ".join(g[0] for g in got))
 EOF2
+line=$(grep 'ruby frames:' "$TMP/snap.err")
+check "profile_ruby: snapshot: every class named ($line)" grep -q ' 0 without their class' \
+	<<<"$line"
 
 cat >"$TMP/check_shares.py" <<'EOF2'
 import json, sys
@@ -83,7 +93,7 @@ for line in open(folded):
         if k in names:
             counts[k] += n
 ours, want, msg = sum(counts.values()), sum(truth.values()), []
-assert ours > 0, f"none of {total} samples has work_a, work_b or work_c"
+assert ours > 0, f"none of {total} samples has {', '.join(sorted(truth))}"
 for k in sorted(truth):
     a, b = 100.0 * counts[k] / ours, 100.0 * truth[k] / want
     msg.append(f"{k} {a:.1f}% (truth {b:.1f}%)")
@@ -103,7 +113,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	"$RTPROF" profile -F 499 --folded "$TMP/l$i.folded" -- "$RUBY" -e \
 		't = Process.clock_gettime(Process::CLOCK_MONOTONIC); def spin_here; x = 0; 10_000.times { x += 1 }; end; spin_here while Process.clock_gettime(Process::CLOCK_MONOTONIC) - t < 0.4' \
 		2>"$TMP/l$i.err"
-	grep -q "spin_here (" "$TMP/l$i.folded" && n_ok=$((n_ok + 1))
+	grep -q "Object#spin_here (" "$TMP/l$i.folded" && n_ok=$((n_ok + 1))
 done
 check "profile_ruby: 8 launched 0.4 s runs: Ruby frames in $n_ok of 8" [ "$n_ok" = 8 ]
 bg "$RUBY" "$TARGET" shares "$TMP/shp.json" 4
@@ -114,12 +124,14 @@ check "profile_ruby: shares -p: $(python3 "$TMP/check_shares.py" "$TMP/shp.folde
 	"$TMP/shp.json" 2>&1 | tail -1)" python3 "$TMP/check_shares.py" "$TMP/shp.folded" "$TMP/shp.json"
 
 # memleak: N and M strings
-"$RTPROF" memleak --json -- "$RUBY" "$TARGET" leak 30 12 >"$TMP/ml.json" 2>"$TMP/ml.err"
+"$RTPROF" memleak -o - --json -- "$RUBY" "$TARGET" leak 30 12 "$TMP/ml_names.json" \
+	>"$TMP/ml.json" 2>"$TMP/ml.err"
 check "profile_ruby: memleak: keep_f 30 and keep_g 12 strings, exactly, with Ruby frames" \
-	python3 - "$TMP/ml.json" <<'EOF2'
+	python3 - "$TMP/ml.json" "$TMP/ml_names.json" <<'EOF2'
 import json, sys
 report = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]
-got = {"keep_f": 0, "keep_g": 0}
+names_of = json.load(open(sys.argv[2]))  # {"keep_f": "Object#keep_f", ...}: Ruby's owners
+got = {names_of["keep_f"]: 0, names_of["keep_g"]: 0}
 for st in report["stacks"]:
     if st["bytes"] < st["count"] << 20:
         continue
@@ -127,7 +139,7 @@ for st in report["stacks"]:
     for k in got:
         if k in names:
             got[k] += st["count"]
-assert got == {"keep_f": 30, "keep_g": 12}, got
+assert got == {names_of["keep_f"]: 30, names_of["keep_g"]: 12}, got
 print(got)
 EOF2
 

@@ -6,6 +6,9 @@
 # format=folded with sampleRate; Parca's /profiles/writeraw gets JSON whose base64 rawProfile
 # decodes to the file; strace shows connect() to the listener's address only. Refused: https,
 # a folded file for Parca, bad labels; server errors and a closed port fail with exit 1.
+# profile --push: the same requests at the end of a profile (Pyroscope, Parca), whose pprof body
+# go tool pprof reads with the sample count profile reported; a push that fails is one line and
+# exit 1 with every file written; push options without --push and https are usage errors.
 source "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3.11
 
@@ -164,3 +167,137 @@ if "$RTPROF" push "$TMP/cpu.pb" --to "$URL" 2>"$TMP/raw.err" &&
 else
 	fail "push_raw_pprof: $(cat "$TMP/raw.err")"
 fi
+
+# 5. profile --push: the pprof profile sent at the end of the profile (lib/push.h, the same
+#    request as push), after the files; its sample count is the one profile reported
+# gopprof_samples FILE: the sum of samples/count as go tool pprof -raw reads FILE
+gopprof_samples() {
+	go tool pprof -raw -symbolize=none "$1" 2>/dev/null |
+		awk '/^Samples:/ { s = 1; next } /^Locations/ { s = 0 } s && /^ *[0-9]+ +[0-9]+:/ { n += $1 } END { print n + 0 }'
+}
+# reported FILE: the samples the profile's summary line gives
+reported() { sed -n 's/^rtprof: profile: \([0-9][0-9]*\) samples in .*/\1/p' "$1"; }
+serve "$TMP/srvp"
+URL=http://127.0.0.1:$PORT
+if ! is_root; then
+	fail "profile_push: needs root (rtprof profile)"
+elif ! command -v go >/dev/null; then
+	fail "profile_push: needs go tool pprof (scripts/install-deps.sh: golang-go)"
+else
+	t0=$(date +%s)
+	if "$RTPROF" profile -F 499 --pprof "$TMP/pp.pb.gz" --push "pyroscope:$URL" --name shop \
+		--label env=ci --tenant team-b -- "$TARGETS/profile_target" 0.3 >"$TMP/pp.out" 2>"$TMP/pp.err" &&
+		$PY - "$TMP/srvp/req-1.json" "$t0" "$(date +%s)" <<'PYEOF'; then
+import json, sys, urllib.parse
+r = json.load(open(sys.argv[1]))
+u = urllib.parse.urlsplit(r["path"])
+q = urllib.parse.parse_qs(u.query, strict_parsing=True)
+assert r["method"] == "POST" and u.path == "/ingest", r
+assert q["name"] == ["shop{env=ci}"] and q["format"] == ["pprof"] and q["spyName"] == ["rtprof"], q
+t0, t1 = int(sys.argv[2]), int(sys.argv[3])
+f, t = int(q["from"][0]), int(q["until"][0])
+assert t0 - 1 <= f < t <= t1 + 1, (f, t, t0, t1)
+assert r["headers"]["x-scope-orgid"] == "team-b", r["headers"]
+PYEOF
+		n=$(reported "$TMP/pp.err")
+		got=$(gopprof_samples "$TMP/srvp/req-1.body")
+		if [ -n "$n" ] && [ "$n" -gt 50 ] && [ "$got" = "$n" ] && cmp -s "$TMP/pp.pb.gz" "$TMP/srvp/req-1.body" &&
+			[ ! -s "$TMP/pp.out" ]; then
+			ok "profile_push_pyroscope (POST /ingest name=shop{env=ci}, from/until within the run, tenant; go tool pprof reads $got samples = profile's $n; body = the --pprof file; nothing on stdout)"
+		else
+			fail "profile_push_pyroscope: go tool pprof counts '$got', profile reported '$n'; stdout $(wc -c <"$TMP/pp.out") bytes"
+		fi
+	else
+		fail "profile_push_pyroscope: $(tail -2 "$TMP/pp.err") $(cat "$TMP/srvp/req-1.json" 2>/dev/null)"
+	fi
+
+	# Parca, no file asked: the rawProfile is a pprof with the reported samples
+	if "$RTPROF" profile -F 499 -T --push "parca:$URL" --label job=ci -- "$TARGETS/profile_target" 0.3 \
+		>"$TMP/pq.out" 2>"$TMP/pq.err" &&
+		$PY - "$TMP/srvp/req-2.json" "$TMP/srvp/req-2.body" "$TMP/pq.pb.gz" <<'PYEOF'; then
+import base64, json, sys
+r = json.load(open(sys.argv[1]))
+assert r["path"] == "/profiles/writeraw" and r["headers"]["content-type"] == "application/json", r
+b = json.load(open(sys.argv[2]))
+labels = {l["name"]: l["value"] for l in b["series"][0]["labels"]["labels"]}
+assert labels == {"__name__": "process_cpu", "service_name": "rtprof", "job": "ci"}, labels
+open(sys.argv[3], "wb").write(base64.b64decode(b["series"][0]["samples"][0]["rawProfile"], validate=True))
+PYEOF
+		n=$(reported "$TMP/pq.err")
+		got=$(gopprof_samples "$TMP/pq.pb.gz")
+		if [ -n "$n" ] && [ "$n" -gt 50 ] && [ "$got" = "$n" ]; then
+			ok "profile_push_parca (POST /profiles/writeraw, labels; rawProfile read by go tool pprof: $got samples = profile's $n)"
+		else
+			fail "profile_push_parca: go tool pprof counts '$got', profile reported '$n'"
+		fi
+	else
+		fail "profile_push_parca: $(tail -2 "$TMP/pq.err")"
+	fi
+
+	# the push fails (a closed port, a server answering 500): one line, exit 1, the files kept
+	closed=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+	"$RTPROF" profile -F 499 --pprof "$TMP/pf.pb.gz" --folded "$TMP/pf.folded" \
+		--push "http://127.0.0.1:$closed" -- "$TARGETS/profile_target" 0.2 >/dev/null 2>"$TMP/pf.err"
+	rc=$?
+	n=$(reported "$TMP/pf.err")
+	lines=$(grep -c 'push' "$TMP/pf.err")
+	if [ $rc = 1 ] && [ "$lines" = 1 ] &&
+		grep -q "^rtprof: profile --push http://127.0.0.1:$closed: Connection refused$" "$TMP/pf.err" &&
+		[ "$(gopprof_samples "$TMP/pf.pb.gz")" = "$n" ] &&
+		[ "$(awk '{ n += $NF } END { print n }' "$TMP/pf.folded")" = "$n" ]; then
+		ok "profile_push_refused (exit 1, one line, the --pprof and --folded files written with all $n samples)"
+	else
+		fail "profile_push_refused: exit $rc, $lines push lines: $(grep push "$TMP/pf.err")"
+	fi
+	serve "$TMP/srvp500" 500
+	"$RTPROF" profile -F 499 -o "$TMP/p5.pb.gz" --push "http://127.0.0.1:$PORT" \
+		-- "$TARGETS/profile_target" 0.2 >/dev/null 2>"$TMP/p5.err"
+	rc=$?
+	if [ $rc = 1 ] && [ "$(grep -c push "$TMP/p5.err")" = 1 ] &&
+		grep -q 'profile --push .*: the pyroscope server answered HTTP 500: refused' "$TMP/p5.err" &&
+		[ "$(gopprof_samples "$TMP/p5.pb.gz")" = "$(reported "$TMP/p5.err")" ] &&
+		cmp -s "$TMP/p5.pb.gz" "$TMP/srvp500/req-1.body"; then
+		ok "profile_push_http_500 (exit 1, one line with the server's answer, the file written and equal to the body)"
+	else
+		fail "profile_push_http_500: exit $rc: $(grep push "$TMP/p5.err")"
+	fi
+	# --every with --push: one pprof per interval to the server, every sample in exactly one
+	serve "$TMP/srve"
+	bg "$TARGETS/profile_target" 10
+	TP=$BG_PID
+	sleep 0.5
+	"$RTPROF" profile -F 499 -p $TP --every 1 -d 3.5 --push "http://127.0.0.1:$PORT" --name cont \
+		>/dev/null 2>"$TMP/pe.err"
+	rc=$?
+	kill $TP 2>/dev/null
+	n=$(reported "$TMP/pe.err")
+	reqs=0 sum=0 empty=0
+	for b in "$TMP"/srve/req-*.body; do
+		[ -e "$b" ] || continue
+		k=$(gopprof_samples "$b")
+		reqs=$((reqs + 1)) sum=$((sum + k))
+		[ "$k" -gt 0 ] || empty=$((empty + 1))
+	done
+	if [ $rc = 0 ] && [ "$reqs" -ge 3 ] && [ "$empty" = 0 ] && [ -n "$n" ] && [ "$sum" = "$n" ] &&
+		grep -q "^rtprof: profile: $reqs of $reqs profiles pushed" "$TMP/pe.err"; then
+		ok "profile_push_every ($reqs pprof profiles for a 3.5 s run at --every 1, go tool pprof counts $sum samples in all = profile's $n)"
+	else
+		fail "profile_push_every: exit $rc, $reqs requests ($empty empty), $sum samples vs '$n': $(tail -3 "$TMP/pe.err" | tr '\n' ' ')"
+	fi
+	# the server gone: the run goes on, the lost intervals are counted, exit 1
+	"$RTPROF" profile -F 499 --every 1 -d 2.5 --push "http://127.0.0.1:$closed" \
+		-- "$TARGETS/profile_target" 2 >/dev/null 2>"$TMP/pec.err"
+	rc=$?
+	if [ $rc = 1 ] && grep -q "profiles could not be sent" "$TMP/pec.err" &&
+		[ -n "$(reported "$TMP/pec.err")" ]; then
+		ok "profile_push_every_refused (exit 1: $(grep 'could not be sent' "$TMP/pec.err"))"
+	else
+		fail "profile_push_every_refused: exit $rc: $(tail -3 "$TMP/pec.err" | tr '\n' ' ')"
+	fi
+fi
+check "profile_push_label_without_push (exit 2)" bash -c \
+	'"$0" profile --label a=b -- true 2>"$1"; [ $? = 2 ] && grep -q "go with --push URL" "$1"' \
+	"$RTPROF" "$TMP/lw.err"
+check "profile_push_https_refused (exit 2, before the command runs)" bash -c \
+	'"$0" profile --push https://127.0.0.1:1 -- touch "$1" 2>/dev/null; [ $? = 2 ] && [ ! -e "$1" ]' \
+	"$RTPROF" "$TMP/ran"

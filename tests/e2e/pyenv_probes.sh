@@ -25,7 +25,7 @@ open(sys.argv[1], "w").write("ran")'
 
 for cmd in flow calls gc; do
 	rm -f "$TMP/ran"
-	"$RTPROF" "$cmd" -- "$PYENV_PY" -c "$PROG" "$TMP/ran" >"$TMP/out" 2>"$TMP/err"
+	"$RTPROF" "$cmd" -o - -- "$PYENV_PY" -c "$PROG" "$TMP/ran" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	want="rtprof: $cmd: $PYENV_LIB has no python USDT probes: $REASON"
 	if [ $rc = 5 ] && [ "$(cat "$TMP/err")" = "$want" ] && [ ! -e "$TMP/ran" ] && [ ! -s "$TMP/out" ]; then
@@ -52,7 +52,7 @@ for cmd in flow calls gc; do
 done
 
 # LD_LIBRARY_PATH before RUNPATH: the same executable then maps Debian's libpython, with probes
-LD_LIBRARY_PATH=/lib/x86_64-linux-gnu "$RTPROF" -v calls --json -m f -- "$PYENV_PY" -c "$PROG" "$TMP/ran" \
+LD_LIBRARY_PATH=/lib/x86_64-linux-gnu "$RTPROF" -v calls -o - --json -m f -- "$PYENV_PY" -c "$PROG" "$TMP/ran" \
 	>"$TMP/out" 2>"$TMP/err"
 rc=$?
 if [ $rc = 0 ] && grep -q 'probes in /lib/x86_64-linux-gnu/libpython3.11.so.1.0' "$TMP/err" &&
@@ -63,14 +63,14 @@ else
 fi
 
 # Debian's interpreter: unchanged
-"$RTPROF" -v calls --json -m f -- "$PY" -c "$PROG" "$TMP/ran" >"$TMP/out" 2>"$TMP/err"
+"$RTPROF" -v calls -o - --json -m f -- "$PY" -c "$PROG" "$TMP/ran" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 if [ $rc = 0 ] && grep -q "probes in $PY\$" "$TMP/err" && grep -q '"method":"f",.*"count":7,' "$TMP/out"; then
 	ok "Debian python3.11: probes in $PY, f x7"
 else
 	fail "Debian python3.11: exit $rc: $(cat "$TMP/out") $(grep -v libbpf "$TMP/err" | tail -2 | tr '\n' '|')"
 fi
-"$RTPROF" gc -- "$PY" -c 'import gc; [gc.collect() for i in range(3)]' >"$TMP/out" 2>"$TMP/err"
+"$RTPROF" gc -o - -- "$PY" -c 'import gc; [gc.collect() for i in range(3)]' >"$TMP/out" 2>"$TMP/err"
 rc=$?
 n=$(grep -c ' gen2 ' "$TMP/out")
 [ $rc = 0 ] && [ "$n" -ge 3 ] && ok "Debian python3.11 gc: $n gen2 collections" ||

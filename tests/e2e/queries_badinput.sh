@@ -32,7 +32,7 @@ expect "queries_badinput: stripped server (-p)" 5 \
 	"$RTPROF" queries -p "$BG_PID" -d 1
 expect "queries_badinput: stripped server (--)" 5 \
 	"mariadbd has no mysql:query__start probe and no dispatch_command symbol" \
-	"$RTPROF" queries -d 1 -- "$TMP/mariadbd" 60
+	"$RTPROF" queries -o - -d 1 -- "$TMP/mariadbd" 60
 
 expect "queries_badinput: no such process" 3 "no such process" "$RTPROF" queries -p 999999999 -d 1
 expect "queries_badinput: bad -m" 2 "invalid -m" "$RTPROF" queries -p 1 -m x

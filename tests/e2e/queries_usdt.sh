@@ -6,7 +6,7 @@ is_root || { skip "queries_usdt: needs root"; exit 0; }
 BIN=$TARGETS/queries_usdt
 [ -x "$BIN" ] || { fail "queries_usdt: $BIN missing (make targets)"; exit 0; }
 
-"$RTPROF" queries --json --max-len 30 -- "$BIN" 50 "SELECT a FROM t WHERE id = 1" 0 "SELECT a FROM t WHERE id = 2" \
+"$RTPROF" queries -o - --json --max-len 30 -- "$BIN" 50 "SELECT a FROM t WHERE id = 1" 0 "SELECT a FROM t WHERE id = 2" \
 	120 "UPDATE t SET x = 'y'" 0 "SELECT 'a much longer query text than twenty bytes'" >"$TMP/q.json" 2>"$TMP/q.err"
 rc=$?
 [ $rc = 0 ] && ok "queries_usdt: exit 0" || fail "queries_usdt: exit $rc: $(tail -2 "$TMP/q.err" | tr '\n' ' ')"

@@ -16,7 +16,7 @@ RUNS=${RTPROF_RUBY_RUNS:-10}
 for cmd in calls flow; do
 	crashes=0 wrong=0 first=
 	for ((i = 0; i < RUNS; i++)); do
-		"$RTPROF" "$cmd" --json -m hello -- $RUBY $PROG >"$TMP/out" 2>"$TMP/err"
+		"$RTPROF" "$cmd" -o - --json -m hello -- $RUBY $PROG >"$TMP/out" 2>"$TMP/err"
 		rc=$?
 		if [ $rc != 0 ] || grep -q '\[BUG\]\|the command was killed\|the command exited' "$TMP/err"; then
 			crashes=$((crashes + 1))
@@ -34,7 +34,7 @@ for cmd in calls flow; do
 	else
 		fail "$cmd on a gems-enabled Ruby: $crashes crashes, $wrong wrong counts in $RUNS runs ($first)"
 	fi
-	"$RTPROF" -v "$cmd" -- $RUBY $PROG alias-after-gc >/dev/null 2>"$TMP/err"
+	"$RTPROF" -v "$cmd" -o - -- $RUBY $PROG alias-after-gc >/dev/null 2>"$TMP/err"
 	rc=$?
 	if [ $rc = 0 ] && ! grep -q '\[BUG\]\|the command\|cmethod' "$TMP/err"; then
 		ok "$cmd: alias after GC runs to its end, no C-method probe attached"

@@ -32,7 +32,7 @@ PY
 N=50
 for B in "$BIN" "$NOFP"; do
 tag=$(basename "$B")
-"$RTPROF" threads --json -- "$B" $N >"$TMP/t.json" 2>"$TMP/t.err"
+"$RTPROF" threads -o - --json -- "$B" $N >"$TMP/t.json" 2>"$TMP/t.err"
 rc=$?
 [ $rc = 0 ] && ok "$tag: launched, exit 0" || fail "$tag: exit $rc: $(tail -2 "$TMP/t.err" | tr '\n' ' ')"
 check "$tag: $N creations with names, start routine and the whole creating stack" python3 - "$TMP/t.json" "$N" "$B" "$TMP" <<'PY'
@@ -103,7 +103,7 @@ PY
 
 # threads created from a library loaded after the start: its code sits where the dynamic
 # loader's mapping of /etc/ld.so.cache was when rtprof first looked at the process
-"$RTPROF" threads --json -- "$DLOPEN" "$PLUGIN" 3 >"$TMP/d.json" 2>"$TMP/d.err"
+"$RTPROF" threads -o - --json -- "$DLOPEN" "$PLUGIN" 3 >"$TMP/d.json" 2>"$TMP/d.err"
 check "threads_named: threads created by a library loaded with dlopen: whole stacks" \
 	python3 - "$TMP/d.json" "$DLOPEN" "$PLUGIN" "$TMP" <<'PY'
 import json, sys
@@ -125,7 +125,7 @@ PY
 
 # text output: the table lists every worker by name; the creating stack reads pthread_create,
 # spawn_workers, main, one frame a line
-"$RTPROF" threads -- "$NOFP" 4 >"$TMP/t.txt" 2>&1
+"$RTPROF" threads -o - -- "$NOFP" 4 >"$TMP/t.txt" 2>&1
 if [ "$(grep -cE '^[0-9]+ +worker-[0-3] +[0-9]+ ' "$TMP/t.txt")" = 4 ] && grep -q '^4 threads created, 5 exited, 0 live' "$TMP/t.txt" &&
 	grep -q '^  4 threads created from:$' "$TMP/t.txt" &&
 	[ "$(grep -A3 '^  4 threads created from:$' "$TMP/t.txt" | tail -3 | awk '{printf "%s ", $1}')" = \

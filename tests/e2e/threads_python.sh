@@ -47,7 +47,7 @@ assert s["created"] == n and s["lost"] == 0, s
 print(f"{n} creations:", " <- ".join(f["name"] for f in creates[0]["stack"] if f["kind"] == "python"))
 PY
 
-"$RTPROF" threads --json -- "$PY" "$TARGET" $N >"$TMP/t.json" 2>"$TMP/t.err"
+"$RTPROF" threads -o - --json -- "$PY" "$TARGET" $N >"$TMP/t.json" 2>"$TMP/t.err"
 rc=$?
 [ $rc = 0 ] && ok "threads_python: launched, exit 0" || fail "threads_python: exit $rc: $(tail -2 "$TMP/t.err" | tr '\n' ' ')"
 check "threads_python: $N creations from spawn_them (file) and <module> (file), lines" \
@@ -56,7 +56,7 @@ if grep -q 'creations without their creating stack' "$TMP/t.err"; then
 	fail "threads_python: $(grep 'creations without' "$TMP/t.err")"
 fi
 
-"$RTPROF" threads --json --native-only -- "$PY" "$TARGET" $N >"$TMP/n.json" 2>"$TMP/n.err"
+"$RTPROF" threads -o - --json --native-only -- "$PY" "$TARGET" $N >"$TMP/n.json" 2>"$TMP/n.err"
 check "threads_python: --native-only: no Python frames, the eval loop instead" \
 	python3 "$TMP/check.py" "$TMP/n.json" $N "$TARGET" 1
 

@@ -10,3 +10,9 @@ TARGET_BINS += $(OUT)/targets/java/RtShares.class
 $(OUT)/targets/java/RtShares.class: tests/targets/java/RtShares.java
 	@mkdir -p $(@D)
 	$(JAVAC17) -d $(@D) $<
+
+# Java workload of tests/e2e/profile_jvm.sh (--jvm-frame-pointers: stacks through compiled code).
+TARGET_BINS += $(OUT)/targets/java/RtDeep.class
+$(OUT)/targets/java/RtDeep.class: tests/targets/java/RtDeep.java
+	@mkdir -p $(@D)
+	$(JAVAC17) -d $(@D) $<

@@ -2,7 +2,9 @@
 /*
  * lib/stats: exact Mann-Whitney p-values, Holm, Hodges-Lehmann and the runs needed, against
  * values counted by hand (the number of splits of the pooled ranks, out of C(m+n, n)) and the
- * classic table of critical values of U.
+ * classic table of critical values of U. The minimum detectable change against
+ * tests/tools/mdc_ref.py, which simulates the gate in Python from its definition (its own
+ * exact critical values, random generator and bisection on the power).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -192,6 +194,73 @@ static void test_median(void **state)
 	assert_true(isnan(stats_median(a, 0)));
 }
 
+/* Within 2.5% of the reference: both are simulations (20,000 draws each; the reference's
+ * bisection on a simulated power, ours a quantile of per-draw shifts). */
+static void assert_near(double got, double want)
+{
+	if (fabs(got - want) > 0.025 * want) {
+		fprintf(stderr, "got %.4f, want %.4f +- 2.5%%\n", got, want);
+		fail();
+	}
+}
+
+static void test_mdc_reference(void **state)
+{
+	static const struct {
+		size_t m, n;
+		double alpha, power, floor_sd, want; /* mdc_ref.py mdc M N ALPHA POWER FLOOR */
+	} c[] = {
+		{8, 8, 0.05 / 9, 0.8, 0, 1.9949}, {8, 8, 0.0025, 0.8, 0, 2.2174},
+		{8, 8, 0.05 / 9, 0.8, 3, 3.4404}, {6, 6, 0.0025, 0.8, 0, 2.8653},
+		{10, 10, 0.0025, 0.9, 0, 2.1701},
+	};
+	struct stats_mdc *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		s = stats_mdc__new(c[i].m, c[i].n, c[i].alpha);
+		assert_non_null(s);
+		assert_near(stats_mdc__shift(s, c[i].power, c[i].floor_sd), c[i].want);
+		/* deterministic: the same draws again */
+		assert_float_equal(stats_mdc__shift(s, c[i].power, c[i].floor_sd),
+				   stats_mdc__shift(s, c[i].power, c[i].floor_sd), 0);
+		/* more power needs a larger shift */
+		assert_true(stats_mdc__shift(s, 0.95, c[i].floor_sd) >
+			    stats_mdc__shift(s, c[i].power, c[i].floor_sd));
+		stats_mdc__free(s);
+	}
+	/* 3 + 3 runs at 0.05 / 20: 1/20 > 0.0025, nothing can be flagged */
+	s = stats_mdc__new(3, 3, 0.0025);
+	assert_non_null(s);
+	assert_true(isinf(stats_mdc__shift(s, 0.8, 0)));
+	stats_mdc__free(s);
+}
+
+/*
+ * Synthetic runs of one function (its share of each run's samples, %), 8 + 8, as compare
+ * sees them with 9 functions tested at alpha 0.05 and the default minimum effect:
+ *   base mean 6.0, squared deviations 0+.04+.04+.01+.01+.09+.09+0 = 0.28
+ *   new  mean 6.0, squared deviations 0+.16+.16+.04+.04+.01+.01+0 = 0.42
+ *   pooled SD = sqrt(0.70 / 14) = sqrt(0.05) = 0.223607 pp
+ *   floor = max(0.5 pp, 5% of 6.0) = 0.5 pp = 2.236068 SD
+ *   mdc_ref.py mdc 8 8 0.0055556 0.8 2.2360680 -> 2.6821 SD = 0.59973 pp = 10.0% of 6.0
+ */
+static void test_mdc_runs(void **state)
+{
+	double base[] = {6.0, 6.2, 5.8, 6.1, 5.9, 6.3, 5.7, 6.0};
+	double new[] = {6.0, 6.4, 5.6, 6.2, 5.8, 6.1, 5.9, 6.0};
+	double sd = stats_pooled_sd(base, 8, new, 8), floor_pp = 0.5, mdc;
+	struct stats_mdc *s = stats_mdc__new(8, 8, 0.05 / 9);
+
+	assert_non_null(s);
+	assert_float_equal(sd, sqrt(0.05), 1e-12);
+	mdc = sd * stats_mdc__shift(s, 0.8, floor_pp / sd);
+	assert_near(mdc, 0.59973);
+	assert_true(mdc > floor_pp); /* the floor alone is flagged about half the time */
+	stats_mdc__free(s);
+	assert_true(isnan(stats_pooled_sd(base, 1, new, 1)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_mwu_normal),    cmocka_unit_test(test_runs_needed),
 		cmocka_unit_test(test_ci_rank),	      cmocka_unit_test(test_hl),
 		cmocka_unit_test(test_holm),	      cmocka_unit_test(test_median),
+		cmocka_unit_test(test_mdc_reference), cmocka_unit_test(test_mdc_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
