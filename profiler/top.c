@@ -51,6 +51,7 @@
 #define TOP_STACK_BYTES	       16384 /* user stack copied per sample, as profile's default */
 #define TOP_POLL_MS	       50    /* ms: the longest the loop waits for samples or keys */
 #define TOP_READ_MS	       10    /* ms: how often the reader drains the ring buffer */
+#define TOP_EVICT_S	       1.0   /* s: -a forgets the processes gone since, this often */
 
 struct top_opts {
 	struct target_opts target;
@@ -94,7 +95,8 @@ static void usage(FILE *f)
 		"per interval is printed instead.\n"
 		"\n"
 		"  -p, --pid PID          the process to watch (all its threads)\n"
-		"  -a, --all              every process of the host (not yet available)\n"
+		"  -a, --all              every process of the host (rtprof and the idle task left "
+		"out)\n"
 		"  -F, --freq HZ          samples per second per CPU (default %d)\n"
 		"  -i, --interval S       refresh every S seconds (default %.0f)\n"
 		"      --window S         the shares are over the last S seconds (default %.0f)\n"
@@ -193,15 +195,6 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 		return -ERR_USAGE;
 	}
 	return 0;
-}
-
-/*
- * -a needs the profile BPF object to keep the samples of every process (a system-wide switch in
- * bpf/profile.bpf.c, set before load): until it has one, -a is refused as "not yet".
- */
-static int system_wide_supported(void)
-{
-	return -ENOTSUP;
 }
 
 /*
@@ -425,12 +418,12 @@ int cmd_top(int argc, char **argv)
 	struct top_view view = {};
 	struct profile_bpf *skel = NULL;
 	struct capture_queue *q = NULL;
-	struct bpf_link **links = NULL, *exec_link = NULL;
+	struct bpf_link **links = NULL, *exec_link = NULL, *exit_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
 	struct jvm_perfmap jvm = {};
 	struct held_stderr held = {.saved_fd = -1};
-	double start, deadline, next_view, last_view, rb_bytes;
+	double start, deadline, next_view, last_view, rb_bytes, next_evict;
 	__u64 last_samples = 0, shown_samples = 0;
 	bool gone = false, quit = false, redraw;
 	int n_links = 0, err, i, key_c, pid = 0;
@@ -440,16 +433,6 @@ int cmd_top(int argc, char **argv)
 	err = parse_opts(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
-	if (o.all) {
-		err = system_wide_supported();
-		if (err) {
-			fprintf(stderr,
-				"rtprof top: -a: not yet (sampling every process needs a "
-				"system-wide switch in the profile BPF object); use -p PID\n");
-			err = -ERR_USAGE;
-			goto cleanup;
-		}
-	}
 	signals_install();
 	if (!bpf_privileged()) {
 		pr_warn("top: permission denied: run as root (or with CAP_BPF and CAP_PERFMON)\n");
@@ -477,7 +460,14 @@ int cmd_top(int argc, char **argv)
 	skel->rodata->stack_capture_bytes = TOP_STACK_BYTES;
 	skel->rodata->stack_capture_kernel = false;
 	skel->rodata->stack_capture_fp_chain = false;
-	/* -a: the system-wide switch goes here once the object has one (system_wide_supported) */
+	/* -a: every process but the idle task and rtprof, each learnt at its exec or first sample
+	 * and forgotten at its exit */
+	skel->rodata->profile_all = o.all;
+	skel->rodata->self_pid = (__u32)getpid();
+	if (o.all)
+		bpf_map__set_max_entries(skel->maps.pids, PROFILE_ALL_MAX_PIDS);
+	else
+		bpf_program__set_autoload(skel->progs.profile_exit, false);
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
 	rb_bytes = 512.0 * (STACK_CAPTURE_HDR_SIZE + TOP_STACK_BYTES);
@@ -499,6 +489,7 @@ int cmd_top(int argc, char **argv)
 	stacks_opts__init(&so);
 	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	so.lines = o.lines;
+	so.track_early = o.all; /* a short-lived process's maps read at its first sample */
 	run.stacks = stacks__new(&so);
 	run.hot = hot_table__new(o.window_s / TOP_WINDOW_BUCKETS, TOP_WINDOW_BUCKETS);
 	run.frames = malloc(sizeof(*run.frames));
@@ -527,6 +518,15 @@ int cmd_top(int argc, char **argv)
 		pr_warn("top: attach profile_exec (raw_tp/sched_process_exec): %s\n", err_str(err));
 		goto cleanup;
 	}
+	if (o.all) {
+		exit_link = bpf_program__attach(skel->progs.profile_exit);
+		if (!exit_link) {
+			err = -errno;
+			pr_warn("top: attach profile_exit (raw_tp/sched_process_exit): %s\n",
+				err_str(err));
+			goto cleanup;
+		}
+	}
 	err = cpu_clock__attach("top", skel->progs.profile_sample, o.hz, &links, &n_links);
 	if (err) {
 		if (err == -EACCES || err == -EPERM)
@@ -542,6 +542,7 @@ int cmd_top(int argc, char **argv)
 	start = now_s();
 	deadline = o.duration_s > 0 ? start + o.duration_s : 0;
 	next_view = start + o.interval_s;
+	next_evict = start + TOP_EVICT_S;
 	last_view = start;
 	hot_table__advance(run.hot, start);
 	run.tty = isatty(STDOUT_FILENO);
@@ -557,8 +558,12 @@ int cmd_top(int argc, char **argv)
 		draw_screen(&run, &view);
 		redraw = false;
 	} else {
-		pr_info("top: sampling PID %d at %d Hz, a table every %.3g s%s\n", pid, o.hz,
-			o.interval_s, o.duration_s > 0 ? "" : "; Ctrl-C to stop");
+		if (o.all)
+			pr_info("top: sampling every process at %d Hz, a table every %.3g s%s\n",
+				o.hz, o.interval_s, o.duration_s > 0 ? "" : "; Ctrl-C to stop");
+		else
+			pr_info("top: sampling PID %d at %d Hz, a table every %.3g s%s\n", pid,
+				o.hz, o.interval_s, o.duration_s > 0 ? "" : "; Ctrl-C to stop");
 		redraw = false;
 	}
 
@@ -587,6 +592,10 @@ int cmd_top(int argc, char **argv)
 		if (run.tty && term_redraw_needed())
 			redraw = true;
 		t = now_s();
+		if (o.all && t >= next_evict) { /* the processes gone since: their caches go */
+			stacks__evict(run.stacks);
+			next_evict = t + TOP_EVICT_S;
+		}
 		if (t >= next_view || redraw) {
 			hot_table__advance(run.hot, t);
 			if (t >= next_view) {
@@ -650,6 +659,7 @@ cleanup:
 		bpf_link__destroy(links ? links[i] : NULL);
 	free(links);
 	bpf_link__destroy(exec_link);
+	bpf_link__destroy(exit_link);
 	capture_queue__free(q);
 	session__free(sess);
 	hot_table__free(run.hot);

@@ -5,7 +5,8 @@
 # busy machine): one table per interval, the hot function first, its share within 10 points of
 # the truth. On a terminal (tmux): the hot function on the first row, a resize redraws to the new
 # size, q and Ctrl-C end it with the terminal as it was (stty, main screen). The process's end,
-# a bad PID, -a, bad options and a non-root user: their exit codes. Needs root and tmux.
+# -a (-T: the target's rows, its hot function first at its share); a bad PID, -a with -p, bad
+# options and a non-root user: their exit codes. Needs root and tmux.
 source "$(dirname "$0")/../lib.sh"
 
 if ! is_root; then
@@ -194,10 +195,29 @@ rc=$?
 if [ "$rc" = 4 ] && [ "$(wc -l <"$TMP/nobody.err")" = 1 ]; then ok "top-not-root ($(cat "$TMP/nobody.err"))"
 else fail "top-not-root: exit $rc, $(tr '\n' ' ' <"$TMP/nobody.err")"; fi
 
-"$RTPROF" top -a -d 1 >/dev/null 2>"$TMP/all.err"
+# -a: every process; with -T the rows say whose they are: the C target's top_hot leads its rows,
+# ahead of its top_cold, and its share of the target's samples is within 10 points of the truth
+"$TARGETS/top_target" 6 2>"$TMP/a.truth" &
+tp=$!
+_bg_pids+=("$tp")
+sleep 1
+"$RTPROF" top -a -F 999 -d 3 --interval 1 -T -n 400 >"$TMP/a.out" 2>"$TMP/a.err"
 rc=$?
-if [ "$rc" = 2 ] && grep -q 'not yet' "$TMP/all.err"; then ok "top-all-not-yet ($(cat "$TMP/all.err"))"
-else fail "top-all-not-yet: exit $rc, $(tr '\n' ' ' <"$TMP/all.err")"; fi
+wait "$tp"
+truth=$(sed -n 's/.* top_hot=\([0-9.]*\).*/\1/p' "$TMP/a.truth")
+rows=$(awk '/  rtprof top  all processes /{ n = 0; delete t; next } /SELF%/{ next } NF { t[++n] = $0 }
+	END { for (i = 1; i <= n; i++) print t[i] }' "$TMP/a.out" | awk -v t="top_target-$tp" '$5 == t')
+first=$(head -1 <<<"$rows" | awk '{ print $6 }')
+share=$(awk '$6 == "top_hot" { h = $3 } { n += $3 } END { if (n) print h / n }' <<<"$rows")
+n=$(grep -c '  rtprof top  all processes ' "$TMP/a.out")
+others=$(awk '/  rtprof top  all processes /{ delete p; next } $5 ~ /-[0-9]+$/ { p[$5] = 1 }
+	END { for (k in p) n++; print n + 0 }' "$TMP/a.out")
+if [ "$rc" = 0 ] && [ "$n" -ge 2 ] && [ "$first" = top_hot ] && near "$share" "$truth" 0.10 &&
+	[ "$others" -ge 2 ]; then
+	ok "top-all ($n tables; the target's first row top_hot, $share of its samples, truth $truth; $others threads in the last table)"
+else
+	fail "top-all: exit $rc, $n tables, first '$first', share '$share' vs '$truth', $others threads; $(tail -2 "$TMP/a.err" | tr '\n' ' ')"
+fi
 
 why=""
 for args in "-p $$ --interval 0" "-p $$ -F 0" "-p $$ -a" "" "-p $$ -- /bin/true" "-p $$ --window -1"; do
