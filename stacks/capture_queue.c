@@ -123,7 +123,9 @@ struct capture_queue *capture_queue__new(struct stacks *s, int ringbuf_fd, unsig
 		return NULL;
 	q->stacks = s;
 	q->poll_ms = poll_ms;
-	q->boost = stacks__track_early(s);
+	/* always: a launched command or a -p target's children may be short-lived too (a 0.3 s
+	 * python3.11 once got no Python frame on a loaded host: the reader came too late) */
+	q->boost = true;
 	stacks__prefetch(s, NULL, 0); /* new images are looked at by the reader from now on */
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
