@@ -627,7 +627,10 @@ int cmd_dump(int argc, char **argv)
 	/* the JVM writes the names of its compiled methods when asked (before the maps are
 	 * read) */
 	if (!o.native_only && jvm_process(o.target.pid)) {
+		t0 = now_s();
 		err = jvm_request_perfmap(o.target.pid);
+		pr_debug("dump: jvm perf map requested and written in %.1f ms\n",
+			 (now_s() - t0) * 1e3);
 		if (err)
 			pr_warn("dump: jvm %d: no perf map (%s): compiled Java methods stay "
 				"unnamed\n",

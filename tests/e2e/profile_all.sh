@@ -135,7 +135,7 @@ fi
 
 # interpreter frames, with no option asked
 py=$(samples_of "$F" python3.11 ';py_spin_all [(]')
-rb=$(samples_of "$F" ruby3.1 ';rb_spin_all [(]')
+rb=$(samples_of "$F" ruby3.1 ';Object#rb_spin_all [(]')
 if [ "$py" -gt 0 ] && [ "$rb" -gt 0 ]; then
 	ok "profile-all-interpreters (python3.11: $py samples in py_spin_all, ruby3.1: $rb in rb_spin_all)"
 else
