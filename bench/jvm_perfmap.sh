@@ -4,7 +4,8 @@
 # it every second and dump once) side by side with `jcmd PID Compiler.perfmap` on the same JVM.
 #
 # The JVM runs a generated class of NMETHODS static methods, each called once under -Xcomp
-# (every method compiled at its first call, C1 only to keep the start short), then sleeps. Per
+# (every method compiled at its first call, C1 only to keep the start short, no inlining so
+# that each is compiled on its own), then sleeps. Per
 # round and tool: the wall time of the request as the requester sees it (rtprof: dump -v's
 # "perf map requested and written in" line; jcmd: its whole run, JVM start-up of jcmd included),
 # the CPU time the target JVM spent on it (utime + stime from /proc/PID/stat, before and after),
@@ -52,7 +53,7 @@ out.append("    Thread.sleep(1000000000L);\n  }\n}")
 open(path, "w").write("\n".join(out) + "\n")
 PY
 "$JDK/bin/javac" -d "$TMP" "$TMP/Many.java" || exit 1
-"$JDK/bin/java" -Xcomp -XX:TieredStopAtLevel=1 -cp "$TMP" Many >"$TMP/java.out" 2>&1 &
+"$JDK/bin/java" -Xcomp -Xbatch -XX:TieredStopAtLevel=1 -XX:-Inline -cp "$TMP" Many >"$TMP/java.out" 2>&1 &
 jpid=$!
 for ((i = 0; i < 1200; i++)); do
 	grep -q ready "$TMP/java.out" 2>/dev/null && break
