@@ -51,10 +51,15 @@ fi
 # the cost warning: a process that does little but calls (traced at ~85,000 calls per CPU
 # second, the probes take ~95% of its CPU time) gets it once, with the alternative; one whose
 # own work dominates (20 calls a second) does not
+# (such a loop is traced at only 1.1 to 1.5 times the threshold rate, and the uprobe cost measured
+# at the start varies by a third from run to run: up to 3 tries, each must say it at most once)
 bg $PY tests/targets/flow_py_loop.py "$TMP/busy.pid" 0 0
 wait_for "$TMP/busy.pid"
-"$RTPROF" calls -p "$(cat "$TMP/busy.pid")" -d 3 >/dev/null 2>"$TMP/busy.err"
-n=$(grep -c "rtprof profile -p $(cat "$TMP/busy.pid")" "$TMP/busy.err")
+for try in 1 2 3; do
+	"$RTPROF" calls -p "$(cat "$TMP/busy.pid")" -d 3 >/dev/null 2>"$TMP/busy.err"
+	n=$(grep -c "rtprof profile -p $(cat "$TMP/busy.pid")" "$TMP/busy.err")
+	[ "$n" = 0 ] || break
+done
 if [ "$n" = 1 ] && grep -q 'more than 10x slower' "$TMP/busy.err"; then
 	ok "calls_python_cost_warning ($(grep -o '[0-9]* traced calls per second' "$TMP/busy.err"))"
 else
