@@ -10,8 +10,8 @@
 #                                   method) burn CPU in jittered slices of 5, 3 and 2 ms; OUT gets
 #                                   each one's thread CPU time, by qualified name
 #   rb_frames.rb leak N M [OUT]     keep_f and keep_g retain N and M 1 MiB strings, then the
-#                                   process ends without freeing them (exit!); OUT gets their
-#                                   qualified names
+#                                   process ends 0.3 s later without freeing them (exit!); OUT
+#                                   gets their qualified names
 #
 # Qualified labels are Ruby 3.4's (Thread::Backtrace::Location#label): "Owner#name", or
 # "Owner.name" for a singleton method of a named class or module, the plain name for any other
@@ -206,5 +206,9 @@ when "leak"
   keep_f(ARGV[1].to_i)
   keep_g(ARGV[2].to_i)
   $stdout.flush
+  # a moment before the end: rtprof reads the method's class and iseq from the living process
+  # as each new stack arrives, and keep_g's last allocations come just before the exit (a CI
+  # run once named keep_g without its class: the process had gone)
+  sleep 0.3
   exit!(0)
 end
