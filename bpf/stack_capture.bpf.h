@@ -182,6 +182,7 @@ static __always_inline struct stack_capture *stack_capture__fill(void *ctx, bool
 	c->tid = (__u32)id;
 	c->weight = 1;
 	c->cookie = 0;
+	c->key = 0;
 	c->flags = 0;
 	c->stack_len = 0;
 	c->kframes = 0;

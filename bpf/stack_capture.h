@@ -49,6 +49,10 @@ enum stack_capture_flags {
 	SC_F_NO_USER = 8,     /* no user registers (kernel thread) */
 	SC_F_NEW_IMAGE = 16,  /* set by the caller: first capture of a process or of a new exec;
 			       * user space takes a new snapshot of its maps */
+	/* profile's sample keys (bpf/profile.bpf.c): the capture stands for its key */
+	SC_F_KEY_FIRST = 32,   /* the key's first sample: later ones are only counted */
+	SC_F_KEY_VERIFY = 64,  /* a counted key captured again, to check it still means one stack */
+	SC_F_KEY_ALWAYS = 128, /* a key found to stand for several stacks: captured every time */
 };
 
 struct stack_capture {
@@ -56,6 +60,7 @@ struct stack_capture {
 	__u32 tid;
 	__u64 weight; /* 1 per sample for profile; bytes for memleak */
 	__u64 cookie; /* free for the caller (memleak: the allocation's address) */
+	__u64 key;    /* profile's sample key (SC_F_KEY_*), 0: none */
 	__u64 regs[SC_NREGS];
 	__u32 stack_len; /* bytes of stack[] that follow the header */
 	__u32 flags;	 /* enum stack_capture_flags */
@@ -71,8 +76,8 @@ struct stack_capture {
 	__u8 stack[];
 };
 
-#define STACK_CAPTURE_HDR_SIZE                                           \
-	(4 + 4 + 8 + 8 + 8 * SC_NREGS + 6 * 4 + STACK_CAPTURE_COMM_LEN + \
+#define STACK_CAPTURE_HDR_SIZE                                               \
+	(4 + 4 + 8 + 8 + 8 + 8 * SC_NREGS + 6 * 4 + STACK_CAPTURE_COMM_LEN + \
 	 8 * (STACK_CAPTURE_MAX_KFRAMES + STACK_CAPTURE_MAX_FPFRAMES))
 
 #endif

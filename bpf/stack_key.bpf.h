@@ -20,35 +20,11 @@
 #ifndef RTPROF_STACK_KEY_BPF_H
 #define RTPROF_STACK_KEY_BPF_H
 
-#define STACK_KEY_MAX_RANGES	 16   /* code ranges the stack key keeps words from */
-#define STACK_KEY_WINDOW	 2048 /* most bytes of user stack hashed into a stack key */
-#define STACK_KEY_WINDOW_DEFAULT 1024
-
-/* A code range [lo, lo + len) of the target. */
-struct stack_key_range {
-	__u64 lo;
-	__u64 len;
-};
-
-/* What BPF knows of the target's code; written by user space at any time (ranges change as
- * libraries load): n first set to 0, then the rest, then n. */
-struct stack_key_ranges {
-	__u32 n;
-	__u32 pad;
-	__u64 lo, hi; /* lowest start, highest end of r[] */
-	/* The widest hole between two code ranges (where the heap and most mappings live): words
-	 * in it are rejected without a search. */
-	__u64 gap_lo, gap_hi;
-	struct stack_key_range r[STACK_KEY_MAX_RANGES]; /* sorted by lo */
-};
-
-enum stack_key_event {
-	STACK_KEY_EV_NEW,  /* first sighting of a key (a capture was sent) */
-	STACK_KEY_EV_LOST, /* a capture could not be sent (ring buffer full) */
-	STACK_KEY_EV_FULL, /* the table of known keys was full */
-};
+#include "bpf/stack_key.h"
 
 #ifdef __bpf__
+
+#include "bpf/stack_hash.bpf.h"
 
 #ifndef STACK_KEY_COUNT
 #define STACK_KEY_COUNT(event) \
@@ -73,69 +49,22 @@ struct {
 	__uint(max_entries, 4 << 20);
 } captures SEC(".maps");
 
-/* A global function: the verifier checks it once, not at every word of every program. */
-__noinline int stack_key__in_code(__u64 w)
-{
-	__u32 n = stack_key_ranges.n;
-
-	for (__u32 i = 0; i < STACK_KEY_MAX_RANGES; i++) {
-		if (i >= n || w < stack_key_ranges.r[i].lo)
-			break; /* sorted: below this range means in no range (heap pointers) */
-		if (w - stack_key_ranges.r[i].lo < stack_key_ranges.r[i].len)
-			return 1;
-	}
-	return 0;
-}
-
-static __always_inline __u64 stack_key__mix(__u64 h, __u64 w)
-{
-	h ^= w;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 32;
-	return h;
-}
-
 /* The stack key of the current call; window: STACK_KEY_WINDOW bytes of per-thread scratch.
  * at_entry: ctx is at a function's entry, where the first word is the return address into the
  * caller (always part of the key); elsewhere (an SDT probe in a function's body) it is a local
  * and counts only if it points into code. Never 0. */
 static __always_inline __u64 stack_key(struct pt_regs *ctx, __u64 *window, bool at_entry)
 {
-	__u64 sp = PT_REGS_SP(ctx), h = 0x9e3779b97f4a7c15ULL;
-	__u32 len = key_window, nw = 0;
-	bool all = stack_key_ranges.n == 0; /* code ranges not known yet: hash every word */
-	__u64 lo = stack_key_ranges.lo, hi = stack_key_ranges.hi;
-	__u64 glo = stack_key_ranges.gap_lo, ghi = stack_key_ranges.gap_hi;
-	__u32 iflags;
+	__u64 h = 0x9e3779b97f4a7c15ULL;
+	__u32 nw, iflags;
 
-	/* Near the top of the stack the window may cross into unmapped memory: shrink it. */
-	for (int i = 0; i < 5; i++) {
-		__u32 l = len;
-
-		if (l > STACK_KEY_WINDOW)
-			l = STACK_KEY_WINDOW;
-		if (l < 8)
-			break;
-		if (bpf_probe_read_user(window, l, (void *)sp) == 0) {
-			nw = l / 8;
-			break;
-		}
-		len = l / 2;
-	}
+	nw = stack_key__read(window, PT_REGS_SP(ctx), key_window);
 	if (!nw)
 		return 1;
 	/* The return address into the caller is always part of the key. */
 	if (at_entry)
 		h = stack_key__mix(h, window[0]);
-	for (__u32 i = at_entry; i < STACK_KEY_WINDOW / 8; i++) {
-		__u64 w;
-
-		if (i >= nw)
-			break;
-		w = window[i];
-		if (all || (w >= lo && w < hi && (w < glo || w >= ghi) && stack_key__in_code(w)))
-			h = stack_key__mix(h, w);
-	}
+	h = stack_key__hash(&stack_key_ranges, window, nw, at_entry, h);
 	/* Interpreter frames: two Python functions allocating through the same native path have
 	 * the same native words. */
 	interp__walk(bpf_get_current_task_btf(), bpf_get_current_pid_tgid() >> 32, NULL, &h,

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +49,7 @@
 #include "runtimes/runtime.h"
 #include "stacks/capture_queue.h"
 #include "stacks/export.h"
+#include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
 #include "profile.skel.h"
 
@@ -55,10 +57,11 @@ _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_ca
 
 #define PROFILE_DEFAULT_HZ	    99
 #define PROFILE_DEFAULT_STACK_BYTES 16384
-#define PROFILE_POLL_MS		    50	/* ms: the longest the loop waits for samples */
-#define PROFILE_READ_MS		    10	/* ms: how often the reader drains the ring buffer */
-#define PROFILE_TOP		    10	/* functions in the summary */
-#define PROFILE_EVICT_S		    1.0 /* s: -a forgets the processes gone since, this often */
+#define PROFILE_POLL_MS		    100	 /* ms: the longest the loop waits for samples */
+#define PROFILE_ALIVE_S		    0.25 /* s: a -p target is checked for its end this often */
+#define PROFILE_READ_MS		    10	 /* ms: how often the reader drains the ring buffer */
+#define PROFILE_TOP		    10	 /* functions in the summary */
+#define PROFILE_EVICT_S		    1.0	 /* s: -a forgets the processes gone since, this often */
 #define PROFILE_CUT_MARGIN_S	    0.2 /* s: --every waits this long for an interval's last samples */
 
 struct profile_opts {
@@ -72,6 +75,7 @@ struct profile_opts {
 	bool lines;	  /* Python frames with their line */
 	bool native_only; /* no interpreter frames */
 	bool jvm_fp;	  /* --jvm-frame-pointers: a launched JVM keeps frame pointers */
+	bool capture_all; /* --capture-all: no sample keys, every sample captured */
 	long stack_bytes;
 	bool all;	/* -a: every process of the host */
 	bool per_pid;	/* root frame "comm-PID" */
@@ -96,6 +100,12 @@ struct profile_run {
 	int n_links;
 	double deadline; /* s, 0: none */
 	__u64 handled;
+	/* sample keys (bpf/profile.bpf.c): BPF counts most samples by key instead of capturing */
+	bool keys;
+	int counts_fd, ranges_fd;
+	__u64 keys_full;       /* keys found to stand for several stacks (captured in full since) */
+	__u64 keys_retried;    /* first captures not good enough to stand for their key */
+	__u64 keys_unresolved; /* counted samples of a key whose stack was never added */
 };
 
 /* Stop sampling (idempotent): what is queued is still processed. */
@@ -117,8 +127,9 @@ static void usage(FILE *f)
 		"FILE]\n"
 		"                      [-o FILE] [--every SECONDS --out-dir DIR] [-K] "
 		"[--per-thread]\n"
-		"                      [--per-pid] [-f] [--stack-bytes N] [--lines] "
-		"[--native-only]\n"
+		"                      [--per-pid] [-f] [--stack-bytes N] [--capture-all] "
+		"[--lines]\n"
+		"                      [--native-only]\n"
 		"                      [--push URL [--name APP] [--label K=V]... [--tenant ID]\n"
 		"                      [--backend pyroscope|parca]]\n"
 		"\n"
@@ -165,6 +176,9 @@ static void usage(FILE *f)
 		"                         JAVA_TOOL_OPTIONS): stacks go on through compiled code\n"
 		"      --stack-bytes N    user stack bytes copied per sample (default %d, max %d;\n"
 		"                         0 = frame-pointer chain only)\n"
+		"      --capture-all      copy and unwind every sample (default: a sample whose "
+		"stack\n"
+		"                         was seen before is only counted, by a key BPF computes)\n"
 		"      --push URL         at the end, send the pprof profile to a Pyroscope or "
 		"Parca\n"
 		"                         server: [pyroscope:|parca:]http://HOST[:PORT] (as rtprof "
@@ -207,6 +221,7 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 		{"stack-bytes", required_argument, NULL, 'b'},
 		{"lines", no_argument, NULL, 0x100},
 		{"native-only", no_argument, NULL, 0x101},
+		{"capture-all", no_argument, NULL, 0x10a},
 		{"push", required_argument, NULL, 0x108},
 		PUSH_LONGOPTS,
 		{"jvm-frame-pointers", no_argument, NULL, 0x109},
@@ -296,6 +311,9 @@ static int parse_opts(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 0x109:
 			o->jvm_fp = true;
+			break;
+		case 0x10a:
+			o->capture_all = true;
 			break;
 		case PUSH_OPT_NAME:
 		case PUSH_OPT_LABEL:
@@ -393,10 +411,103 @@ static void cut_interval(struct profile_run *run);
 
 static double now_s(void);
 
+/* Sample keys: BPF's code ranges of a process, each time its maps are read for unwinding (none
+ * for a process with JIT code: its samples are captured in full). */
+static void keys_maps_changed(void *ctx, int pid, const struct proc_maps *maps)
+{
+	struct profile_run *run = ctx;
+	struct stack_key_ranges r = {};
+	__u32 key = (__u32)pid;
+
+	/* JIT code (a JVM, node) is named through perf maps that change as code is compiled and
+	 * moved: its samples are captured in full */
+	if (stack_key_ranges__count_jit(maps)) {
+		bpf_map_delete_elem(run->ranges_fd, &key);
+		return;
+	}
+	if (stack_key_ranges__set(&r, maps))
+		bpf_map_update_elem(run->ranges_fd, &key, &r, BPF_ANY);
+}
+
+/* What a key's capture said of the key (stacks__add_keyed): a key that does not stand for one
+ * stack is captured in full from now on; one whose first stack was not good enough is captured
+ * again. Either way the samples counted so far go to the stack the key was first seen with. */
+static void key_verdict(struct profile_run *run, const struct stack_capture *c,
+			enum stacks_key_verdict verdict)
+{
+	struct profile_key k = {.pid = c->pid, .tid = c->tid, .hash = c->key};
+	__u64 v, always = PROFILE_KEY_ALWAYS;
+
+	if (verdict == STACKS_KEY_KEPT)
+		return;
+	if (!bpf_map_lookup_elem(run->counts_fd, &k, &v) && v != PROFILE_KEY_ALWAYS)
+		stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, v);
+	if (verdict == STACKS_KEY_RETRY) {
+		stacks__forget_key(run->stacks, k.pid, k.tid, k.hash);
+		bpf_map_delete_elem(run->counts_fd, &k);
+		run->keys_retried++;
+	} else if (!bpf_map_update_elem(run->counts_fd, &k, &always, BPF_EXIST)) {
+		run->keys_full++;
+	}
+}
+
+/*
+ * Add the samples BPF counted by key since the last call to the profile. final: every capture
+ * was added: a count whose key has no stack is lost (counted). purge: forget the counts and code
+ * ranges of processes that are gone (after adding their samples).
+ */
+static void drain_keys(struct profile_run *run, bool final, bool purge)
+{
+	struct profile_key k, next, *del = NULL;
+	size_t n_del = 0, cap_del = 0;
+	__u32 pid, npid, dead_pid = 0;
+	bool more;
+	__u64 v;
+
+	if (!run->keys)
+		return;
+	more = !bpf_map_get_next_key(run->counts_fd, NULL, &next);
+	while (more) {
+		k = next;
+		more = !bpf_map_get_next_key(run->counts_fd, &k, &next);
+		if (bpf_map_lookup_elem(run->counts_fd, &k, &v))
+			continue;
+		if (v != PROFILE_KEY_ALWAYS &&
+		    stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, v) == -ENOENT && final)
+			run->keys_unresolved += v;
+		if (!purge || (k.pid != dead_pid && !(kill((pid_t)k.pid, 0) && errno == ESRCH)))
+			continue;
+		dead_pid = k.pid;
+		if (n_del == cap_del) {
+			struct profile_key *d;
+
+			cap_del = cap_del ? 2 * cap_del : 256;
+			d = realloc(del, cap_del * sizeof(*d));
+			if (!d)
+				break;
+			del = d;
+		}
+		del[n_del++] = k;
+	}
+	while (n_del)
+		bpf_map_delete_elem(run->counts_fd, &del[--n_del]);
+	free(del);
+	if (!purge)
+		return;
+	more = !bpf_map_get_next_key(run->ranges_fd, NULL, &npid);
+	while (more) {
+		pid = npid;
+		more = !bpf_map_get_next_key(run->ranges_fd, &pid, &npid);
+		if (kill((pid_t)pid, 0) && errno == ESRCH)
+			bpf_map_delete_elem(run->ranges_fd, &pid);
+	}
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct profile_run *run = ctx;
 	const struct stack_capture *c = data;
+	enum stacks_key_verdict verdict;
 	int err;
 
 	if (run->o->every_s && size >= STACK_CAPTURE_HDR_SIZE &&
@@ -406,8 +517,9 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (!(++run->handled & 63) &&
 	    (signals_stop_requested() || (run->deadline && now_s() >= run->deadline)))
 		stop_sampling(run);
-	err = stacks__add(run->stacks, data, size);
-
+	err = stacks__add_keyed(run->stacks, data, size, &verdict);
+	if (!err)
+		key_verdict(run, c, verdict);
 	if (err == -ERR_BADINPUT)
 		run->bad_records++;
 	else if (err && !run->first_err)
@@ -760,6 +872,7 @@ static void cut_interval(struct profile_run *run)
 
 	if (run->cut_err)
 		return;
+	drain_keys(run, false, false);
 	err = write_interval(run->o, run->stacks, run->span, run->next_cut);
 	if (!err)
 		err = stacks__reset(run->stacks);
@@ -774,17 +887,22 @@ static void cut_interval(struct profile_run *run)
 	}
 }
 
-static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double secs, bool every)
+static void print_summary(const struct profile_run *run, __u64 lost, double secs, bool every)
 {
+	struct stacks *stacks = run->stacks;
 	struct stacks_stats st;
 	double user;
 
 	stacks__stats(stacks, &st);
 	user = (double)(st.complete + st.truncated + st.incomplete);
 	fprintf(stderr, "rtprof: profile: %llu samples in %.2f s, %llu lost",
-		(unsigned long long)st.records, secs, (unsigned long long)lost);
-	if (bad)
-		fprintf(stderr, ", %llu malformed", (unsigned long long)bad);
+		(unsigned long long)st.records, secs,
+		(unsigned long long)(lost + run->keys_unresolved));
+	if (run->keys_unresolved)
+		fprintf(stderr, " (%llu counted under a stack key whose stack was not captured)",
+			(unsigned long long)run->keys_unresolved);
+	if (run->bad_records)
+		fprintf(stderr, ", %llu malformed", (unsigned long long)run->bad_records);
 	fprintf(stderr,
 		"\nrtprof: profile: user stacks not fully unwound: %llu (%.1f%%: %llu "
 		"truncated by --stack-bytes, %llu stopped early)\n",
@@ -798,6 +916,16 @@ static void print_summary(struct stacks *stacks, __u64 lost, __u64 bad, double s
 			"read, or its code has no symbols)\n",
 			(unsigned long long)st.unnamed);
 	stacks__print_interp(stacks, stderr, "rtprof: profile: ");
+	if (run->keys)
+		pr_debug("profile: sample keys: %llu samples captured, %llu counted by key; %zu "
+			 "keys, "
+			 "%llu captured again (first stack incomplete or unnamed), %llu found to "
+			 "stand for several stacks\n",
+			 (unsigned long long)run->handled,
+			 (unsigned long long)(st.records > run->handled ? st.records - run->handled
+									: 0),
+			 stacks__key_count(stacks), (unsigned long long)run->keys_retried,
+			 (unsigned long long)run->keys_full);
 	if (st.interval_records && !every) {
 		fprintf(stderr, "rtprof: profile: top functions (self):\n");
 		stacks__print_top(stacks, stderr, PROFILE_TOP, "samples");
@@ -819,7 +947,7 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	struct session *sess = NULL;
 	struct stacks_opts so;
 	struct jvm_perfmap jvm = {};
-	double start = 0, deadline = 0, rb_bytes, next_evict = 0;
+	double start = 0, deadline = 0, rb_bytes, next_evict = 0, next_alive = 0;
 	struct profile_span span = {};
 	struct timespec wall;
 	bool gone = false;
@@ -864,9 +992,12 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	skel->rodata->follow_children = o.follow;
 	skel->rodata->profile_all = o.all;
 	skel->rodata->self_pid = (__u32)getpid();
+	/* sample keys need a stack to hash and to capture */
+	run.keys = !o.capture_all && o.stack_bytes > 0;
+	skel->rodata->sample_keys = run.keys;
 	if (o.all)
 		bpf_map__set_max_entries(skel->maps.pids, PROFILE_ALL_MAX_PIDS);
-	else
+	if (!o.all && !run.keys)
 		bpf_program__set_autoload(skel->progs.profile_exit, false);
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
 	/* room for ~512 samples of the full copy size, at least 4 MB, a power of two */
@@ -896,6 +1027,12 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	so.fp_only = o.stack_bytes == 0;
 	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	so.lines = o.lines;
+	if (run.keys) {
+		run.counts_fd = bpf_map__fd(skel->maps.sample_counts);
+		run.ranges_fd = bpf_map__fd(skel->maps.key_ranges);
+		so.maps_changed = keys_maps_changed;
+		so.maps_ctx = &run;
+	}
 	run.stacks = stacks__new(&so);
 	if (!run.stacks) {
 		err = -errno;
@@ -941,8 +1078,10 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 			pr_warn("profile: pid map: %s\n", err_str(err));
 			goto cleanup;
 		}
-	} else {
-		pid = 0;
+	}
+	if (o.all || run.keys) {
+		if (o.all)
+			pid = 0;
 		exit_link = bpf_program__attach(skel->progs.profile_exit);
 		if (!exit_link) {
 			err = -errno;
@@ -1028,11 +1167,15 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		}
 		if (deadline && t >= deadline)
 			break;
-		if (sess && !session__alive(sess)) {
+		/* a launched command's end is a cheap waitpid; a -p target's reads /proc */
+		if (sess && (session__launched(sess) || t >= next_alive) && !session__alive(sess)) {
 			gone = true;
 			break;
 		}
+		if (t >= next_alive)
+			next_alive = t + PROFILE_ALIVE_S;
 		if ((o.all || o.follow) && t >= next_evict) {
+			drain_keys(&run, false, true);
 			stacks__evict(run.stacks);
 			next_evict = t + PROFILE_EVICT_S;
 		}
@@ -1045,6 +1188,7 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	stop_sampling(&run);
 	capture_queue__stop(q);
 	capture_queue__run(q, on_sample, &run, 0);
+	drain_keys(&run, true, false);
 	if (gone && !session__launched(sess))
 		pr_warn("profile -p %d: process exited after %.2f s; writing what was collected\n",
 			pid, now_s() - start);
@@ -1060,8 +1204,8 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 		stacks__stats(run.stacks, &st);
 		err = st.interval_records ? write_interval(&o, run.stacks, &span, now_s()) : 0;
 	}
-	print_summary(run.stacks, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
-		      run.bad_records, now_s() - start, o.every_s > 0);
+	print_summary(&run, percpu_array__sum_u64(skel->maps.stack_capture_lost, 0),
+		      now_s() - start, o.every_s > 0);
 	if (o.every_s && o.out_dir)
 		pr_info("profile: %u profiles written into %s/\n", span.intervals, o.out_dir);
 	if (o.every_s && o.push_url)

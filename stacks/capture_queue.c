@@ -34,7 +34,13 @@ struct capture_queue {
 	struct record *batch, *batch_tail; /* the reader's, not queued yet */
 	bool boost;			   /* raise the reader's priority */
 	unsigned long rounds;		   /* under lock: ring buffer drains done by the reader */
+	unsigned int syncing;		   /* under lock: capture_queue__sync calls waiting */
 };
+
+/* An idle reader polls less and less often, down to every CAPTURE_QUEUE_IDLE_X poll_ms: most
+ * samples of a steady profile are counted by key in BPF, not sent, and every wakeup costs. A
+ * record that must be read at once (a new process) wakes the reader from BPF anyway. */
+#define CAPTURE_QUEUE_IDLE_X 8
 
 /* Reader thread: called by libbpf for each record. A new image's maps are read at once (the
  * process may be short-lived); the rest waits for the end of the batch (publish). */
@@ -63,12 +69,12 @@ static int on_record(void *ctx, void *data, size_t size)
  * interpreter search of each new image, code objects), then queue them for the pipeline. Done
  * after the whole batch so that the maps of every new image in it were read first.
  */
-static void publish(struct capture_queue *q)
+static bool publish(struct capture_queue *q)
 {
 	struct record *r, *head = q->batch, *tail = q->batch_tail;
 
 	if (!head)
-		return;
+		return false;
 	q->batch = q->batch_tail = NULL;
 	for (r = head; r; r = r->next)
 		stacks__prefetch(q->stacks, (const struct stack_capture *)r->data, r->size);
@@ -80,11 +86,13 @@ static void publish(struct capture_queue *q)
 	q->tail = tail;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+	return true;
 }
 
 static void *reader(void *arg)
 {
 	struct capture_queue *q = arg;
+	unsigned int idle = 1; /* the poll's timeout, in poll_ms */
 	bool stop = false;
 	int err;
 
@@ -97,16 +105,20 @@ static void *reader(void *arg)
 	while (!stop) {
 		/* records are sent without a wakeup (bpf/stack_capture.bpf.h): a poll that timed
 		 * out has not looked at them; consume does */
-		err = ring_buffer__poll(q->rb, (int)q->poll_ms);
+		err = ring_buffer__poll(q->rb, (int)(q->poll_ms * idle));
 		if (err >= 0)
 			err = ring_buffer__consume(q->rb);
-		publish(q);
+		if (publish(q))
+			idle = 1;
+		else if (idle < CAPTURE_QUEUE_IDLE_X)
+			idle *= 2;
 		pthread_mutex_lock(&q->lock);
 		if (err < 0 && err != -EINTR && !q->err)
 			q->err = err;
 		stop = q->stop || (err < 0 && err != -EINTR);
 		q->rounds++;
-		pthread_cond_broadcast(&q->cond);
+		if (q->syncing || stop)
+			pthread_cond_broadcast(&q->cond);
 		pthread_mutex_unlock(&q->lock);
 	}
 	ring_buffer__consume(q->rb); /* what came between the last poll and the stop */
@@ -185,8 +197,10 @@ void capture_queue__sync(struct capture_queue *q)
 	pthread_mutex_lock(&q->lock);
 	/* the round under way may have drained before the call: wait for the one after it */
 	until = q->rounds + 2;
+	q->syncing++;
 	while (q->rounds < until && !q->stop && !q->err)
 		pthread_cond_wait(&q->cond, &q->lock);
+	q->syncing--;
 	pthread_mutex_unlock(&q->lock);
 }
 

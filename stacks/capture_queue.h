@@ -5,7 +5,8 @@
  * interpreter search of a new process image) cannot wait behind the slow part of the pipeline:
  * the first samples of a process load its modules' CFI and debug information, which takes
  * hundreds of milliseconds, in which a short-lived process may end and its code objects go. So
- * the reader drains the ring buffer every poll_ms, copies each capture, lets stacks__prefetch()
+ * the reader drains the ring buffer every poll_ms (less often while nothing comes, down to every
+ * 8 poll_ms; BPF wakes it for what cannot wait), copies each capture, lets stacks__prefetch()
  * read what it needs at once, and queues it; the command's thread unwinds and symbolizes the
  * queue at its own pace.
  *

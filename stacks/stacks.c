@@ -71,6 +71,28 @@ struct sym_proc {
 	__u64 used_ns; /* last capture resolved or snapshot taken */
 };
 
+/*
+ * A sample key's stack (stacks__add_keyed): what adding one capture of it to the profile did, kept
+ * so that the key's counted samples can be added the same way (stacks__add_key_count).
+ */
+struct key_entry {
+	__u64 hash; /* 0: a free slot */
+	__u32 pid, tid;
+	__u64 counted;	    /* the key's BPF count already added */
+	const char **names; /* root first, as in the tree (strings of the string table) */
+	size_t n_names;
+	struct stack_frame *frames; /* innermost first, as in the sample table */
+	size_t n_frames;
+	char comm[STACK_CAPTURE_COMM_LEN];
+	struct stacks_stats per_capture; /* the stats one capture added */
+	struct interp_stats per_capture_i;
+};
+
+struct key_table {
+	struct key_entry *e;
+	size_t n, mask; /* used slots; slots - 1 (0: no table) */
+};
+
 struct stacks {
 	struct stacks_opts opts;
 	struct stack_tree *tree;
@@ -92,7 +114,8 @@ struct stacks {
 	bool ksyms_loaded;
 	struct interps *interp;
 	struct sample_table *samples;
-	bool prefetched; /* a capture queue calls stacks__prefetch before stacks__resolve */
+	struct key_table keys; /* profile's sample keys: key -> the stack it stands for */
+	bool prefetched;       /* a capture queue calls stacks__prefetch before stacks__resolve */
 	/* scratch for one stack */
 	__u64 addrs[STACKS_MAX_ADDRS];
 	size_t group[STACKS_MAX_ADDRS + 1]; /* first frame of each address in the resolved frames */
@@ -453,6 +476,267 @@ void stacks_opts__init(struct stacks_opts *o)
 	o->interp_map_fd = -1;
 }
 
+/* Sample keys (see stacks/stacks.h, stacks__add_keyed). */
+
+static size_t key_slot(const struct key_table *t, __u32 pid, __u32 tid, __u64 hash)
+{
+	size_t i = (size_t)(hash ^ ((__u64)tid << 32 | pid) * 0x9e3779b97f4a7c15ULL) & t->mask;
+
+	while (t->e[i].hash && !(t->e[i].hash == hash && t->e[i].pid == pid && t->e[i].tid == tid))
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+static void key_entry__free(struct key_entry *e)
+{
+	free(e->names);
+	free(e->frames);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Rehash into slots (a power of two), leaving out the entries of the pids in gone[0..n_gone). */
+static int key_table__rebuild(struct key_table *t, size_t slots, const int *gone, size_t n_gone)
+{
+	struct key_table nt = {.mask = slots - 1};
+	size_t i, j;
+
+	nt.e = calloc(slots, sizeof(*nt.e));
+	if (!nt.e)
+		return -ENOMEM;
+	for (i = 0; t->mask && i <= t->mask; i++) {
+		struct key_entry *e = &t->e[i];
+		bool drop = false;
+
+		if (!e->hash)
+			continue;
+		for (j = 0; j < n_gone && !drop; j++)
+			drop = e->pid == (__u32)gone[j];
+		if (drop) {
+			key_entry__free(e);
+			continue;
+		}
+		nt.e[key_slot(&nt, e->pid, e->tid, e->hash)] = *e;
+		nt.n++;
+	}
+	free(t->e);
+	*t = nt;
+	return 0;
+}
+
+static void key_table__free(struct key_table *t)
+{
+	size_t i;
+
+	for (i = 0; t->mask && i <= t->mask; i++)
+		if (t->e[i].hash)
+			key_entry__free(&t->e[i]);
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+static void stats_sub(struct stacks_stats *d, const struct stacks_stats *a,
+		      const struct stacks_stats *b)
+{
+	memset(d, 0, sizeof(*d));
+	d->complete = a->complete - b->complete;
+	d->truncated = a->truncated - b->truncated;
+	d->incomplete = a->incomplete - b->incomplete;
+	d->kernel_only = a->kernel_only - b->kernel_only;
+	d->unnamed = a->unnamed - b->unnamed;
+}
+
+static void interp_stats_sub(struct interp_stats *d, const struct interp_stats *a,
+			     const struct interp_stats *b)
+{
+	*d = *a;
+	d->samples -= b->samples;
+	d->merged -= b->merged;
+	d->mismatched -= b->mismatched;
+	d->leftover -= b->leftover;
+	d->truncated -= b->truncated;
+	d->no_thread -= b->no_thread;
+	d->read_errors -= b->read_errors;
+	d->unnamed -= b->unnamed;
+	d->frames -= b->frames;
+	d->unqualified -= b->unqualified;
+}
+
+/* Does a stack have a frame without a name ("[unknown]", "[unknown python]", ...)? */
+static bool has_unknown(const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(names[i], "[unknown", 8))
+			return true;
+	return false;
+}
+
+/*
+ * Is a key's first stack good enough to stand for its later samples? Not when it has a frame
+ * without a name (a name may come later: a JIT's perf map, a code object read again), an unwind
+ * that stopped early, or interpreter frames that were cut or did not match the native stack: the
+ * next capture of the key may do better.
+ */
+static bool key_trusted(const struct key_entry *e)
+{
+	const struct stacks_stats *st = &e->per_capture;
+	const struct interp_stats *is = &e->per_capture_i;
+
+	return !st->truncated && !st->incomplete && !st->unnamed && !is->mismatched &&
+	       !is->leftover && !is->truncated && !is->read_errors && !is->unnamed &&
+	       !has_unknown(e->names, e->n_names);
+}
+
+void stacks__forget_key(struct stacks *s, __u32 pid, __u32 tid, __u64 hash)
+{
+	struct key_table *t = &s->keys;
+	size_t i, j, k;
+
+	if (!t->mask)
+		return;
+	i = key_slot(t, pid, tid, hash);
+	if (!t->e[i].hash)
+		return;
+	key_entry__free(&t->e[i]);
+	t->n--;
+	/* linear probing: move back the entries after the hole that it would hide */
+	for (j = (i + 1) & t->mask; t->e[j].hash; j = (j + 1) & t->mask) {
+		k = key_slot(t, t->e[j].pid, t->e[j].tid, t->e[j].hash);
+		if (k == j)
+			continue;
+		t->e[k] = t->e[j];
+		memset(&t->e[j], 0, sizeof(t->e[j]));
+	}
+}
+
+/* Remember key -> the stack just added (names root first, r innermost first). */
+static int key_remember(struct stacks *s, const struct stack_capture *c, const char **names,
+			size_t n, const struct stack_frames *r, const struct stacks_stats *before,
+			const struct interp_stats *before_i)
+{
+	struct key_table *t = &s->keys;
+	struct key_entry *e;
+	size_t i;
+
+	if (!t->mask || (t->n + 1) * 4 > (t->mask + 1) * 3) {
+		int err = key_table__rebuild(t, t->mask ? (t->mask + 1) * 2 : 1024, NULL, 0);
+
+		if (err)
+			return err;
+	}
+	i = key_slot(t, c->pid, c->tid, c->key);
+	e = &t->e[i];
+	if (e->hash) /* the key again (its first capture was lost once, then sent again) */
+		key_entry__free(e);
+	else
+		t->n++;
+	e->names = malloc(n * sizeof(*e->names));
+	e->frames = malloc((r->n ? r->n : 1) * sizeof(*e->frames));
+	if (!e->names || !e->frames) {
+		key_entry__free(e);
+		t->n--;
+		return -ENOMEM;
+	}
+	memcpy(e->names, names, n * sizeof(*names));
+	memcpy(e->frames, r->f, r->n * sizeof(*r->f));
+	e->n_names = n;
+	e->n_frames = r->n;
+	e->hash = c->key;
+	e->pid = c->pid;
+	e->tid = c->tid;
+	e->counted = 0;
+	memcpy(e->comm, c->comm, sizeof(e->comm));
+	stats_sub(&e->per_capture, &s->stats, before);
+	interp_stats_sub(&e->per_capture_i, interps__stats_mut(s->interp), before_i);
+	return 0;
+}
+
+/* A verification capture of a known key: does it show the key's stack? */
+static bool key_matches(struct stacks *s, const struct stack_capture *c, const char **names,
+			size_t n)
+{
+	const struct key_table *t = &s->keys;
+	const struct key_entry *e;
+	size_t i;
+
+	if (!t->mask)
+		return true; /* not known (its first capture was not added): nothing to check */
+	e = &t->e[key_slot(t, c->pid, c->tid, c->key)];
+	if (!e->hash)
+		return true;
+	if (e->n_names != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (e->names[i] != names[i] && strcmp(e->names[i], names[i]))
+			return false;
+	return true;
+}
+
+static int add_path(struct stacks *s, const char **names, size_t n, const struct stack_frame *f,
+		    size_t nf, int pid, int tid, const char *comm, double weight)
+{
+	struct str_entry *leaf;
+	int err;
+
+	err = stack_tree__add(s->tree, names, n, weight);
+	if (!err)
+		err = sample_table__add(s->samples, f, nf, pid, tid, comm, weight,
+					s->opts.per_process || s->opts.per_comm,
+					s->opts.per_thread);
+	if (err)
+		return err;
+	leaf = str_table__get(&s->strs, names[n - 1]);
+	if (!leaf)
+		return -ENOMEM;
+	leaf->self += weight;
+	return 0;
+}
+
+int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 count)
+{
+	struct key_table *t = &s->keys;
+	struct interp_stats *is;
+	struct key_entry *e;
+	__u64 d;
+
+	if (!t->mask)
+		return -ENOENT;
+	e = &t->e[key_slot(t, pid, tid, hash)];
+	if (!e->hash)
+		return -ENOENT;
+	if (count <= e->counted)
+		return 0;
+	d = count - e->counted;
+	e->counted = count;
+	s->stats.records += d;
+	s->stats.interval_records += d;
+	s->stats.weight += (double)d;
+	s->stats.complete += d * e->per_capture.complete;
+	s->stats.truncated += d * e->per_capture.truncated;
+	s->stats.incomplete += d * e->per_capture.incomplete;
+	s->stats.kernel_only += d * e->per_capture.kernel_only;
+	s->stats.unnamed += d * e->per_capture.unnamed;
+	is = interps__stats_mut(s->interp);
+	is->samples += d * e->per_capture_i.samples;
+	is->merged += d * e->per_capture_i.merged;
+	is->mismatched += d * e->per_capture_i.mismatched;
+	is->leftover += d * e->per_capture_i.leftover;
+	is->truncated += d * e->per_capture_i.truncated;
+	is->no_thread += d * e->per_capture_i.no_thread;
+	is->read_errors += d * e->per_capture_i.read_errors;
+	is->unnamed += d * e->per_capture_i.unnamed;
+	is->frames += d * e->per_capture_i.frames;
+	is->unqualified += d * e->per_capture_i.unqualified;
+	return add_path(s, e->names, e->n_names, e->frames, e->n_frames, (int)pid, (int)tid,
+			e->comm, (double)d);
+}
+
+size_t stacks__key_count(const struct stacks *s)
+{
+	return s->keys.n;
+}
+
 struct stacks *stacks__new(const struct stacks_opts *o)
 {
 	struct symbolizer_opts sopts = {};
@@ -470,6 +754,8 @@ struct stacks *stacks__new(const struct stacks_opts *o)
 	sopts.pins = s->pins;
 	s->sym = symbolizer__new(&sopts);
 	s->unw = unwinder__new(s->pins);
+	if (s->unw && o->maps_changed)
+		unwinder__on_maps(s->unw, o->maps_changed, o->maps_ctx);
 	s->interp = interps__new(o->interp_map_fd, o->lines);
 	s->samples = sample_table__new();
 	s->resolved = malloc(sizeof(*s->resolved));
@@ -503,6 +789,7 @@ void stacks__free(struct stacks *s)
 	free(s->ksyms);
 	free(s->ksym_names);
 	free(s->resolved);
+	key_table__free(&s->keys);
 	maps_pins__free(s->pins);
 	free(s);
 }
@@ -601,6 +888,8 @@ void stacks__evict(struct stacks *s)
 	if (!n_gone)
 		goto out;
 	s->stats.procs_evicted += n_gone;
+	if (s->keys.n)
+		key_table__rebuild(&s->keys, s->keys.mask + 1, gone, n_gone);
 	for (i = 0; i < s->n_procs; i++)
 		live[i] = s->procs[i].image;
 	qsort(live, s->n_procs, sizeof(*live), image_cmp);
@@ -868,12 +1157,17 @@ static bool all_unknown(const struct stack_frames *r)
 	return true;
 }
 
-int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
+int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t size,
+		      enum stacks_key_verdict *verdict)
 {
+	struct stacks_stats before = s->stats;
+	struct interp_stats before_i = *interps__stats_mut(s->interp);
+
+	if (verdict)
+		*verdict = STACKS_KEY_KEPT;
 	const struct stack_frames *r = s->resolved;
 	const char **fr = s->frames;
 	bool per_root = s->opts.per_thread || s->opts.per_process || s->opts.per_comm;
-	struct str_entry *leaf;
 	size_t n = 0, i;
 	char root[64];
 	int err;
@@ -908,18 +1202,28 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
 		fr[n++] = r->f[i].name;
 	if (!n || (n == 1 && per_root))
 		fr[n++] = "[unknown]";
-	err = stack_tree__add(s->tree, fr, n, (double)c->weight);
-	if (!err)
-		err = sample_table__add(s->samples, r->f, r->n, c->pid, c->tid, c->comm,
-					(double)c->weight, s->opts.per_process || s->opts.per_comm,
-					s->opts.per_thread);
-	if (err)
+	err = add_path(s, fr, n, r->f, r->n, c->pid, c->tid, c->comm, (double)c->weight);
+	if (err || !c->key || !verdict)
 		return err;
-	leaf = str_table__get(&s->strs, fr[n - 1]);
-	if (!leaf)
-		return -ENOMEM;
-	leaf->self += (double)c->weight;
+	if (c->flags & SC_F_KEY_FIRST) {
+		struct key_entry *e;
+
+		err = key_remember(s, c, fr, n, r, &before, &before_i);
+		if (err)
+			return err;
+		e = &s->keys.e[key_slot(&s->keys, c->pid, c->tid, c->key)];
+		if (!key_trusted(e))
+			*verdict = STACKS_KEY_RETRY;
+		return 0;
+	}
+	if ((c->flags & SC_F_KEY_VERIFY) && !key_matches(s, c, fr, n))
+		*verdict = STACKS_KEY_SEVERAL;
 	return 0;
+}
+
+int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size)
+{
+	return stacks__add_keyed(s, c, size, NULL);
 }
 
 const char *stacks__function(struct stacks *s, int pid, __u64 addr)

@@ -34,6 +34,7 @@
 #include "bpf/stack_capture.h"
 #include "stacks/interp.h"
 
+struct proc_maps;
 struct stack_tree;
 struct symbolizer_opts;
 
@@ -52,6 +53,10 @@ struct stacks_opts {
 	 * (default: native frames only). lines: "qualname (file:line)" instead of "(file)". */
 	int interp_map_fd;
 	bool lines;
+	/* Called (in the thread that adds captures) each time a process's maps are (re)read for
+	 * unwinding: profile keeps BPF's code ranges for its sample keys. */
+	void (*maps_changed)(void *ctx, int pid, const struct proc_maps *maps);
+	void *maps_ctx;
 };
 
 void stacks_opts__init(struct stacks_opts *o);
@@ -106,6 +111,33 @@ void stacks__evict(struct stacks *s);
  * process seen for the first time are tracked first. Returns 0 or a negative errno
  * (-ERR_BADINPUT for a malformed record). */
 int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
+
+/*
+ * Sample keys (profile, bpf/profile.bpf.c): BPF captures a key's first sample in full and then only
+ * counts its samples. stacks__add_keyed adds a capture as stacks__add does and, for a capture
+ * that carries a key (c->key with SC_F_KEY_FIRST), remembers what adding it did, so that
+ * stacks__add_key_count can add the key's counted samples the same way (the tree, the sample
+ * table, the stats). The verdict says what BPF should do with the key next. Keys of processes
+ * stacks__evict forgets are forgotten with them.
+ */
+enum stacks_key_verdict {
+	STACKS_KEY_KEPT,    /* count the key's samples */
+	STACKS_KEY_RETRY,   /* its first stack is not good enough (a frame without a name, an unwind
+			     * that stopped early, interpreter frames cut or unmatched): add what was
+			     * counted (stacks__add_key_count), then stacks__forget_key, and have BPF
+			     * capture the key's next sample as a first one */
+	STACKS_KEY_SEVERAL, /* a verification capture (SC_F_KEY_VERIFY) showed another stack: the
+			     * key stands for several; capture its samples in full from now on */
+};
+int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t size,
+		      enum stacks_key_verdict *verdict);
+void stacks__forget_key(struct stacks *s, __u32 pid, __u32 tid, __u64 hash);
+/* Add the samples of key (pid, tid, hash) that BPF counted since the last call: count is BPF's
+ * running total. 0, or -ENOENT when the key's stack is not known (its first capture was not added
+ * yet, or was not trusted). */
+int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 count);
+/* Keys known. */
+size_t stacks__key_count(const struct stacks *s);
 
 /* What must be read of capture c while its process lives, read now (interpreter code objects;
  * the interpreter search of a new image). Thread-safe: the capture queue's reader calls it as

@@ -50,6 +50,8 @@ struct unwinder {
 	struct maps_pins *pins; /* not owned; may be NULL */
 	void *vdso;		/* copy of our own vDSO image */
 	size_t vdso_size;
+	void (*on_maps)(void *ctx, int pid, const struct proc_maps *maps);
+	void *on_maps_ctx;
 };
 
 static __u64 now_ns(void)
@@ -247,6 +249,8 @@ static int proc_build(struct unw_proc *p)
 	dwfl_report_end(p->dwfl, NULL, NULL);
 	/* Open every file now, while /proc/PID/root still leads to them. */
 	dwfl_getmodules(p->dwfl, load_elf_cb, NULL, 0);
+	if (p->u->on_maps)
+		p->u->on_maps(p->u->on_maps_ctx, p->pid, maps);
 	if (!dwfl_attach_state(p->dwfl, NULL, p->pid, &thread_callbacks, p)) {
 		pr_debug("unwind %d: cannot attach state: %s\n", p->pid, dwfl_errmsg(-1));
 		err = -ENOEXEC;
@@ -495,6 +499,13 @@ struct unwinder *unwinder__new(struct maps_pins *pins)
 	elf_version(EV_CURRENT);
 	copy_vdso(u);
 	return u;
+}
+
+void unwinder__on_maps(struct unwinder *u,
+		       void (*fn)(void *ctx, int pid, const struct proc_maps *maps), void *ctx)
+{
+	u->on_maps = fn;
+	u->on_maps_ctx = ctx;
 }
 
 void unwinder__free(struct unwinder *u)

@@ -62,4 +62,10 @@ int unwinder__locate(struct unwinder *u, int pid, __u64 addr, const char **path,
 /* Drop what is cached about pid. */
 void unwinder__forget(struct unwinder *u, int pid);
 
+struct proc_maps;
+/* Call fn each time a process's maps snapshot is (re)read for unwinding (its first capture, a
+ * library loaded, an exec). */
+void unwinder__on_maps(struct unwinder *u,
+		       void (*fn)(void *ctx, int pid, const struct proc_maps *maps), void *ctx);
+
 #endif
