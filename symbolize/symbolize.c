@@ -27,6 +27,7 @@
 
 #include "lib/log.h"
 #include "symbolize/arena.h"
+#include "symbolize/debugcache.h"
 #include "symbolize/dwarfidx.h"
 #include "symbolize/elfsyms.h"
 #include "symbolize/maps.h"
@@ -91,11 +92,50 @@ struct symbolizer {
 	struct sym_module *vdso;
 	bool vdso_tried;
 	struct sym_process *procs;
+	struct debug_cache *cache; /* NULL: off */
 	/* -e paths already opened */
 	char **elf_paths;
 	struct sym_module **elf_mods;
 	size_t n_elf;
 };
+
+/*
+ * libdwfl's search for a separate debug file (build-id, then .gnu_debuglink, under the debug
+ * roots), through the cache of decompressed copies: an entry for the module's build-id is used
+ * as it is; a debug file found with compressed sections is stored there first (debugcache.h).
+ * userdata holds the symbolizer's cache (module_dwfl sets it).
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct debug_cache *c = *userdata;
+	const unsigned char *bid = NULL;
+	GElf_Addr vaddr;
+	char *path = NULL;
+	int len = 0, fd, cfd;
+
+	if (c)
+		len = dwfl_module_build_id(mod, &bid, &vaddr);
+	if (len > 0) {
+		fd = debug_cache__open(c, bid, len, &path);
+		if (fd >= 0) {
+			*debuginfo_file_name = path;
+			return fd;
+		}
+	}
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					  debuglink_crc, debuginfo_file_name);
+	if (fd < 0 || len <= 0)
+		return fd;
+	cfd = debug_cache__store(c, bid, len, fd, &path);
+	if (cfd < 0)
+		return fd;
+	close(fd);
+	free(*debuginfo_file_name);
+	*debuginfo_file_name = path;
+	return cfd;
+}
 
 /* Debug roots must be absolute for libdwfl (a relative one means "below the binary's folder"). */
 static char *absolute_dir(const char *dir)
@@ -137,11 +177,12 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 		p += sprintf(p, ":%s", dirs[i]);
 	sprintf(p, ":/usr/lib/debug");
 	s->cb.find_elf = dwfl_build_id_find_elf;
-	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.find_debuginfo = find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->no_inline = opts && opts->no_inline;
 	s->pins = opts ? opts->pins : NULL;
+	s->cache = opts && opts->no_cache ? NULL : debug_cache__new();
 	err = 0;
 cleanup:
 	for (i = 0; dirs && i < n_dirs; i++)
@@ -194,6 +235,7 @@ void symbolizer__free(struct symbolizer *s)
 	free(s->elf_paths);
 	free(s->elf_mods);
 	arena__free(s->arena);
+	debug_cache__free(s->cache);
 	free(s->debuginfo_path);
 	free(s);
 }
@@ -355,6 +397,7 @@ cleanup:
 static Dwfl_Module *module_dwfl(struct symbolizer *s, struct sym_module *m)
 {
 	Dwarf_Addr bias;
+	void **ud;
 	Dwarf *dw;
 	int fd;
 
@@ -374,6 +417,9 @@ static Dwfl_Module *module_dwfl(struct symbolizer *s, struct sym_module *m)
 		close(fd);
 		return NULL;
 	}
+	/* find_debuginfo's userdata */
+	if (dwfl_module_info(m->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL))
+		*ud = s->cache;
 	dw = dwfl_module_getdwarf(m->mod, &bias);
 	if (!dw) {
 		pr_debug("symbolize %s: no DWARF: %s\n", m->name, dwfl_errmsg(-1));
