@@ -5,8 +5,9 @@
  * saved user registers (bpf_task_pt_regs) and a copy of its user stack, walks its interpreter
  * frames with the samplers' walkers, and sends it through a ring buffer. Memory of the visited
  * task is read with bpf_copy_from_user_task (INTERP_READ_TASK), which may fault pages in: hence
- * iter.s. The thread is not stopped; a thread off-CPU cannot change its saved registers, and
- * its stack below them stays as it was while it sleeps.
+ * iter.s. Each thread also writes one byte to the iterator's file, so that a read of one byte
+ * visits one thread. The thread is not stopped; a thread off-CPU cannot change its saved registers,
+ * and its stack below them stays as it was while it sleeps.
  */
 #define INTERP_READ_TASK
 #include "vmlinux.h"
@@ -102,5 +103,9 @@ int dump_task(struct bpf_iter__task *ctx)
 out:
 	if (stack_capture__submit(&events, c, false) == 0)
 		dump_sent++;
+	/* one byte per thread: user space reads the iterator one byte at a time, so each read
+	 * runs this program for one thread, and empties the ring buffer in between (it holds one
+	 * capture at a time, not all of them) */
+	bpf_seq_write(ctx->meta->seq, &state, 1);
 	return 0;
 }

@@ -42,6 +42,7 @@
 #include "profiler/commands.h"
 #include "runtimes/runtime.h"
 #include "stacks/stacks.h"
+#include "symbolize/symbolize.h"
 #include "dump.skel.h"
 #include "profile.skel.h"
 
@@ -234,20 +235,26 @@ static int on_capture(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* One pass of the iterator over the threads of pid: their captures land in the ring buffer. */
-static int run_iter(struct bpf_link *link)
+/* One pass of the iterator over the threads of pid. The program writes one byte per thread: a
+ * read of one byte visits one thread, whose capture is taken from the ring buffer before the
+ * next, so the buffer needs room for one capture only. */
+static int run_iter(struct bpf_link *link, struct ring_buffer *rb, struct dump_run *run)
 {
-	char buf[256];
 	int fd, err = 0;
 	ssize_t n;
+	char c;
 
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
+	while ((n = read(fd, &c, 1)) > 0) {
+		ring_buffer__consume(rb);
+		if (run->err)
+			break;
+	}
 	if (n < 0)
 		err = -errno;
+	ring_buffer__consume(rb);
 	close(fd);
 	return err;
 }
@@ -342,6 +349,7 @@ static int sample_threads(const struct dump_opts *o, struct dump_bpf *dskel, str
 	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
 	bpf_program__set_autoload(skel->progs.profile_fork, false);
 	bpf_program__set_autoload(skel->progs.profile_exec, false);
+	bpf_program__set_autoload(skel->progs.profile_exit, false);
 	err = profile_bpf__load(skel);
 	if (err)
 		goto cleanup;
@@ -573,6 +581,7 @@ int cmd_dump(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct stacks *stacks = NULL;
 	struct stacks_opts so;
+	struct symbolizer_opts sym = {};
 	union bpf_iter_link_info linfo = {};
 	double t_start, t0, t_read;
 	size_t nthreads, running, i;
@@ -607,11 +616,10 @@ int cmd_dump(int argc, char **argv)
 	skel->rodata->stack_capture_bytes = DUMP_STACK_BYTES;
 	skel->rodata->stack_capture_fp_chain = false;
 	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
-	/* every thread's largest record, for threads started since /proc was read too */
+	/* room for a few of the largest records: run_iter empties it after each thread */
 	size = STACK_CAPTURE_HDR_SIZE + DUMP_STACK_BYTES +
 	       INTERP_MAX_FRAMES * sizeof(struct interp_frame) + 64;
-	for (rb_bytes = 1 << 20; rb_bytes < (nthreads + 16) * size && rb_bytes < (1ULL << 30);
-	     rb_bytes <<= 1)
+	for (rb_bytes = 1 << 20; rb_bytes < 4 * size; rb_bytes <<= 1)
 		;
 	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
 	t_start = now_s();
@@ -640,6 +648,10 @@ int cmd_dump(int argc, char **argv)
 	so.kernel = o.kernel;
 	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	so.lines = o.lines;
+	/* file and line are shown with --lines and in JSON only: without them the line tables
+	 * (most of the naming's cost) are not read */
+	sym.no_lines = !o.lines && !o.json;
+	so.sym = &sym;
 	stacks = stacks__new(&so);
 	if (!stacks) {
 		err = -errno;
@@ -676,12 +688,11 @@ int cmd_dump(int argc, char **argv)
 	for (pass = 0; pass < DUMP_RETRIES; pass++) {
 		if (pass)
 			usleep(DUMP_RETRY_US);
-		err = run_iter(link);
+		err = run_iter(link, rb, &run);
 		if (err) {
 			pr_warn("dump: task iterator: %s\n", err_str(err));
 			goto cleanup;
 		}
-		ring_buffer__consume(rb);
 		if (run.err) {
 			err = run.err;
 			goto cleanup;
@@ -696,7 +707,10 @@ int cmd_dump(int argc, char **argv)
 		goto cleanup;
 	}
 	running = running_threads(&run);
+	t0 = now_s();
 	sampled = sample_threads(&o, skel, &run);
+	if (sampled > 0 || running)
+		pr_debug("dump: threads on a CPU sampled in %.1f ms\n", (now_s() - t0) * 1e3);
 	t0 = now_s();
 	err = print_threads(&o, stacks, &run);
 	pr_debug("dump: stacks unwound, symbolized and printed in %.1f ms\n", (now_s() - t0) * 1e3);

@@ -85,6 +85,7 @@ struct sym_process {
 struct symbolizer {
 	struct maps_pins *pins; /* not owned; may be NULL */
 	bool no_inline;
+	bool no_lines;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;
 	struct arena *arena;
@@ -181,6 +182,7 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->no_inline = opts && opts->no_inline;
+	s->no_lines = opts && opts->no_lines;
 	s->pins = opts ? opts->pins : NULL;
 	s->cache = opts && opts->no_cache ? NULL : debug_cache__new();
 	err = 0;
@@ -504,7 +506,7 @@ static struct cached_frames *module_compute(struct symbolizer *s, struct sym_mod
 
 	mod = module_dwfl(s, m);
 	if (mod) {
-		n = dwarf_index__frames(m->dwidx, mod, off, dw, MAX_CHAIN);
+		n = dwarf_index__frames(m->dwidx, mod, off, !s->no_lines, dw, MAX_CHAIN);
 		if (n == -ENOMEM)
 			return NULL;
 		if (n < 0)
