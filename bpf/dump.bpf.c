@@ -27,7 +27,7 @@ __u64 dump_sent = 0;	/* captures written to the ring buffer */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* bytes; resized by user space */
+	__uint(max_entries, DUMP_RINGBUF_BYTES);
 } events SEC(".maps");
 
 #define TASK_INTERRUPTIBLE_   0x1
@@ -56,7 +56,7 @@ SEC("iter.s/task")
 int dump_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
-	__u32 cpu = bpf_get_smp_processor_id(), state;
+	__u32 zero = 0, state;
 	struct stack_capture *c;
 	struct pt_regs *regs;
 	long n, sc = -1;
@@ -64,7 +64,9 @@ int dump_task(struct bpf_iter__task *ctx)
 	if (!task || task->tgid != dump_pid)
 		return 0;
 	dump_visited++;
-	c = bpf_map_lookup_elem(&stack_capture_scratch, &cpu);
+	/* one slot: the iterator runs in one reader at a time (the light skeleton cannot size
+	 * the map per CPU before load) */
+	c = bpf_map_lookup_elem(&stack_capture_scratch, &zero);
 	if (!c)
 		return 0;
 	c->pid = task->tgid;
