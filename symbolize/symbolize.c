@@ -49,8 +49,9 @@ struct sym_module {
 	Elf *elf;
 	GElf_Phdr *loads; /* PT_LOAD headers */
 	size_t n_loads;
-	struct elf_syms *syms; /* the object's own table (.symtab, else .dynsym) */
-	struct elf_syms *dbg_syms;
+	struct elf_syms *syms;	   /* the object's own table (.symtab, else .dynsym) */
+	struct elf_syms *dbg_syms; /* the debug file's, read when first needed */
+	bool dbg_syms_tried;
 	bool dwfl_tried;
 	Dwfl *dwfl;
 	Dwfl_Module *mod; /* NULL when there is no DWARF */
@@ -428,9 +429,23 @@ static Dwfl_Module *module_dwfl(struct symbolizer *s, struct sym_module *m)
 		m->mod = NULL;
 		return NULL;
 	}
-	if (dwarf_getelf(dw) && dwarf_getelf(dw) != dwfl_module_getelf(m->mod, &bias))
-		m->dbg_syms = elf_syms__read(dwarf_getelf(dw), true);
 	return m->mod;
+}
+
+/* The separate debug file's symbol table (NULL when there is none), read at the first address
+ * that neither DWARF nor the object's own table names: most runs never need it. */
+static struct elf_syms *module_dbg_syms(struct sym_module *m)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw;
+
+	if (m->dbg_syms_tried || !m->mod)
+		return m->dbg_syms;
+	m->dbg_syms_tried = true;
+	dw = dwfl_module_getdwarf(m->mod, &bias);
+	if (dw && dwarf_getelf(dw) && dwarf_getelf(dw) != dwfl_module_getelf(m->mod, &bias))
+		m->dbg_syms = elf_syms__read(dwarf_getelf(dw), true);
+	return m->dbg_syms;
 }
 
 /* libstdc++ writes GCC clone suffixes as " [clone .part.0] [clone .isra.0]"; llvm-symbolizer
@@ -518,7 +533,7 @@ static struct cached_frames *module_compute(struct symbolizer *s, struct sym_mod
 	}
 	outer = n - 1;
 	sym = elf_syms__find(m->syms, off);
-	if (!sym && !dw[outer].function && m->dbg_syms)
+	if (!sym && !dw[outer].function && module_dbg_syms(m))
 		sym = elf_syms__find(m->dbg_syms, off);
 	if (sym)
 		dw[outer].function = sym->name;
