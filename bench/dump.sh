@@ -83,10 +83,10 @@ TIME="/usr/bin/time -o $TMP/cpu -f %U+%S"
 run_tool() { # NAME: runs it once; prints "WALL_MS STALL_MS THREADS LEAF_FRAMES CPU_MS"
 	local t0 t1 out=$TMP/$1.out threads leaves
 	rm -f "$TMP/gap"
+	[ "$1" = rtprof-cold ] && rm -rf "$RTPROF_CACHE_DIR" && sync
 	kill -USR1 $TPID
 	sleep 0.1
 	t0=$(date +%s%N)
-	[ "$1" = rtprof-cold ] && rm -rf "$RTPROF_CACHE_DIR"
 	case $1 in
 	rtprof-*) $TIME "$RTPROF" -v dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
 	baseline) RTPROF_NO_CACHE=1 $TIME "$BASELINE" -v dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
