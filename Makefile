@@ -31,6 +31,7 @@ MAIN_OBJ := $(OUT)/obj/profiler/main.o
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
 SKELS    := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
+LSKELS   := $(OUT)/dump.lskel.h
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
@@ -50,9 +51,14 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
+# Light skeletons (a loader program relocates and loads the object in the kernel: no vmlinux BTF
+# read by libbpf in user space) for the objects listed in LSKELS.
+$(OUT)/%.lskel.h: $(OUT)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton -L $< name $(subst -,_,$*)_lbpf > $@.tmp && mv $@.tmp $@
+
 # Skeletons and BPF objects are built through pattern rules: keep them (not intermediate files),
 # or every make would delete them and rebuild all user objects.
-.SECONDARY: $(SKELS) $(BPF_OBJS)
+.SECONDARY: $(SKELS) $(LSKELS) $(BPF_OBJS)
 
 # System call names by number (rtprof dump), from the C library's kernel headers.
 $(OUT)/syscall_names.h: /usr/include/$(MULTIARCH)/asm/unistd_64.h
@@ -60,7 +66,7 @@ $(OUT)/syscall_names.h: /usr/include/$(MULTIARCH)/asm/unistd_64.h
 	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@.tmp && mv $@.tmp $@
 
 # User objects may include any skeleton; generate them all first (order-only).
-$(OUT)/obj/%.o: %.c | $(SKELS) $(OUT)/syscall_names.h
+$(OUT)/obj/%.o: %.c | $(SKELS) $(LSKELS) $(OUT)/syscall_names.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -8,6 +8,11 @@
 # and keeps the largest gap between two calls (SIGUSR1 starts a window, SIGUSR2 writes the gap):
 # the target's own measure of how long a tool held it up.
 #
+# rtprof runs twice a round: cold, its debug-file cache (RTPROF_CACHE_DIR, a folder of this run)
+# emptied first, so libc's and python3.11's compressed debug files are decompressed and stored
+# again; and warm, from the cache. BASELINE=PATH adds an older rtprof binary as one more tool
+# (before/after figures side by side; it runs with the cache off).
+#
 # Per round (RUNS rounds, the order of the tools rotating), for each tool: its wall time end to
 # end (start to exit, output written to a file), its CPU time (user + system: less disturbed
 # than wall time by a busy machine), the target's largest stall while it ran, and
@@ -15,13 +20,16 @@
 # Medians over the rounds. rtprof's own phases (-v: BPF load, maps and interpreter, the iterator,
 # unwinding and symbolization) are given from its last run.
 #
-# Usage: bench/dump.sh [RUNS (default 3)]   (gdb takes ~20 s a run on a busy 2-CPU machine)
+# Usage: [BASELINE=OLD_RTPROF] bench/dump.sh [RUNS (default 3)]   (gdb takes ~20 s a run on a
+# busy 2-CPU machine)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RUNS=${1:-3}
 RTPROF=$PWD/build/rtprof
 PY=/usr/bin/python3.11
+BASELINE=${BASELINE:-}
 TMP=$(mktemp -d /tmp/rtprof-bench-dump.XXXXXX)
+export RTPROF_CACHE_DIR=$TMP/cache
 trap 'kill $TPID 2>/dev/null; rm -rf "$TMP"' EXIT
 [ "$(id -u)" = 0 ] || { echo "bench/dump.sh: run as root" >&2; exit 1; }
 command -v gdb >/dev/null || { echo "bench/dump.sh: gdb missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -75,11 +83,13 @@ TIME="/usr/bin/time -o $TMP/cpu -f %U+%S"
 run_tool() { # NAME: runs it once; prints "WALL_MS STALL_MS THREADS LEAF_FRAMES CPU_MS"
 	local t0 t1 out=$TMP/$1.out threads leaves
 	rm -f "$TMP/gap"
+	[ "$1" = rtprof-cold ] && rm -rf "$RTPROF_CACHE_DIR" && sync
 	kill -USR1 $TPID
 	sleep 0.1
 	t0=$(date +%s%N)
 	case $1 in
-	rtprof) $TIME "$RTPROF" -v dump -p $TPID >"$out" 2>"$TMP/rtprof.err" ;;
+	rtprof-*) $TIME "$RTPROF" -v dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
+	baseline) RTPROF_NO_CACHE=1 $TIME "$BASELINE" -v dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
 	gdb) $TIME gdb -batch -p $TPID -ex 'thread apply all py-bt' >"$out" 2>&1 ;;
 	eu-stack) $TIME eu-stack -p $TPID >"$out" 2>&1 ;;
 	esac
@@ -87,7 +97,7 @@ run_tool() { # NAME: runs it once; prints "WALL_MS STALL_MS THREADS LEAF_FRAMES 
 	kill -USR2 $TPID
 	for _ in $(seq 100); do [ -s "$TMP/gap" ] && break; sleep 0.05; done
 	case $1 in
-	rtprof)
+	rtprof-* | baseline)
 		threads=$(grep -c '^[0-9]' "$out")
 		leaves=$(grep -c ' leaf (' "$out")
 		;;
@@ -106,22 +116,27 @@ run_tool() { # NAME: runs it once; prints "WALL_MS STALL_MS THREADS LEAF_FRAMES 
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-tools=(rtprof gdb eu-stack)
+tools=(rtprof-cold rtprof-warm gdb eu-stack)
+[ -n "$BASELINE" ] && tools+=(baseline)
+"$RTPROF" dump -p $TPID >/dev/null 2>&1 # the cache filled for the first warm run
 for ((r = 0; r < RUNS; r++)); do
-	for ((k = 0; k < 3; k++)); do
-		t=${tools[$(((r + k) % 3))]}
+	for ((k = 0; k < ${#tools[@]}; k++)); do
+		t=${tools[$(((r + k) % ${#tools[@]}))]}
 		run_tool "$t" >>"$TMP/res.$t"
 	done
 done
-printf '%-10s %10s %10s %18s %8s %14s\n' tool "wall (ms)" "CPU (ms)" "target stall (ms)" \
+printf '%-12s %10s %10s %18s %8s %14s\n' tool "wall (ms)" "CPU (ms)" "target stall (ms)" \
 	threads "leaf() frames"
 for t in "${tools[@]}"; do
-	printf '%-10s %10s %10s %18s %8s %14s\n' "$t" \
+	printf '%-12s %10s %10s %18s %8s %14s\n' "$t" \
 		"$(cut -d' ' -f1 "$TMP/res.$t" | median)" "$(cut -d' ' -f5 "$TMP/res.$t" | median)" \
 		"$(cut -d' ' -f2 "$TMP/res.$t" | median)" "$(cut -d' ' -f3 "$TMP/res.$t" | median)" \
 		"$(cut -d' ' -f4 "$TMP/res.$t" | median)"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-echo "rtprof phases (last run):"
-grep -E 'loaded in|interpreter read in|threads read in|printed in' "$TMP/rtprof.err" | sed 's/^/  /'
+for t in rtprof-cold rtprof-warm ${BASELINE:+baseline}; do
+	echo "$t phases (last run):"
+	grep -E 'loaded in|interpreter read in|threads read in|sampled in|printed in' "$TMP/$t.err" |
+		sed 's/^/  /'
+done
 echo "($RUNS rounds, medians; wall = start to exit, output to a file)"

@@ -5,8 +5,9 @@
  * saved user registers (bpf_task_pt_regs) and a copy of its user stack, walks its interpreter
  * frames with the samplers' walkers, and sends it through a ring buffer. Memory of the visited
  * task is read with bpf_copy_from_user_task (INTERP_READ_TASK), which may fault pages in: hence
- * iter.s. The thread is not stopped; a thread off-CPU cannot change its saved registers, and
- * its stack below them stays as it was while it sleeps.
+ * iter.s. Each thread also writes one byte to the iterator's file, so that a read of one byte
+ * visits one thread. The thread is not stopped; a thread off-CPU cannot change its saved registers,
+ * and its stack below them stays as it was while it sleeps.
  */
 #define INTERP_READ_TASK
 #include "vmlinux.h"
@@ -26,7 +27,7 @@ __u64 dump_sent = 0;	/* captures written to the ring buffer */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* bytes; resized by user space */
+	__uint(max_entries, DUMP_RINGBUF_BYTES);
 } events SEC(".maps");
 
 #define TASK_INTERRUPTIBLE_   0x1
@@ -55,7 +56,7 @@ SEC("iter.s/task")
 int dump_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
-	__u32 cpu = bpf_get_smp_processor_id(), state;
+	__u32 zero = 0, state;
 	struct stack_capture *c;
 	struct pt_regs *regs;
 	long n, sc = -1;
@@ -63,7 +64,9 @@ int dump_task(struct bpf_iter__task *ctx)
 	if (!task || task->tgid != dump_pid)
 		return 0;
 	dump_visited++;
-	c = bpf_map_lookup_elem(&stack_capture_scratch, &cpu);
+	/* one slot: the iterator runs in one reader at a time (the light skeleton cannot size
+	 * the map per CPU before load) */
+	c = bpf_map_lookup_elem(&stack_capture_scratch, &zero);
 	if (!c)
 		return 0;
 	c->pid = task->tgid;
@@ -102,5 +105,9 @@ int dump_task(struct bpf_iter__task *ctx)
 out:
 	if (stack_capture__submit(&events, c, false) == 0)
 		dump_sent++;
+	/* one byte per thread: user space reads the iterator one byte at a time, so each read
+	 * runs this program for one thread, and empties the ring buffer in between (it holds one
+	 * capture at a time, not all of them) */
+	bpf_seq_write(ctx->meta->seq, &state, 1);
 	return 0;
 }

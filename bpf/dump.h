@@ -23,4 +23,8 @@ enum dump_state {
 #define DUMP_F_SAMPLED	     (1ULL << 40)
 #define DUMP_SYSCALL(cookie) ((__s32)(__u32)(cookie))
 
+/* The ring buffer's size: user space takes each thread's capture before the next thread is
+ * visited, so it needs room for one (profiler/dump.c checks that a few fit). */
+#define DUMP_RINGBUF_BYTES (1 << 20)
+
 #endif

@@ -42,14 +42,21 @@
 #include "profiler/commands.h"
 #include "runtimes/runtime.h"
 #include "stacks/stacks.h"
-#include "dump.skel.h"
+#include "symbolize/symbolize.h"
+#include "dump.lskel.h"
 #include "profile.skel.h"
 
-#define DUMP_STACK_BYTES 65536	 /* user stack bytes copied per thread */
-#define DUMP_RETRIES	 5	 /* passes of the iterator while threads are on a CPU */
-#define DUMP_RETRY_US	 2000	 /* us between passes */
-#define DUMP_SAMPLE_NS	 1000000 /* ns of a thread's CPU time between samples of it */
-#define DUMP_SAMPLE_WAIT 1.0	 /* s: the longest wait for the samples of running threads */
+#define DUMP_STACK_BYTES 65536	   /* user stack bytes copied per thread */
+#define DUMP_RETRIES	 5	   /* passes of the iterator while threads are on a CPU */
+#define DUMP_RETRY_US	 2000	   /* us between passes */
+#define DUMP_SAMPLE_NS	 1000000   /* ns of a thread's CPU time between samples of it */
+#define DUMP_SAMPLE_WAIT 1.0	   /* s: the longest wait for the samples of running threads */
+#define DUMP_VLOG_BYTES	 (1 << 20) /* the verifier's log with -v */
+/* the largest record (capture, stack copy, interpreter frames, ring buffer header) */
+#define DUMP_RECORD_BYTES                            \
+	(STACK_CAPTURE_HDR_SIZE + DUMP_STACK_BYTES + \
+	 INTERP_MAX_FRAMES * sizeof(struct interp_frame) + 64)
+_Static_assert(4 * DUMP_RECORD_BYTES <= DUMP_RINGBUF_BYTES, "the ring buffer holds 4 records");
 
 struct dump_opts {
 	struct target_opts target;
@@ -234,20 +241,26 @@ static int on_capture(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* One pass of the iterator over the threads of pid: their captures land in the ring buffer. */
-static int run_iter(struct bpf_link *link)
+/* One pass of the iterator over the threads of pid. The program writes one byte per thread: a
+ * read of one byte visits one thread, whose capture is taken from the ring buffer before the
+ * next, so the buffer needs room for one capture only. */
+static int run_iter(int link_fd, struct ring_buffer *rb, struct dump_run *run)
 {
-	char buf[256];
 	int fd, err = 0;
 	ssize_t n;
+	char c;
 
-	fd = bpf_iter_create(bpf_link__fd(link));
+	fd = bpf_iter_create(link_fd);
 	if (fd < 0)
 		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
+	while ((n = read(fd, &c, 1)) > 0) {
+		ring_buffer__consume(rb);
+		if (run->err)
+			break;
+	}
 	if (n < 0)
 		err = -errno;
+	ring_buffer__consume(rb);
 	close(fd);
 	return err;
 }
@@ -308,7 +321,7 @@ static int on_sample(void *ctx, void *data, size_t size)
  * firing after DUMP_SAMPLE_NS of its CPU time; at most DUMP_SAMPLE_WAIT s. Returns how many were
  * sampled, or a negative errno.
  */
-static int sample_threads(const struct dump_opts *o, struct dump_bpf *dskel, struct dump_run *run)
+static int sample_threads(const struct dump_opts *o, int interp_fd, struct dump_run *run)
 {
 	struct sample_run sr = {o, run, 0, 0};
 	struct profile_bpf *skel = NULL;
@@ -342,6 +355,7 @@ static int sample_threads(const struct dump_opts *o, struct dump_bpf *dskel, str
 	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
 	bpf_program__set_autoload(skel->progs.profile_fork, false);
 	bpf_program__set_autoload(skel->progs.profile_exec, false);
+	bpf_program__set_autoload(skel->progs.profile_exit, false);
 	err = profile_bpf__load(skel);
 	if (err)
 		goto cleanup;
@@ -350,7 +364,7 @@ static int sample_threads(const struct dump_opts *o, struct dump_bpf *dskel, str
 		goto cleanup;
 	}
 	/* the interpreter's layout, as stacks__track wrote it for the iterator */
-	if (bpf_map_lookup_elem(bpf_map__fd(dskel->maps.interp_procs), &key, &ip) == 0)
+	if (bpf_map_lookup_elem(interp_fd, &key, &ip) == 0)
 		bpf_map_update_elem(bpf_map__fd(skel->maps.interp_procs), &key, &ip, BPF_ANY);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, &sr, NULL);
 	if (!rb) {
@@ -403,6 +417,23 @@ cleanup:
 		pr_warn("dump: sampling the threads on a CPU: %s; their frames may be inexact\n",
 			err_str(err));
 	return err ? err : (int)sr.got;
+}
+
+/* Sum over the CPUs of entry 0 of a per-CPU array of __u64 (0 when it cannot be read). */
+static __u64 percpu_sum(int map_fd)
+{
+	int ncpus = libbpf_num_possible_cpus(), i;
+	__u64 *v, sum = 0;
+	__u32 key = 0;
+
+	if (ncpus <= 0)
+		return 0;
+	v = calloc(ncpus, sizeof(*v));
+	if (v && bpf_map_lookup_elem(map_fd, &key, v) == 0)
+		for (i = 0; i < ncpus; i++)
+			sum += v[i];
+	free(v);
+	return sum;
 }
 
 static int tid_cmp(const void *a, const void *b)
@@ -568,16 +599,18 @@ int cmd_dump(int argc, char **argv)
 {
 	struct dump_opts o = {};
 	struct dump_run run = {};
-	struct dump_bpf *skel = NULL;
-	struct bpf_link *link = NULL;
+	struct dump_lbpf *skel = NULL;
+	int link_fd = -1;
+	char *vlog = NULL;
 	struct ring_buffer *rb = NULL;
 	struct stacks *stacks = NULL;
 	struct stacks_opts so;
+	struct symbolizer_opts sym = {};
 	union bpf_iter_link_info linfo = {};
 	double t_start, t0, t_read;
 	size_t nthreads, running, i;
 	int sampled;
-	__u64 rb_bytes, size;
+	__u64 size;
 	int err, pass;
 
 	err = parse_opts(argc, argv, &o);
@@ -597,7 +630,10 @@ int cmd_dump(int argc, char **argv)
 		return -ESRCH;
 	}
 
-	skel = dump_bpf__open();
+	/* A light skeleton: its loader program relocates and loads the object in the kernel,
+	 * which knows its own types, so libbpf does not read and parse the kernel's BTF (5 MB,
+	 * most of a warm dump's time) */
+	skel = dump_lbpf__open();
 	if (!skel) {
 		err = -errno;
 		pr_warn("dump: cannot open the BPF object: %s\n", err_str(err));
@@ -606,17 +642,19 @@ int cmd_dump(int argc, char **argv)
 	skel->rodata->dump_pid = o.target.pid;
 	skel->rodata->stack_capture_bytes = DUMP_STACK_BYTES;
 	skel->rodata->stack_capture_fp_chain = false;
-	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
-	/* every thread's largest record, for threads started since /proc was read too */
-	size = STACK_CAPTURE_HDR_SIZE + DUMP_STACK_BYTES +
-	       INTERP_MAX_FRAMES * sizeof(struct interp_frame) + 64;
-	for (rb_bytes = 1 << 20; rb_bytes < (nthreads + 16) * size && rb_bytes < (1ULL << 30);
-	     rb_bytes <<= 1)
-		;
-	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
+	if (log_get_level() >= LOG_DEBUG) {
+		vlog = calloc(1, DUMP_VLOG_BYTES);
+		if (vlog) {
+			skel->ctx.log_level = 1;
+			skel->ctx.log_size = DUMP_VLOG_BYTES;
+			skel->ctx.log_buf = (__u64)(uintptr_t)vlog;
+		}
+	}
 	t_start = now_s();
-	err = dump_bpf__load(skel);
+	err = dump_lbpf__load(skel);
 	if (err) {
+		if (vlog && vlog[0])
+			pr_debug("%s\n", vlog);
 		pr_warn("dump: cannot load the BPF program: %s (-v shows the verifier's log)\n",
 			err_str(err));
 		if (err == -EPERM || err == -EACCES)
@@ -638,8 +676,12 @@ int cmd_dump(int argc, char **argv)
 	}
 	stacks_opts__init(&so);
 	so.kernel = o.kernel;
-	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
+	so.interp_map_fd = o.native_only ? -1 : skel->maps.interp_procs.map_fd;
 	so.lines = o.lines;
+	/* file and line are shown with --lines and in JSON only: without them the line tables
+	 * (most of the naming's cost) are not read */
+	sym.no_lines = !o.lines && !o.json;
+	so.sym = &sym;
 	stacks = stacks__new(&so);
 	if (!stacks) {
 		err = -errno;
@@ -656,17 +698,17 @@ int cmd_dump(int argc, char **argv)
 		goto cleanup;
 	}
 	err = 0;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_capture, &run, NULL);
+	rb = ring_buffer__new(skel->maps.events.map_fd, on_capture, &run, NULL);
 	if (!rb) {
 		err = -errno;
 		pr_warn("dump: ring buffer: %s\n", err_str(err));
 		goto cleanup;
 	}
 	linfo.task.pid = o.target.pid;
-	LIBBPF_OPTS(bpf_iter_attach_opts, iopts, .link_info = &linfo,
-		    .link_info_len = sizeof(linfo));
-	link = bpf_program__attach_iter(skel->progs.dump_task, &iopts);
-	if (!link) {
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .iter_info = &linfo,
+		    .iter_info_len = sizeof(linfo));
+	link_fd = bpf_link_create(skel->progs.dump_task.prog_fd, 0, BPF_TRACE_ITER, &lopts);
+	if (link_fd < 0) {
 		err = -errno;
 		pr_warn("dump: attach dump_task (iter.s/task): %s\n", err_str(err));
 		goto cleanup;
@@ -676,12 +718,11 @@ int cmd_dump(int argc, char **argv)
 	for (pass = 0; pass < DUMP_RETRIES; pass++) {
 		if (pass)
 			usleep(DUMP_RETRY_US);
-		err = run_iter(link);
+		err = run_iter(link_fd, rb, &run);
 		if (err) {
 			pr_warn("dump: task iterator: %s\n", err_str(err));
 			goto cleanup;
 		}
-		ring_buffer__consume(rb);
 		if (run.err) {
 			err = run.err;
 			goto cleanup;
@@ -696,7 +737,10 @@ int cmd_dump(int argc, char **argv)
 		goto cleanup;
 	}
 	running = running_threads(&run);
-	sampled = sample_threads(&o, skel, &run);
+	t0 = now_s();
+	sampled = sample_threads(&o, skel->maps.interp_procs.map_fd, &run);
+	if (sampled > 0 || running)
+		pr_debug("dump: threads on a CPU sampled in %.1f ms\n", (now_s() - t0) * 1e3);
 	t0 = now_s();
 	err = print_threads(&o, stacks, &run);
 	pr_debug("dump: stacks unwound, symbolized and printed in %.1f ms\n", (now_s() - t0) * 1e3);
@@ -704,17 +748,19 @@ int cmd_dump(int argc, char **argv)
 		"stopped), %zu on a CPU; %d taken at their next sample\n",
 		o.target.pid, run.n, t_read * 1e3, pass < DUMP_RETRIES ? pass + 1 : pass,
 		pass ? "es" : "", running, sampled > 0 ? sampled : 0);
-	size = percpu_array__sum_u64(skel->maps.stack_capture_lost, 0);
+	size = percpu_sum(skel->maps.stack_capture_lost.map_fd);
 	if (size || run.bad)
 		pr_warn("dump: %llu threads not read (ring buffer full), %llu malformed records\n",
 			(unsigned long long)size, (unsigned long long)run.bad);
 	stacks__print_interp(stacks, stderr, "rtprof: dump: ");
 
 cleanup:
-	bpf_link__destroy(link);
+	if (link_fd >= 0)
+		close(link_fd);
 	ring_buffer__free(rb);
 	stacks__free(stacks);
-	dump_bpf__destroy(skel);
+	dump_lbpf__destroy(skel);
+	free(vlog);
 	for (i = 0; i < run.n; i++)
 		free(run.v[i].c);
 	free(run.v);

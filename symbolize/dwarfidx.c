@@ -370,7 +370,7 @@ static const struct cu_seg *find_seg(const struct cu_index *ci, Dwarf_Addr addr)
 	return NULL;
 }
 
-int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr addr,
+int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr addr, bool lines,
 			struct dw_frame *out, int max)
 {
 	Dwarf_Addr bias = 0;
@@ -415,7 +415,7 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 			return err;
 		}
 	}
-	line = dwarf_getsrc_die(&ci->cudie, addr);
+	line = lines ? dwarf_getsrc_die(&ci->cudie, addr) : NULL;
 	memset(&out[0], 0, sizeof(out[0]));
 	if (line) {
 		out[0].file = abs_path(idx, ci, dwarf_linesrc(line, NULL, NULL));
@@ -434,11 +434,13 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 			Dwarf_Word file;
 
 			memset(&out[n], 0, sizeof(out[n]));
-			if (dwarf_attr(inner, DW_AT_call_file, &attr) &&
+			if (lines && dwarf_attr(inner, DW_AT_call_file, &attr) &&
 			    !dwarf_formudata(&attr, &file))
 				out[n].file = abs_path(idx, ci, cu_file(ci, file));
-			out[n].line = die_udata(inner, DW_AT_call_line);
-			out[n].column = die_udata(inner, DW_AT_call_column);
+			if (lines) {
+				out[n].line = die_udata(inner, DW_AT_call_line);
+				out[n].column = die_udata(inner, DW_AT_call_column);
+			}
 		}
 		out[n].function = die_name(&s->die);
 		n++;

@@ -14,6 +14,7 @@
 #ifndef RTPROF_DWARFIDX_H
 #define RTPROF_DWARFIDX_H
 
+#include <stdbool.h>
 #include <elfutils/libdwfl.h>
 
 struct dw_frame {
@@ -30,8 +31,9 @@ struct arena;
 struct dwarf_index *dwarf_index__new(struct arena *arena);
 void dwarf_index__free(struct dwarf_index *idx);
 /* Frames of module address addr (module at bias 0), innermost first. Returns how many were
- * written (0 when no CU covers addr), or a negative errno. */
-int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr addr,
+ * written (0 when no CU covers addr), or a negative errno. Without lines, functions only (file
+ * NULL, line and column 0): the CU's line table, the costliest part, is not read. */
+int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr addr, bool lines,
 			struct dw_frame *out, int max);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "lib/log.h"
 #include "symbolize/arena.h"
+#include "symbolize/debugcache.h"
 #include "symbolize/dwarfidx.h"
 #include "symbolize/elfsyms.h"
 #include "symbolize/maps.h"
@@ -48,8 +49,9 @@ struct sym_module {
 	Elf *elf;
 	GElf_Phdr *loads; /* PT_LOAD headers */
 	size_t n_loads;
-	struct elf_syms *syms; /* the object's own table (.symtab, else .dynsym) */
-	struct elf_syms *dbg_syms;
+	struct elf_syms *syms;	   /* the object's own table (.symtab, else .dynsym) */
+	struct elf_syms *dbg_syms; /* the debug file's, read when first needed */
+	bool dbg_syms_tried;
 	bool dwfl_tried;
 	Dwfl *dwfl;
 	Dwfl_Module *mod; /* NULL when there is no DWARF */
@@ -84,6 +86,7 @@ struct sym_process {
 struct symbolizer {
 	struct maps_pins *pins; /* not owned; may be NULL */
 	bool no_inline;
+	bool no_lines;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;
 	struct arena *arena;
@@ -91,11 +94,50 @@ struct symbolizer {
 	struct sym_module *vdso;
 	bool vdso_tried;
 	struct sym_process *procs;
+	struct debug_cache *cache; /* NULL: off */
 	/* -e paths already opened */
 	char **elf_paths;
 	struct sym_module **elf_mods;
 	size_t n_elf;
 };
+
+/*
+ * libdwfl's search for a separate debug file (build-id, then .gnu_debuglink, under the debug
+ * roots), through the cache of decompressed copies: an entry for the module's build-id is used
+ * as it is; a debug file found with compressed sections is stored there first (debugcache.h).
+ * userdata holds the symbolizer's cache (module_dwfl sets it).
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct debug_cache *c = *userdata;
+	const unsigned char *bid = NULL;
+	GElf_Addr vaddr;
+	char *path = NULL;
+	int len = 0, fd, cfd;
+
+	if (c)
+		len = dwfl_module_build_id(mod, &bid, &vaddr);
+	if (len > 0) {
+		fd = debug_cache__open(c, bid, len, &path);
+		if (fd >= 0) {
+			*debuginfo_file_name = path;
+			return fd;
+		}
+	}
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					  debuglink_crc, debuginfo_file_name);
+	if (fd < 0 || len <= 0)
+		return fd;
+	cfd = debug_cache__store(c, bid, len, fd, &path);
+	if (cfd < 0)
+		return fd;
+	close(fd);
+	free(*debuginfo_file_name);
+	*debuginfo_file_name = path;
+	return cfd;
+}
 
 /* Debug roots must be absolute for libdwfl (a relative one means "below the binary's folder"). */
 static char *absolute_dir(const char *dir)
@@ -137,11 +179,13 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 		p += sprintf(p, ":%s", dirs[i]);
 	sprintf(p, ":/usr/lib/debug");
 	s->cb.find_elf = dwfl_build_id_find_elf;
-	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.find_debuginfo = find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->no_inline = opts && opts->no_inline;
+	s->no_lines = opts && opts->no_lines;
 	s->pins = opts ? opts->pins : NULL;
+	s->cache = opts && opts->no_cache ? NULL : debug_cache__new();
 	err = 0;
 cleanup:
 	for (i = 0; dirs && i < n_dirs; i++)
@@ -194,6 +238,7 @@ void symbolizer__free(struct symbolizer *s)
 	free(s->elf_paths);
 	free(s->elf_mods);
 	arena__free(s->arena);
+	debug_cache__free(s->cache);
 	free(s->debuginfo_path);
 	free(s);
 }
@@ -355,6 +400,7 @@ cleanup:
 static Dwfl_Module *module_dwfl(struct symbolizer *s, struct sym_module *m)
 {
 	Dwarf_Addr bias;
+	void **ud;
 	Dwarf *dw;
 	int fd;
 
@@ -374,15 +420,32 @@ static Dwfl_Module *module_dwfl(struct symbolizer *s, struct sym_module *m)
 		close(fd);
 		return NULL;
 	}
+	/* find_debuginfo's userdata */
+	if (dwfl_module_info(m->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL))
+		*ud = s->cache;
 	dw = dwfl_module_getdwarf(m->mod, &bias);
 	if (!dw) {
 		pr_debug("symbolize %s: no DWARF: %s\n", m->name, dwfl_errmsg(-1));
 		m->mod = NULL;
 		return NULL;
 	}
-	if (dwarf_getelf(dw) && dwarf_getelf(dw) != dwfl_module_getelf(m->mod, &bias))
-		m->dbg_syms = elf_syms__read(dwarf_getelf(dw), true);
 	return m->mod;
+}
+
+/* The separate debug file's symbol table (NULL when there is none), read at the first address
+ * that neither DWARF nor the object's own table names: most runs never need it. */
+static struct elf_syms *module_dbg_syms(struct sym_module *m)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw;
+
+	if (m->dbg_syms_tried || !m->mod)
+		return m->dbg_syms;
+	m->dbg_syms_tried = true;
+	dw = dwfl_module_getdwarf(m->mod, &bias);
+	if (dw && dwarf_getelf(dw) && dwarf_getelf(dw) != dwfl_module_getelf(m->mod, &bias))
+		m->dbg_syms = elf_syms__read(dwarf_getelf(dw), true);
+	return m->dbg_syms;
 }
 
 /* libstdc++ writes GCC clone suffixes as " [clone .part.0] [clone .isra.0]"; llvm-symbolizer
@@ -458,7 +521,7 @@ static struct cached_frames *module_compute(struct symbolizer *s, struct sym_mod
 
 	mod = module_dwfl(s, m);
 	if (mod) {
-		n = dwarf_index__frames(m->dwidx, mod, off, dw, MAX_CHAIN);
+		n = dwarf_index__frames(m->dwidx, mod, off, !s->no_lines, dw, MAX_CHAIN);
 		if (n == -ENOMEM)
 			return NULL;
 		if (n < 0)
@@ -470,7 +533,7 @@ static struct cached_frames *module_compute(struct symbolizer *s, struct sym_mod
 	}
 	outer = n - 1;
 	sym = elf_syms__find(m->syms, off);
-	if (!sym && !dw[outer].function && m->dbg_syms)
+	if (!sym && !dw[outer].function && module_dbg_syms(m))
 		sym = elf_syms__find(m->dbg_syms, off);
 	if (sym)
 		dw[outer].function = sym->name;

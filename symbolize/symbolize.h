@@ -23,6 +23,10 @@ struct symbolizer_opts {
 	const char *const *debug_dirs; /* extra debug roots (--debug-dir), may be NULL */
 	size_t n_debug_dirs;
 	bool no_inline; /* only the outermost function, no inline chain */
+	/* functions only: no file, line or column (the costly line tables are not read) */
+	bool no_lines;
+	/* no cache of decompressed debug files (debugcache.h), whatever the environment says */
+	bool no_cache;
 	/* maps of processes that may be gone when their snapshot is taken (not owned; NULL:
 	 * none) */
 	struct maps_pins *pins;
