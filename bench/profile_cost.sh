@@ -15,7 +15,7 @@
 # Usage: bench/profile_cost.sh [D (default 8)]   W=4 HZ=999 ROUNDS=3
 set -u
 cd "$(dirname "$0")/.." || exit 1
-RTPROF=$PWD/build/rtprof
+RTPROF=${RTPROF:-$PWD/build/rtprof}
 WORK=$PWD/build/targets/profile_work
 PY=/usr/bin/python3.11
 D=${1:-8}

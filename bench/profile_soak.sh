@@ -11,10 +11,10 @@
 # processes started by the churn loop so far. At the end: the RSS at the first minute against the
 # last, and the slope over the second half (kB a minute; a flat run is near 0).
 #
-# Usage: bench/profile_soak.sh [D seconds (default 1800)]   EVERY=60 NBUSY=2 CHURN=10
+# Usage: bench/profile_soak.sh [D seconds (default 1800)]   EVERY=60 NBUSY=2 CHURN=10 RTPROF=PATH
 set -u
 cd "$(dirname "$0")/.." || exit 1
-RTPROF=$PWD/build/rtprof
+RTPROF=${RTPROF:-$PWD/build/rtprof}
 DUTY=$PWD/build/targets/profile_duty
 D=${1:-1800}
 EVERY=${EVERY:-60}
