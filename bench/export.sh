@@ -13,18 +13,23 @@
 #    folded -> pprof and back, next to `rtprof flamegraph` drawing the same file (the anchor),
 #    with the sizes of the files.
 #
-# Usage: bench/export.sh [RUNS (default 5)]
+# With OTHER (another rtprof binary, e.g. an earlier build copied aside), part 2 measures its
+# process start and conversions too, each right before build/rtprof's, rows side by side; the
+# post time of 1 is build/rtprof's for both.
+#
+# Usage: bench/export.sh [RUNS (default 5)] [OTHER]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RTPROF=$PWD/build/rtprof
 WORK=$PWD/build/targets/profile_work
 PY=/usr/bin/python3.11
 RUNS=${1:-5}
+OTHER=${2:-}
 if [ "$(id -u)" != 0 ]; then
 	echo "bench/export.sh: run as root" >&2
 	exit 1
 fi
-for f in "$RTPROF" "$WORK"; do
+for f in "$RTPROF" "$WORK" $OTHER; do
 	[ -x "$f" ] || { echo "bench/export.sh: build first (make all targets): $f missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/rtprof-bench.XXXXXX)
@@ -80,24 +85,36 @@ done
 
 echo
 echo "== 2. rtprof export on the profile's own files (perf stat -r 10: mean elapsed and CPU)"
-# pstat N ARGS...: "ELAPSED_MS CPU_MS" of rtprof ARGS, mean of N runs
+# pstat N ARGS...: "ELAPSED_MS CPU_MS" of $BIN ARGS (rtprof, or /bin/true), mean of N runs
+BIN=$RTPROF
 pstat() {
 	local n=$1
 	shift
-	perf stat -r "$n" -x, -e task-clock -o "$TMP/pstat" "$RTPROF" "$@" >/dev/null 2>&1
+	perf stat -r "$n" -x, -e task-clock -o "$TMP/pstat" "$BIN" "$@" >/dev/null 2>&1
 	cpu=$(awk -F, '/task-clock/ { print $1 }' "$TMP/pstat")
 	# -x mode has no elapsed line: time the same runs again with bash's clock
 	local s e i
 	s=$(date +%s%N)
-	for ((i = 0; i < n; i++)); do "$RTPROF" "$@" >/dev/null 2>&1; done
+	for ((i = 0; i < n; i++)); do "$BIN" "$@" >/dev/null 2>&1; done
 	e=$(date +%s%N)
 	echo "$(calc "($e - $s) / 1e6 / $n") $cpu"
 }
-read -r floor_w floor_c <<<"$(pstat 10 --version)"
-printf '%-8s %-20s %12s %10s %10s %16s\n' workload conversion "wall (ms)" "cpu (ms)" "out (KB)" \
+# bins: OTHER (when given) and build/rtprof, each with its label
+bins=()
+[ -n "$OTHER" ] && bins=("$OTHER")
+bins+=("$RTPROF")
+label() { [ "$1" = "$RTPROF" ] && echo "" || echo " (other)"; }
+printf '%-8s %-28s %12s %10s %10s %16s\n' workload conversion "wall (ms)" "cpu (ms)" "out (KB)" \
 	"vs post of 1"
-printf '%-8s %-20s %12.2f %10.2f %10s %16s\n' - "rtprof --version" "$floor_w" "$floor_c" - \
-	"(process start)"
+BIN=/bin/true
+read -r floor_w floor_c <<<"$(pstat 30)"
+printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "/bin/true" "$floor_w" "$floor_c" - \
+	"(any process)"
+for BIN in "${bins[@]}"; do
+	read -r floor_w floor_c <<<"$(pstat 30 --version)"
+	printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "rtprof --version$(label "$BIN")" \
+		"$floor_w" "$floor_c" - "(process start)"
+done
 for wl in c python; do
 	post=$(cat "$TMP/$wl.post")
 	for conv in "folded->pprof" "pprof->folded" "pprof->speedscope"; do
@@ -106,9 +123,12 @@ for wl in c python; do
 		pprof-\>folded) in=$TMP/$wl.pb.gz out=$TMP/x.folded ;;
 		*) in=$TMP/$wl.pb.gz out=$TMP/x.speedscope.json ;;
 		esac
-		read -r w c <<<"$(pstat 10 export "$in" -o "$out")"
-		printf '%-8s %-20s %12.2f %10.2f %10.1f %15.1f%%\n' $wl "$conv" "$w" "$c" \
-			"$(calc "$(stat -c %s "$out") / 1024")" "$(calc "100 * $w / 1000 / $post")"
+		for BIN in "${bins[@]}"; do
+			read -r w c <<<"$(pstat 10 export "$in" -o "$out")"
+			printf '%-8s %-28s %12.2f %10.2f %10.1f %15.1f%%\n' $wl "$conv$(label "$BIN")" \
+				"$w" "$c" "$(calc "$(stat -c %s "$out") / 1024")" \
+				"$(calc "100 * $w / 1000 / $post")"
+		done
 	done
 done
 
@@ -116,6 +136,7 @@ echo
 echo "== 3. scale: bench/gen_folded.py 20000 stacks (mean of 3 runs)"
 PYTHONHASHSEED=0 python3 bench/gen_folded.py 20000 >"$TMP/big.folded"
 printf '%-28s %10s %10s %12s\n' step "wall (s)" "cpu (s)" "output (MB)"
+BIN=$RTPROF
 run3() { # LABEL OUT ARGS...
 	local label=$1 out=$2 w c
 	shift 2
