@@ -8,7 +8,8 @@
 #    wall time minus the workload's own wall time: what the user waits for after the program),
 #    and the time rtprof itself measures for writing each file (-v: "written in N ms").
 # 2. rtprof export on the files of the last B run: folded -> pprof, pprof -> folded,
-#    pprof -> speedscope, median of 5, next to the post time of 1.
+#    pprof -> speedscope (wall and CPU: perf stat -r 10, median of RUNS rounds), next to the post
+#    time of 1.
 # 3. Scale: synthetic folded stacks (bench/gen_folded.py, 20,000 stacks, ~31 MB): export
 #    folded -> pprof and back, next to `rtprof flamegraph` drawing the same file (the anchor),
 #    with the sizes of the files.
@@ -84,49 +85,68 @@ $(ms speedscope || true)" >>"$TMP/rows.$wl"
 done
 
 echo
-echo "== 2. rtprof export on the profile's own files (perf stat -r 10: mean elapsed and CPU)"
+echo "== 2. rtprof export on the profile's own files (perf stat -r 10: mean elapsed and CPU;"
+echo "   median of $RUNS rounds, the rows of one round one after the other)"
 # pstat N ARGS...: "ELAPSED_MS CPU_MS" of $BIN ARGS (rtprof, or /bin/true), mean of N runs
 BIN=$RTPROF
 pstat() {
 	local n=$1
 	shift
-	perf stat -r "$n" -x, -e task-clock -o "$TMP/pstat" "$BIN" "$@" >/dev/null 2>&1
-	cpu=$(awk -F, '/task-clock/ { print $1 }' "$TMP/pstat")
-	# -x mode has no elapsed line: time the same runs again with bash's clock
-	local s e i
-	s=$(date +%s%N)
-	for ((i = 0; i < n; i++)); do "$BIN" "$@" >/dev/null 2>&1; done
-	e=$(date +%s%N)
-	echo "$(calc "($e - $s) / 1e6 / $n") $cpu"
+	perf stat --no-big-num -r "$n" -e task-clock -o "$TMP/pstat" "$BIN" "$@" >/dev/null 2>&1
+	awk '/task-clock/ { c = $1 } /seconds time elapsed/ { w = $1 * 1000 } END { print w, c }' \
+		"$TMP/pstat"
 }
 # bins: OTHER (when given) and build/rtprof, each with its label
 bins=()
 [ -n "$OTHER" ] && bins=("$OTHER")
 bins+=("$RTPROF")
 label() { [ "$1" = "$RTPROF" ] && echo "" || echo " (other)"; }
+convs=("folded->pprof" "pprof->folded" "pprof->speedscope")
+conv_files() { # WORKLOAD CONVERSION: sets in, out
+	case $2 in
+	folded-\>pprof) in=$TMP/$1.folded out=$TMP/x.pb.gz ;;
+	pprof-\>folded) in=$TMP/$1.pb.gz out=$TMP/x.folded ;;
+	*) in=$TMP/$1.pb.gz out=$TMP/x.speedscope.json ;;
+	esac
+}
+# rows: "KEY WALL CPU", KEY = workload|label
+: >"$TMP/rows2"
+for ((i = 0; i < RUNS; i++)); do
+	BIN=/bin/true
+	echo "-|/bin/true $(pstat 10)" >>"$TMP/rows2"
+	for BIN in "${bins[@]}"; do
+		echo "-|rtprof_--version$(label "$BIN" | tr ' ' _) $(pstat 10 --version)" >>"$TMP/rows2"
+	done
+	for wl in c python; do
+		for conv in "${convs[@]}"; do
+			conv_files $wl "$conv"
+			for BIN in "${bins[@]}"; do
+				echo "$wl|$conv$(label "$BIN" | tr ' ' _) $(pstat 10 export "$in" -o "$out")" \
+					>>"$TMP/rows2"
+			done
+		done
+	done
+done
+med2() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$TMP/rows2" | median; }
 printf '%-8s %-28s %12s %10s %10s %16s\n' workload conversion "wall (ms)" "cpu (ms)" "out (KB)" \
 	"vs post of 1"
-BIN=/bin/true
-read -r floor_w floor_c <<<"$(pstat 30)"
-printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "/bin/true" "$floor_w" "$floor_c" - \
-	"(any process)"
+printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "/bin/true" "$(med2 "-|/bin/true" 2)" \
+	"$(med2 "-|/bin/true" 3)" - "(any process)"
 for BIN in "${bins[@]}"; do
-	read -r floor_w floor_c <<<"$(pstat 30 --version)"
+	k="-|rtprof_--version$(label "$BIN" | tr ' ' _)"
 	printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "rtprof --version$(label "$BIN")" \
-		"$floor_w" "$floor_c" - "(process start)"
+		"$(med2 "$k" 2)" "$(med2 "$k" 3)" - "(process start)"
 done
 for wl in c python; do
 	post=$(cat "$TMP/$wl.post")
-	for conv in "folded->pprof" "pprof->folded" "pprof->speedscope"; do
-		case $conv in
-		folded-\>pprof) in=$TMP/$wl.folded out=$TMP/x.pb.gz ;;
-		pprof-\>folded) in=$TMP/$wl.pb.gz out=$TMP/x.folded ;;
-		*) in=$TMP/$wl.pb.gz out=$TMP/x.speedscope.json ;;
-		esac
+	for conv in "${convs[@]}"; do
+		conv_files $wl "$conv"
+		"$RTPROF" export "$in" -o "$out" 2>/dev/null
 		for BIN in "${bins[@]}"; do
-			read -r w c <<<"$(pstat 10 export "$in" -o "$out")"
+			k="$wl|$conv$(label "$BIN" | tr ' ' _)"
+			w=$(med2 "$k" 2)
 			printf '%-8s %-28s %12.2f %10.2f %10.1f %15.1f%%\n' $wl "$conv$(label "$BIN")" \
-				"$w" "$c" "$(calc "$(stat -c %s "$out") / 1024")" \
+				"$w" "$(med2 "$k" 3)" "$(calc "$(stat -c %s "$out") / 1024")" \
 				"$(calc "100 * $w / 1000 / $post")"
 		done
 	done
