@@ -8,23 +8,29 @@
 #    wall time minus the workload's own wall time: what the user waits for after the program),
 #    and the time rtprof itself measures for writing each file (-v: "written in N ms").
 # 2. rtprof export on the files of the last B run: folded -> pprof, pprof -> folded,
-#    pprof -> speedscope, median of 5, next to the post time of 1.
+#    pprof -> speedscope (wall and CPU: perf stat -r 10, median of RUNS rounds), next to the post
+#    time of 1.
 # 3. Scale: synthetic folded stacks (bench/gen_folded.py, 20,000 stacks, ~31 MB): export
 #    folded -> pprof and back, next to `rtprof flamegraph` drawing the same file (the anchor),
 #    with the sizes of the files.
 #
-# Usage: bench/export.sh [RUNS (default 5)]
+# With OTHER (another rtprof binary, e.g. an earlier build copied aside), part 2 measures its
+# process start and conversions too, each right before build/rtprof's, rows side by side; the
+# post time of 1 is build/rtprof's for both.
+#
+# Usage: bench/export.sh [RUNS (default 5)] [OTHER]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RTPROF=$PWD/build/rtprof
 WORK=$PWD/build/targets/profile_work
 PY=/usr/bin/python3.11
 RUNS=${1:-5}
+OTHER=${2:-}
 if [ "$(id -u)" != 0 ]; then
 	echo "bench/export.sh: run as root" >&2
 	exit 1
 fi
-for f in "$RTPROF" "$WORK"; do
+for f in "$RTPROF" "$WORK" $OTHER; do
 	[ -x "$f" ] || { echo "bench/export.sh: build first (make all targets): $f missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/rtprof-bench.XXXXXX)
@@ -79,36 +85,70 @@ $(ms speedscope || true)" >>"$TMP/rows.$wl"
 done
 
 echo
-echo "== 2. rtprof export on the profile's own files (perf stat -r 10: mean elapsed and CPU)"
-# pstat N ARGS...: "ELAPSED_MS CPU_MS" of rtprof ARGS, mean of N runs
+echo "== 2. rtprof export on the profile's own files (perf stat -r 10: mean elapsed and CPU;"
+echo "   median of $RUNS rounds, the rows of one round one after the other)"
+# pstat N ARGS...: "ELAPSED_MS CPU_MS" of $BIN ARGS (rtprof, or /bin/true), mean of N runs
+BIN=$RTPROF
 pstat() {
 	local n=$1
 	shift
-	perf stat -r "$n" -x, -e task-clock -o "$TMP/pstat" "$RTPROF" "$@" >/dev/null 2>&1
-	cpu=$(awk -F, '/task-clock/ { print $1 }' "$TMP/pstat")
-	# -x mode has no elapsed line: time the same runs again with bash's clock
-	local s e i
-	s=$(date +%s%N)
-	for ((i = 0; i < n; i++)); do "$RTPROF" "$@" >/dev/null 2>&1; done
-	e=$(date +%s%N)
-	echo "$(calc "($e - $s) / 1e6 / $n") $cpu"
+	perf stat --no-big-num -r "$n" -e task-clock -o "$TMP/pstat" "$BIN" "$@" >/dev/null 2>&1
+	awk '/task-clock/ { c = $1 } /seconds time elapsed/ { w = $1 * 1000 } END { print w, c }' \
+		"$TMP/pstat"
 }
-read -r floor_w floor_c <<<"$(pstat 10 --version)"
-printf '%-8s %-20s %12s %10s %10s %16s\n' workload conversion "wall (ms)" "cpu (ms)" "out (KB)" \
+# bins: OTHER (when given) and build/rtprof, each with its label
+bins=()
+[ -n "$OTHER" ] && bins=("$OTHER")
+bins+=("$RTPROF")
+label() { [ "$1" = "$RTPROF" ] && echo "" || echo " (other)"; }
+convs=("folded->pprof" "pprof->folded" "pprof->speedscope")
+conv_files() { # WORKLOAD CONVERSION: sets in, out
+	case $2 in
+	folded-\>pprof) in=$TMP/$1.folded out=$TMP/x.pb.gz ;;
+	pprof-\>folded) in=$TMP/$1.pb.gz out=$TMP/x.folded ;;
+	*) in=$TMP/$1.pb.gz out=$TMP/x.speedscope.json ;;
+	esac
+}
+# rows: "KEY WALL CPU", KEY = workload|label
+: >"$TMP/rows2"
+for ((i = 0; i < RUNS; i++)); do
+	BIN=/bin/true
+	echo "-|/bin/true $(pstat 10)" >>"$TMP/rows2"
+	for BIN in "${bins[@]}"; do
+		echo "-|rtprof_--version$(label "$BIN" | tr ' ' _) $(pstat 10 --version)" >>"$TMP/rows2"
+	done
+	for wl in c python; do
+		for conv in "${convs[@]}"; do
+			conv_files $wl "$conv"
+			for BIN in "${bins[@]}"; do
+				echo "$wl|$conv$(label "$BIN" | tr ' ' _) $(pstat 10 export "$in" -o "$out")" \
+					>>"$TMP/rows2"
+			done
+		done
+	done
+done
+med2() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$TMP/rows2" | median; }
+printf '%-8s %-28s %12s %10s %10s %16s\n' workload conversion "wall (ms)" "cpu (ms)" "out (KB)" \
 	"vs post of 1"
-printf '%-8s %-20s %12.2f %10.2f %10s %16s\n' - "rtprof --version" "$floor_w" "$floor_c" - \
-	"(process start)"
+printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "/bin/true" "$(med2 "-|/bin/true" 2)" \
+	"$(med2 "-|/bin/true" 3)" - "(any process)"
+for BIN in "${bins[@]}"; do
+	k="-|rtprof_--version$(label "$BIN" | tr ' ' _)"
+	printf '%-8s %-28s %12.2f %10.2f %10s %16s\n' - "rtprof --version$(label "$BIN")" \
+		"$(med2 "$k" 2)" "$(med2 "$k" 3)" - "(process start)"
+done
 for wl in c python; do
 	post=$(cat "$TMP/$wl.post")
-	for conv in "folded->pprof" "pprof->folded" "pprof->speedscope"; do
-		case $conv in
-		folded-\>pprof) in=$TMP/$wl.folded out=$TMP/x.pb.gz ;;
-		pprof-\>folded) in=$TMP/$wl.pb.gz out=$TMP/x.folded ;;
-		*) in=$TMP/$wl.pb.gz out=$TMP/x.speedscope.json ;;
-		esac
-		read -r w c <<<"$(pstat 10 export "$in" -o "$out")"
-		printf '%-8s %-20s %12.2f %10.2f %10.1f %15.1f%%\n' $wl "$conv" "$w" "$c" \
-			"$(calc "$(stat -c %s "$out") / 1024")" "$(calc "100 * $w / 1000 / $post")"
+	for conv in "${convs[@]}"; do
+		conv_files $wl "$conv"
+		"$RTPROF" export "$in" -o "$out" 2>/dev/null
+		for BIN in "${bins[@]}"; do
+			k="$wl|$conv$(label "$BIN" | tr ' ' _)"
+			w=$(med2 "$k" 2)
+			printf '%-8s %-28s %12.2f %10.2f %10.1f %15.1f%%\n' $wl "$conv$(label "$BIN")" \
+				"$w" "$(med2 "$k" 3)" "$(calc "$(stat -c %s "$out") / 1024")" \
+				"$(calc "100 * $w / 1000 / $post")"
+		done
 	done
 done
 
@@ -116,6 +156,7 @@ echo
 echo "== 3. scale: bench/gen_folded.py 20000 stacks (mean of 3 runs)"
 PYTHONHASHSEED=0 python3 bench/gen_folded.py 20000 >"$TMP/big.folded"
 printf '%-28s %10s %10s %12s\n' step "wall (s)" "cpu (s)" "output (MB)"
+BIN=$RTPROF
 run3() { # LABEL OUT ARGS...
 	local label=$1 out=$2 w c
 	shift 2

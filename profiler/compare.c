@@ -1091,13 +1091,47 @@ static void xml_str(FILE *out, const char *s)
 	}
 }
 
+/*
+ * One test case's figures, the same words for a failure and a pass: the medians, the shift with
+ * its interval, Holm's p, and the minimum detectable change (relative to base as in the text
+ * table, and in percentage points as the JSON's mdc_pp, both rounded as printed there).
+ */
+static void junit_figures(const struct compare *c, const struct func *f, char *buf, size_t size)
+{
+	char change[24], ci[64], p[16], mdc[64], rel[24];
+
+	fmt_pct(change, sizeof(change), f->rel, true);
+	fmt_ci(ci, sizeof(ci), f);
+	fmt_p(p, sizeof(p), f->p_holm);
+	if (isinf(f->mdc) || isnan(f->mdc)) {
+		snprintf(mdc, sizeof(mdc), "mdc -: these runs can flag nothing");
+	} else if (isinf(f->mdc_rel)) {
+		snprintf(mdc, sizeof(mdc), "mdc %.2f pp at power %g", f->mdc, c->o.power);
+	} else {
+		fmt_mdc(rel, sizeof(rel), f);
+		snprintf(mdc, sizeof(mdc), "mdc %s (%.2f pp) at power %g", rel, f->mdc, c->o.power);
+	}
+	snprintf(buf, size, "%s share %.2f%% -> %.2f%% (%s, %+.2f pp, 95%% CI %s), p=%s (Holm); %s",
+		 metric(c), f->base_med, f->new_med, change, f->shift, ci, p, mdc);
+}
+
+/*
+ * JUnit XML. A regression's figures are both the failure's message (Jenkins and most readers
+ * show it) and its text (GitLab shows only the text); the other cases carry theirs as
+ * <system-out> (Jenkins shows it for every case). The mdc's meaning follows the figures.
+ */
 static void write_junit(const struct compare *c, FILE *out)
 {
-	char change[24], ci[64], p[16], verdict[2048];
+	char figures[256], verdict[2048], *note = NULL;
 	const struct func *f;
 	size_t i;
 
 	verdict_text(c, verdict, sizeof(verdict));
+	if (asprintf(&note,
+		     "mdc: minimum detectable change, the smallest change flagged with probability "
+		     "%g if this function alone changed",
+		     c->o.power) < 0)
+		note = NULL;
 	fprintf(out,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"rtprof compare\" tests=\"%zu\" failures=\"%zu\" "
@@ -1109,6 +1143,7 @@ static void write_junit(const struct compare *c, FILE *out)
 	fputs("    <properties>\n      <property name=\"verdict\" value=\"", out);
 	xml_str(out, verdict);
 	fputs("\"/>\n", out);
+	fprintf(out, "      <property name=\"power\" value=\"%g\"/>\n", c->o.power);
 	for (i = 0; i < c->n_warnings; i++) {
 		fputs("      <property name=\"warning\" value=\"", out);
 		xml_str(out, c->warnings[i]);
@@ -1117,25 +1152,32 @@ static void write_junit(const struct compare *c, FILE *out)
 	fputs("    </properties>\n", out);
 	for (i = 0; i < c->n_tested; i++) {
 		f = &c->funcs[c->tested[i]];
-		fmt_pct(change, sizeof(change), f->rel, true);
-		fmt_ci(ci, sizeof(ci), f);
-		fmt_p(p, sizeof(p), f->p_holm);
+		junit_figures(c, f, figures, sizeof(figures));
 		fprintf(out, "    <testcase classname=\"rtprof.compare.%s\" name=\"", metric(c));
 		xml_str(out, f->name);
-		fputs("\" time=\"0\">", out);
+		fputs("\" time=\"0\">\n", out);
 		if (f->regression) {
-			fprintf(out,
-				"\n      <failure type=\"regression\" message=\"%s share %.2f%% -> "
-				"%.2f%% (%s, %+.2f pp, 95%% CI %s), p=%s (Holm)\"/>\n    ",
-				metric(c), f->base_med, f->new_med, change, f->shift, ci, p);
-		} else if (!c->possible) {
-			fprintf(out,
-				"\n      <skipped message=\"need &gt;= %u runs per side\"/>\n    ",
-				c->needed);
+			fputs("      <failure type=\"regression\" message=\"", out);
+			xml_str(out, figures);
+			fputs("\">", out);
+		} else {
+			if (!c->possible)
+				fprintf(out,
+					"      <skipped message=\"need &gt;= %u runs per "
+					"side\"/>\n",
+					c->needed);
+			fputs("      <system-out>", out);
 		}
-		fputs("</testcase>\n", out);
+		xml_str(out, figures);
+		if (note) {
+			fputc('\n', out);
+			xml_str(out, note);
+		}
+		fputs(f->regression ? "</failure>\n" : "</system-out>\n", out);
+		fputs("    </testcase>\n", out);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", out);
+	free(note);
 }
 
 static void json_runs(FILE *out, const double *v, size_t n)

@@ -4,9 +4,11 @@
 # Nothing is downloaded from anywhere but Debian's archive and the npm registry (browser tests).
 set -eu
 
-# build: compiler for BPF, skeleton generator, libraries
+# build: compiler for BPF, skeleton generator, libraries. rtprof links them statically (Makefile,
+# LINK): each -dev package ships the .a, libdw.a needs liblzma's and libbz2's too (not
+# dependencies of libdw-dev), g++ brings libstdc++.a (libstdc++-12-dev) for the demangler.
 BUILD="clang llvm make gcc g++ pkg-config bpftool libbpf-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev
-       systemtap-sdt-dev"
+       liblzma-dev libbz2-dev systemtap-sdt-dev"
 # tests: unit framework, ground-truth tools and the runtimes rtprof profiles; golang-go for
 # `go tool pprof` and python3-jsonschema (speedscope's schema), the readers of rtprof's exports;
 # tmux, the terminal rtprof top's screen is tested in

@@ -6,7 +6,7 @@
 # fails with exit 7 and is named first; two slowed functions come worst first; 3 runs per side
 # give "need >= N runs per side", never a verdict (exit 0, or 8 with --inconclusive fail). The
 # reports: text <= 100 columns with ~, one Markdown table, JUnit XML (xmllint, one test case per
-# tested function), JSON, the differential SVG; lists of files, --by total, a different kernel
+# tested function, each with the mdc the JSON and the text table show), JSON, the differential SVG; lists of files, --by total, a different kernel
 # warned, bad input, the runs as pprof files; the minimum detectable change against a Python
 # simulation of the gate (tests/tools/mdc_ref.py). Then one small real record (3 runs of
 # profile_target as pprof, root) end to end.
@@ -115,6 +115,54 @@ if junit_check "$TMP/aa.xml" 7 0 0 && junit_check "$TMP/slow.xml" 7 1 0 && junit
 	ok "compare_junit (xmllint; 7 test cases; the failure is epsilon; skipped without verdict)"
 else
 	fail "compare_junit: $(xmllint --noout "$TMP/slow.xml" 2>&1 | head -1)"
+fi
+# each test case's figures carry the minimum detectable change: in pp exactly the JSON's mdc_pp
+# of the same function as printed (2 decimals), relative to base exactly the text table's mdc
+# column, at the JSON's power; a regression's in its failure message and text, the others' in
+# <system-out>; "mdc -" for every case when the runs can flag nothing
+if $PY - "$TMP"/{aa,slow,few}.{xml,json,out} <<'PYEOF'; then
+import json, re, sys
+import xml.etree.ElementTree as ET
+n = 0
+for i in range(3):
+    xml, js, out = sys.argv[1 + 3 * i:4 + 3 * i]
+    report = json.load(open(js))
+    funcs = {f["name"]: f for f in report["functions"]}
+    lines = open(out).read().split("\n")
+    start = [k for k, l in enumerate(lines) if l.startswith("function ")][0] + 1
+    table = {}
+    for l in lines[start:]:
+        if not l.strip():
+            break
+        t = l.split()  # ... mdc p [REGRESSION | below min]
+        t = t[:-1] if t[-1] == "REGRESSION" else t[:-2] if t[-2:] == ["below", "min"] else t
+        table[t[0]] = t[-2]
+    root = ET.parse(xml).getroot()
+    props = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert float(props["power"]) == report["power"], props
+    for tc in root.iter("testcase"):
+        f = funcs[tc.get("name")]
+        fail, so = tc.find("failure"), tc.find("system-out")
+        assert (fail is not None) == f["regression"] and (so is None) == f["regression"], tc.get("name")
+        text = fail.text if fail is not None else so.text
+        if fail is not None:
+            assert fail.get("message") in text, (fail.get("message"), text)
+        if f["mdc_pp"] is None:
+            assert "; mdc -: these runs can flag nothing" in text, text
+        else:
+            m = re.search(r"; mdc (\S+) \(([0-9.]+) pp\) at power ([0-9.]+)$", text.split("\n")[0])
+            assert m, text
+            assert m.group(2) == "%.2f" % f["mdc_pp"], (f["name"], m.group(2), f["mdc_pp"])
+            assert float(m.group(3)) == report["power"]
+            assert m.group(1) == table[f["name"]], (f["name"], m.group(1), table[f["name"]])
+            if f["name"] == "epsilon" and report["verdict"] == "regression":
+                print("epsilon: %s" % text.split("\n")[0])
+        n += 1
+assert n == 21, n
+PYEOF
+	ok "compare_junit_mdc (21 test cases: mdc pp = the JSON's mdc_pp, % = the text table's)"
+else
+	fail "compare_junit_mdc: the figures above"
 fi
 if $PY - "$TMP/aa.json" "$TMP/slow.json" "$TMP/few.json" <<'PYEOF'; then
 import json, sys
