@@ -22,7 +22,7 @@
 #define ST_MAX_DEPTH	 8192 /* frames per stack; deeper lines count as invalid */
 #define ST_SCAN_CHILDREN 8    /* a parent with more children is indexed in the kids hash */
 #ifndef READ_CHUNK
-#define READ_CHUNK (4u << 20) /* bytes; the fuzzer makes it small to reach the chunks' ends */
+#define READ_CHUNK (256u << 10) /* bytes: stays in the cache; the fuzzer makes it smaller */
 #endif
 #define BINARY_PROBE (64u << 10) /* bytes: a NUL byte among the first ones means binary data */
 
@@ -41,8 +41,9 @@ struct parse_state {
 	size_t *ends;	 /* end offset of each of its frames in prev */
 	size_t depth, cap;
 	bool have_prev;
-	const char **fr; /* --reverse: frames of the line */
+	const char **fr; /* frames of the line still to look up: text, length, name hash */
 	size_t *fl;
+	uint32_t *fh;
 };
 
 static uint64_t hash_bytes(const char *p, size_t n)
@@ -151,10 +152,33 @@ static int ensure_before(struct stack_tree *t)
 	return t->before ? 0 : -ENOMEM;
 }
 
-/* Name id of p[0..len), interned on first sight; ST_NONE when out of memory. */
-static uint32_t intern(struct stack_tree *t, const char *p, size_t len)
+static inline uint32_t name_hash(const char *p, size_t len)
 {
-	uint32_t h = (uint32_t)hash_bytes(p, len), i, id;
+	return (uint32_t)hash_bytes(p, len);
+}
+
+/*
+ * Ask for the memory that intern() will read for a name of hash h: its slot in the name index
+ * and, when the slot is already there and holds a name of that hash, the name's text. Only a
+ * hint: a lookup that finds something else is still correct.
+ */
+static inline void prefetch_name_slot(const struct stack_tree *t, uint32_t h)
+{
+	__builtin_prefetch(&t->name_idx[h & t->name_mask]);
+}
+
+static inline void prefetch_name_text(const struct stack_tree *t, uint32_t h)
+{
+	const struct st_slot *e = &t->name_idx[h & t->name_mask];
+
+	if (e->id && e->hash == h)
+		__builtin_prefetch(t->arena + e->off);
+}
+
+/* Name id of p[0..len) (h: its name_hash), interned on first sight; ST_NONE when out of memory. */
+static uint32_t intern(struct stack_tree *t, const char *p, size_t len, uint32_t h)
+{
+	uint32_t i, id;
 	struct st_slot *idx;
 	struct st_name *names;
 	size_t need;
@@ -308,15 +332,14 @@ static inline bool is_indexed(const struct stack_tree *t, uint32_t node)
 }
 
 /*
- * The child of parent named p[0..len), created if needed; ST_NONE when out of memory. A parent
+ * The child of parent with that name id, created if needed; ST_NONE when out of memory. A parent
  * with few children is searched by walking its list (most nodes of a big profile have zero or
  * one child, and their lookups then cost no hash probe); one with more is indexed in the hash.
  */
-static uint32_t child(struct stack_tree *t, uint32_t parent, const char *p, size_t len)
+static uint32_t child(struct stack_tree *t, uint32_t parent, uint32_t name)
 {
-	uint32_t name, k, id, n = 0;
+	uint32_t k, id, n = 0;
 
-	name = intern(t, p, len);
 	if (name == ST_NONE)
 		return ST_NONE;
 	if (t->flags & STACK_TREE_FLAMECHART) {
@@ -396,8 +419,11 @@ int stack_tree__add_col(struct stack_tree *t, const char *const *frames, const s
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
+		size_t len;
+
 		j = t->flags & STACK_TREE_REVERSE ? n - 1 - i : i;
-		parent = child(t, parent, frames[j], lens ? lens[j] : strlen(frames[j]));
+		len = lens ? lens[j] : strlen(frames[j]);
+		parent = child(t, parent, intern(t, frames[j], len, name_hash(frames[j], len)));
 		if (parent == ST_NONE)
 			return -ENOMEM;
 		t->path[i] = parent;
@@ -483,6 +509,10 @@ static int state_reserve(struct parse_state *ps, size_t depth, size_t len)
 		if (!ends)
 			return -ENOMEM;
 		ps->fl = ends;
+		nodes = realloc(ps->fh, cap * sizeof(*nodes));
+		if (!nodes)
+			return -ENOMEM;
+		ps->fh = nodes;
 		ps->cap = cap;
 	}
 	if (len > ps->prev_cap) {
@@ -504,6 +534,7 @@ static void state_free(struct parse_state *ps)
 	free(ps->ends);
 	free(ps->fr);
 	free(ps->fl);
+	free(ps->fh);
 }
 
 /* Length of the common prefix of a and b (n bytes at most), compared a word at a time. */
@@ -542,7 +573,7 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 		    double after, double before, bool has_before)
 {
 	/* a line of len bytes has at most len + 1 frames: no counting pass needed */
-	size_t max = len + 1 < ST_MAX_DEPTH + 1 ? len + 1 : ST_MAX_DEPTH + 1, depth, i, k, start;
+	size_t max = len + 1 < ST_MAX_DEPTH + 1 ? len + 1 : ST_MAX_DEPTH + 1, depth, i, j, k, start;
 	const char *p, *e = s + len, *semi;
 	uint32_t parent;
 	int err;
@@ -564,7 +595,10 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 			ps->fl[depth] = (size_t)(semi - p);
 		}
 		for (parent = 0, i = 0; i < depth; i++) {
-			parent = child(t, parent, ps->fr[depth - 1 - i], ps->fl[depth - 1 - i]);
+			j = depth - 1 - i;
+			parent = child(
+				t, parent,
+				intern(t, ps->fr[j], ps->fl[j], name_hash(ps->fr[j], ps->fl[j])));
 			if (parent == ST_NONE)
 				return -ENOMEM;
 			t->path[i] = parent;
@@ -575,7 +609,12 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 	k = shared_frames(ps, s, len);
 	memcpy(t->path, ps->nodes, k * sizeof(*t->path));
 	start = k ? ps->ends[k - 1] + 1 : 0;
-	parent = k ? t->path[k - 1] : 0;
+	/*
+	 * The frames not shared with the previous line, in three passes, so that the cache misses
+	 * of their name lookups (the name index and the names are larger than the cache) overlap
+	 * instead of coming one after another: split and hash each frame and prefetch its slot;
+	 * prefetch the text of the name the slot holds; then look them up.
+	 */
 	for (i = k, p = s + start; p <= e; i++) {
 		if (i == ST_MAX_DEPTH) {
 			ps->have_prev = false; /* its ends were overwritten */
@@ -584,14 +623,24 @@ static int add_line(struct stack_tree *t, struct parse_state *ps, const char *s,
 		semi = memchr(p, ';', (size_t)(e - p));
 		if (!semi)
 			semi = e;
-		parent = child(t, parent, p, (size_t)(semi - p));
-		if (parent == ST_NONE)
-			return -ENOMEM;
-		t->path[i] = parent;
+		ps->fr[i - k] = p;
+		ps->fl[i - k] = (size_t)(semi - p);
+		ps->fh[i - k] = name_hash(p, ps->fl[i - k]);
+		prefetch_name_slot(t, ps->fh[i - k]);
 		ps->ends[i] = (size_t)(semi - s);
 		p = semi + 1;
 	}
 	depth = i;
+	for (i = 0; i < depth - k; i++)
+		prefetch_name_text(t, ps->fh[i]);
+	parent = k ? t->path[k - 1] : 0;
+	for (i = k; i < depth; i++) {
+		j = i - k;
+		parent = child(t, parent, intern(t, ps->fr[j], ps->fl[j], ps->fh[j]));
+		if (parent == ST_NONE)
+			return -ENOMEM;
+		t->path[i] = parent;
+	}
 	memcpy(ps->nodes, t->path, depth * sizeof(*t->path));
 	memcpy(ps->prev, s, len);
 	ps->prev_len = len;
