@@ -794,14 +794,7 @@ int stack_tree__parse_file_col(struct stack_tree *t, FILE *f, enum stack_col col
 
 static int cmp_names(const void *a, const void *b, void *arg)
 {
-	const struct stack_tree *t = arg;
-	const struct st_name *x = &t->names[*(const uint32_t *)a];
-	const struct st_name *y = &t->names[*(const uint32_t *)b];
-	int c = memcmp(t->arena + x->off, t->arena + y->off, x->len < y->len ? x->len : y->len);
-
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
+	return st_name_cmp(arg, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
 uint32_t *stack_tree__name_ranks(const struct stack_tree *t)

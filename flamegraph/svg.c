@@ -645,8 +645,7 @@ struct render {
 	const struct stack_tree *t;
 	const struct flamegraph_opts *o;
 	struct svg_out *out;
-	const double *w; /* drawn width of each node (in counts) */
-	uint32_t *rank;
+	const double *w;     /* drawn width of each node (in counts) */
 	double min_w;	     /* narrower frames are pruned */
 	double px_per_count; /* x scale */
 	double total;	     /* AFTER total, for percentages */
@@ -747,7 +746,6 @@ static int cmp_children(const void *a, const void *b, void *arg)
 {
 	const struct render *r = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	uint32_t rx = r->rank[r->t->nodes[x].name], ry = r->rank[r->t->nodes[y].name];
 
 	if (r->o->sort_weight) {
 		double wx = node_w(r, x), wy = node_w(r, y);
@@ -755,7 +753,7 @@ static int cmp_children(const void *a, const void *b, void *arg)
 		if (wx != wy)
 			return wx > wy ? -1 : 1;
 	}
-	return rx < ry ? -1 : rx > ry;
+	return st_name_cmp(r->t, r->t->nodes[x].name, r->t->nodes[y].name);
 }
 
 static void put_frame(struct render *r, uint32_t id, int depth, double start)
@@ -1031,9 +1029,8 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 			return -ENOMEM;
 		r.w = widths;
 	}
-	r.rank = stack_tree__name_ranks(t);
 	out.buf = malloc(out.cap);
-	if (!r.rank || !out.buf) {
+	if (!out.buf) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -1133,7 +1130,6 @@ int flamegraph__write_svg(const struct stack_tree *t, const struct flamegraph_op
 		err = -EIO;
 cleanup:
 	free(widths);
-	free(r.rank);
 	free(r.pool);
 	free(out.buf);
 	return err;
