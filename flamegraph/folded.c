@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "flamegraph/folded.h"
@@ -66,6 +67,65 @@ static uint64_t hash_bytes(const char *p, size_t n)
 	return h;
 }
 
+/*
+ * Arrays of the tree that grow to megabytes (nodes, names, their text and index) move, at
+ * BIG_MIN, from malloc to a mapping of their own that asks for 2 MB pages (transparent huge
+ * pages in madvise mode): one page fault, and one TLB entry, for 2 MB instead of 4 KB. On a
+ * 30 MB profile the 4 KB page faults were a tenth of the time, and the lookups' TLB misses as
+ * much again. A mapping grows with mremap (without copying); the size decides which it is.
+ */
+#define BIG_MIN	 (1u << 20) /* bytes */
+#define BIG_PAGE (2u << 20) /* bytes */
+
+static size_t big_len(size_t size)
+{
+	return (size + BIG_PAGE - 1) & ~(size_t)(BIG_PAGE - 1);
+}
+
+static void *big_map(size_t size)
+{
+	void *p = mmap(NULL, big_len(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, big_len(size), MADV_HUGEPAGE); /* only advice */
+	return p;
+}
+
+/* A zeroed array of size bytes. */
+static void *big_calloc(size_t size)
+{
+	return size < BIG_MIN ? calloc(1, size) : big_map(size);
+}
+
+/* p (old_size bytes, or NULL and 0) grown to new_size bytes; the new bytes are not zeroed. */
+static void *big_grow(void *p, size_t old_size, size_t new_size)
+{
+	void *q;
+
+	if (new_size < BIG_MIN)
+		return realloc(p, new_size);
+	if (old_size >= BIG_MIN) {
+		q = mremap(p, big_len(old_size), big_len(new_size), MREMAP_MAYMOVE);
+		return q == MAP_FAILED ? NULL : q;
+	}
+	q = big_map(new_size);
+	if (q) {
+		memcpy(q, p, old_size);
+		free(p);
+	}
+	return q;
+}
+
+static void big_free(void *p, size_t size)
+{
+	if (size >= BIG_MIN)
+		munmap(p, big_len(size));
+	else
+		free(p);
+}
+
 struct stack_tree *stack_tree__new(void)
 {
 	struct stack_tree *t;
@@ -78,7 +138,7 @@ struct stack_tree *stack_tree__new(void)
 	t->kids_mask = 2047;
 	t->kids = calloc(t->kids_mask + 1, sizeof(*t->kids));
 	t->name_mask = 1023;
-	t->name_idx = calloc(t->name_mask + 1, sizeof(*t->name_idx));
+	t->name_idx = big_calloc((t->name_mask + 1) * sizeof(*t->name_idx));
 	t->indexed = calloc(t->cap_nodes / 64, sizeof(*t->indexed));
 	if (!t->nodes || !t->kids || !t->name_idx || !t->indexed) {
 		stack_tree__free(t);
@@ -94,13 +154,13 @@ void stack_tree__free(struct stack_tree *t)
 {
 	if (!t)
 		return;
-	free(t->nodes);
+	big_free(t->nodes, (size_t)t->cap_nodes * sizeof(*t->nodes));
 	free(t->before);
 	free(t->kids);
 	free(t->indexed);
-	free(t->arena);
-	free(t->names);
-	free(t->name_idx);
+	big_free(t->arena, t->arena_cap);
+	big_free(t->names, (size_t)t->cap_names * sizeof(*t->names));
+	big_free(t->name_idx, ((size_t)t->name_mask + 1) * sizeof(*t->name_idx));
 	free(t->path);
 	free(t);
 }
@@ -196,7 +256,8 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len, uint32_t
 	if (t->n_names == t->cap_names) {
 		uint32_t cap = t->cap_names ? t->cap_names * 2 : 1024;
 
-		names = realloc(t->names, cap * sizeof(*names));
+		names = big_grow(t->names, (size_t)t->cap_names * sizeof(*names),
+				 (size_t)cap * sizeof(*names));
 		if (!names)
 			return ST_NONE;
 		t->names = names;
@@ -208,7 +269,7 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len, uint32_t
 
 		while (cap < need)
 			cap *= 2;
-		arena = realloc(t->arena, cap);
+		arena = big_grow(t->arena, t->arena_cap, cap);
 		if (!arena)
 			return ST_NONE;
 		t->arena = arena;
@@ -223,7 +284,7 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len, uint32_t
 	if (t->n_names * 2 > t->name_mask) {
 		uint32_t mask = t->name_mask * 2 + 1, j, k;
 
-		idx = calloc((size_t)mask + 1, sizeof(*idx));
+		idx = big_calloc(((size_t)mask + 1) * sizeof(*idx));
 		if (!idx)
 			return id; /* still correct, only slower */
 		for (j = 0; j < t->n_names; j++) {
@@ -232,7 +293,7 @@ static uint32_t intern(struct stack_tree *t, const char *p, size_t len, uint32_t
 			idx[k] = (struct st_slot){t->names[j].hash, j + 1,
 						  (uint32_t)t->names[j].off, t->names[j].len};
 		}
-		free(t->name_idx);
+		big_free(t->name_idx, ((size_t)t->name_mask + 1) * sizeof(*idx));
 		t->name_idx = idx;
 		t->name_mask = mask;
 	}
@@ -280,7 +341,8 @@ static uint32_t new_node(struct stack_tree *t, uint32_t parent, uint32_t name)
 
 		if (t->cap_nodes >= UINT32_MAX / 4)
 			return ST_NONE;
-		nodes = realloc(t->nodes, (size_t)cap * sizeof(*nodes));
+		nodes = big_grow(t->nodes, (size_t)t->cap_nodes * sizeof(*nodes),
+				 (size_t)cap * sizeof(*nodes));
 		if (!nodes)
 			return ST_NONE;
 		t->nodes = nodes;
