@@ -170,8 +170,16 @@ static inline size_t utf8_ok(const unsigned char *p, size_t n)
 /* A byte written as it is: printable ASCII (or a tab) that XML does not need escaped. */
 static inline bool plain_byte(unsigned char c)
 {
-	return ((c >= 0x20 && c < 0x7f) || c == '\t') && c != '&' && c != '<' && c != '>' &&
-	       c != '"' && c != '\'';
+#define B(c) (1ull << ((c)&63))
+	static const uint64_t plain[4] = {
+		(0xffffffff00000000ull | B('\t')) & ~(B('"') | B('&') | B('\'') | B('<') | B('>')),
+		~B(0x7f), /* 0x40-0x7f */
+		0,
+		0,
+	};
+#undef B
+
+	return plain[c >> 6] >> (c & 63) & 1;
 }
 
 /* Characters name[0..n) takes once displayed (an escaped byte counts 4: \xNN). */
@@ -806,7 +814,7 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 	out_lit(out, "\" data-w=\"");
 	out_str(out, exact_txt(w, b2, 48));
 	out_lit(out, "\"><title>");
-	put_text(out, s, n, SIZE_MAX);
+	dl = put_text(out, s, n, SIZE_MAX); /* the name's display_len() */
 	out_lit(out, " (");
 	out_str(out, count_txt(after, b1, 48));
 	out_lit(out, " ");
@@ -845,7 +853,6 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 	/* the label: as many characters as fit, ".." when cut (the script does the same) */
 	chars = (size_t)((x2 - x1) / (o->fontsize * o->fontwidth));
 	if (chars >= 3) {
-		dl = display_len(s, n);
 		if (dl <= chars) {
 			put_text(out, s, n, SIZE_MAX);
 		} else {
