@@ -74,8 +74,8 @@ static uint64_t hash_bytes(const char *p, size_t n)
  * 30 MB profile the 4 KB page faults were a tenth of the time, and the lookups' TLB misses as
  * much again. A mapping grows with mremap (without copying); the size decides which it is.
  */
-#define BIG_MIN	 (1u << 20) /* bytes */
-#define BIG_PAGE (2u << 20) /* bytes */
+#define BIG_MIN	 (256u << 10) /* bytes; a tree this big costs at most 2 MB more per array */
+#define BIG_PAGE (2u << 20)   /* bytes */
 
 static size_t big_len(size_t size)
 {
