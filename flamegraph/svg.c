@@ -642,6 +642,32 @@ static const char *exact_txt(double v, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A count as exact_txt() (commas false) or count_txt() (commas true) write it; integers, the
+ * common case, by hand.
+ */
+static void put_count(struct svg_out *out, double v, bool commas)
+{
+	char buf[48], *p = buf + sizeof(buf);
+	unsigned long long q;
+	int digits = 0;
+
+	if (!(v >= 0 && v < 1e15 && v == floor(v))) {
+		out_str(out,
+			commas ? count_txt(v, buf, sizeof(buf)) : exact_txt(v, buf, sizeof(buf)));
+		return;
+	}
+	q = (unsigned long long)v;
+	do {
+		if (commas && digits && digits % 3 == 0)
+			*--p = ',';
+		*--p = (char)('0' + q % 10);
+		q /= 10;
+		digits++;
+	} while (q);
+	out_put(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 struct render {
 	const struct stack_tree *t;
 	const struct flamegraph_opts *o;
@@ -766,7 +792,7 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 	const char *s = st_name_str(t, name);
 	size_t n = st_name_len(t, name), chars, dl;
 	double w = node_w(r, id), x1, x2, y1, y2, after = t->nodes[id].total;
-	char fill[64], b1[48], b2[48];
+	char fill[64];
 	struct svg_out *out = r->out;
 
 	x1 = XPAD + start * r->px_per_count;
@@ -810,13 +836,13 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 	}
 
 	out_lit(out, "<g class=\"f\" tabindex=\"0\" data-s=\"");
-	out_str(out, exact_txt(start, b1, 48));
+	put_count(out, start, false);
 	out_lit(out, "\" data-w=\"");
-	out_str(out, exact_txt(w, b2, 48));
+	put_count(out, w, false);
 	out_lit(out, "\"><title>");
 	dl = put_text(out, s, n, SIZE_MAX); /* the name's display_len() */
 	out_lit(out, " (");
-	out_str(out, count_txt(after, b1, 48));
+	put_count(out, after, true);
 	out_lit(out, " ");
 	put_str(out, o->countname);
 	out_lit(out, ", ");
@@ -826,13 +852,13 @@ static void put_frame(struct render *r, uint32_t id, int depth, double start)
 		double before = t->before[id], delta = after - before;
 
 		out_lit(out, "; before ");
-		out_str(out, count_txt(before, b1, 48));
+		put_count(out, before, true);
 		out_lit(out, ", ");
 		if (after <= 0 && before > 0) {
 			out_lit(out, "removed");
 		} else {
 			out_str(out, delta >= 0 ? "+" : "-");
-			out_str(out, count_txt(fabs(delta), b2, 48));
+			put_count(out, fabs(delta), true);
 		}
 	}
 	out_lit(out, ")</title><rect x=\"");
