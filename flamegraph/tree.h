@@ -13,6 +13,7 @@
 #define RTPROF_FLAMEGRAPH_TREE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "flamegraph/folded.h"
 
@@ -75,6 +76,17 @@ static inline const char *st_name_str(const struct stack_tree *t, uint32_t name)
 static inline uint32_t st_name_len(const struct stack_tree *t, uint32_t name)
 {
 	return name == ST_ROOT_NAME ? 3 : t->names[name].len;
+}
+
+/* Byte order (strcmp's) of two names other than the root's. */
+static inline int st_name_cmp(const struct stack_tree *t, uint32_t a, uint32_t b)
+{
+	const struct st_name *x = &t->names[a], *y = &t->names[b];
+	int c = memcmp(t->arena + x->off, t->arena + y->off, x->len < y->len ? x->len : y->len);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 /* Rank of every name id in byte order (strcmp); caller frees. NULL on ENOMEM. */

@@ -105,6 +105,59 @@ static void test_parse_file_matches_buf(void **state)
 	stack_tree__free(u);
 }
 
+/* Lines that share frames with the previous one in every way the parser reuses them. */
+static void test_shared_prefix_edges(void **state)
+{
+	struct stack_tree *t = stack_tree__new();
+	char *in = NULL;
+	size_t len = 0, bad = 0, i;
+	FILE *f = open_memstream(&in, &len);
+
+	fputs("a;b;c 1\n"
+	      "a;b;c;d 2\n" /* every frame of the previous line, and one more */
+	      "a;b 1\n"	    /* fewer frames */
+	      "a;;b 1\n"    /* an empty frame */
+	      "a;bb;c 1\n"
+	      "a;b;c;",
+	      f);
+	for (i = 0; i < 9000; i++) /* deeper than a stack may be: invalid */
+		fputs("x;", f);
+	fputs("y 1\n"
+	      "a;bb;d 1\n"  /* the frames of the invalid line are not taken for a;bb;c's */
+	      "a;b;cc 1\n", /* the bytes "a;b;c" shared, the frame c not */
+	      f);
+	fclose(f);
+	assert_int_equal(stack_tree__parse_buf(t, in, len, &bad), 0);
+	assert_int_equal(bad, 1);
+	assert_int_equal(stack_tree__stacks(t), 7);
+	check_folded(t, "a;;b 1\na;b 1\na;b;c 1\na;b;c;d 2\na;b;cc 1\na;bb;c 1\na;bb;d 1\n");
+	free(in);
+	stack_tree__free(t);
+}
+
+/* A tree whose arrays move from malloc to their own mappings and grow there keeps every name. */
+static void test_big_tree(void **state)
+{
+	struct stack_tree *t = stack_tree__new();
+	char *in = NULL, *out;
+	size_t len = 0, bad = 0, i;
+	FILE *f = open_memstream(&in, &len);
+
+	/* 150,001 nodes (3.6 MB) and 75,008 names (1.7 MB of text, a 4 MB index) */
+	for (i = 0; i < 75000; i++)
+		fprintf(f, "root;function_number_%06zu;g%zu 1\n", i, i % 7);
+	fclose(f);
+	assert_int_equal(stack_tree__parse_buf(t, in, len, &bad), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(stack_tree__stacks(t), 75000);
+	assert_true(stack_tree__total(t, STACK_COL_AFTER) == 75000);
+	out = folded_of(t);
+	assert_string_equal(out, in); /* the input is sorted, one line per stack */
+	free(out);
+	free(in);
+	stack_tree__free(t);
+}
+
 static void test_reverse(void **state)
 {
 	static const char in[] = "main;a;leaf 2\nmain;b;leaf 3\nmain;b 1\n";
@@ -227,6 +280,8 @@ int main(void)
 		cmocka_unit_test(test_add_merges_prefixes),
 		cmocka_unit_test(test_parse_formats),
 		cmocka_unit_test(test_parse_file_matches_buf),
+		cmocka_unit_test(test_shared_prefix_edges),
+		cmocka_unit_test(test_big_tree),
 		cmocka_unit_test(test_reverse),
 		cmocka_unit_test(test_flamechart),
 		cmocka_unit_test(test_columns),
