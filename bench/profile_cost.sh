@@ -5,10 +5,10 @@
 # perf record --call-graph dwarf as the anchor.
 #
 # Targets: build/targets/profile_work (C, no frame pointers) and /usr/bin/python3.11 running a
-# recursive fib. Each run: the target starts, rtprof samples it at HZ for W + D seconds; over the
-# last D seconds (the steady state: first sightings done) it reads rtprof's own CPU time
+# recursive fib. Each run: the target starts, rtprof samples it for W + D + 2 seconds at HZ; over
+# the D seconds after the first W (the steady state: first sightings done) it reads rtprof's own CPU time
 # (/proc/PID/stat) and its BPF program's run time (run_time_ns in the fdinfo of its fd,
-# kernel.bpf_stats_enabled). Samples in the window: the run's total times D / (W + D) (a
+# kernel.bpf_stats_enabled). Samples in the window: the run's total times D / (W + D + 2) (a
 # CPU-bound target samples at a steady rate). perf: perf record -F HZ --call-graph dwarf -p for
 # D seconds, its CPU, then perf script (no Python names; the CPU to read the stacks back).
 #
@@ -48,8 +48,12 @@ while True:
 EOF
 tick=$(getconf CLK_TCK)
 
-start_target() { # c | py
-	if [ "$1" = c ]; then "$WORK" 1000000 >/dev/null 2>&1 & else "$PY" "$TMP/fib.py" & fi
+start_target() { # c | py | idle
+	case $1 in
+	c) "$WORK" 1000000 >/dev/null 2>&1 & ;;
+	py) "$PY" "$TMP/fib.py" & ;;
+	*) sleep 100000 & ;;
+	esac
 	tpid=$!
 	sleep 0.3
 }
@@ -64,7 +68,8 @@ rtprof_run() {
 	local extra=""
 	[ "$2" = capture-all ] && extra=--capture-all
 	start_target "$1"
-	"$RTPROF" profile -p "$tpid" -F "$HZ" -d $((W + D)) -v $extra --folded "$TMP/r.folded" \
+	# -d with 2 s to spare: rtprof still runs when the window's figures are read
+	"$RTPROF" profile -p "$tpid" -F "$HZ" -d $((W + D + 2)) -v $extra --folded "$TMP/r.folded" \
 		2>"$TMP/r.err" &
 	local rp=$! b0 b1 c0 c1 n
 	sleep "$W"
@@ -78,7 +83,7 @@ rtprof_run() {
 	wait "$tpid" 2>/dev/null
 	tpid=""
 	n=$(sed -n 's/.*profile: \([0-9]*\) samples in.*/\1/p' "$TMP/r.err")
-	echo "$((n * D / (W + D))) $((b1 - b0)) $(((c1 - c0) * 1000000 / tick))"
+	echo "$((n * D / (W + D + 2))) $((b1 - b0)) $(((c1 - c0) * 1000000 / tick))"
 }
 
 perf_run() { # TARGET: prints "samples record_us script_us"
@@ -96,17 +101,23 @@ perf_run() { # TARGET: prints "samples record_us script_us"
 		printf "%d %d %d\n", n, (u[1] + u[2]) * 1e6, (u[3] + u[4]) * 1e6 }'
 }
 
-echo "profile -p at $HZ Hz, steady state: the last $D s of $((W + D)) s; $ROUNDS rounds, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-6s %-12s %9s %12s %13s %12s\n" target mode samples "BPF us/smp" "rtprof us/smp" "total us/smp"
+echo "profile -p at $HZ Hz, steady state: $D s after the first $W s; $ROUNDS rounds, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# What rtprof costs with nothing to sample (a sleeping target): its timers and polls, per second.
+read -r n b u < <(rtprof_run idle keys)
+idle_us=$((u / D))
+echo "rtprof -p on a sleeping process: $idle_us us of CPU a second (its polls and timers)"
+printf "%-6s %-12s %9s %12s %13s %12s %14s\n" target mode samples "BPF us/smp" "rtprof us/smp" \
+	"total us/smp" "marginal us/smp"
 for t in c py; do
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for mode in keys capture-all; do
 			read -r n b u < <(rtprof_run "$t" "$mode")
 			[ "${n:-0}" -gt 0 ] || { echo "$t $mode: no samples" >&2; continue; }
 			keys=$(sed -n 's/.*sample keys: \(.*\)/\1/p' "$TMP/r.err")
-			awk -v t="$t" -v m="$mode" -v n="$n" -v b="$b" -v u="$u" 'BEGIN {
-				printf "%-6s %-12s %9d %12.2f %13.2f %12.2f\n", t, m, n, b / 1e3 / n,
-					u / n, (b / 1e3 + u) / n }'
+			awk -v t="$t" -v m="$mode" -v n="$n" -v b="$b" -v u="$u" -v i="$idle_us" \
+				-v d="$D" 'BEGIN {
+				printf "%-6s %-12s %9d %12.2f %13.2f %12.2f %14.2f\n", t, m, n, b / 1e3 / n,
+					u / n, (b / 1e3 + u) / n, (b / 1e3 + u - i * d) / n }'
 			[ -n "$keys" ] && echo "       ($keys)"
 		done
 	done
@@ -121,3 +132,5 @@ echo "BPF us/smp: run time of rtprof's perf_event program in the window over the
 echo "in it (it also runs, briefly, for the other processes of the host). rtprof us/smp: rtprof's"
 echo "user+sys CPU in the window over those samples. perf: record's CPU for the same D seconds"
 echo "over its samples (kernel-side copying not included), and script's to read them back."
+echo "marginal: total less what rtprof costs with nothing to sample, over the samples: the cost"
+echo "that grows with the number of CPUs sampled (the rest is per second, whatever the host)."
