@@ -46,6 +46,7 @@
 #include "lib/push.h"
 #include "lib/session.h"
 #include "lib/signals.h"
+#include "runtimes/jvm_perfmap.h"
 #include "runtimes/runtime.h"
 #include "stacks/capture_queue.h"
 #include "stacks/export.h"
@@ -527,51 +528,6 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/*
- * A JVM's compiled methods have names only in the perf map it writes when asked: ask it through
- * its attach mechanism (runtimes/jvm_attach.c) half a second after the start, then every second
- * (a method compiled since gets its name), and once more at the end (t < 0).
- */
-struct jvm_perfmap {
-	bool checked, is_jvm, failed;
-	double next_s;
-	unsigned int requests;
-};
-
-static void jvm_perfmap_tick(struct jvm_perfmap *j, int pid, bool native_only, double t)
-{
-	int err;
-
-	if (native_only || j->failed || (j->checked && !j->is_jvm))
-		return;
-	if (t >= 0 && t < (j->checked ? j->next_s : 0.5))
-		return;
-	if (!j->checked) {
-		j->checked = true;
-		j->is_jvm = jvm_process(pid);
-		if (!j->is_jvm)
-			return;
-		pr_warn("profile: jvm %d: asking the JVM for its perf map every second (its attach "
-			"mechanism, as jcmd %d Compiler.perfmap does)\n",
-			pid, pid);
-	}
-	err = jvm_request_perfmap(pid);
-	if (err == -EAGAIN) { /* the JVM is still starting: next tick */
-		j->next_s = t + 0.2;
-		return;
-	}
-	if (err && err != -ESRCH) {
-		j->failed = true;
-		pr_warn("profile: jvm %d: cannot ask for its perf map (%s): compiled Java methods "
-			"stay unnamed; start it with -XX:+UnlockDiagnosticVMOptions "
-			"-XX:+DumpPerfMapAtExit\n",
-			pid, err_str(err));
-		return;
-	}
-	j->requests++;
-	j->next_s = t + 1.0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1023,7 +979,9 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	so.per_thread = o.per_thread;
 	so.per_process = o.per_pid;
 	so.per_comm = o.all;
-	so.track_early = o.all || o.follow;
+	/* a launched command may be short-lived too: its maps read as its first samples arrive (a
+	 * 50 ms command once had none of its samples reach main: its maps were read too late) */
+	so.track_early = o.all || o.follow || o.target.argv;
 	so.fp_only = o.stack_bytes == 0;
 	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	so.lines = o.lines;
@@ -1149,8 +1107,8 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	while (!signals_stop_requested()) {
 		double t;
 
-		if (sess)
-			jvm_perfmap_tick(&jvm, pid, o.native_only, now_s() - start);
+		if (sess && !o.native_only)
+			jvm_perfmap__tick(&jvm, "profile", pid, now_s() - start);
 		err = capture_queue__run(q, on_sample, &run, PROFILE_POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("profile: ring buffer: %s\n", err_str(err));
@@ -1183,7 +1141,7 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	err = 0;
 	/* compiled code's names, while the JVM lives (samples still queued get them) */
 	if (!gone && jvm.is_jvm)
-		jvm_perfmap_tick(&jvm, pid, o.native_only, -1);
+		jvm_perfmap__tick(&jvm, "profile", pid, -1);
 	/* Stop sampling, then take what is still in the ring buffer. */
 	stop_sampling(&run);
 	capture_queue__stop(q);
