@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <linux/capability.h>
-#include <linux/perf_event.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@
 #include "flamegraph/formats.h"
 #include "flamegraph/svg.h"
 #include "lib/bpf_util.h"
+#include "lib/cpu_clock.h"
 #include "profiler/commands.h"
 #include "lib/errors.h"
 #include "lib/opts.h"
@@ -537,51 +537,6 @@ static double now_s(void)
 }
 
 /* One cpu-clock event per online CPU, each running the sampling program. */
-static int attach_perf_events(struct profile_bpf *skel, int hz, struct bpf_link ***links_out,
-			      int *n_out)
-{
-	int ncpu = libbpf_num_possible_cpus(), cpu, n = 0, err = 0;
-	struct bpf_link **links;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	links = calloc(ncpu, sizeof(*links));
-	if (!links)
-		return -ENOMEM;
-	for (cpu = 0; cpu < ncpu; cpu++) {
-		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
-			.config = PERF_COUNT_SW_CPU_CLOCK,
-			.size = sizeof(attr),
-			.freq = 1,
-			.sample_freq = hz,
-		};
-		int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == ENODEV) /* offline CPU */
-				continue;
-			err = -errno;
-			pr_warn("profile: cpu-clock event on CPU %d: %s%s\n", cpu, err_str(err),
-				err == -EINVAL ? " (is -F above kernel.perf_event_max_sample_rate?)"
-					       : "");
-			break;
-		}
-		links[n] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);
-		if (!links[n]) {
-			err = -errno;
-			close(fd);
-			pr_warn("profile: attach profile_sample to CPU %d: %s\n", cpu,
-				err_str(err));
-			break;
-		}
-		n++;
-	}
-	*links_out = links;
-	*n_out = n;
-	return err;
-}
-
 /* The time span of the profile, for pprof's time_nanos and duration_nanos. */
 struct profile_span {
 	__s64 start_ns; /* CLOCK_REALTIME */
@@ -1064,7 +1019,7 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 			err_str(err));
 		goto cleanup;
 	}
-	err = attach_perf_events(skel, o.hz, &links, &n_links);
+	err = cpu_clock__attach("profile", skel->progs.profile_sample, o.hz, &links, &n_links);
 	if (err) {
 		if (err == -EACCES || err == -EPERM)
 			pr_warn("profile: permission denied: run as root (or with CAP_PERFMON)\n");
