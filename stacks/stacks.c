@@ -574,9 +574,9 @@ static bool has_unknown(const char *const *names, size_t n)
 
 /*
  * Is a key's first stack good enough to stand for its later samples? Not when it has a frame
- * without a name (a name may come later: a JIT's perf map, a code object read again), an unwind
- * that stopped early, or interpreter frames that were cut or did not match the native stack: the
- * next capture of the key may do better.
+ * without a name (a name may come later: a JIT's perf map, a code object read again) or a Ruby
+ * method without its class, an unwind that stopped early, or interpreter frames that were cut or
+ * did not match the native stack: the next capture of the key may do better.
  */
 static bool key_trusted(const struct key_entry *e)
 {
@@ -585,7 +585,7 @@ static bool key_trusted(const struct key_entry *e)
 
 	return !st->truncated && !st->incomplete && !st->unnamed && !is->mismatched &&
 	       !is->leftover && !is->truncated && !is->read_errors && !is->unnamed &&
-	       !has_unknown(e->names, e->n_names);
+	       !is->unqualified && !has_unknown(e->names, e->n_names);
 }
 
 void stacks__forget_key(struct stacks *s, __u32 pid, __u32 tid, __u64 hash)
