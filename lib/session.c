@@ -73,10 +73,16 @@ static bool process_exists(int pid)
 static int launch(struct session *s, char **argv)
 {
 	int go[2] = {-1, -1}, errp[2] = {-1, -1};
+	struct stat st;
 	int err;
 	pid_t pid;
 
 	err = find_in_path(argv[0], s->exe, sizeof(s->exe));
+	/* exec would fail with EACCES: a wrong file (bad input), not a matter of privileges */
+	if (err == -EACCES || (!err && (stat(s->exe, &st) || !S_ISREG(st.st_mode)))) {
+		pr_warn("cannot run '%s': not an executable file\n", argv[0]);
+		return -ERR_BADINPUT;
+	}
 	if (err) {
 		pr_warn("cannot run '%s': %s\n", argv[0], err_str(err));
 		return err;

@@ -71,8 +71,19 @@ struct debug_cache *debug_cache__new(void)
 		return NULL;
 	}
 	c->max_bytes = (unsigned long long)CACHE_MAX_MB_DEFAULT << 20;
-	if (max && *max)
-		c->max_bytes = strtoull(max, NULL, 10) << 20;
+	if (max && *max) {
+		char *end;
+		unsigned long long mb;
+
+		errno = 0;
+		mb = strtoull(max, &end, 10);
+		if (errno || *end || max[0] == '-' || !mb || mb > (1ULL << 40))
+			pr_warn("RTPROF_CACHE_MAX_MB=%s: not a positive number of MiB; the bound "
+				"stays %d MiB\n",
+				max, CACHE_MAX_MB_DEFAULT);
+		else
+			c->max_bytes = mb << 20;
+	}
 	return c;
 }
 

@@ -248,3 +248,16 @@ else fail "profile-not-root: exit $rc, stderr: $(head -3 "$TMP/nobody.err" | tr 
 "$RTPROF" profile -F 0 -p 1 2>/dev/null
 rc=$?
 if [ "$rc" = 2 ]; then ok "profile-usage"; else fail "profile-usage: exit $rc"; fi
+
+# A command that is not an executable file (a text file, a directory): bad input, exit 6 with one
+# line, as a missing command; not exit 4 (rtprof's privileges are not the matter).
+for cmd in /etc/passwd /tmp; do
+	"$RTPROF" profile --folded "$TMP/nx.folded" -- "$cmd" >/dev/null 2>"$TMP/nx.err"
+	rc=$?
+	if [ "$rc" = 6 ] && [ "$(wc -l <"$TMP/nx.err")" = 1 ] &&
+		grep -q "not an executable file" "$TMP/nx.err"; then
+		ok "profile-not-executable $cmd"
+	else
+		fail "profile-not-executable $cmd: exit $rc, stderr: $(head -3 "$TMP/nx.err" | tr '\n' ' ')"
+	fi
+done
