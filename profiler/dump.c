@@ -153,12 +153,16 @@ static int parse_opts(int argc, char **argv, struct dump_opts *o)
 				return err;
 		}
 	}
-	err = opts_common__finish(&co, argc, argv, optind);
-	if (!err && o->target.argv) {
+	/* a running process only: said before the check shared with the commands that launch */
+	if (optind < argc) {
 		fprintf(stderr, "rtprof dump: wants a running process (-p PID), not a command\n");
 		return -ERR_USAGE;
 	}
-	return err;
+	if (!o->target.pid) {
+		fprintf(stderr, "rtprof dump: give the process: -p PID\n");
+		return -ERR_USAGE;
+	}
+	return opts_common__finish(&co, argc, argv, optind);
 }
 
 static double now_s(void)

@@ -120,6 +120,10 @@ static int read_all(const char *path, char **buf, size_t *len)
 
 	if (!f)
 		return -errno;
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
 	/* a file: its size at once (a pipe: in growing chunks) */
 	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
 		cap = (size_t)st.st_size + EXPORT_READ_CHUNK + 1;
@@ -175,6 +179,11 @@ static int read_input(const struct export_opts *o, struct stack_tree **tp, struc
 	if (!t)
 		return -errno;
 	err = read_all(o->in, &buf, &len);
+	if (err == -EISDIR) {
+		pr_warn("export %s: is a directory, not a profile\n", o->in);
+		err = -ERR_BADINPUT;
+		goto cleanup;
+	}
 	if (err) {
 		pr_warn("export %s: %s\n", o->in, err_str(err));
 		goto cleanup;
