@@ -104,8 +104,10 @@ struct profile_run {
 	/* sample keys (bpf/profile.bpf.c): BPF counts most samples by key instead of capturing */
 	bool keys;
 	int counts_fd, ranges_fd;
-	__u64 keys_full;       /* keys found to stand for several stacks (captured in full since) */
-	__u64 keys_retried;    /* first captures not good enough to stand for their key */
+	__u64 keys_full;    /* keys found to stand for several stacks (captured in full since) */
+	__u64 keys_retried; /* first captures not good enough to stand for their key */
+	int *nokeys;	    /* processes with JIT code seen in their stacks: captured in full */
+	size_t n_nokeys, cap_nokeys;
 	__u64 keys_unresolved; /* counted samples of a key whose stack was never added */
 };
 
@@ -412,6 +414,39 @@ static void cut_interval(struct profile_run *run);
 
 static double now_s(void);
 
+/* A process whose samples are all captured in full from now on (JIT code): no code ranges, so
+ * BPF computes no key for it. */
+static void keys_off(struct profile_run *run, int pid)
+{
+	__u32 key = (__u32)pid;
+	size_t i;
+
+	for (i = 0; i < run->n_nokeys; i++)
+		if (run->nokeys[i] == pid)
+			return;
+	bpf_map_delete_elem(run->ranges_fd, &key);
+	if (run->n_nokeys == run->cap_nokeys) {
+		size_t cap = run->cap_nokeys ? 2 * run->cap_nokeys : 16;
+		int *p = realloc(run->nokeys, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		run->nokeys = p;
+		run->cap_nokeys = cap;
+	}
+	run->nokeys[run->n_nokeys++] = pid;
+}
+
+static bool keys_refused(const struct profile_run *run, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_nokeys; i++)
+		if (run->nokeys[i] == pid)
+			return true;
+	return false;
+}
+
 /* Sample keys: BPF's code ranges of a process, each time its maps are read for unwinding (none
  * for a process with JIT code: its samples are captured in full). */
 static void keys_maps_changed(void *ctx, int pid, const struct proc_maps *maps)
@@ -422,7 +457,7 @@ static void keys_maps_changed(void *ctx, int pid, const struct proc_maps *maps)
 
 	/* JIT code (a JVM, node) is named through perf maps that change as code is compiled and
 	 * moved: its samples are captured in full */
-	if (stack_key_ranges__count_jit(maps)) {
+	if (stack_key_ranges__count_jit(maps) || keys_refused(run, pid)) {
 		bpf_map_delete_elem(run->ranges_fd, &key);
 		return;
 	}
@@ -443,7 +478,9 @@ static void key_verdict(struct profile_run *run, const struct stack_capture *c,
 		return;
 	if (!bpf_map_lookup_elem(run->counts_fd, &k, &v) && v != PROFILE_KEY_ALWAYS)
 		stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, v);
-	if (verdict == STACKS_KEY_RETRY) {
+	if (verdict == STACKS_KEY_JIT)
+		keys_off(run, c->pid);
+	if (verdict == STACKS_KEY_RETRY || verdict == STACKS_KEY_JIT) {
 		stacks__forget_key(run->stacks, k.pid, k.tid, k.hash);
 		bpf_map_delete_elem(run->counts_fd, &k);
 		run->keys_retried++;
@@ -1155,6 +1192,7 @@ cleanup:
 	/* probes are gone: a launched command still running (Ctrl-C, -d) now gets SIGTERM */
 	session__free(sess);
 	stacks__free(run.stacks);
+	free(run.nokeys);
 	profile_bpf__destroy(skel);
 	return err;
 }

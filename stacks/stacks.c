@@ -561,6 +561,17 @@ static void interp_stats_sub(struct interp_stats *d, const struct interp_stats *
 	d->unqualified -= b->unqualified;
 }
 
+/* Does a stack run through JIT code (a frame named from a perf map)? */
+static bool has_jit(const struct stack_frames *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->f[i].module && !strcmp(r->f[i].module, "[jit]"))
+			return true;
+	return false;
+}
+
 /* Does a stack have a frame without a name ("[unknown]", "[unknown python]", ...)? */
 static bool has_unknown(const char *const *names, size_t n)
 {
@@ -1205,6 +1216,12 @@ int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t si
 	err = add_path(s, fr, n, r->f, r->n, c->pid, c->tid, c->comm, (double)c->weight);
 	if (err || !c->key || !verdict)
 		return err;
+	if (has_jit(r)) {
+		*verdict = STACKS_KEY_JIT;
+		if (c->flags & SC_F_KEY_FIRST)
+			return key_remember(s, c, fr, n, r, &before, &before_i);
+		return 0;
+	}
 	if (c->flags & SC_F_KEY_FIRST) {
 		struct key_entry *e;
 
