@@ -1216,7 +1216,9 @@ int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t si
 	err = add_path(s, fr, n, r->f, r->n, c->pid, c->tid, c->comm, (double)c->weight);
 	if (err || !c->key || !verdict)
 		return err;
-	if (has_jit(r)) {
+	/* Interpreter frames are named from code objects read later, whose addresses can be reused
+	 * (a name read once for a key would stand for all its samples): captured in full too */
+	if (has_jit(r) || c->iframes || interps__active(s->interp, c->pid)) {
 		*verdict = STACKS_KEY_JIT;
 		if (c->flags & SC_F_KEY_FIRST)
 			return key_remember(s, c, fr, n, r, &before, &before_i);

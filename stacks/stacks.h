@@ -128,10 +128,11 @@ enum stacks_key_verdict {
 			     * capture the key's next sample as a first one */
 	STACKS_KEY_SEVERAL, /* a verification capture (SC_F_KEY_VERIFY) showed another stack: the
 			     * key stands for several; capture its samples in full from now on */
-	STACKS_KEY_JIT,	    /* the stack runs through JIT code (a frame named from a perf map): its
-			     * code addresses say nothing of which function runs (an interpreter's
-			     * trampolines, code moved or freed): as RETRY, and capture every sample
-			     * of the process in full from now on */
+	STACKS_KEY_JIT,	    /* the stack runs through JIT code (a frame named from a perf map: its
+			     * code addresses say nothing of which function runs: an interpreter's
+			     * trampolines, code moved or freed) or has interpreter frames (named
+			     * from code objects whose addresses can be reused): as RETRY, and
+			     * capture every sample of the process in full from now on */
 };
 int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t size,
 		      enum stacks_key_verdict *verdict);
