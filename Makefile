@@ -43,7 +43,7 @@ MAIN_OBJ := $(OUT)/obj/profiler/main.o
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
 SKELS    := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
-LSKELS   := $(OUT)/dump.lskel.h
+LSKELS   := $(OUT)/dump.lskel.h $(OUT)/dump_sample.lskel.h
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))

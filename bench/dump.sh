@@ -11,14 +11,15 @@
 # rtprof runs twice a round: cold, its debug-file cache (RTPROF_CACHE_DIR, a folder of this run)
 # emptied first, so libc's and python3.11's compressed debug files are decompressed and stored
 # again; and warm, from the cache. BASELINE=PATH adds an older rtprof binary as one more tool
-# (before/after figures side by side; it runs with the cache off).
+# (before/after figures side by side; it uses the same debug-file cache, warm).
 #
 # Per round (RUNS rounds, the order of the tools rotating), for each tool: its wall time end to
-# end (start to exit, output written to a file), its CPU time (user + system: less disturbed
+# end (fork to exit, output written to a file), its CPU time (user + system: less disturbed
 # than wall time by a busy machine), the target's largest stall while it ran, and
 # what it showed: threads, and Python frames naming leaf() (48 expected; eu-stack shows none).
 # Medians over the rounds. rtprof's own phases (-v: BPF load, maps and interpreter, the iterator,
-# unwinding and symbolization) are given from its last run.
+# unwinding and symbolization) are given from one more run with -v after the timed ones (-v
+# keeps the verifier's log, so it is not timed).
 #
 # Usage: [BASELINE=OLD_RTPROF] bench/dump.sh [RUNS (default 3)]   (gdb takes ~20 s a run on a
 # busy 2-CPU machine)
@@ -79,21 +80,32 @@ TPID=$!
 for _ in $(seq 100); do [ -s "$TMP/ready" ] && break; sleep 0.1; done
 echo "target: pid $TPID, $(ls /proc/$TPID/task | wc -l) threads"
 
-TIME="/usr/bin/time -o $TMP/cpu -f %U+%S"
+# timed CMD...: runs it (stdout and stderr as given to timed) and writes "WALL_MS CPU_MS" to
+# $TMP/time: the time from its fork to its exit and its user + system CPU, measured by the parent
+# (os.wait4), so that the cost of starting a timer (date, /usr/bin/time: 20 ms here) is left out
+timed() {
+	python3 -c '
+import os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+open(sys.argv[1], "w").write("%d %d\n" % ((time.perf_counter() - t0) * 1e3, (ru.ru_utime + ru.ru_stime) * 1e3))
+' "$TMP/time" "$@"
+}
 run_tool() { # NAME: runs it once; prints "WALL_MS STALL_MS THREADS LEAF_FRAMES CPU_MS"
-	local t0 t1 out=$TMP/$1.out threads leaves
+	local out=$TMP/$1.out threads leaves wall cpu
 	rm -f "$TMP/gap"
 	[ "$1" = rtprof-cold ] && rm -rf "$RTPROF_CACHE_DIR" && sync
 	kill -USR1 $TPID
 	sleep 0.1
-	t0=$(date +%s%N)
 	case $1 in
-	rtprof-*) $TIME "$RTPROF" -v dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
-	baseline) RTPROF_NO_CACHE=1 $TIME "$BASELINE" -v dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
-	gdb) $TIME gdb -batch -p $TPID -ex 'thread apply all py-bt' >"$out" 2>&1 ;;
-	eu-stack) $TIME eu-stack -p $TPID >"$out" 2>&1 ;;
+	rtprof-*) timed "$RTPROF" dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
+	baseline) timed "$BASELINE" dump -p $TPID >"$out" 2>"$TMP/$1.err" ;;
+	gdb) timed gdb -batch -p $TPID -ex 'thread apply all py-bt' >"$out" 2>&1 ;;
+	eu-stack) timed eu-stack -p $TPID >"$out" 2>&1 ;;
 	esac
-	t1=$(date +%s%N)
 	kill -USR2 $TPID
 	for _ in $(seq 100); do [ -s "$TMP/gap" ] && break; sleep 0.05; done
 	case $1 in
@@ -110,8 +122,8 @@ run_tool() { # NAME: runs it once; prints "WALL_MS STALL_MS THREADS LEAF_FRAMES 
 		leaves=0
 		;;
 	esac
-	echo "$(((t1 - t0) / 1000000)) $(($(cat "$TMP/gap") / 1000000)) $threads $leaves" \
-		"$(echo "($(cat "$TMP/cpu")) * 1000" | bc | cut -d. -f1)"
+	read -r wall cpu <"$TMP/time"
+	echo "$wall $(($(cat "$TMP/gap") / 1000000)) $threads $leaves $cpu"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -134,8 +146,13 @@ for t in "${tools[@]}"; do
 		"$(cut -d' ' -f4 "$TMP/res.$t" | median)"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+# the phases from one more run with -v (not timed: -v keeps the verifier's log and prints libbpf's)
+rm -rf "$RTPROF_CACHE_DIR"
+"$RTPROF" -v dump -p $TPID >/dev/null 2>"$TMP/rtprof-cold.err"
+"$RTPROF" -v dump -p $TPID >/dev/null 2>"$TMP/rtprof-warm.err"
+[ -n "$BASELINE" ] && "$BASELINE" -v dump -p $TPID >/dev/null 2>"$TMP/baseline.err"
 for t in rtprof-cold rtprof-warm ${BASELINE:+baseline}; do
-	echo "$t phases (last run):"
+	echo "$t phases (a run with -v after the timed ones):"
 	grep -E 'loaded in|interpreter read in|threads read in|sampled in|printed in' "$TMP/$t.err" |
 		sed 's/^/  /'
 done

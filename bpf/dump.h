@@ -27,4 +27,7 @@ enum dump_state {
  * visited, so it needs room for one (profiler/dump.c checks that a few fit). */
 #define DUMP_RINGBUF_BYTES (1 << 20)
 
+/* The threads of one dump that bpf/dump_sample.bpf.c can take at their next sample. */
+#define DUMP_SAMPLE_MAX_THREADS 4096
+
 #endif

@@ -14,9 +14,9 @@
  * change and its stack below them stays as it is while it sleeps, so its capture is exact. A
  * thread on a CPU at that moment has registers from its last kernel entry while its stack moves:
  * it is read again (up to DUMP_RETRIES passes, DUMP_RETRY_US apart) and, when it never leaves the
- * CPU, taken at its next sample: profile's sampling program (bpf/profile.bpf.c) on a cpu-clock
- * event of that thread captures it as it runs (sample_threads). One that stops running before its
- * sample keeps its last look, shown with frames that may be inexact.
+ * CPU, taken at its next sample: a sampling program (bpf/dump_sample.bpf.c, the samplers'
+ * capture) on a cpu-clock event of that thread captures it as it runs (sample_threads). One that
+ * stops running before its sample keeps its last look, shown with frames that may be inexact.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,6 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/dump.h"
-#include "bpf/profile.h"
 #include "lib/bpf_util.h"
 #include "lib/errors.h"
 #include "lib/json.h"
@@ -44,11 +44,11 @@
 #include "stacks/stacks.h"
 #include "symbolize/symbolize.h"
 #include "dump.lskel.h"
-#include "profile.skel.h"
+#include "dump_sample.lskel.h"
 
 #define DUMP_STACK_BYTES 65536	   /* user stack bytes copied per thread */
-#define DUMP_RETRIES	 5	   /* passes of the iterator while threads are on a CPU */
-#define DUMP_RETRY_US	 2000	   /* us between passes */
+#define DUMP_RETRIES	 3	   /* passes of the iterator while threads are on a CPU */
+#define DUMP_RETRY_US	 1000	   /* us between passes */
 #define DUMP_SAMPLE_NS	 1000000   /* ns of a thread's CPU time between samples of it */
 #define DUMP_SAMPLE_WAIT 1.0	   /* s: the longest wait for the samples of running threads */
 #define DUMP_VLOG_BYTES	 (1 << 20) /* the verifier's log with -v */
@@ -293,7 +293,7 @@ struct sample_run {
 	size_t want, got;
 };
 
-/* A sample of a running thread (profile's program): replaces the iterator's look at it. */
+/* A sample of a running thread (bpf/dump_sample.bpf.c): replaces the iterator's look at it. */
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	const struct stack_capture *rec = data;
@@ -320,31 +320,32 @@ static int on_sample(void *ctx, void *data, size_t size)
 }
 
 /*
- * The threads wants_sample() picks, at their next sample: profile's sampling program (the same
- * capture and interpreter walk as rtprof profile) on a cpu-clock event of each such thread,
- * firing after DUMP_SAMPLE_NS of its CPU time; at most DUMP_SAMPLE_WAIT s. Returns how many were
- * sampled, or a negative errno.
+ * The threads wants_sample() picks, at their next sample: bpf/dump_sample.bpf.c (the samplers'
+ * capture and interpreter walk) on a cpu-clock event of each such thread, firing after
+ * DUMP_SAMPLE_NS of its CPU time; at most DUMP_SAMPLE_WAIT s. A light skeleton, as the iterator's.
+ * Returns how many were sampled, or a negative errno.
  */
 static int sample_threads(const struct dump_opts *o, int interp_fd, struct dump_run *run)
 {
 	struct sample_run sr = {o, run, 0, 0};
-	struct profile_bpf *skel = NULL;
+	struct dump_sample_lbpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct bpf_link **links = NULL;
+	int *links = NULL;
 	struct interp_proc ip;
 	__u32 key = o->target.pid;
-	__u8 seen = PROFILE_PID_SEEN;
 	size_t i, n = 0;
 	__u64 rb_bytes;
-	double deadline;
+	double deadline, left;
 	int err = 0, fd;
 
 	for (i = 0; i < run->n; i++)
 		sr.want += wants_sample(o, run->v[i].c);
 	if (!sr.want)
 		return 0;
+	if (sr.want > DUMP_SAMPLE_MAX_THREADS)
+		sr.want = DUMP_SAMPLE_MAX_THREADS;
 	links = calloc(sr.want, sizeof(*links));
-	skel = profile_bpf__open();
+	skel = dump_sample_lbpf__open();
 	if (!links || !skel) {
 		err = -errno;
 		goto cleanup;
@@ -352,30 +353,23 @@ static int sample_threads(const struct dump_opts *o, int interp_fd, struct dump_
 	skel->rodata->stack_capture_bytes = DUMP_STACK_BYTES;
 	skel->rodata->stack_capture_kernel = o->kernel;
 	skel->rodata->stack_capture_fp_chain = false;
-	bpf_map__set_max_entries(skel->maps.stack_capture_scratch, libbpf_num_possible_cpus());
-	for (rb_bytes = 1 << 20;
-	     rb_bytes < sr.want * 8 * (STACK_CAPTURE_HDR_SIZE + DUMP_STACK_BYTES); rb_bytes <<= 1)
+	skel->maps.stack_capture_scratch.max_entries = libbpf_num_possible_cpus();
+	for (rb_bytes = DUMP_RINGBUF_BYTES;
+	     rb_bytes < sr.want * 2 * (STACK_CAPTURE_HDR_SIZE + DUMP_STACK_BYTES); rb_bytes <<= 1)
 		;
-	bpf_map__set_max_entries(skel->maps.events, (__u32)rb_bytes);
-	bpf_program__set_autoload(skel->progs.profile_fork, false);
-	bpf_program__set_autoload(skel->progs.profile_exec, false);
-	bpf_program__set_autoload(skel->progs.profile_exit, false);
-	err = profile_bpf__load(skel);
+	skel->maps.events.max_entries = (__u32)rb_bytes;
+	err = dump_sample_lbpf__load(skel);
 	if (err)
 		goto cleanup;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pids), &key, &seen, BPF_ANY)) {
-		err = -errno;
-		goto cleanup;
-	}
 	/* the interpreter's layout, as stacks__track wrote it for the iterator */
 	if (bpf_map_lookup_elem(interp_fd, &key, &ip) == 0)
-		bpf_map_update_elem(bpf_map__fd(skel->maps.interp_procs), &key, &ip, BPF_ANY);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, &sr, NULL);
+		bpf_map_update_elem(skel->maps.interp_procs.map_fd, &key, &ip, BPF_ANY);
+	rb = ring_buffer__new(skel->maps.events.map_fd, on_sample, &sr, NULL);
 	if (!rb) {
 		err = -errno;
 		goto cleanup;
 	}
-	for (i = 0; i < run->n; i++) {
+	for (i = 0; i < run->n && n < sr.want; i++) {
 		struct perf_event_attr attr = {
 			.type = PERF_TYPE_SOFTWARE,
 			.config = PERF_COUNT_SW_CPU_CLOCK,
@@ -392,20 +386,19 @@ static int sample_threads(const struct dump_opts *o, int interp_fd, struct dump_
 				 err_str(-errno));
 			continue;
 		}
-		links[n] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);
-		if (!links[n]) {
-			pr_debug("dump: thread %u: attach profile_sample: %s\n", run->v[i].c->tid,
+		if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, skel->progs.dump_sample.prog_fd) ||
+		    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+			pr_debug("dump: thread %u: attach dump_sample: %s\n", run->v[i].c->tid,
 				 err_str(-errno));
 			close(fd);
 			continue;
 		}
-		n++;
+		links[n++] = fd;
 	}
+	/* the program wakes this thread at each capture */
 	deadline = now_s() + DUMP_SAMPLE_WAIT;
-	/* the program wakes no one (profile's user space polls on a timer): read every 5 ms */
-	while (sr.got < sr.want && now_s() < deadline) {
-		usleep(5000);
-		err = ring_buffer__consume(rb);
+	while (sr.got < sr.want && (left = deadline - now_s()) > 0) {
+		err = ring_buffer__poll(rb, (int)(left * 1e3) + 1);
 		if (err < 0 && err != -EINTR)
 			goto cleanup;
 	}
@@ -413,10 +406,10 @@ static int sample_threads(const struct dump_opts *o, int interp_fd, struct dump_
 
 cleanup:
 	for (i = 0; i < n; i++)
-		bpf_link__destroy(links[i]);
+		close(links[i]);
 	free(links);
 	ring_buffer__free(rb);
-	profile_bpf__destroy(skel);
+	dump_sample_lbpf__destroy(skel);
 	if (err)
 		pr_warn("dump: sampling the threads on a CPU: %s; their frames may be inexact\n",
 			err_str(err));

@@ -30,7 +30,17 @@ struct cu_index {
 	Dwarf_Files *files;
 	size_t n_files;
 	bool files_read;
+	bool built;	/* subs and segs hold the whole CU */
+	unsigned walks; /* lookups answered by cu_walk before the index was built */
 };
+
+/* A CU's first lookups walk down its DIE tree to the address (cu_walk); the index of the whole CU
+ * (cu_index_build) is built at the next one. One walk costs a small part of a build on a large CU
+ * (CPython's ceval.c), so a one-shot dump that needs a few addresses of a CU never builds it;
+ * a profile, which needs many, does. */
+#define DWARF_WALK_LOOKUPS 16
+/* The deepest chain of inlined subroutines a walk follows. */
+#define DWARF_WALK_DEPTH 64
 
 struct dwarf_index {
 	struct u64map cus;   /* CU DIE offset -> struct cu_index */
@@ -260,6 +270,53 @@ cleanup:
 	return err;
 }
 
+/*
+ * The subprogram and inlined subroutines whose ranges hold addr, outermost first, each one's parent
+ * the one before it: down from the CU's DIE through the DIEs that hold addr (subprograms, inlined
+ * subroutines, lexical blocks), skipping the others with their subtrees. Returns how many, 0 when
+ * none was found (say, a definition inside a C++ namespace: the caller builds the index then).
+ */
+static int cu_walk(Dwarf_Die *cudie, Dwarf_Addr addr, struct cu_sub *chain, int max)
+{
+	Dwarf_Die die, next, found;
+	int n = 0, tag;
+
+	if (dwarf_child(cudie, &die) != 0)
+		return 0;
+	for (;;) {
+		/* of the DIEs of this level that hold addr, the last (as the index takes the
+		 * latest DIE where ranges overlap) */
+		bool hit = false;
+
+		for (;;) {
+			tag = dwarf_tag(&die);
+			if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+			     tag == DW_TAG_lexical_block) &&
+			    dwarf_haspc(&die, addr) > 0) {
+				found = die;
+				hit = true;
+			}
+			if (dwarf_siblingof(&die, &next) != 0)
+				break;
+			die = next;
+		}
+		if (!hit)
+			break;
+		tag = dwarf_tag(&found);
+		if (tag != DW_TAG_lexical_block) {
+			if (n == max)
+				break;
+			chain[n].die = found;
+			chain[n].parent = n - 1;
+			chain[n].inlined = tag == DW_TAG_inlined_subroutine;
+			n++;
+		}
+		if (!dwarf_haschildren(&found) || dwarf_child(&found, &die) != 0)
+			break;
+	}
+	return n;
+}
+
 struct dwarf_index *dwarf_index__new(struct arena *arena)
 {
 	struct dwarf_index *idx = calloc(1, sizeof(struct dwarf_index));
@@ -375,10 +432,11 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 {
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cudie;
+	struct cu_sub walk[DWARF_WALK_DEPTH], *subs;
 	struct cu_index *ci;
 	const struct cu_seg *seg;
 	Dwarf_Line *line;
-	int n = 0, k, prev = -1, err;
+	int n = 0, k, prev = -1, err, nwalk = 0;
 
 	if (max <= 0)
 		return 0;
@@ -405,13 +463,24 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 		if (!ci)
 			return -ENOMEM;
 		ci->cudie = *cudie;
-		err = cu_index_build(ci);
-		if (!err)
-			err = u64map__put(&idx->cus, dwarf_dieoffset(cudie) + 1, ci);
+		err = u64map__put(&idx->cus, dwarf_dieoffset(cudie) + 1, ci);
 		if (err) {
-			free(ci->subs);
-			free(ci->segs);
 			free(ci);
+			return err;
+		}
+	}
+	if (!ci->built && ci->walks < DWARF_WALK_LOOKUPS) {
+		nwalk = cu_walk(&ci->cudie, addr, walk, DWARF_WALK_DEPTH);
+		if (nwalk)
+			ci->walks++;
+	}
+	if (!nwalk && !ci->built) {
+		ci->built = true;
+		err = cu_index_build(ci);
+		if (err) {
+			free(ci->segs);
+			ci->segs = NULL;
+			ci->n_segs = 0;
 			return err;
 		}
 	}
@@ -422,14 +491,21 @@ int dwarf_index__frames(struct dwarf_index *idx, Dwfl_Module *mod, Dwarf_Addr ad
 		dwarf_lineno(line, &out[0].line);
 		dwarf_linecol(line, &out[0].column);
 	}
-	seg = find_seg(ci, addr);
-	if (!seg)
-		return 1;
-	for (k = seg->sub; k >= 0 && n < max; k = ci->subs[k].parent) {
-		struct cu_sub *s = &ci->subs[k];
+	if (nwalk) {
+		subs = walk;
+		k = nwalk - 1;
+	} else {
+		seg = find_seg(ci, addr);
+		if (!seg)
+			return 1;
+		subs = ci->subs;
+		k = seg->sub;
+	}
+	for (; k >= 0 && n < max; k = subs[k].parent) {
+		struct cu_sub *s = &subs[k];
 
 		if (n > 0) {
-			Dwarf_Die *inner = &ci->subs[prev].die;
+			Dwarf_Die *inner = &subs[prev].die;
 			Dwarf_Attribute attr;
 			Dwarf_Word file;
 
