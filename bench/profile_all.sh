@@ -16,7 +16,10 @@
 # of one CPU over the recorded seconds, bytes written, and seconds from the end of recording to
 # the folded stacks.
 #
-# Usage: bench/profile_all.sh [D (default 10)]   NSLEEP=200 NBUSY=2 HZS="99 999"
+# Steady state: the same CPU share measured from W seconds into the recording (start-up done: BPF
+# loaded, the host's processes first seen) to its end, which is what a continuous profiler costs.
+#
+# Usage: bench/profile_all.sh [D (default 10)]   NSLEEP=200 NBUSY=2 HZS="99 999" W=D/3
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RTPROF=$PWD/build/rtprof
@@ -25,6 +28,7 @@ D=${1:-10}
 NSLEEP=${NSLEEP:-200}
 NBUSY=${NBUSY:-2}
 HZS=${HZS:-"99 999"}
+W=${W:-$((D / 3))}
 if [ "$(id -u)" != 0 ]; then
 	echo "bench/profile_all.sh: run as root" >&2
 	exit 1
@@ -48,6 +52,8 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 for ((i = 0; i < NSLEEP; i++)); do sleep 100000 & pids+=($!); done
 for ((i = 0; i < NBUSY; i++)); do "$BUSY" duty 0.5 100000 /dev/null & pids+=($!); done
 
+# user + system CPU of process $1 (all its threads) so far, in clock ticks
+ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat 2>/dev/null || echo 0; }
 # run_time_ns of the perf_event program (prog_type 7) whose fd process $1 holds
 bpf_ns() {
 	awk 'FNR == 1 { t = "" } /^prog_type:/ { t = $2 } t == 7 && /^run_time_ns:/ { ns += $2 }
@@ -61,8 +67,8 @@ fold_perf() { # perf script output -> folded stacks, root first (as stackcollaps
 		END { for (s in c) print s, c[s] }'
 }
 
-printf "%-7s %5s %9s %9s %10s %11s %9s %9s %9s\n" tool Hz samples complete "BPF us/s" \
-	"whole us/s" "CPU %" MB "end->fg s"
+printf "%-7s %5s %9s %9s %10s %11s %9s %9s %9s %9s\n" tool Hz samples complete "BPF us/s" \
+	"whole us/s" "CPU %" "steady %" MB "end->fg s"
 for hz in $HZS; do
 	# rtprof
 	/usr/bin/time -f "%U %S" -o "$TMP/r.time" "$RTPROF" profile -a -F "$hz" \
@@ -76,7 +82,10 @@ for hz in $HZS; do
 		done
 		[ -n "$rp" ] || sleep 0.05
 	done
-	sleep "$D"
+	sleep "$W"
+	c0=$(ticks "$rp") b0=$(bpf_ns "$rp")
+	sleep "$((D - W))"
+	c1=$(ticks "$rp")
 	b1=$(bpf_ns "$rp")
 	[ "${b1:-0}" -gt 0 ] || echo "bench/profile_all.sh: no BPF run time (kernel.bpf_stats_enabled went 0?)" >&2
 	t0=$(date +%s.%N)
@@ -84,33 +93,52 @@ for hz in $HZS; do
 	wait "$tp"
 	t1=$(date +%s.%N)
 	n=$(sed -n 's/.*profile: \([0-9]*\) samples in.*/\1/p' "$TMP/r.err")
-	awk -v n="$n" -v b1="$b1" -v d="$D" -v hz="$hz" -v t="$(cat "$TMP/r.time")" \
+	steady=$(awk -v c="$((c1 - c0))" -v b="$((b1 - b0))" -v tck="$(getconf CLK_TCK)" -v s="$((D - W))" \
+		'BEGIN { printf "%.2f", 100 * (c / tck + b / 1e9) / s }')
+	awk -v n="$n" -v b1="$b1" -v d="$D" -v hz="$hz" -v t="$(cat "$TMP/r.time")" -v st="$steady" \
 		-v sz="$(stat -c %s "$TMP/r.folded")" -v e="$t1 $t0" -v f="$TMP/r.folded" 'BEGIN {
 		split(t, u, " "); split(e, w, " ")
 		while ((getline l < f) > 0) { k = l; sub(/.* /, "", k); all += k
 			if (l !~ /;\[(incomplete|truncated)\]/) ok += k }
-		printf "%-7s %5d %9d %8.1f%% %10.2f %11.2f %9.2f %9.2f %9.2f\n", "rtprof", hz, n,
+		printf "%-7s %5d %9d %8.1f%% %10.2f %11.2f %9.2f %9s %9.2f %9.2f\n", "rtprof", hz, n,
 			100 * ok / all, b1 / 1e3 / n, (u[1] + u[2]) * 1e6 / n,
-			100 * (u[1] + u[2] + b1 / 1e9) / d, sz / 1e6, w[1] - w[2] }'
+			100 * (u[1] + u[2] + b1 / 1e9) / d, st, sz / 1e6, w[1] - w[2] }'
 	# perf
 	/usr/bin/time -f "%U %S" -o "$TMP/p.time" perf record -q -a -F "$hz" --call-graph dwarf \
-		-o "$TMP/perf.data" -- sleep "$D" 2>/dev/null
+		-o "$TMP/perf.data" -- sleep "$D" 2>/dev/null &
+	tp=$!
+	pp=""
+	for ((i = 0; i < 100 && !pp; i++)); do
+		pp=$(pgrep -f -- "-o $TMP/perf.data" | while read -r p; do
+			[ "$(cat /proc/"$p"/comm 2>/dev/null)" = perf ] && echo "$p"; done | head -1)
+		[ -n "$pp" ] || sleep 0.05
+	done
+	sleep "$W"
+	c0=$(ticks "$pp")
+	sleep "$((D - W - 1))"
+	c1=$(ticks "$pp")
+	pst=$(awk -v c="$((c1 - c0))" -v tck="$(getconf CLK_TCK)" -v s="$((D - W - 1))" \
+		'BEGIN { printf "%.2f", 100 * c / tck / s }')
+	wait "$tp"
 	t0=$(date +%s.%N)
 	/usr/bin/time -f "%U %S" -o "$TMP/s.time" sh -c "perf script -i '$TMP/perf.data' \
 		-F comm,ip,sym 2>/dev/null > '$TMP/p.script'"
 	fold_perf <"$TMP/p.script" >"$TMP/p.folded"
 	t1=$(date +%s.%N)
-	awk -v t="$(cat "$TMP/p.time") $(cat "$TMP/s.time")" -v hz="$hz" -v e="$t1 $t0" -v d="$D" \
+	awk -v t="$(cat "$TMP/p.time") $(cat "$TMP/s.time")" -v hz="$hz" -v e="$t1 $t0" -v d="$D" -v st="$pst" \
 		-v sz="$(stat -c %s "$TMP/perf.data")" -v f="$TMP/p.folded" 'BEGIN {
 		split(t, u, " "); split(e, w, " ")
 		while ((getline l < f) > 0) { k = l; sub(/.* /, "", k); all += k
 			if (l ~ /^[^;]+;(_start|clone|clone3|__clone|__clone3|ret_from_fork|ret_from_fork_asm)[; ]/ ||
 				l ~ /^[^;]* [0-9]+$/) ok += k }
 		c = u[1] + u[2] + u[3] + u[4]
-		printf "%-7s %5d %9d %8.1f%% %10s %11.2f %9.2f %9.2f %9.2f\n", "perf", hz, all,
-			all ? 100 * ok / all : 0, "-", c * 1e6 / all, 100 * c / d, sz / 1e6, w[1] - w[2] }'
+		printf "%-7s %5d %9d %8.1f%% %10s %11.2f %9.2f %9s %9.2f %9.2f\n", "perf", hz, all,
+			all ? 100 * ok / all : 0, "-", c * 1e6 / all, 100 * c / d, st, sz / 1e6,
+			w[1] - w[2] }'
 done
 echo "us/s: microseconds of CPU per sample. BPF: run_time_ns of rtprof's program over its samples."
 echo "whole: user+sys of the whole run (start-up, draining, writing; perf: perf record + perf"
 echo "script). CPU %: whole (+ BPF) over the ${D} s recorded, in % of one CPU. MB: the folded file"
 echo "(rtprof), perf.data (perf). end->fg: from the end of recording to the folded stacks."
+echo "steady %: CPU (+ BPF) from ${W} s into the recording to its end, once start-up is done, in % of"
+echo "one CPU (perf: perf record alone, to 1 s before its end; perf script comes after)"

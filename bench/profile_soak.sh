@@ -6,12 +6,15 @@
 # The load: NBUSY copies of build/targets/profile_duty at half a CPU each (long-lived), and a churn
 # loop that starts CHURN short processes a second, mixed: a C program burning 20 ms
 # (profile_duty), python3.11 -c (the interpreter found, its code objects read and dropped), ruby
-# -e, and sh -c 'exec sleep' (exec'ing). Each minute, one line: elapsed minutes, rtprof's RSS
+# -e, sh -c 'exec sleep' (exec'ing), and (NEWBIN=1, the default) a new program: a copy of
+# profile_duty with a build-id of its own, burning 20 ms, so that new modules keep coming (the
+# module cache keeps RTPROF_MODULES_KEPT of those no live process maps). Each minute, one line: elapsed minutes, rtprof's RSS
 # and its peak (VmRSS, VmHWM from /proc), its open files, the profiles written so far, the
 # processes started by the churn loop so far. At the end: the RSS at the first minute against the
 # last, and the slope over the second half (kB a minute; a flat run is near 0).
 #
-# Usage: bench/profile_soak.sh [D seconds (default 1800)]   EVERY=60 NBUSY=2 CHURN=10 RTPROF=PATH
+# Usage: bench/profile_soak.sh [D seconds (default 1800)]   EVERY=60 NBUSY=2 CHURN=10 NEWBIN=1
+#        RTPROF=PATH
 set -u
 cd "$(dirname "$0")/.." || exit 1
 RTPROF=${RTPROF:-$PWD/build/rtprof}
@@ -20,6 +23,7 @@ D=${1:-1800}
 EVERY=${EVERY:-60}
 NBUSY=${NBUSY:-2}
 CHURN=${CHURN:-10}
+NEWBIN=${NEWBIN:-1}
 if [ "$(id -u)" != 0 ]; then
 	echo "bench/profile_soak.sh: run as root" >&2
 	exit 1
@@ -37,15 +41,27 @@ cleanup() {
 trap cleanup EXIT
 
 for ((i = 0; i < NBUSY; i++)); do "$DUTY" duty 0.5 100000 /dev/null & pids+=($!); done
+# where the build-id's 20 bytes are in the file (the note's header and "GNU\0" come first)
+bid_off=$(readelf -SW "$DUTY" | awk '/\.note\.gnu\.build-id/ { sub(/.*\]/, ""); print strtonum("0x" $4) + 16 }')
+mkdir "$TMP/bin"
+newbin() { # a copy of profile_duty with a random build-id, run once, then removed
+	local f=$TMP/bin/new$1
+	cp "$DUTY" "$f" && dd if=/dev/urandom of="$f" bs=1 seek="$bid_off" count=20 conv=notrunc \
+		status=none && "$f" burn 20 /dev/null
+	rm -f "$f"
+}
+kinds=4
+[ "$NEWBIN" = 1 ] && kinds=5
 churn() {
 	local n=0
 	while :; do
 		for ((k = 0; k < CHURN; k++)); do
-			case $((n % 4)) in
+			case $((n % kinds)) in
 			0) "$DUTY" burn 20 /dev/null & ;;
 			1) /usr/bin/python3.11 -c 'sum(i * i for i in range(20000))' & ;;
 			2) /usr/bin/ruby3.1 -e '20000.times.sum { |i| i * i }' & ;;
 			3) sh -c 'exec sleep 0.01' & ;;
+			4) newbin $n & ;;
 			esac
 			n=$((n + 1))
 		done
@@ -74,7 +90,7 @@ for ((m = 1; m * 60 <= D; m++)); do
 done
 wait "$rp"
 echo "rtprof exit: $?; its summary:"
-grep -E 'samples in|profiles written|not named|unknown' "$TMP/rtprof.err" | sed 's/^/  /'
+grep -E 'samples in|profiles written|not named|unknown|forgotten' "$TMP/rtprof.err" | sed 's/^/  /'
 awk '{ m[NR] = $1; r[NR] = $2 } END {
 	if (NR < 2) { print "too short for a trend"; exit }
 	h = int(NR / 2) + 1; n = 0; sx = sy = sxx = sxy = 0

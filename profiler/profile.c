@@ -864,6 +864,11 @@ static void print_summary(const struct profile_run *run, __u64 lost, double secs
 			"read, or its code has no symbols)\n",
 			(unsigned long long)st.unnamed);
 	stacks__print_interp(stacks, stderr, "rtprof: profile: ");
+	if (st.procs_evicted)
+		fprintf(stderr,
+			"rtprof: profile: %llu processes gone and forgotten; %llu modules no live "
+			"process mapped freed\n",
+			(unsigned long long)st.procs_evicted, (unsigned long long)st.modules_freed);
 	if (run->keys)
 		pr_debug("profile: sample keys: %llu samples captured, %llu counted by key; %zu "
 			 "keys, "

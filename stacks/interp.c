@@ -5,8 +5,9 @@
  *
  * A code object is read once per (process, address) with process_vm_readv while the process
  * lives; the entry keeps the fields that identify the object, and when it is used more than a
- * second after its last check those fields are read again: an address reused by another code
- * object (exec(), a reloaded module) is then decoded anew.
+ * second after its last check (10 ms in the first 2 s after it was decoded: see YOUNG_CHECK_NS)
+ * those fields are read again: an address reused by another code object (exec(), a reloaded
+ * module) is then decoded anew.
  *
  * Ruby frames also carry their method entry (bpf/interp.h): its owner class names the frame
  * ("Foo#bar", "Foo.baz", "block in Foo#bar"). Method entries are cached like code objects, as
@@ -37,6 +38,12 @@
  * set up) left a function's frames unnamed for a whole second (a 3 s run lost a quarter of one
  * function's samples) */
 #define BAD_CHECK_NS 10000000ULL
+/* ... and 10 ms for an entry decoded less than YOUNG_NS ago: a program's start frees code objects
+ * and reuses their memory at once (site.py exec()s each .pth file's line as a '<module>' of
+ * '<string>', then the main script's code objects are made, and one took that address: sampled
+ * in that window, the script's middle() read as '<module> (<string>:1)' for a whole second) */
+#define YOUNG_CHECK_NS 10000000ULL
+#define YOUNG_NS       2000000000ULL
 
 enum proc_state {
 	PROC_NONE,	  /* no interpreter found (yet) */
@@ -75,6 +82,7 @@ struct code_entry {
 	/* Ruby iseqs: the label qualified by the last class qualifier seen with it */
 	const char *q_qual, *q_function, *q_name;
 	__u64 checked_ns;
+	__u64 decoded_ns;
 };
 
 struct str_slot {
@@ -483,7 +491,7 @@ static void decode_ruby(struct interps *ip, struct iproc *p, struct code_entry *
 		}
 	}
 	e->bad = err || !e->name || !e->function || (e->what == CODE_OBJECT && !e->file);
-	e->checked_ns = now_ns();
+	e->checked_ns = e->decoded_ns = now_ns();
 }
 
 static void decode(struct interps *ip, struct iproc *p, struct code_entry *e)
@@ -510,7 +518,7 @@ static void decode(struct interps *ip, struct iproc *p, struct code_entry *e)
 		e->file = intern(ip, e->code.filename);
 		e->bad = !e->name || !e->function || !e->file;
 	}
-	e->checked_ns = now_ns();
+	e->checked_ns = e->decoded_ns = now_ns();
 }
 
 /* An entry used again after a while: is the object at its address still the same? A process
@@ -535,6 +543,14 @@ static void recheck(struct interps *ip, struct iproc *p, struct code_entry *e)
 		e->checked_ns = now_ns();
 }
 
+/* How long an entry is used before its object is checked again. */
+static __u64 check_ns(const struct code_entry *e)
+{
+	if (e->bad)
+		return BAD_CHECK_NS;
+	return now_ns() - e->decoded_ns < YOUNG_NS ? YOUNG_CHECK_NS : CHECK_NS;
+}
+
 static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 addr,
 				   enum code_what what)
 {
@@ -548,7 +564,7 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 		e = &ip->codes[i];
 		if (e->pid != p->pid || e->addr != addr || e->what != what)
 			continue;
-		if (now_ns() - e->checked_ns > (e->bad ? BAD_CHECK_NS : CHECK_NS))
+		if (now_ns() - e->checked_ns > check_ns(e))
 			recheck(ip, p, e);
 		return e;
 	}

@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "stacks/samples.h"
 #include "stacks/stacks.h"
+#include "symbolize/arena.h"
 #include "symbolize/maps.h"
 #include "symbolize/symbolize.h"
 #include "stacks/unwind.h"
@@ -33,6 +34,9 @@
 #define STACKS_PIN_EVERY_NS  2000000ULL	   /* 2 ms between two reads of a young process's maps */
 #define STACKS_PIN_YOUNG_NS  200000000ULL  /* ... for its first 200 ms */
 #define STACKS_EVICT_IDLE_NS 2000000000ULL /* 2 s unused before a gone process is forgotten */
+/* Modules (ELF files and their debug data) that no live process maps, kept for when the same
+ * program runs again (stacks__evict frees the others); $RTPROF_MODULES_KEPT */
+#define STACKS_MODULES_KEPT 16
 
 _Static_assert(STACK_FRAMES_MAX >=
 		       STACKS_MAX_ADDRS * STACKS_MAX_INLINE + 1 + STACK_CAPTURE_MAX_KFRAMES,
@@ -97,6 +101,8 @@ struct stacks {
 	struct stacks_opts opts;
 	struct stack_tree *tree;
 	struct symbolizer *sym;
+	size_t modules_kept;	/* see STACKS_MODULES_KEPT */
+	struct u64map mod_info; /* interned module name -> struct sym_module_info (malloc) */
 	struct maps_pins *pins; /* maps of new images, read by the capture queue's reader */
 	struct unwinder *unw;
 	struct stacks_stats stats;
@@ -386,6 +392,35 @@ static bool unresolved(const struct sym_frame *f, int n)
 	return n == 1 && (!f->module || !strcmp(f->function, "[unknown]"));
 }
 
+/* A copy of str that lives as long as s (str itself when NULL or out of memory). */
+static const char *intern(struct stacks *s, const char *str)
+{
+	struct str_entry *e;
+
+	if (!str)
+		return NULL;
+	e = str_table__get(&s->strs, str);
+	return e ? e->str : str;
+}
+
+/* intern() for a module's path; its build-id and ranges (pprof's mapping) are read the first time,
+ * while the symbolizer has the module (stacks__module_info answers from this copy). */
+static const char *intern_module(struct stacks *s, const char *module)
+{
+	struct sym_module_info *info;
+	const char *m = intern(s, module);
+
+	if (!m || m == module || u64map__get(&s->mod_info, (uintptr_t)m))
+		return m;
+	info = malloc(sizeof(*info));
+	if (!info)
+		return m;
+	if (symbolizer__module_info(s->sym, module, info) ||
+	    u64map__put(&s->mod_info, (uintptr_t)m, info))
+		free(info);
+	return m;
+}
+
 /* Frames of addr (innermost first) into out; returns how many. */
 static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stack_frame *out,
 		   int max)
@@ -435,15 +470,18 @@ static int resolve(struct stacks *s, struct sym_proc *p, __u64 addr, struct stac
 	}
 	if (n > max)
 		n = max;
-	for (k = 0; k < n; k++)
-		out[k] = (struct stack_frame){.name = fr[k].function ? fr[k].function : "[unknown]",
-					      .function =
-						      fr[k].function ? fr[k].function : "[unknown]",
-					      .file = fr[k].file,
+	/* the symbolizer's strings go with its modules (stacks__evict): keep copies */
+	for (k = 0; k < n; k++) {
+		const char *fn = intern(s, fr[k].function ? fr[k].function : "[unknown]");
+
+		out[k] = (struct stack_frame){.name = fn,
+					      .function = fn,
+					      .file = intern(s, fr[k].file),
 					      .line = fr[k].line,
 					      .inlined = fr[k].inlined,
-					      .module = fr[k].module,
+					      .module = intern_module(s, fr[k].module),
 					      .offset = fr[k].module ? fr[k].module_offset : 0};
+	}
 	if (unresolved(fr, n))
 		return n; /* retried next time */
 	/* cache it */
@@ -748,6 +786,25 @@ size_t stacks__key_count(const struct stacks *s)
 	return s->keys.n;
 }
 
+/* STACKS_MODULES_KEPT, or $RTPROF_MODULES_KEPT (a number, 0 or more) */
+static size_t modules_kept(void)
+{
+	const char *v = getenv("RTPROF_MODULES_KEPT");
+	unsigned long long n;
+	char *end;
+
+	if (!v || !*v)
+		return STACKS_MODULES_KEPT;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || v[0] == '-' || n > 1000000) {
+		pr_warn("RTPROF_MODULES_KEPT=%s: not a number of modules; %d are kept\n", v,
+			STACKS_MODULES_KEPT);
+		return STACKS_MODULES_KEPT;
+	}
+	return n;
+}
+
 struct stacks *stacks__new(const struct stacks_opts *o)
 {
 	struct symbolizer_opts sopts = {};
@@ -764,6 +821,7 @@ struct stacks *stacks__new(const struct stacks_opts *o)
 		sopts = *o->sym;
 	sopts.pins = s->pins;
 	s->sym = symbolizer__new(&sopts);
+	s->modules_kept = modules_kept();
 	s->unw = unwinder__new(s->pins);
 	if (s->unw && o->maps_changed)
 		unwinder__on_maps(s->unw, o->maps_changed, o->maps_ctx);
@@ -794,6 +852,9 @@ void stacks__free(struct stacks *s)
 	sample_table__free(s->samples);
 	symbolizer__free(s->sym);
 	stack_tree__free(s->tree);
+	for (i = 0; i < s->mod_info.cap; i++)
+		free(s->mod_info.vals[i]);
+	u64map__clear(&s->mod_info);
 	str_table__free(&s->strs);
 	free(s->cache);
 	free(s->pool);
@@ -906,6 +967,7 @@ void stacks__evict(struct stacks *s)
 	qsort(live, s->n_procs, sizeof(*live), image_cmp);
 	cache_compact(s, live, s->n_procs);
 	interps__drop(s->interp, gone, n_gone);
+	s->stats.modules_freed += symbolizer__trim(s->sym, s->modules_kept);
 out:
 	free(gone);
 	free(live);
@@ -1261,7 +1323,14 @@ const char *stacks__function(struct stacks *s, int pid, __u64 addr)
 
 int stacks__module_info(struct stacks *s, const char *module, struct sym_module_info *out)
 {
-	return symbolizer__module_info(s->sym, module, out);
+	struct str_entry *e = str_table__get(&s->strs, module);
+	const struct sym_module_info *info =
+		e ? u64map__get(&s->mod_info, (uintptr_t)e->str) : NULL;
+
+	if (!info)
+		return symbolizer__module_info(s->sym, module, out);
+	*out = *info;
+	return 0;
 }
 
 const char *stack_frame__kind(const struct stack_frame *f)

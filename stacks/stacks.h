@@ -71,6 +71,7 @@ struct stacks_stats {
 	__u64 unnamed;		/* user stacks without one named frame (only "[unknown]") */
 	__u64 interval_records; /* captures added since stacks__reset */
 	__u64 procs_evicted;	/* processes forgotten by stacks__evict */
+	__u64 modules_freed;	/* modules no live process maps, freed by stacks__evict */
 };
 
 struct stacks;

@@ -56,8 +56,11 @@ struct sym_module {
 	Dwfl *dwfl;
 	Dwfl_Module *mod; /* NULL when there is no DWARF */
 	struct dwarf_index *dwidx;
-	struct u64map cache;	 /* module offset -> struct cached_frames */
+	struct u64map cache;	 /* module offset -> struct cached_frames (malloc) */
 	struct u64map demangled; /* raw name pointer -> demangled name */
+	__u64 used;		 /* the symbolizer's clock at its last lookup */
+	bool mapped;		 /* symbolizer__trim: a process snapshot maps it */
+	bool doomed;		 /* symbolizer__trim: to be freed */
 };
 
 struct cached_frames {
@@ -94,6 +97,7 @@ struct symbolizer {
 	struct sym_module *vdso;
 	bool vdso_tried;
 	struct sym_process *procs;
+	__u64 clock;		   /* counts lookups: the modules' last use */
 	struct debug_cache *cache; /* NULL: off */
 	/* -e paths already opened */
 	char **elf_paths;
@@ -201,6 +205,10 @@ cleanup:
 
 static void module_free(struct sym_module *m)
 {
+	size_t i;
+
+	for (i = 0; i < m->cache.cap; i++)
+		free(m->cache.vals[i]);
 	if (m->dwfl)
 		dwfl_end(m->dwfl);
 	dwarf_index__free(m->dwidx);
@@ -541,7 +549,7 @@ static struct cached_frames *module_compute(struct symbolizer *s, struct sym_mod
 		dw[0] = dw[outer];
 		n = 1;
 	}
-	cf = arena__alloc(s->arena, sizeof(*cf) + n * sizeof(cf->f[0]));
+	cf = malloc(sizeof(*cf) + n * sizeof(cf->f[0]));
 	if (!cf)
 		return NULL;
 	cf->n = n;
@@ -557,8 +565,10 @@ static struct cached_frames *module_compute(struct symbolizer *s, struct sym_mod
 					   (unsigned long long)off);
 
 			f->function = arena__intern(s->arena, buf, len);
-			if (!f->function)
+			if (!f->function) {
+				free(cf);
 				return NULL;
+			}
 		}
 		f->file = dw[i].file;
 		f->line = dw[i].line;
@@ -576,11 +586,16 @@ static int module_resolve(struct symbolizer *s, struct sym_module *m, __u64 off,
 	struct cached_frames *cf;
 	int n;
 
+	m->used = ++s->clock;
 	cf = u64map__get(&m->cache, off);
 	if (!cf) {
 		cf = module_compute(s, m, off);
-		if (!cf || u64map__put(&m->cache, off, cf))
+		if (!cf)
 			return -ENOMEM;
+		if (u64map__put(&m->cache, off, cf)) {
+			free(cf);
+			return -ENOMEM;
+		}
 	}
 	n = cf->n < max_frames ? cf->n : max_frames;
 	memcpy(frames, cf->f, n * sizeof(*frames));
@@ -626,6 +641,73 @@ static struct sym_module *module_for_path(struct symbolizer *s, const char *path
 		s->n_elf++;
 	}
 	return m;
+}
+
+static int cmp_used_desc(const void *a, const void *b)
+{
+	const struct sym_module *x = *(struct sym_module *const *)a;
+	const struct sym_module *y = *(struct sym_module *const *)b;
+
+	return x->used < y->used ? 1 : x->used > y->used ? -1 : 0;
+}
+
+size_t symbolizer__trim(struct symbolizer *s, size_t keep)
+{
+	struct sym_module **spare = NULL, **pm, *m;
+	struct sym_process *p;
+	size_t n = 0, cap = 0, i, j, freed = 0;
+
+	for (m = s->modules; m; m = m->next)
+		m->mapped = m->doomed = false;
+	for (p = s->procs; p; p = p->next)
+		for (i = 0; i < p->n; i++)
+			if (p->maps[i].mod)
+				p->maps[i].mod->mapped = true;
+	for (m = s->modules; m; m = m->next) {
+		if (m->mapped)
+			continue;
+		if (n == cap) {
+			struct sym_module **v;
+
+			cap = cap ? 2 * cap : 64;
+			v = realloc(spare, cap * sizeof(*v));
+			if (!v) {
+				free(spare);
+				return 0;
+			}
+			spare = v;
+		}
+		spare[n++] = m;
+	}
+	if (n <= keep) {
+		free(spare);
+		return 0;
+	}
+	/* the most recently used are kept */
+	qsort(spare, n, sizeof(*spare), cmp_used_desc);
+	for (i = keep; i < n; i++)
+		spare[i]->doomed = true;
+	free(spare);
+	for (i = j = 0; i < s->n_elf; i++) {
+		if (s->elf_mods[i]->doomed) {
+			free(s->elf_paths[i]);
+			continue;
+		}
+		s->elf_paths[j] = s->elf_paths[i];
+		s->elf_mods[j++] = s->elf_mods[i];
+	}
+	s->n_elf = j;
+	for (pm = &s->modules; *pm;) {
+		m = *pm;
+		if (m->doomed) {
+			*pm = m->next;
+			module_free(m);
+			freed++;
+		} else {
+			pm = &m->next;
+		}
+	}
+	return freed;
 }
 
 int symbolizer__check_elf(struct symbolizer *s, const char *path)

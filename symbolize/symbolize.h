@@ -87,4 +87,13 @@ int symbolizer__module_info(struct symbolizer *s, const char *module, struct sym
 /* Check that path can be opened as an ELF object: 0, -ENOENT, -EACCES or -ENOEXEC. */
 int symbolizer__check_elf(struct symbolizer *s, const char *path);
 
+/*
+ * Free the modules (ELF files with their debug files, DWARF indexes and names) that no process
+ * snapshot maps, but the keep used most recently; returns how many were freed. Every string
+ * symbolizer__resolve and symbolizer__resolve_elf returned for a freed module is freed with it:
+ * a caller that keeps names copies them (stacks/stacks.c interns them). A module needed again is
+ * read again.
+ */
+size_t symbolizer__trim(struct symbolizer *s, size_t keep);
+
 #endif

@@ -146,6 +146,53 @@ fi
 if grep -q "profile: [0-9]* samples in" "$TMP/all.err"; then ok "profile-all-summary ($(grep -E 'samples (in|with no)' "$TMP/all.err" | tr '\n' ' '))"
 else fail "profile-all-summary: $(tail -3 "$TMP/all.err" | tr '\n' ' ')"; fi
 
+# ---- a bounded module cache: programs that ran and ended are freed, their names stay ----
+# 12 copies of one program, each with a build-id of its own (12 modules), run one after the other;
+# RTPROF_MODULES_KEPT=1 keeps one module no live process maps: the others are freed while the
+# run goes on (every second), and the frames already named must stay named, in the folded stacks
+# and in the pprof file, whose mappings keep each copy's build-id
+python3 - "$TARGETS/profile_duty" "$TMP/mods" <<'PY'
+import os, subprocess, sys
+src, out = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+sec = subprocess.run(["readelf", "-SW", src], capture_output=True, text=True).stdout
+off = next(int(l.split("]")[1].split()[3], 16) for l in sec.splitlines() if ".note.gnu.build-id" in l)
+os.mkdir(out)
+for i in range(12):
+    d = bytearray(data)
+    d[off + 16:off + 36] = bytes((i * 37 + k * 11 + 1) % 256 for k in range(20))
+    with open("%s/modc%02d" % (out, i), "wb") as f:
+        f.write(d)
+    os.chmod("%s/modc%02d" % (out, i), 0o755)
+PY
+RTPROF_MODULES_KEPT=1 "$RTPROF" -v profile -a -F $HZ -d 8 --folded "$TMP/mods.folded" \
+	-o "$TMP/mods.pb.gz" 2>"$TMP/mods.err" &
+RT=$!
+_bg_pids+=("$RT")
+for ((i = 0; i < 200; i++)); do grep -q "sampling every process" "$TMP/mods.err" && break; sleep 0.05; done
+for ((i = 0; i < 12; i++)); do "$TMP/mods/modc$(printf %02d $i)" burn 150 /dev/null; sleep 0.2; done
+wait "$RT"
+rc=$?
+freed=$(sed -n 's/.*; \([0-9]*\) modules no live process mapped freed.*/\1/p' "$TMP/mods.err")
+go tool pprof -raw "$TMP/mods.pb.gz" >"$TMP/mods.raw" 2>&1
+why=""
+[ "$rc" = 0 ] || why="$why exit $rc: $(tail -2 "$TMP/mods.err" | tr '\n' ' ');"
+[ "${freed:-0}" -ge 6 ] || why="$why ${freed:-no} modules freed (6 or more expected);"
+for ((i = 0; i < 12; i++)); do
+	n=modc$(printf %02d $i)
+	t=$(samples_of "$TMP/mods.folded" "$n")
+	b=$(samples_of "$TMP/mods.folded" "$n" ';main;burn_spin(;|$)')
+	bid=$(readelf -n "$TMP/mods/$n" | awk '/Build ID/ { print $3 }')
+	awk -v b="$b" -v t="$t" 'BEGIN { exit !(t > 0 && b >= 0.8 * t) }' ||
+		why="$why $n: $b of $t samples in main;burn_spin;"
+	grep -q "/$n $bid " "$TMP/mods.raw" || why="$why $n: no pprof mapping with build-id $bid;"
+done
+if [ -z "$why" ]; then
+	ok "profile-all-modules-freed ($freed modules freed; each of 12 programs named, $(samples_of "$TMP/mods.folded" modc05 ';main;burn_spin(;|$)') samples of modc05 in main;burn_spin; build-ids in the pprof mappings)"
+else
+	fail "profile-all-modules-freed:$why"
+fi
+
 # ---- --every: one profile per interval, complete, also on Ctrl-C ----
 folded_ok() { # FILE: every line "stack count", at least one sample
 	awk 'BEGIN { bad = 0 } !/^.+ [0-9]+$/ { bad = 1 } { t += $NF } END { exit !(bad == 0 && t > 0) }' "$1"
