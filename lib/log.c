@@ -44,7 +44,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	 * reported by name by the caller); its messages are detail, shown with -v. */
 	if (current_level < LOG_DEBUG)
 		return 0;
-	log_vmsg(LOG_DEBUG, "libbpf: ", fmt, ap);
+	/* most of its messages carry "libbpf: " already */
+	log_vmsg(LOG_DEBUG, strncmp(fmt, "libbpf: ", 8) ? "libbpf: " : "", fmt, ap);
 	return 0;
 }
 

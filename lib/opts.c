@@ -115,6 +115,9 @@ int opts_common__handle(const struct opts_common *co, int c, const char *arg)
 	case 'h':
 		co->usage(stdout);
 		return OPTS_HELP;
+	case '?': /* getopt said which option, in one line ("rtprof CMD: unrecognized ...") */
+	case ':':
+		return -ERR_USAGE;
 	}
 	co->usage(stderr);
 	return -ERR_USAGE;

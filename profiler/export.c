@@ -87,17 +87,15 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 		case 'h':
 			usage(stdout);
 			return 1;
-		default:
-			usage(stderr);
+		default: /* getopt said which option, in one line */
 			return -ERR_USAGE;
 		}
 	}
 	if (optind + 1 != argc || !o->out) {
-		fprintf(stderr, "rtprof export: %s\n",
+		fprintf(stderr, "rtprof export: %s (see rtprof export --help)\n",
 			optind >= argc	    ? "an input (IN) is needed"
 			: optind + 1 < argc ? "one input only"
 					    : "an output (-o OUT) is needed");
-		usage(stderr);
 		return -ERR_USAGE;
 	}
 	o->in = argv[optind];

@@ -85,6 +85,7 @@ static int exit_code(int err)
 
 int main(int argc, char **argv)
 {
+	static char prog[64];
 	size_t i;
 	int argi = 1;
 
@@ -109,8 +110,13 @@ int main(int argc, char **argv)
 	}
 	log_hook_libbpf();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[argi], commands[i].name))
+		if (!strcmp(argv[argi], commands[i].name)) {
+			/* getopt's one line about a bad option starts with argv[0]: "rtprof CMD:"
+			 */
+			snprintf(prog, sizeof(prog), "rtprof %s", commands[i].name);
+			argv[argi] = prog;
 			return exit_code(commands[i].run(argc - argi, argv + argi));
+		}
 	}
 	fprintf(stderr, "rtprof: unknown command '%s' (see rtprof --help)\n", argv[argi]);
 	return EXIT_USAGE;

@@ -26,6 +26,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/opts.h"
+#include "lib/session.h"
 #include "lib/signals.h"
 #include "profiler/commands.h"
 
@@ -321,13 +322,20 @@ int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = {};
 	struct run_info *runs = NULL;
-	char path[4096], **pargv = NULL;
+	char path[4096], exe[4096], **pargv = NULL;
 	long i, done = 0;
 	int pargc, err, st;
 
 	err = parse_opts(argc, argv, &o);
 	if (err)
 		goto cleanup;
+	/* a command that cannot run: one line, and no directory of empty runs */
+	err = session_find_exe(o.cmd[0], exe, sizeof(exe));
+	if (err) {
+		pr_warn("record: cannot run '%s': %s\n", o.cmd[0], err_str(err));
+		err = err == -ENOENT ? -ENOENT : -ENOEXEC;
+		goto cleanup;
+	}
 	err = prepare_dir(o.dir);
 	if (err)
 		goto cleanup;
@@ -351,6 +359,7 @@ int cmd_record(int argc, char **argv)
 		if (err) {
 			pr_warn("record: run %ld of %ld: the profile failed: %s\n", i + 1, o.runs,
 				err_str(err));
+			unlink(path); /* what it wrote is not a whole run */
 			break;
 		}
 		done = i + 1;
