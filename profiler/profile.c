@@ -52,6 +52,7 @@
 #include "stacks/export.h"
 #include "stacks/stack_keys.h"
 #include "stacks/stacks.h"
+#include "symbolize/symbolize.h"
 #include "profile.skel.h"
 
 _Static_assert(sizeof(struct stack_capture) == STACK_CAPTURE_HDR_SIZE, "stack_capture header");
@@ -835,6 +836,17 @@ static void cut_interval(struct profile_run *run)
 	}
 }
 
+/* Every output is folded stacks or a flame graph (none given: folded stacks). */
+static bool names_only(const struct outputs *outs)
+{
+	size_t i;
+
+	for (i = 0; i < outs->n; i++)
+		if (outs->v[i].format != OUTPUT_FOLDED && outs->v[i].format != OUTPUT_SVG)
+			return false;
+	return true;
+}
+
 static void print_summary(const struct profile_run *run, __u64 lost, double secs, bool every)
 {
 	struct stacks *stacks = run->stacks;
@@ -899,6 +911,7 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	struct bpf_link **links = NULL, *fork_link = NULL, *exec_link = NULL, *exit_link = NULL;
 	struct session *sess = NULL;
 	struct stacks_opts so;
+	struct symbolizer_opts sym = {};
 	struct jvm_perfmap jvm = {};
 	double start = 0, deadline = 0, rb_bytes, next_evict = 0, next_alive = 0;
 	struct profile_span span = {};
@@ -982,6 +995,10 @@ int profile_run(int argc, char **argv, struct profile_result *res)
 	so.fp_only = o.stack_bytes == 0;
 	so.interp_map_fd = o.native_only ? -1 : bpf_map__fd(skel->maps.interp_procs);
 	so.lines = o.lines;
+	/* folded stacks and flame graphs show names: the line tables (pprof's and speedscope's
+	 * file and line of native frames) are not read for them */
+	sym.no_lines = !o.lines && !o.push_url && !o.every_s && names_only(&o.outs);
+	so.sym = &sym;
 	if (run.keys) {
 		run.counts_fd = bpf_map__fd(skel->maps.sample_counts);
 		run.ranges_fd = bpf_map__fd(skel->maps.key_ranges);
