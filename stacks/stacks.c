@@ -1433,8 +1433,13 @@ void stacks__print_top(const struct stacks *s, FILE *f, int n, const char *unit)
 			total += s->strs.e[i].self; /* of this profile (since stacks__reset) */
 		}
 	qsort(v, k, sizeof(*v), self_cmp);
-	for (i = 0; i < k && (int)i < n && total > 0; i++)
-		fprintf(f, "  %6.2f%%  %12.0f %s  %s\n", 100.0 * v[i]->self / total, v[i]->self,
-			unit, v[i]->str);
+	for (i = 0; i < k && (int)i < n && total > 0; i++) {
+		/* "1 sample", not "1 samples" */
+		int len = (int)strlen(unit) -
+			  (v[i]->self == 1 && unit[0] && unit[strlen(unit) - 1] == 's');
+
+		fprintf(f, "  %6.2f%%  %12.0f %-*.*s  %s\n", 100.0 * v[i]->self / total, v[i]->self,
+			(int)strlen(unit), len, unit, v[i]->str);
+	}
 	free(v);
 }
