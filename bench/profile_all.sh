@@ -22,6 +22,7 @@
 # Usage: bench/profile_all.sh [D (default 10)]   NSLEEP=200 NBUSY=2 HZS="99 999" W=D/3
 set -u
 cd "$(dirname "$0")/.." || exit 1
+source bench/lib.sh
 RTPROF=$PWD/build/rtprof
 BUSY=$PWD/build/targets/profile_duty
 D=${1:-10}
@@ -52,13 +53,6 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 for ((i = 0; i < NSLEEP; i++)); do sleep 100000 & pids+=($!); done
 for ((i = 0; i < NBUSY; i++)); do "$BUSY" duty 0.5 100000 /dev/null & pids+=($!); done
 
-# user + system CPU of process $1 (all its threads) so far, in clock ticks
-ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat 2>/dev/null || echo 0; }
-# run_time_ns of the perf_event program (prog_type 7) whose fd process $1 holds
-bpf_ns() {
-	awk 'FNR == 1 { t = "" } /^prog_type:/ { t = $2 } t == 7 && /^run_time_ns:/ { ns += $2 }
-		END { printf "%d", ns }' /proc/"$1"/fdinfo/* 2>/dev/null
-}
 fold_perf() { # perf script output -> folded stacks, root first (as stackcollapse-perf.pl)
 	awk '/^\S/ { comm = $1; n = 0; next }
 		/^\s+[0-9a-f]+ / { f = $2; sub(/\+0x[0-9a-f]+$/, "", f); st[n++] = f; next }
@@ -83,9 +77,9 @@ for hz in $HZS; do
 		[ -n "$rp" ] || sleep 0.05
 	done
 	sleep "$W"
-	c0=$(ticks "$rp") b0=$(bpf_ns "$rp")
+	c0=$(cpu_ticks "$rp") b0=$(bpf_ns "$rp")
 	sleep "$((D - W))"
-	c1=$(ticks "$rp")
+	c1=$(cpu_ticks "$rp")
 	b1=$(bpf_ns "$rp")
 	[ "${b1:-0}" -gt 0 ] || echo "bench/profile_all.sh: no BPF run time (kernel.bpf_stats_enabled went 0?)" >&2
 	t0=$(date +%s.%N)
@@ -114,9 +108,9 @@ for hz in $HZS; do
 		[ -n "$pp" ] || sleep 0.05
 	done
 	sleep "$W"
-	c0=$(ticks "$pp")
+	c0=$(cpu_ticks "$pp")
 	sleep "$((D - W - 1))"
-	c1=$(ticks "$pp")
+	c1=$(cpu_ticks "$pp")
 	pst=$(awk -v c="$((c1 - c0))" -v tck="$(getconf CLK_TCK)" -v s="$((D - W - 1))" \
 		'BEGIN { printf "%.2f", 100 * c / tck / s }')
 	wait "$tp"

@@ -15,6 +15,7 @@
 # Usage: bench/profile_cost.sh [D (default 8)]   W=4 HZ=999 ROUNDS=3
 set -u
 cd "$(dirname "$0")/.." || exit 1
+source bench/lib.sh
 RTPROF=${RTPROF:-$PWD/build/rtprof}
 WORK=$PWD/build/targets/profile_work
 PY=/usr/bin/python3.11
@@ -57,11 +58,6 @@ start_target() { # c | py | idle
 	tpid=$!
 	sleep 0.3
 }
-bpf_ns() { # run_time_ns of the perf_event programs (prog_type 7) whose fds process $1 holds
-	awk 'FNR == 1 { t = "" } /^prog_type:/ { t = $2 } t == 7 && /^run_time_ns:/ { ns += $2 }
-		END { printf "%d", ns }' /proc/"$1"/fdinfo/* 2>/dev/null
-}
-cpu_ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat 2>/dev/null; }
 
 # rtprof_run TARGET MODE: prints "samples_in_window bpf_ns user_sys_s keys_line"
 rtprof_run() {

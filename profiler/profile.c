@@ -107,7 +107,7 @@ struct profile_run {
 	int counts_fd, ranges_fd;
 	__u64 keys_full;    /* keys found to stand for several stacks (captured in full since) */
 	__u64 keys_retried; /* first captures not good enough to stand for their key */
-	int *nokeys;	    /* processes with JIT code seen in their stacks: captured in full */
+	int *nokeys;	    /* processes captured in full (JIT code, interpreter frames) */
 	size_t n_nokeys, cap_nokeys;
 	__u64 keys_unresolved; /* counted samples of a key whose stack was never added */
 };
@@ -415,16 +415,24 @@ static void cut_interval(struct profile_run *run);
 
 static double now_s(void);
 
-/* A process whose samples are all captured in full from now on (JIT code): no code ranges, so
- * BPF computes no key for it. */
-static void keys_off(struct profile_run *run, int pid)
+static bool keys_refused(const struct profile_run *run, int pid)
 {
-	__u32 key = (__u32)pid;
 	size_t i;
 
 	for (i = 0; i < run->n_nokeys; i++)
 		if (run->nokeys[i] == pid)
-			return;
+			return true;
+	return false;
+}
+
+/* A process whose samples are all captured in full from now on (JIT code, interpreter frames):
+ * no code ranges, so BPF computes no key for it. */
+static void keys_off(struct profile_run *run, int pid)
+{
+	__u32 key = (__u32)pid;
+
+	if (keys_refused(run, pid))
+		return;
 	bpf_map_delete_elem(run->ranges_fd, &key);
 	if (run->n_nokeys == run->cap_nokeys) {
 		size_t cap = run->cap_nokeys ? 2 * run->cap_nokeys : 16;
@@ -436,16 +444,6 @@ static void keys_off(struct profile_run *run, int pid)
 		run->cap_nokeys = cap;
 	}
 	run->nokeys[run->n_nokeys++] = pid;
-}
-
-static bool keys_refused(const struct profile_run *run, int pid)
-{
-	size_t i;
-
-	for (i = 0; i < run->n_nokeys; i++)
-		if (run->nokeys[i] == pid)
-			return true;
-	return false;
 }
 
 /* Sample keys: BPF's code ranges of a process, each time its maps are read for unwinding (none
@@ -574,7 +572,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One cpu-clock event per online CPU, each running the sampling program. */
 /* The time span of the profile, for pprof's time_nanos and duration_nanos. */
 struct profile_span {
 	__s64 start_ns; /* CLOCK_REALTIME */

@@ -13,9 +13,9 @@ _Static_assert(sizeof(struct stack_key_ranges) == 40 + 16 * STACK_KEY_MAX_RANGES
 
 #define MAX_CODE_MAPS 64
 
-static bool is_code(const struct proc_map *pm, bool jit)
+static bool is_code(const struct proc_map *pm)
 {
-	return pm->perms[2] == 'x' && (jit || proc_map__is_file(pm));
+	return pm->perms[2] == 'x' && proc_map__is_file(pm);
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -30,7 +30,7 @@ size_t stack_key_ranges__count(const struct proc_maps *maps)
 	size_t i, n = 0;
 
 	for (i = 0; i < maps->n; i++)
-		n += is_code(&maps->maps[i], false);
+		n += is_code(&maps->maps[i]);
 	return n;
 }
 
@@ -41,7 +41,7 @@ size_t stack_key_ranges__count_jit(const struct proc_maps *maps)
 	for (i = 0; i < maps->n; i++) {
 		const struct proc_map *pm = &maps->maps[i];
 
-		n += is_code(pm, true) && !is_code(pm, false) &&
+		n += pm->perms[2] == 'x' && !proc_map__is_file(pm) &&
 		     !(pm->path &&
 		       (!strcmp(pm->path, "[vdso]") || !strcmp(pm->path, "[vsyscall]")));
 	}
@@ -57,7 +57,7 @@ size_t stack_key_ranges__set(struct stack_key_ranges *dst, const struct proc_map
 	for (i = 0; i < maps->n && n < MAX_CODE_MAPS; i++) {
 		const struct proc_map *pm = &maps->maps[i];
 
-		if (is_code(pm, false))
+		if (is_code(pm))
 			r[n++] = (struct stack_key_range){.lo = pm->start,
 							  .len = pm->end - pm->start};
 	}

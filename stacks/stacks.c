@@ -599,6 +599,30 @@ static void interp_stats_sub(struct interp_stats *d, const struct interp_stats *
 	d->unqualified -= b->unqualified;
 }
 
+/* d += k * per (a key's counted samples, each adding what its capture added) */
+static void stats_add_times(struct stacks_stats *d, const struct stacks_stats *per, __u64 k)
+{
+	d->complete += k * per->complete;
+	d->truncated += k * per->truncated;
+	d->incomplete += k * per->incomplete;
+	d->kernel_only += k * per->kernel_only;
+	d->unnamed += k * per->unnamed;
+}
+
+static void interp_stats_add_times(struct interp_stats *d, const struct interp_stats *per, __u64 k)
+{
+	d->samples += k * per->samples;
+	d->merged += k * per->merged;
+	d->mismatched += k * per->mismatched;
+	d->leftover += k * per->leftover;
+	d->truncated += k * per->truncated;
+	d->no_thread += k * per->no_thread;
+	d->read_errors += k * per->read_errors;
+	d->unnamed += k * per->unnamed;
+	d->frames += k * per->frames;
+	d->unqualified += k * per->unqualified;
+}
+
 /* Does a stack run through JIT code (a frame named from a perf map)? */
 static bool has_jit(const struct stack_frames *r)
 {
@@ -745,7 +769,6 @@ static int add_path(struct stacks *s, const char **names, size_t n, const struct
 int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 count)
 {
 	struct key_table *t = &s->keys;
-	struct interp_stats *is;
 	struct key_entry *e;
 	__u64 d;
 
@@ -761,22 +784,8 @@ int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __
 	s->stats.records += d;
 	s->stats.interval_records += d;
 	s->stats.weight += (double)d;
-	s->stats.complete += d * e->per_capture.complete;
-	s->stats.truncated += d * e->per_capture.truncated;
-	s->stats.incomplete += d * e->per_capture.incomplete;
-	s->stats.kernel_only += d * e->per_capture.kernel_only;
-	s->stats.unnamed += d * e->per_capture.unnamed;
-	is = interps__stats_mut(s->interp);
-	is->samples += d * e->per_capture_i.samples;
-	is->merged += d * e->per_capture_i.merged;
-	is->mismatched += d * e->per_capture_i.mismatched;
-	is->leftover += d * e->per_capture_i.leftover;
-	is->truncated += d * e->per_capture_i.truncated;
-	is->no_thread += d * e->per_capture_i.no_thread;
-	is->read_errors += d * e->per_capture_i.read_errors;
-	is->unnamed += d * e->per_capture_i.unnamed;
-	is->frames += d * e->per_capture_i.frames;
-	is->unqualified += d * e->per_capture_i.unqualified;
+	stats_add_times(&s->stats, &e->per_capture, d);
+	interp_stats_add_times(interps__stats_mut(s->interp), &e->per_capture_i, d);
 	return add_path(s, e->names, e->n_names, e->frames, e->n_frames, (int)pid, (int)tid,
 			e->comm, (double)d);
 }
@@ -1235,15 +1244,15 @@ int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t si
 {
 	struct stacks_stats before = s->stats;
 	struct interp_stats before_i = *interps__stats_mut(s->interp);
-
-	if (verdict)
-		*verdict = STACKS_KEY_KEPT;
 	const struct stack_frames *r = s->resolved;
 	const char **fr = s->frames;
 	bool per_root = s->opts.per_thread || s->opts.per_process || s->opts.per_comm;
 	size_t n = 0, i;
 	char root[64];
 	int err;
+
+	if (verdict)
+		*verdict = STACKS_KEY_KEPT;
 
 	err = stacks__resolve(s, c, size, s->resolved);
 	if (err)
@@ -1434,12 +1443,12 @@ void stacks__print_top(const struct stacks *s, FILE *f, int n, const char *unit)
 		}
 	qsort(v, k, sizeof(*v), self_cmp);
 	for (i = 0; i < k && (int)i < n && total > 0; i++) {
-		/* "1 sample", not "1 samples" */
-		int len = (int)strlen(unit) -
-			  (v[i]->self == 1 && unit[0] && unit[strlen(unit) - 1] == 's');
+		int w = (int)strlen(unit), len = w;
 
+		if (v[i]->self == 1 && w && unit[w - 1] == 's') /* "1 sample", not "1 samples" */
+			len--;
 		fprintf(f, "  %6.2f%%  %12.0f %-*.*s  %s\n", 100.0 * v[i]->self / total, v[i]->self,
-			(int)strlen(unit), len, unit, v[i]->str);
+			w, len, unit, v[i]->str);
 	}
 	free(v);
 }

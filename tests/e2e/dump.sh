@@ -6,7 +6,7 @@
 #    left out, eu-stack shows none); the system call each sleeps in equals
 #    /proc/PID/task/TID/syscall's; the futex the waiter sleeps on is named ("held");
 #  - -K: the sleeper's kernel frames above its clock_nanosleep; --sample: the busy clock thread's
-#    stack from a sample taken while it ran (profile's program), whole;
+#    stack from a sample taken while it ran (bpf/dump_sample.bpf.c), whole;
 #  - the pause: the target's clock thread keeps the largest gap between two clock_gettime calls
 #    while dump runs; it must be under half of dump's own run time (the target ran on while dump
 #    read it); the text gives it with the gap of an idle window as long, and eu-stack's (which
