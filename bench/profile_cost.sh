@@ -4,11 +4,12 @@
 # (every sample's stack copied and unwound, as before), side by side on the same targets, and
 # perf record --call-graph dwarf as the anchor.
 #
-# Targets: build/targets/profile_work (C, no frame pointers) and /usr/bin/python3.11 running a
-# recursive fib. Each run: the target starts, rtprof samples it for W + D + 2 seconds at HZ; over
-# the D seconds after the first W (the steady state: first sightings done) it reads rtprof's own CPU time
-# (/proc/PID/stat) and its BPF program's run time (run_time_ns in the fdinfo of its fd,
-# kernel.bpf_stats_enabled). Samples in the window: the run's total times D / (W + D + 2) (a
+# Targets: build/targets/profile_work (C, no frame pointers), /usr/bin/python3.11 and ruby running
+# a recursive fib (a method of a class in Ruby). Each run: the target starts, rtprof samples it
+# for W + D + 2 seconds at HZ; over the D seconds after the first W (the steady state: first
+# sightings done) it reads rtprof's own CPU time (the scheduler's count for its threads,
+# /proc/PID/task/*/schedstat) and its BPF program's run time (run_time_ns in the fdinfo of its
+# fd, kernel.bpf_stats_enabled). Samples in the window: the run's total times D / (W + D + 2) (a
 # CPU-bound target samples at a steady rate). perf: perf record -F HZ --call-graph dwarf -p for
 # D seconds, its CPU, then perf script (no Python names; the CPU to read the stacks back).
 #
@@ -19,6 +20,7 @@ source bench/lib.sh
 RTPROF=${RTPROF:-$PWD/build/rtprof}
 WORK=$PWD/build/targets/profile_work
 PY=/usr/bin/python3.11
+RB=$(command -v ruby)
 D=${1:-8}
 W=${W:-4}
 HZ=${HZ:-999}
@@ -27,7 +29,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench/profile_cost.sh: run as root" >&2
 	exit 1
 fi
-for f in "$RTPROF" "$WORK" "$PY"; do
+for f in "$RTPROF" "$WORK" "$PY" "$RB"; do
 	[ -x "$f" ] || { echo "bench/profile_cost.sh: $f missing (make all targets)" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/rtprof-bench.XXXXXX)
@@ -47,12 +49,21 @@ def fib(n):
 while True:
     fib(25)
 EOF
-tick=$(getconf CLK_TCK)
+cat >"$TMP/fib.rb" <<'EOF'
+class Calc
+  def fib(n)
+    n < 2 ? n : fib(n - 1) + fib(n - 2)
+  end
+end
+c = Calc.new
+loop { c.fib(22) }
+EOF
 
-start_target() { # c | py | idle
+start_target() { # c | py | rb | idle
 	case $1 in
 	c) "$WORK" 1000000 >/dev/null 2>&1 & ;;
 	py) "$PY" "$TMP/fib.py" & ;;
+	rb) "$RB" "$TMP/fib.rb" & ;;
 	*) sleep 100000 & ;;
 	esac
 	tpid=$!
@@ -70,16 +81,16 @@ rtprof_run() {
 	local rp=$! b0 b1 c0 c1 n
 	sleep "$W"
 	b0=$(bpf_ns $rp)
-	c0=$(cpu_ticks $rp)
+	c0=$(cpu_ns $rp)
 	sleep "$D"
 	b1=$(bpf_ns $rp)
-	c1=$(cpu_ticks $rp)
+	c1=$(cpu_ns $rp)
 	wait $rp
 	kill "$tpid" 2>/dev/null
 	wait "$tpid" 2>/dev/null
 	tpid=""
 	n=$(sed -n 's/.*profile: \([0-9]*\) samples in.*/\1/p' "$TMP/r.err")
-	echo "$((n * D / (W + D + 2))) $((b1 - b0)) $(((c1 - c0) * 1000000 / tick))"
+	echo "$((n * D / (W + D + 2))) $((b1 - b0)) $(((c1 - c0) / 1000))"
 }
 
 perf_run() { # TARGET: prints "samples record_us script_us"
@@ -104,7 +115,7 @@ idle_us=$((u / D))
 echo "rtprof -p on a sleeping process: $idle_us us of CPU a second (its polls and timers)"
 printf "%-6s %-12s %9s %12s %13s %12s %14s\n" target mode samples "BPF us/smp" "rtprof us/smp" \
 	"total us/smp" "marginal us/smp"
-for t in c py; do
+for t in c py rb; do
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for mode in keys capture-all; do
 			read -r n b u < <(rtprof_run "$t" "$mode")
@@ -126,7 +137,8 @@ for t in c py; do
 done
 echo "BPF us/smp: run time of rtprof's perf_event program in the window over the target's samples"
 echo "in it (it also runs, briefly, for the other processes of the host). rtprof us/smp: rtprof's"
-echo "user+sys CPU in the window over those samples. perf: record's CPU for the same D seconds"
-echo "over its samples (kernel-side copying not included), and script's to read them back."
+echo "CPU time (its threads' schedstat) in the window over those samples. perf: record's CPU for"
+echo "the same D seconds over its samples (kernel-side copying not included), and script's to read"
+echo "them back."
 echo "marginal: total less what rtprof costs with nothing to sample, over the samples: the cost"
 echo "that grows with the number of CPUs sampled (the rest is per second, whatever the host)."

@@ -10,10 +10,11 @@
  * offset from the thread pointer (the task's fs base); user space measured that layout
  * (stacks/interp.c) and wrote it into the process's struct interp_proc.
  *
- * Cost: 3 reads to find the thread's first frame (key, slot, frame; 4 with a cframe), then one
- * read of frame_size bytes per frame. Ruby: 5 reads to the first control frame (module id, DTV,
- * TLS block, ec, its header), then two per frame (the control frame and its environment), and
- * for a block one more per outer environment up to its method's (bench/ruby_frames.sh).
+ * Cost: 3 reads to find the thread's first frame (key, slot, frame; 4 with a cframe), then two
+ * reads per frame: frame_size bytes of the frame, and 24 bytes of its code object's identity. Ruby:
+ * 5 reads to the first control frame (module id, DTV, TLS block, ec, its header), then two per
+ * frame (the control frame and its environment), and for a block one more per outer environment up
+ * to its method's (bench/ruby_frames.sh).
  */
 #ifndef RTPROF_INTERP_BPF_H
 #define RTPROF_INTERP_BPF_H
@@ -107,11 +108,12 @@ static __always_inline __u64 interp__mix(__u64 h, __u64 w)
  * once per iteration of an unrolled loop). */
 struct interp_walk {
 	const struct interp_proc *ip;
-	struct task_struct *task; /* whose memory interp__read reads */
-	struct interp_frame *out; /* NULL: no frames kept */
-	__u64 *hash;		  /* NULL: no key */
-	__u64 next;		  /* Python: the next frame; Ruby: the next control frame */
-	__u64 end;		  /* Ruby: the last control frame to look at */
+	struct task_struct *task;    /* whose memory interp__read reads */
+	struct interp_frame *out;    /* NULL: no frames kept */
+	__u64 *hash;		     /* NULL: no key */
+	__u64 next;		     /* Python: the next frame; Ruby: the next control frame */
+	__u64 last_code, last_ident; /* Python: the last code object read, and its identity */
+	__u64 end;		     /* Ruby: the last control frame to look at */
 	__u32 n, max, flags;
 };
 
@@ -141,7 +143,7 @@ static long interp__py_step(__u64 i, void *arg)
 	struct interp_walk *w = arg;
 	const struct interp_proc *ip = w->ip;
 	__u8 buf[INTERP_FRAME_BUF] = {};
-	__u64 code, instr, flg = 0;
+	__u64 code, instr, flg = 0, id[3], ident = 0;
 	__u32 size;
 
 	if (!w->next)
@@ -171,7 +173,16 @@ static long interp__py_step(__u64 i, void *arg)
 			flg = IF_SHIM;
 		break;
 	}
-	interp__emit(w, code, instr, flg, 0);
+	/* (a recursive call's frame has its caller's code: read once) */
+	if (ip->code_ident && code == w->last_code) {
+		ident = w->last_ident;
+	} else if (ip->code_ident &&
+		   !interp__read(id, sizeof(id), code + ip->code_ident, w->task)) {
+		ident = interp_code_ident(id[0], id[1], id[2]);
+		w->last_code = code;
+		w->last_ident = ident;
+	}
+	interp__emit(w, code, instr, flg, ident);
 	w->next = interp__field_u64(buf, ip->f_previous);
 	return 0;
 }

@@ -54,6 +54,12 @@ struct interp_proc {
 	__u32 frame_size; /* bytes read per frame (covers every field above) */
 	__u32 max_frames; /* <= INTERP_MAX_FRAMES */
 	__u32 key_instr;  /* stack keys mix each frame's instruction too (names with lines) */
+	/* Python: the offset of co_filename in a code object; the 3 words from there (file, name,
+	 * qualified name or line table) identify it: a frame carries their interp_code_ident in
+	 * me, and stack keys mix it, so an address a new code object reuses is no longer taken
+	 * for the old one's. 0: not read. */
+	__u32 code_ident;
+	__u32 pad0;
 	/* Ruby: the execution context is a TLS variable of libruby, reached through the DTV:
 	 * ec = *(dtv[*dtpmod_addr].block + tls_off), dtv = *(fs + 8) (glibc: 16-byte dtv_t) */
 	__u64 dtpmod_addr; /* the GOT slot the dynamic loader wrote libruby's module id into */
@@ -79,9 +85,23 @@ struct interp_frame {
 	/* Ruby: what names the frame's method and its class (Ruby's rb_vm_frame_method_entry): the
 	 * value in the method's local environment (ep[-2]: a method entry, or an svar holding one,
 	 * or a cref, or 0), or a block's method entry found in an outer environment; user space
-	 * tells which. Python: 0. */
+	 * tells which. Python: the code object's identity (interp_code_ident), 0 when not read. */
 	__u64 me;
 };
+
+/* The identity of a code object from the 3 words at interp_proc.code_ident; never 0. Both
+ * halves compute it. */
+static inline __attribute__((always_inline)) __u64 interp_code_ident(__u64 a, __u64 b, __u64 c)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL, w[3] = {a, b, c};
+
+	for (int i = 0; i < 3; i++) {
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h | 1;
+}
 
 /* What happened to the walk of one capture (stack_capture.iflags). */
 enum interp_walk_flags {

@@ -9,15 +9,17 @@
  * exec or at its first sample, and loses it at its exit (sched_process_exit of its leader), so the
  * map holds the live processes only.
  *
- * With sample_keys, a sample costs a key, not a capture: a hash of the interrupted user ip and
- * stack pointer, of the words of the next key_window bytes of stack that point into the process's
- * code (its return addresses; the code ranges per process in key_ranges, kept by user space), of
- * the kernel stack with -K and of the interpreter frames. The first sample of a key is captured in
- * full; the later ones only add one to the key's count in sample_counts, which user space reads
- * and adds to the stack it resolved for the key. One in key_verify counted samples is captured
- * again (SC_F_KEY_VERIFY): when its stack differs from the key's, user space marks the key
- * PROFILE_KEY_ALWAYS and its samples are captured in full from then on. A process whose code
- * ranges are not known yet is captured in full.
+ * With sample_keys, a sample costs a key, not a capture: a hash of the interrupted stack pointer,
+ * of the words of the next key_window bytes of stack that point into the process's code (its
+ * return addresses; the code ranges per process in key_ranges, kept by user space), of the kernel
+ * stack with -K and of the interpreter frames. The interrupted instruction is not hashed: an
+ * interpreter's eval loop, or any long function, is sampled at thousands of instructions under
+ * one stack. The first sample of a key is captured in full; the later ones only add one to the
+ * count of (key, instruction) in sample_counts, which user space reads: it names the leaf at
+ * that instruction and adds the count to the key's stack with that leaf. One in key_verify
+ * counted samples is captured again (SC_F_KEY_VERIFY): when its stack differs from the key's,
+ * user space marks the key PROFILE_KEY_ALWAYS and its samples are captured in full from then on.
+ * A process whose code ranges are not known yet is captured in full.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -35,7 +37,7 @@ const volatile bool profile_all = false;
 const volatile __u32 self_pid = 0;
 const volatile bool sample_keys = false;
 const volatile __u32 key_window = STACK_KEY_WINDOW_DEFAULT; /* bytes, 64..STACK_KEY_WINDOW */
-const volatile __u32 key_verify = 128; /* capture a counted key again 1 time in N; 0: never */
+const volatile __u32 key_verify = 512; /* capture a counted key again 1 time in N; 0: never */
 
 /* The code ranges of each process whose samples get keys (written by user space). */
 struct {
@@ -46,7 +48,8 @@ struct {
 	__type(value, struct stack_key_ranges);
 } key_ranges SEC(".maps");
 
-/* Samples counted per key (not captured); PROFILE_KEY_ALWAYS: capture every sample of the key. */
+/* Samples counted per key and instruction (not captured), and each key's state (see struct
+ * profile_key). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PROFILE_MAX_KEYS);
@@ -77,9 +80,9 @@ struct {
 
 /* The sample key of the current task (see the top), 0: none (no user stack to hash). */
 static __always_inline __u64 sample_key(struct bpf_perf_event_data *ctx, struct task_struct *task,
-					__u32 pid, const struct stack_key_ranges *r)
+					__u32 pid, const struct stack_key_ranges *r, __u64 *ip)
 {
-	__u64 h = 0x9e3779b97f4a7c15ULL, ip, sp, *window;
+	__u64 h = 0x9e3779b97f4a7c15ULL, sp, *window;
 	struct pt_regs *regs;
 	__u32 zero = 0, nw, iflags, nk = 0;
 	long n;
@@ -88,12 +91,12 @@ static __always_inline __u64 sample_key(struct bpf_perf_event_data *ctx, struct 
 	window = bpf_map_lookup_elem(&key_scratch, &zero);
 	if (!regs || !window || (task->flags & 0x00200000 /* PF_KTHREAD */) || !task->mm)
 		return 0;
-	ip = BPF_CORE_READ(regs, ip);
+	*ip = BPF_CORE_READ(regs, ip);
 	sp = BPF_CORE_READ(regs, sp);
 	nw = stack_key__read(window, sp, key_window);
-	if (!nw)
+	if (!nw || !*ip)
 		return 0;
-	h = stack_key__mix(stack_key__mix(h, ip), sp);
+	h = stack_key__mix(h, sp);
 	h = stack_key__hash(r, window, nw, 0, h);
 	if (stack_capture_kernel) {
 		/* the window is hashed: its room holds the kernel stack now */
@@ -120,27 +123,40 @@ static __always_inline int count_sample(struct bpf_perf_event_data *ctx, __u32 p
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct stack_key_ranges *r;
-	__u64 *n, zero = 0;
+	struct profile_key ks;
+	__u64 *n, *st, zero = 0, one = 1;
 
 	r = bpf_map_lookup_elem(&key_ranges, &pid);
 	if (!r || !r->n)
 		return -1;
 	k->pid = pid;
 	k->tid = (__u32)bpf_get_current_pid_tgid();
-	k->hash = sample_key(ctx, task, pid, r);
+	k->hash = sample_key(ctx, task, pid, r, &k->ip);
 	if (!k->hash)
 		return -1;
-	n = bpf_map_lookup_elem(&sample_counts, k);
-	if (!n) {
+	ks = *k;
+	ks.ip = 0;
+	st = bpf_map_lookup_elem(&sample_counts, &ks);
+	if (!st) {
 		/* a full table (or another CPU's insert of the same key): a plain capture */
-		if (bpf_map_update_elem(&sample_counts, k, &zero, BPF_NOEXIST))
+		if (bpf_map_update_elem(&sample_counts, &ks, &zero, BPF_NOEXIST))
 			return -1;
+		bpf_map_update_elem(&sample_counts, k, &zero, BPF_NOEXIST);
 		return SC_F_KEY_FIRST;
 	}
-	if (*n == PROFILE_KEY_ALWAYS)
+	if (*st == PROFILE_KEY_ALWAYS)
 		return SC_F_KEY_ALWAYS;
-	if (key_verify && bpf_get_prandom_u32() % key_verify == 0)
+	n = bpf_map_lookup_elem(&sample_counts, k);
+	if (!n) {
+		/* a new leaf of a known key */
+		if (!bpf_map_update_elem(&sample_counts, k, &one, BPF_NOEXIST))
+			return 0;
+		n = bpf_map_lookup_elem(&sample_counts, k);
+		if (!n)
+			return -1; /* the table is full */
+	} else if (key_verify && bpf_get_prandom_u32() % key_verify == 0) {
 		return SC_F_KEY_VERIFY;
+	}
 	__sync_fetch_and_add(n, 1);
 	return 0;
 }
@@ -195,8 +211,10 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		c->flags |= SC_F_NEW_IMAGE;
 	}
 	/* a key whose first capture is lost is forgotten: a later sample tries again */
-	if (stack_capture__submit(&events, c, first) && key_flag == SC_F_KEY_FIRST)
+	if (stack_capture__submit(&events, c, first) && key_flag == SC_F_KEY_FIRST) {
+		k.ip = 0;
 		bpf_map_delete_elem(&sample_counts, &k);
+	}
 	return 0;
 }
 

@@ -466,21 +466,18 @@ static void keys_maps_changed(void *ctx, int pid, const struct proc_maps *maps)
 
 /* What a key's capture said of the key (stacks__add_keyed): a key that does not stand for one
  * stack is captured in full from now on; one whose first stack was not good enough is captured
- * again. Either way the samples counted so far go to the stack the key was first seen with. */
+ * again (its samples counted so far go to the stack it has when they are added). */
 static void key_verdict(struct profile_run *run, const struct stack_capture *c,
 			enum stacks_key_verdict verdict)
 {
-	struct profile_key k = {.pid = c->pid, .tid = c->tid, .hash = c->key};
-	__u64 v, always = PROFILE_KEY_ALWAYS;
+	struct profile_key k = {.pid = c->pid, .tid = c->tid, .hash = c->key}; /* its state */
+	__u64 always = PROFILE_KEY_ALWAYS;
 
 	if (verdict == STACKS_KEY_KEPT)
 		return;
-	if (!bpf_map_lookup_elem(run->counts_fd, &k, &v) && v != PROFILE_KEY_ALWAYS)
-		stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, v);
 	if (verdict == STACKS_KEY_JIT)
 		keys_off(run, c->pid);
 	if (verdict == STACKS_KEY_RETRY || verdict == STACKS_KEY_JIT) {
-		stacks__forget_key(run->stacks, k.pid, k.tid, k.hash);
 		bpf_map_delete_elem(run->counts_fd, &k);
 		run->keys_retried++;
 	} else if (!bpf_map_update_elem(run->counts_fd, &k, &always, BPF_EXIST)) {
@@ -509,8 +506,9 @@ static void drain_keys(struct profile_run *run, bool final, bool purge)
 		more = !bpf_map_get_next_key(run->counts_fd, &k, &next);
 		if (bpf_map_lookup_elem(run->counts_fd, &k, &v))
 			continue;
-		if (v != PROFILE_KEY_ALWAYS &&
-		    stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, v) == -ENOENT && final)
+		if (k.ip && v != PROFILE_KEY_ALWAYS &&
+		    stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, k.ip, v) == -ENOENT &&
+		    final)
 			run->keys_unresolved += v;
 		if (!purge || (k.pid != dead_pid && !(kill((pid_t)k.pid, 0) && errno == ESRCH)))
 			continue;

@@ -100,6 +100,7 @@ void py_proc__interp(const struct py_proc *p, struct interp_proc *ip)
 	ip->f_is_entry = l->f_is_entry;
 	ip->frame_size = l->frame_size;
 	ip->max_frames = INTERP_MAX_FRAMES;
+	ip->code_ident = l->co_filename;
 }
 
 /* ---- finding the interpreter ---- */
@@ -371,6 +372,9 @@ int py_code__read(const struct py_layout *l, __u64 code_type_addr, py_read_fn re
 		return -ENOMEM;
 	}
 	code_ident(l, hdr, out->ident);
+	out->bpf_ident =
+		interp_code_ident(get_u64(hdr, l->co_filename), get_u64(hdr, l->co_filename + 8),
+				  get_u64(hdr, l->co_filename + 16));
 	return 0;
 }
 

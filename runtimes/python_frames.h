@@ -78,7 +78,8 @@ struct py_code {
 	int firstlineno;
 	__u8 *linetable; /* a copy of co_linetable / co_lnotab */
 	size_t linetable_len;
-	__u8 ident[64]; /* the header fields that identify the object (type, names, table) */
+	__u8 ident[64];	 /* the header fields that identify the object (type, names, table) */
+	__u64 bpf_ident; /* what BPF reads of its identity (bpf/interp.h, interp_code_ident) */
 };
 
 /* Decode the code object at addr. 0, -EINVAL when it is not a code object (type differs or

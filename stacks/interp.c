@@ -578,6 +578,28 @@ static struct code_entry *code_get(struct interps *ip, struct iproc *p, __u64 ad
 	return e;
 }
 
+/*
+ * The entry of frame f's code. A Python frame carries the identity BPF read of its code object:
+ * when the object cached at that address has another, the address was reused since it was read,
+ * and is read again; when it still differs, the object sampled is gone (NULL).
+ */
+static struct code_entry *frame_code(struct interps *ip, struct iproc *p,
+				     const struct interp_frame *f)
+{
+	__u64 flags = f->instr >> INTERP_FLAGS_SHIFT;
+	struct code_entry *e;
+
+	e = code_get(ip, p, f->code, flags & IF_CFUNC ? CODE_CFUNC : CODE_OBJECT);
+	if (!e || p->kind != INTERP_PYTHON || !f->me || e->bad || e->code.bpf_ident == f->me)
+		return e;
+	decode(ip, p, e);
+	if (e->bad || e->code.bpf_ident == f->me)
+		return e;
+	pr_debug("python %d: code object 0x%llx replaced before it was read\n", p->pid,
+		 (unsigned long long)f->code);
+	return NULL;
+}
+
 /* The class qualifier of method entry me for a frame of iseq entry... (looked up before the iseq:
  * a lookup may move the entries): "Foo#", "" (Ruby names it plainly), NULL (none found, or its
  * class could not be read). */
@@ -675,7 +697,7 @@ static size_t name_locked(struct interps *ip, int pid, const struct interp_frame
 		o->kind = p->kind;
 		qual = p->kind == INTERP_RUBY && !(flags & IF_CFUNC) ? ruby_qual(ip, p, f[i].me)
 								     : NULL;
-		e = code_get(ip, p, f[i].code, flags & IF_CFUNC ? CODE_CFUNC : CODE_OBJECT);
+		e = frame_code(ip, p, &f[i]);
 		if (!e || e->bad) {
 			o->name = o->function =
 				p->kind == INTERP_RUBY ? "[unknown ruby]" : "[unknown python]";
@@ -841,8 +863,8 @@ void interps__prefetch(struct interps *ip, int pid, const struct interp_frame *f
 
 		if (flags & IF_SHIM)
 			continue;
-		code_get(ip, p, f[i].code, flags & IF_CFUNC ? CODE_CFUNC : CODE_OBJECT);
-		if (f[i].me && !(flags & IF_CFUNC))
+		frame_code(ip, p, &f[i]);
+		if (p->kind == INTERP_RUBY && f[i].me && !(flags & IF_CFUNC))
 			code_get(ip, p, f[i].me, CODE_METHOD);
 	}
 	pthread_mutex_unlock(&ip->lock);

@@ -77,16 +77,21 @@ struct sym_proc {
 
 /*
  * A sample key's stack (stacks__add_keyed): what adding one capture of it to the profile did, kept
- * so that the key's counted samples can be added the same way (stacks__add_key_count).
+ * so that the key's counted samples can be added the same way (stacks__add_key_count). Its leaf
+ * (the frames of the interrupted instruction) is replaced for samples counted at another one.
  */
 struct key_entry {
 	__u64 hash; /* 0: a free slot */
 	__u32 pid, tid;
-	__u64 counted;	    /* the key's BPF count already added */
 	const char **names; /* root first, as in the tree (strings of the string table) */
 	size_t n_names;
 	struct stack_frame *frames; /* innermost first, as in the sample table */
 	size_t n_frames;
+	__u64 leaf_ip;	  /* the instruction of the key's capture */
+	size_t kframes;	  /* kernel frames, first in frames */
+	size_t leaf_n;	  /* then the frames of leaf_ip (0: none) ... */
+	bool leaf_merged; /* ... or none: leaf_ip was in the eval loop, whose frames were replaced
+			   * by the interpreter's */
 	char comm[STACK_CAPTURE_COMM_LEN];
 	struct stacks_stats per_capture; /* the stats one capture added */
 	struct interp_stats per_capture_i;
@@ -95,6 +100,19 @@ struct key_entry {
 struct key_table {
 	struct key_entry *e;
 	size_t n, mask; /* used slots; slots - 1 (0: no table) */
+};
+
+/* The samples of a key counted at one instruction that were added so far (BPF's running total). */
+struct leaf_entry {
+	__u64 hash; /* 0: a free slot */
+	__u64 ip;
+	__u32 pid, tid;
+	__u64 counted;
+};
+
+struct leaf_table {
+	struct leaf_entry *e;
+	size_t n, mask;
 };
 
 struct stacks {
@@ -121,7 +139,8 @@ struct stacks {
 	struct interps *interp;
 	struct sample_table *samples;
 	struct key_table keys; /* profile's sample keys: key -> the stack it stands for */
-	bool prefetched;       /* a capture queue calls stacks__prefetch before stacks__resolve */
+	struct leaf_table leaves;
+	bool prefetched; /* a capture queue calls stacks__prefetch before stacks__resolve */
 	/* scratch for one stack */
 	__u64 addrs[STACKS_MAX_ADDRS];
 	size_t group[STACKS_MAX_ADDRS + 1]; /* first frame of each address in the resolved frames */
@@ -130,6 +149,11 @@ struct stacks {
 	struct stack_frame merged[STACK_FRAMES_MAX];
 	struct stack_frames *resolved;
 	const char *frames[STACKS_MAX_FRAMES]; /* a root, then the frames of one capture */
+	size_t leaf_n;	  /* frames of the stack's first address (its leaf) ... */
+	bool leaf_merged; /* ... replaced by interpreter frames */
+	/* scratch for a key's stack with another leaf */
+	struct stack_frame key_frames[STACK_FRAMES_MAX];
+	const char *key_names[STACKS_MAX_FRAMES];
 };
 
 static __u64 now_ns(void)
@@ -661,26 +685,57 @@ static bool key_trusted(const struct key_entry *e)
 	       !is->unqualified && !has_unknown(e->names, e->n_names);
 }
 
-void stacks__forget_key(struct stacks *s, __u32 pid, __u32 tid, __u64 hash)
+static size_t leaf_slot(const struct leaf_table *t, __u32 pid, __u32 tid, __u64 hash, __u64 ip)
 {
-	struct key_table *t = &s->keys;
-	size_t i, j, k;
+	size_t i = (size_t)((hash ^ ip * 0xff51afd7ed558ccdULL ^
+			     ((__u64)tid << 32 | pid) * 0x9e3779b97f4a7c15ULL) &
+			    t->mask);
 
-	if (!t->mask)
-		return;
-	i = key_slot(t, pid, tid, hash);
-	if (!t->e[i].hash)
-		return;
-	key_entry__free(&t->e[i]);
-	t->n--;
-	/* linear probing: move back the entries after the hole that it would hide */
-	for (j = (i + 1) & t->mask; t->e[j].hash; j = (j + 1) & t->mask) {
-		k = key_slot(t, t->e[j].pid, t->e[j].tid, t->e[j].hash);
-		if (k == j)
+	while (t->e[i].hash && !(t->e[i].hash == hash && t->e[i].ip == ip && t->e[i].pid == pid &&
+				 t->e[i].tid == tid))
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+/* Rehash into slots, leaving out the entries of the pids in gone[0..n_gone). */
+static int leaf_table__rebuild(struct leaf_table *t, size_t slots, const int *gone, size_t n_gone)
+{
+	struct leaf_table nt = {.mask = slots - 1};
+	size_t i, j;
+
+	nt.e = calloc(slots, sizeof(*nt.e));
+	if (!nt.e)
+		return -ENOMEM;
+	for (i = 0; t->mask && i <= t->mask; i++) {
+		struct leaf_entry *e = &t->e[i];
+		bool drop = false;
+
+		for (j = 0; j < n_gone && !drop && e->hash; j++)
+			drop = e->pid == (__u32)gone[j];
+		if (!e->hash || drop)
 			continue;
-		t->e[k] = t->e[j];
-		memset(&t->e[j], 0, sizeof(t->e[j]));
+		nt.e[leaf_slot(&nt, e->pid, e->tid, e->hash, e->ip)] = *e;
+		nt.n++;
 	}
+	free(t->e);
+	*t = nt;
+	return 0;
+}
+
+/* The entry of (pid, tid, hash, ip), made when new; NULL without memory. */
+static struct leaf_entry *leaf_get(struct leaf_table *t, __u32 pid, __u32 tid, __u64 hash, __u64 ip)
+{
+	struct leaf_entry *e;
+
+	if ((!t->mask || (t->n + 1) * 4 > (t->mask + 1) * 3) &&
+	    leaf_table__rebuild(t, t->mask ? (t->mask + 1) * 2 : 1024, NULL, 0))
+		return NULL;
+	e = &t->e[leaf_slot(t, pid, tid, hash, ip)];
+	if (!e->hash) {
+		*e = (struct leaf_entry){.hash = hash, .ip = ip, .pid = pid, .tid = tid};
+		t->n++;
+	}
+	return e;
 }
 
 /* Remember key -> the stack just added (names root first, r innermost first). */
@@ -718,30 +773,93 @@ static int key_remember(struct stacks *s, const struct stack_capture *c, const c
 	e->hash = c->key;
 	e->pid = c->pid;
 	e->tid = c->tid;
-	e->counted = 0;
+	e->leaf_ip = c->regs[SC_REG_IP];
+	e->kframes = s->kframes;
+	e->leaf_n = s->leaf_n;
+	e->leaf_merged = s->leaf_merged;
 	memcpy(e->comm, c->comm, sizeof(e->comm));
 	stats_sub(&e->per_capture, &s->stats, before);
 	interp_stats_sub(&e->per_capture_i, interps__stats_mut(s->interp), before_i);
 	return 0;
 }
 
-/* A verification capture of a known key: does it show the key's stack? */
+static struct sym_proc *sym_proc_find(struct stacks *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_procs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+/*
+ * The stack of key e for a sample at instruction ip: e's own, or e's with the frames of ip as its
+ * leaf (in s->key_frames, innermost first, and s->key_names, root first). An eval-loop leaf was
+ * replaced by interpreter frames: another instruction of the eval loop keeps them; one elsewhere
+ * (a sample in a function's prologue, where the stack had not grown yet) goes on top of them.
+ */
+static void key_path(struct stacks *s, const struct key_entry *e, __u64 ip,
+		     const struct stack_frame **frames, size_t *nf, const char ***names, size_t *nn)
+{
+	struct stack_frame leaf[STACKS_MAX_INLINE], *kf = s->key_frames;
+	struct sym_proc *p = ip != e->leaf_ip ? sym_proc_find(s, (int)e->pid) : NULL;
+	size_t n = 0, m = 0, rest, i, k = 0;
+	bool per_root = s->opts.per_thread || s->opts.per_process || s->opts.per_comm;
+	int r;
+
+	*frames = e->frames;
+	*nf = e->n_frames;
+	*names = e->names;
+	*nn = e->n_names;
+	if (!p || (!e->leaf_n && !e->leaf_merged))
+		return;
+	r = resolve(s, p, ip, leaf, STACKS_MAX_INLINE);
+	if (r > 0)
+		m = (size_t)r;
+	if (e->leaf_merged && m && !leaf[m - 1].inlined && interps__is_eval(leaf[m - 1].name))
+		return;
+	rest = e->kframes + (e->leaf_merged ? 0 : e->leaf_n);
+	if (rest > e->n_frames || e->n_frames - rest + e->kframes + m > STACK_FRAMES_MAX)
+		return;
+	memcpy(kf, e->frames, e->kframes * sizeof(*kf));
+	n = e->kframes;
+	memcpy(kf + n, leaf, m * sizeof(*kf));
+	n += m;
+	memcpy(kf + n, e->frames + rest, (e->n_frames - rest) * sizeof(*kf));
+	n += e->n_frames - rest;
+	if (per_root)
+		s->key_names[k++] = e->names[0];
+	for (i = n; i-- > 0;)
+		s->key_names[k++] = kf[i].name;
+	if (!k || (k == 1 && per_root))
+		s->key_names[k++] = "[unknown]";
+	*frames = kf;
+	*nf = n;
+	*names = s->key_names;
+	*nn = k;
+}
+
+/* A verification capture of a known key: does it show the key's stack (with its leaf)? */
 static bool key_matches(struct stacks *s, const struct stack_capture *c, const char **names,
 			size_t n)
 {
 	const struct key_table *t = &s->keys;
 	const struct key_entry *e;
-	size_t i;
+	const struct stack_frame *kf;
+	const char **kn;
+	size_t nf, nn, i;
 
 	if (!t->mask)
 		return true; /* not known (its first capture was not added): nothing to check */
 	e = &t->e[key_slot(t, c->pid, c->tid, c->key)];
 	if (!e->hash)
 		return true;
-	if (e->n_names != n)
+	key_path(s, e, c->regs[SC_REG_IP], &kf, &nf, &kn, &nn);
+	if (nn != n)
 		return false;
 	for (i = 0; i < n; i++)
-		if (e->names[i] != names[i] && strcmp(e->names[i], names[i]))
+		if (kn[i] != names[i] && strcmp(kn[i], names[i]))
 			return false;
 	return true;
 }
@@ -766,10 +884,14 @@ static int add_path(struct stacks *s, const char **names, size_t n, const struct
 	return 0;
 }
 
-int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 count)
+int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 ip, __u64 count)
 {
 	struct key_table *t = &s->keys;
-	struct key_entry *e;
+	const struct stack_frame *frames;
+	const struct key_entry *e;
+	struct leaf_entry *l;
+	const char **names;
+	size_t nf, nn;
 	__u64 d;
 
 	if (!t->mask)
@@ -777,17 +899,20 @@ int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __
 	e = &t->e[key_slot(t, pid, tid, hash)];
 	if (!e->hash)
 		return -ENOENT;
-	if (count <= e->counted)
+	l = leaf_get(&s->leaves, pid, tid, hash, ip);
+	if (!l)
+		return -ENOMEM;
+	if (count <= l->counted)
 		return 0;
-	d = count - e->counted;
-	e->counted = count;
+	d = count - l->counted;
+	l->counted = count;
 	s->stats.records += d;
 	s->stats.interval_records += d;
 	s->stats.weight += (double)d;
 	stats_add_times(&s->stats, &e->per_capture, d);
 	interp_stats_add_times(interps__stats_mut(s->interp), &e->per_capture_i, d);
-	return add_path(s, e->names, e->n_names, e->frames, e->n_frames, (int)pid, (int)tid,
-			e->comm, (double)d);
+	key_path(s, e, ip, &frames, &nf, &names, &nn);
+	return add_path(s, names, nn, frames, nf, (int)pid, (int)tid, e->comm, (double)d);
 }
 
 size_t stacks__key_count(const struct stacks *s)
@@ -871,6 +996,7 @@ void stacks__free(struct stacks *s)
 	free(s->ksym_names);
 	free(s->resolved);
 	key_table__free(&s->keys);
+	free(s->leaves.e);
 	maps_pins__free(s->pins);
 	free(s);
 }
@@ -971,6 +1097,8 @@ void stacks__evict(struct stacks *s)
 	s->stats.procs_evicted += n_gone;
 	if (s->keys.n)
 		key_table__rebuild(&s->keys, s->keys.mask + 1, gone, n_gone);
+	if (s->leaves.n)
+		leaf_table__rebuild(&s->leaves, s->leaves.mask + 1, gone, n_gone);
 	for (i = 0; i < s->n_procs; i++)
 		live[i] = s->procs[i].image;
 	qsort(live, s->n_procs, sizeof(*live), image_cmp);
@@ -1078,6 +1206,7 @@ static int merge_interp(struct stacks *s, const struct stack_capture *c, struct 
 		st->merged++;
 	else
 		st->mismatched++;
+	s->leaf_merged = s->ngroups && seg_of[0] >= 0;
 
 	/* kernel frames first, unchanged */
 	for (i = 0; i < s->kframes; i++)
@@ -1162,6 +1291,7 @@ static int resolve_user(struct stacks *s, struct sym_proc *p, const struct stack
 	}
 	s->group[res.n] = out->n;
 	s->ngroups = res.n;
+	s->leaf_n = res.n ? s->group[1] - s->group[0] : 0;
 	if (c->iframes && !(c->iflags & IW_WALKED))
 		return -ERR_BADINPUT;
 	if (c->iflags & IW_WALKED)
@@ -1195,6 +1325,8 @@ int stacks__resolve(struct stacks *s, const struct stack_capture *c, size_t size
 	size_t i;
 
 	out->n = 0;
+	s->leaf_n = 0;
+	s->leaf_merged = false;
 	if (size < STACK_CAPTURE_HDR_SIZE || c->kframes > STACK_CAPTURE_MAX_KFRAMES ||
 	    c->fpframes > STACK_CAPTURE_MAX_FPFRAMES || c->iframes > INTERP_MAX_FRAMES ||
 	    c->stack_len > STACK_CAPTURE_MAX_BYTES || c->stack_len % 8 ||
@@ -1287,9 +1419,7 @@ int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t si
 	err = add_path(s, fr, n, r->f, r->n, c->pid, c->tid, c->comm, (double)c->weight);
 	if (err || !c->key || !verdict)
 		return err;
-	/* Interpreter frames are named from code objects read later, whose addresses can be reused
-	 * (a name read once for a key would stand for all its samples): captured in full too */
-	if (has_jit(r) || c->iframes || interps__active(s->interp, c->pid)) {
+	if (has_jit(r)) {
 		*verdict = STACKS_KEY_JIT;
 		if (c->flags & SC_F_KEY_FIRST)
 			return key_remember(s, c, fr, n, r, &before, &before_i);

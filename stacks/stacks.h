@@ -115,33 +115,32 @@ int stacks__add(struct stacks *s, const struct stack_capture *c, size_t size);
 
 /*
  * Sample keys (profile, bpf/profile.bpf.c): BPF captures a key's first sample in full and then only
- * counts its samples. stacks__add_keyed adds a capture as stacks__add does and, for a capture
- * that carries a key (c->key with SC_F_KEY_FIRST), remembers what adding it did, so that
- * stacks__add_key_count can add the key's counted samples the same way (the tree, the sample
- * table, the stats). The verdict says what BPF should do with the key next. Keys of processes
- * stacks__evict forgets are forgotten with them.
+ * counts its samples, per instruction. stacks__add_keyed adds a capture as stacks__add does and,
+ * for a capture that carries a key (c->key with SC_F_KEY_FIRST), remembers what adding it did, so
+ * that stacks__add_key_count can add the key's counted samples the same way (the tree, the sample
+ * table, the stats), with the leaf named at each instruction. The verdict says what BPF should do
+ * with the key next. Keys of processes stacks__evict forgets are forgotten with them.
  */
 enum stacks_key_verdict {
 	STACKS_KEY_KEPT,    /* count the key's samples */
 	STACKS_KEY_RETRY,   /* its first stack is not good enough (a frame without a name, an unwind
-			     * that stopped early, interpreter frames cut or unmatched): add what was
-			     * counted (stacks__add_key_count), then stacks__forget_key, and have BPF
-			     * capture the key's next sample as a first one */
+			     * that stopped early, interpreter frames cut or unmatched): have BPF
+			     * capture the key's next sample as a first one (samples counted until
+			     * then go to the stack the key has when they are added) */
 	STACKS_KEY_SEVERAL, /* a verification capture (SC_F_KEY_VERIFY) showed another stack: the
 			     * key stands for several; capture its samples in full from now on */
 	STACKS_KEY_JIT,	    /* the stack runs through JIT code (a frame named from a perf map: its
 			     * code addresses say nothing of which function runs: an interpreter's
-			     * trampolines, code moved or freed) or has interpreter frames (named
-			     * from code objects whose addresses can be reused): as RETRY, and
-			     * capture every sample of the process in full from now on */
+			     * trampolines, code moved or freed): as RETRY, and capture every sample
+			     * of the process in full from now on */
 };
 int stacks__add_keyed(struct stacks *s, const struct stack_capture *c, size_t size,
 		      enum stacks_key_verdict *verdict);
-void stacks__forget_key(struct stacks *s, __u32 pid, __u32 tid, __u64 hash);
-/* Add the samples of key (pid, tid, hash) that BPF counted since the last call: count is BPF's
- * running total. 0, or -ENOENT when the key's stack is not known (its first capture was not added
- * yet, or was not trusted). */
-int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 count);
+/* Add the samples of key (pid, tid, hash) at instruction ip that BPF counted since the last call:
+ * count is BPF's running total. 0, or -ENOENT when the key's stack is not known (its first
+ * capture was not added yet). */
+int stacks__add_key_count(struct stacks *s, __u32 pid, __u32 tid, __u64 hash, __u64 ip,
+			  __u64 count);
 /* Keys known. */
 size_t stacks__key_count(const struct stacks *s);
 

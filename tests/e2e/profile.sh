@@ -78,6 +78,36 @@ if ge "$t" 0.5 && [ "$bad" = 0 ] && grep -q '[1-9][0-9]* truncated by --stack-by
 then ok "profile-truncated-marked ($t of the samples)"
 else fail "profile-truncated-marked: share $t, $bad mixed lines, summary: $(grep truncated "$TMP/trunc.err")"; fi
 
+# Two loops of one function (tests/targets/profile_lines.c): their samples share a sample key,
+# and each sample's own instruction names its leaf. Read back by go tool pprof -lines: loop A's
+# share of the two loops' samples is within 5 pp of its share of their CPU time, which the
+# program measured; the keys counted most samples (with one leaf per key, loop B's samples would
+# carry loop A's line, or the reverse).
+LINES_BIN=$TARGETS/profile_lines
+LINES_SRC=$PWD/tests/targets/profile_lines.c
+if "$RTPROF" profile -v -F 999 --pprof "$TMP/lines.pb.gz" -- "$LINES_BIN" 3 >"$TMP/lines.out" \
+	2>"$TMP/lines.err" &&
+	go tool pprof -symbolize=none -lines -top "$TMP/lines.pb.gz" >"$TMP/lines.top" 2>/dev/null
+then
+	la=$(grep -n 'LOOP_A' "$LINES_SRC" | cut -d: -f1)
+	lb=$(grep -n 'LOOP_B' "$LINES_SRC" | cut -d: -f1)
+	msg=$(awk -v la="$la" -v lb="$lb" -v f="$TMP/lines.out" -v e="$TMP/lines.err" '
+		$NF ~ ":" la "$" { a += $1 } $NF ~ ":" lb "$" { b += $1 }
+		END {
+			getline l < f; split(l, t, /[= ]/)
+			while ((getline l < e) > 0)
+				if (l ~ /counted by key/) { sub(/.*captured, /, "", l); split(l, k, " "); c = k[1] }
+			want = t[2] / (t[2] + t[4]); got = a + b ? a / (a + b) : 0
+			d = got - want; if (d < 0) d = -d
+			printf "%s loop A %.1f%% of %d samples, truth %.1f%%; %d counted by key\n",
+				(d <= 0.05 && c > (a + b) / 2) ? "ok" : "FAIL", 100 * got, a + b, 100 * want, c
+		}' "$TMP/lines.top")
+	if [[ $msg == ok* ]]; then ok "profile-leaf-lines: ${msg#ok }"
+	else fail "profile-leaf-lines: $msg"; fi
+else
+	fail "profile-leaf-lines: rtprof or go tool pprof failed: $(tail -2 "$TMP/lines.err" | tr '\n' ' ')"
+fi
+
 # node --perf-basic-prof: the hot JS function is the innermost user frame of most samples.
 cat >"$TMP/hot.js" <<'JS'
 function hotLoop(n) {

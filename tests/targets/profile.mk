@@ -26,3 +26,8 @@ TARGET_BINS += $(OUT)/targets/profile_duty
 $(OUT)/targets/profile_duty: tests/targets/profile_duty.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer $< -o $@
+# two loops under one stack, told apart by line (tests/e2e/profile.sh)
+TARGET_BINS += $(OUT)/targets/profile_lines
+$(OUT)/targets/profile_lines: tests/targets/profile_lines.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $< -o $@
