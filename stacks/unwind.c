@@ -6,6 +6,11 @@
  * attached with callbacks that take the initial registers from the capture and serve memory
  * reads from the copied stack bytes. dwfl_getthread_frames() then walks the frames with CFI,
  * falling back to the frame pointer where a module has none.
+ *
+ * A module's file is mapped once for every process that maps it (struct unw_file), and each
+ * process's Dwfl reads it through elf_memory(): a new process of a program seen before costs no
+ * mmap, munmap or page fault of its modules (under a churn of short processes, mapping and
+ * unmapping every module of every process was a fifth of rtprof's user time).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <elfutils/libdwfl.h>
@@ -25,13 +32,32 @@
 #define UNWIND_REFRESH_MIN_NS 20000000ULL   /* 20 ms between two maps re-reads of a process */
 #define UNWIND_GC_PROCS	      32	    /* above this many processes, drop the exited ones */
 #define UNWIND_GC_IDLE_NS     1000000000ULL /* ... not used for 1 s */
+#define UNWIND_FILE_IDLE_NS   5000000000ULL /* a file no process maps stays mapped 5 s */
+
+/* A module's file, mapped for every Dwfl that reads it (same device, inode, size and mtime). */
+struct unw_file {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	void *map;
+	unsigned int refs; /* modules of Dwfls reading it */
+	__u64 idle_ns;	   /* since when no Dwfl reads it */
+};
+
+/* A file module of one process's Dwfl (its userdata). */
+struct unw_mod {
+	char *path;	       /* the file to open, as the process sees it */
+	struct unw_file *file; /* the shared mapping libdw reads, or NULL */
+	struct unwinder *owner;
+};
 
 struct unw_proc {
 	int pid;
 	Dwfl *dwfl;
 	struct proc_maps *maps;
-	char **open_paths; /* one per reported file module, owned here */
-	size_t n_open_paths;
+	struct unw_mod *mods; /* one per reported file module */
+	size_t n_mods;
 	__u64 refreshed_ns;
 	__u64 used_ns; /* last unwind */
 	struct unwinder *u;
@@ -52,6 +78,8 @@ struct unwinder {
 	size_t vdso_size;
 	void (*on_maps)(void *ctx, int pid, const struct proc_maps *maps);
 	void *on_maps_ctx;
+	struct unw_file **files;
+	size_t n_files, cap_files;
 };
 
 static __u64 now_ns(void)
@@ -62,14 +90,81 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The shared mapping of the file open at fd (an executable or shared object), made when new;
+ * NULL when it cannot be shared (another type of ELF file, no memory). */
+static struct unw_file *file_get(struct unwinder *u, int fd)
+{
+	struct unw_file *f, **files;
+	Elf64_Ehdr eh;
+	struct stat st;
+	size_t i;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(eh))
+		return NULL;
+	for (i = 0; i < u->n_files; i++) {
+		f = u->files[i];
+		if (f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
+		    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec)
+			return f;
+	}
+	/* libdwfl writes into relocatable objects' sections: those get a mapping of their own */
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    (eh.e_type != ET_DYN && eh.e_type != ET_EXEC))
+		return NULL;
+	if (u->n_files == u->cap_files) {
+		size_t cap = u->cap_files ? 2 * u->cap_files : 32;
+
+		files = realloc(u->files, cap * sizeof(*files));
+		if (!files)
+			return NULL;
+		u->files = files;
+		u->cap_files = cap;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	/* private and writable: whatever libelf might write stays ours */
+	f->map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (f->map == MAP_FAILED) {
+		free(f);
+		return NULL;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	u->files[u->n_files++] = f;
+	return f;
+}
+
+/* Unmap the files no Dwfl has read for UNWIND_FILE_IDLE_NS (all of them: every one unused). */
+static void files_gc(struct unwinder *u, bool all)
+{
+	__u64 now = now_ns();
+	size_t i;
+
+	for (i = 0; i < u->n_files;) {
+		struct unw_file *f = u->files[i];
+
+		if (f->refs || (!all && now - f->idle_ns < UNWIND_FILE_IDLE_NS)) {
+			i++;
+			continue;
+		}
+		munmap(f->map, (size_t)f->size);
+		free(f);
+		u->files[i] = u->files[--u->n_files];
+	}
+}
+
 static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		       char **file_name, Elf **elfp)
 {
 	const struct unw_proc *p;
-	const char *path;
+	struct unw_mod *m;
 	int fd;
 
-	/* userdata: the process for [vdso], the path to open for a file */
+	/* userdata: the process for [vdso], the module for a file */
 	if (!*userdata)
 		return -1;
 	if (strcmp(modname, "[vdso]") == 0) {
@@ -78,12 +173,22 @@ static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, D
 			*elfp = elf_memory(p->u->vdso, p->u->vdso_size);
 		return -1;
 	}
-	path = *userdata;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	m = *userdata;
+	fd = open(m->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	*file_name = strdup(path);
-	return fd;
+	*file_name = strdup(m->path);
+	m->file = file_get(m->owner, fd);
+	if (!m->file)
+		return fd; /* libdw reads it itself */
+	close(fd);
+	*elfp = elf_memory(m->file->map, (size_t)m->file->size);
+	if (!*elfp) {
+		m->file = NULL;
+		return -1;
+	}
+	m->file->refs++;
+	return -1;
 }
 
 /*
@@ -181,11 +286,16 @@ static void proc_drop_dwfl(struct unw_proc *p)
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 	p->dwfl = NULL;
-	for (i = 0; i < p->n_open_paths; i++)
-		free(p->open_paths[i]);
-	free(p->open_paths);
-	p->open_paths = NULL;
-	p->n_open_paths = 0;
+	for (i = 0; i < p->n_mods; i++) {
+		struct unw_file *f = p->mods[i].file;
+
+		if (f && !--f->refs)
+			f->idle_ns = now_ns();
+		free(p->mods[i].path);
+	}
+	free(p->mods);
+	p->mods = NULL;
+	p->n_mods = 0;
 	proc_maps__free(p->maps);
 	p->maps = NULL;
 }
@@ -212,8 +322,8 @@ static int proc_build(struct unw_proc *p)
 	p->dwfl = dwfl_begin(&dwfl_callbacks);
 	if (!p->dwfl)
 		return -ENOMEM;
-	p->open_paths = calloc(maps->n + 1, sizeof(*p->open_paths));
-	if (!p->open_paths)
+	p->mods = calloc(maps->n + 1, sizeof(*p->mods));
+	if (!p->mods)
 		return -ENOMEM;
 	dwfl_report_begin(p->dwfl);
 	for (i = 0; i < maps->n; i = j) {
@@ -240,11 +350,12 @@ static int proc_build(struct unw_proc *p)
 		mod = dwfl_report_module(p->dwfl, m->path, m->start, high);
 		if (!mod)
 			continue;
-		p->open_paths[p->n_open_paths] = strdup(path);
-		if (!p->open_paths[p->n_open_paths])
+		p->mods[p->n_mods].path = strdup(path);
+		if (!p->mods[p->n_mods].path)
 			return -ENOMEM;
+		p->mods[p->n_mods].owner = p->u;
 		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
-		*ud = p->open_paths[p->n_open_paths++];
+		*ud = &p->mods[p->n_mods++];
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
 	/* Open every file now, while /proc/PID/root still leads to them. */
@@ -279,6 +390,7 @@ static void proc_gc(struct unwinder *u)
 		}
 		i++;
 	}
+	files_gc(u, false);
 }
 
 static struct unw_proc *proc_get(struct unwinder *u, int pid, bool create)
@@ -462,8 +574,9 @@ void unwinder__forget(struct unwinder *u, int pid)
 		proc_drop_dwfl(u->procs[i]);
 		free(u->procs[i]);
 		u->procs[i] = u->procs[--u->n];
-		return;
+		break;
 	}
+	files_gc(u, false);
 }
 
 /* Our own vDSO, to stand in for the target's: the kernel maps the same image everywhere. */
@@ -519,6 +632,8 @@ void unwinder__free(struct unwinder *u)
 		free(u->procs[i]);
 	}
 	free(u->procs);
+	files_gc(u, true);
+	free(u->files);
 	free(u->vdso);
 	free(u);
 }

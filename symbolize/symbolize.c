@@ -46,6 +46,7 @@ struct sym_module {
 	const char *base;  /* its basename, for "module+0xOFFSET" */
 	char *search_path; /* path libdwfl derives .gnu_debuglink locations from */
 	int fd;		   /* main file, kept open; -1 for the vdso */
+	struct stat st;	   /* its device, inode, size and mtime (st_ino 0: not known) */
 	Elf *elf;
 	GElf_Phdr *loads; /* PT_LOAD headers */
 	size_t n_loads;
@@ -314,8 +315,17 @@ static struct sym_module *module_from_fd(struct symbolizer *s, int fd, const cha
 	struct sym_module *m = NULL;
 	Elf *elf = NULL;
 	char *key = NULL;
+	struct stat st = {};
 	int err = 0;
 
+	/* The file of a module known (each process of a program maps the same): no ELF read */
+	if (!fstat(fd, &st) && st.st_ino)
+		for (m = s->modules; m; m = m->next)
+			if (m->st.st_ino == st.st_ino && m->st.st_dev == st.st_dev &&
+			    m->st.st_size == st.st_size &&
+			    m->st.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+			    m->st.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
+				goto cleanup;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
@@ -333,6 +343,7 @@ static struct sym_module *module_from_fd(struct symbolizer *s, int fd, const cha
 		goto cleanup;
 	}
 	m->fd = fd;
+	m->st = st;
 	m->elf = elf;
 	m->key = key;
 	fd = -1;
