@@ -28,19 +28,18 @@ NOINLINE void two_loops(double seconds, double *a, double *b)
 	double end = cpu_s() + seconds, t0, t1;
 	unsigned long x = sink;
 
-	/* clang-format off: each loop on one line, so that all its instructions have that line */
+	/* each loop on one line, so that all its instructions have that line */
+	/* clang-format off */
 	while (cpu_s() < end) {
 		t0 = cpu_s();
 		do {
-			for (int i = 0; i < 20000; i++)
-				x = x * 6364136223846793005UL + i; /* LOOP_A */
+			for (int i = 0; i < 20000; i++) x = x * 6364136223846793005UL + i; /* LOOP_A */
 			t1 = cpu_s();
 		} while (t1 - t0 < 0.002);
 		*a += t1 - t0;
 		t0 = t1;
 		do {
-			for (int i = 0; i < 20000; i++)
-				x = x * 2862933555777941757UL ^ i; /* LOOP_B */
+			for (int i = 0; i < 20000; i++) x = x * 2862933555777941757UL ^ i; /* LOOP_B */
 			t1 = cpu_s();
 		} while (t1 - t0 < 0.001);
 		*b += t1 - t0;
