@@ -107,8 +107,12 @@ struct profile_run {
 	int counts_fd, ranges_fd;
 	__u64 keys_full;    /* keys found to stand for several stacks (captured in full since) */
 	__u64 keys_retried; /* first captures not good enough to stand for their key */
-	int *nokeys;	    /* processes captured in full (JIT code, interpreter frames) */
+	int *nokeys;	    /* processes captured in full (JIT code) */
 	size_t n_nokeys, cap_nokeys;
+	struct key_count *counts; /* sample_counts as drain_keys last read it */
+	size_t cap_counts;
+	struct profile_key *batch_keys; /* a batch of its keys and values (COUNTS_BATCH) */
+	__u64 *batch_vals;
 	__u64 keys_unresolved; /* counted samples of a key whose stack was never added */
 };
 
@@ -485,6 +489,87 @@ static void key_verdict(struct profile_run *run, const struct stack_capture *c,
 	}
 }
 
+/* An entry of sample_counts. */
+struct key_count {
+	struct profile_key k;
+	__u64 v;
+};
+
+static int key_count_cmp(const void *a, const void *b)
+{
+	const struct key_count *x = a, *y = b;
+
+	return x->k.pid < y->k.pid ? -1 : x->k.pid > y->k.pid;
+}
+
+/* Room for n entries in run->counts; false without memory. */
+static bool counts_room(struct profile_run *run, size_t n)
+{
+	struct key_count *c;
+	size_t cap;
+
+	if (n <= run->cap_counts)
+		return true;
+	cap = run->cap_counts ? 2 * run->cap_counts : 4096;
+	while (cap < n)
+		cap *= 2;
+	c = realloc(run->counts, cap * sizeof(*c));
+	if (!c)
+		return false;
+	run->counts = c;
+	run->cap_counts = cap;
+	return true;
+}
+
+#define COUNTS_BATCH 4096
+
+/*
+ * Read every entry of sample_counts into run->counts: in batches of COUNTS_BATCH (a few system
+ * calls for the whole table; a key and an instruction per entry, there are thousands), else, where
+ * the kernel has no batches, one key at a time. Returns the number of entries.
+ */
+static size_t counts_read(struct profile_run *run)
+{
+	struct profile_key *keys, next;
+	__u64 *vals, token = 0;
+	size_t n = 0, i;
+	bool more, first = true;
+	__u32 count;
+	int err;
+
+	if (!run->batch_keys)
+		run->batch_keys = malloc(COUNTS_BATCH * sizeof(*run->batch_keys));
+	if (!run->batch_vals)
+		run->batch_vals = malloc(COUNTS_BATCH * sizeof(*run->batch_vals));
+	keys = run->batch_keys;
+	vals = run->batch_vals;
+	if (!keys || !vals)
+		goto one_by_one;
+	for (;;) {
+		count = COUNTS_BATCH;
+		err = bpf_map_lookup_batch(run->counts_fd, first ? NULL : &token, &token, keys,
+					   vals, &count, NULL);
+		if (err && errno != ENOENT && first)
+			goto one_by_one;
+		first = false;
+		if (!counts_room(run, n + count))
+			return n;
+		for (i = 0; i < count; i++)
+			run->counts[n++] = (struct key_count){.k = keys[i], .v = vals[i]};
+		if (err)
+			return n; /* ENOENT: the end of the table (or a read that failed) */
+	}
+one_by_one:
+	more = !bpf_map_get_next_key(run->counts_fd, NULL, &next);
+	while (more && counts_room(run, n + 1)) {
+		run->counts[n].k = next;
+		more = !bpf_map_get_next_key(run->counts_fd, &run->counts[n].k, &next);
+		if (!bpf_map_lookup_elem(run->counts_fd, &run->counts[n].k, &run->counts[n].v))
+			n++;
+	}
+	return n;
+}
+
 /*
  * Add the samples BPF counted by key since the last call to the profile. final: every capture
  * was added: a count whose key has no stack is lost (counted). purge: forget the counts and code
@@ -492,41 +577,32 @@ static void key_verdict(struct profile_run *run, const struct stack_capture *c,
  */
 static void drain_keys(struct profile_run *run, bool final, bool purge)
 {
-	struct profile_key k, next, *del = NULL;
-	size_t n_del = 0, cap_del = 0;
-	__u32 pid, npid, dead_pid = 0;
-	bool more;
-	__u64 v;
+	size_t n, i;
+	__u32 pid, npid;
+	bool more, dead = false;
 
 	if (!run->keys)
 		return;
-	more = !bpf_map_get_next_key(run->counts_fd, NULL, &next);
-	while (more) {
-		k = next;
-		more = !bpf_map_get_next_key(run->counts_fd, &k, &next);
-		if (bpf_map_lookup_elem(run->counts_fd, &k, &v))
-			continue;
-		if (k.ip && v != PROFILE_KEY_ALWAYS &&
-		    stacks__add_key_count(run->stacks, k.pid, k.tid, k.hash, k.ip, v) == -ENOENT &&
+	n = counts_read(run);
+	/* by process: one look at whether each one is gone */
+	if (purge)
+		qsort(run->counts, n, sizeof(*run->counts), key_count_cmp);
+	for (i = 0; i < n; i++) {
+		const struct profile_key *k = &run->counts[i].k;
+		__u64 v = run->counts[i].v;
+
+		if (k->ip && v != PROFILE_KEY_ALWAYS &&
+		    stacks__add_key_count(run->stacks, k->pid, k->tid, k->hash, k->ip, v) ==
+			    -ENOENT &&
 		    final)
 			run->keys_unresolved += v;
-		if (!purge || (k.pid != dead_pid && !(kill((pid_t)k.pid, 0) && errno == ESRCH)))
+		if (!purge)
 			continue;
-		dead_pid = k.pid;
-		if (n_del == cap_del) {
-			struct profile_key *d;
-
-			cap_del = cap_del ? 2 * cap_del : 256;
-			d = realloc(del, cap_del * sizeof(*d));
-			if (!d)
-				break;
-			del = d;
-		}
-		del[n_del++] = k;
+		if (!i || k->pid != run->counts[i - 1].k.pid)
+			dead = kill((pid_t)k->pid, 0) && errno == ESRCH;
+		if (dead)
+			bpf_map_delete_elem(run->counts_fd, k);
 	}
-	while (n_del)
-		bpf_map_delete_elem(run->counts_fd, &del[--n_del]);
-	free(del);
 	if (!purge)
 		return;
 	more = !bpf_map_get_next_key(run->ranges_fd, NULL, &npid);
@@ -1210,6 +1286,9 @@ cleanup:
 	session__free(sess);
 	stacks__free(run.stacks);
 	free(run.nokeys);
+	free(run.counts);
+	free(run.batch_keys);
+	free(run.batch_vals);
 	profile_bpf__destroy(skel);
 	return err;
 }
