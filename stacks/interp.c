@@ -41,7 +41,8 @@
 /* ... and 10 ms for an entry decoded less than YOUNG_NS ago: a program's start frees code objects
  * and reuses their memory at once (site.py exec()s each .pth file's line as a '<module>' of
  * '<string>', then the main script's code objects are made, and one took that address: sampled
- * in that window, the script's middle() read as '<module> (<string>:1)' for a whole second) */
+ * in that window, the script's middle() read as '<module> (<string>:1)' for a whole second; a
+ * Python frame now also carries its code object's identity, frame_code, and Ruby's do not) */
 #define YOUNG_CHECK_NS 10000000ULL
 #define YOUNG_NS       2000000000ULL
 

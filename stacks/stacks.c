@@ -330,15 +330,21 @@ static const char *ksym_name(struct stacks *s, __u64 addr)
 
 /* ---- user symbols ---- */
 
+static struct sym_proc *sym_proc_find(struct stacks *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_procs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
 /* The symbols of pid; with new_image (first sample, exec), a new snapshot of its maps. */
 static struct sym_proc *sym_proc_get(struct stacks *s, int pid, bool new_image)
 {
-	struct sym_proc *p = NULL;
-	size_t i;
+	struct sym_proc *p = sym_proc_find(s, pid);
 
-	for (i = 0; i < s->n_procs && !p; i++)
-		if (s->procs[i].pid == pid)
-			p = &s->procs[i];
 	if (p && !new_image)
 		return p;
 	if (p) {
@@ -556,24 +562,31 @@ static void key_entry__free(struct key_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static bool pid_in(__u32 pid, const int *pids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pid == (__u32)pids[i])
+			return true;
+	return false;
+}
+
 /* Rehash into slots (a power of two), leaving out the entries of the pids in gone[0..n_gone). */
 static int key_table__rebuild(struct key_table *t, size_t slots, const int *gone, size_t n_gone)
 {
 	struct key_table nt = {.mask = slots - 1};
-	size_t i, j;
+	size_t i;
 
 	nt.e = calloc(slots, sizeof(*nt.e));
 	if (!nt.e)
 		return -ENOMEM;
 	for (i = 0; t->mask && i <= t->mask; i++) {
 		struct key_entry *e = &t->e[i];
-		bool drop = false;
 
 		if (!e->hash)
 			continue;
-		for (j = 0; j < n_gone && !drop; j++)
-			drop = e->pid == (__u32)gone[j];
-		if (drop) {
+		if (pid_in(e->pid, gone, n_gone)) {
 			key_entry__free(e);
 			continue;
 		}
@@ -701,18 +714,15 @@ static size_t leaf_slot(const struct leaf_table *t, __u32 pid, __u32 tid, __u64 
 static int leaf_table__rebuild(struct leaf_table *t, size_t slots, const int *gone, size_t n_gone)
 {
 	struct leaf_table nt = {.mask = slots - 1};
-	size_t i, j;
+	size_t i;
 
 	nt.e = calloc(slots, sizeof(*nt.e));
 	if (!nt.e)
 		return -ENOMEM;
 	for (i = 0; t->mask && i <= t->mask; i++) {
 		struct leaf_entry *e = &t->e[i];
-		bool drop = false;
 
-		for (j = 0; j < n_gone && !drop && e->hash; j++)
-			drop = e->pid == (__u32)gone[j];
-		if (!e->hash || drop)
+		if (!e->hash || pid_in(e->pid, gone, n_gone))
 			continue;
 		nt.e[leaf_slot(&nt, e->pid, e->tid, e->hash, e->ip)] = *e;
 		nt.n++;
@@ -781,16 +791,6 @@ static int key_remember(struct stacks *s, const struct stack_capture *c, const c
 	stats_sub(&e->per_capture, &s->stats, before);
 	interp_stats_sub(&e->per_capture_i, interps__stats_mut(s->interp), before_i);
 	return 0;
-}
-
-static struct sym_proc *sym_proc_find(struct stacks *s, int pid)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_procs; i++)
-		if (s->procs[i].pid == pid)
-			return &s->procs[i];
-	return NULL;
 }
 
 /*

@@ -34,12 +34,9 @@
 #define UNWIND_GC_IDLE_NS     1000000000ULL /* ... not used for 1 s */
 #define UNWIND_FILE_IDLE_NS   5000000000ULL /* a file no process maps stays mapped 5 s */
 
-/* A module's file, mapped for every Dwfl that reads it (same device, inode, size and mtime). */
+/* A module's file, mapped for every Dwfl that reads it (stat__same_file). */
 struct unw_file {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
+	struct stat st;
 	void *map;
 	unsigned int refs; /* modules of Dwfls reading it */
 	__u64 idle_ns;	   /* since when no Dwfl reads it */
@@ -101,12 +98,9 @@ static struct unw_file *file_get(struct unwinder *u, int fd)
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(eh))
 		return NULL;
-	for (i = 0; i < u->n_files; i++) {
-		f = u->files[i];
-		if (f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
-		    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec)
-			return f;
-	}
+	for (i = 0; i < u->n_files; i++)
+		if (stat__same_file(&u->files[i]->st, &st))
+			return u->files[i];
 	/* libdwfl writes into relocatable objects' sections: those get a mapping of their own */
 	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -130,10 +124,7 @@ static struct unw_file *file_get(struct unwinder *u, int fd)
 		free(f);
 		return NULL;
 	}
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->size = st.st_size;
-	f->mtime = st.st_mtim;
+	f->st = st;
 	u->files[u->n_files++] = f;
 	return f;
 }
@@ -151,7 +142,7 @@ static void files_gc(struct unwinder *u, bool all)
 			i++;
 			continue;
 		}
-		munmap(f->map, (size_t)f->size);
+		munmap(f->map, (size_t)f->st.st_size);
 		free(f);
 		u->files[i] = u->files[--u->n_files];
 	}
@@ -182,7 +173,7 @@ static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, D
 	if (!m->file)
 		return fd; /* libdw reads it itself */
 	close(fd);
-	*elfp = elf_memory(m->file->map, (size_t)m->file->size);
+	*elfp = elf_memory(m->file->map, (size_t)m->file->st.st_size);
 	if (!*elfp) {
 		m->file = NULL;
 		return -1;

@@ -126,6 +126,13 @@ const struct proc_map *proc_maps__find(const struct proc_maps *maps, __u64 addr)
 	return NULL;
 }
 
+bool stat__same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino && a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 bool proc_map__is_file(const struct proc_map *map)
 {
 	return map->path && map->path[0] == '/' && map->inode != 0;

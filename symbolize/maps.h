@@ -70,6 +70,11 @@ const struct proc_map *proc_maps__find(const struct proc_maps *maps, __u64 addr)
 /* True for a mapping backed by a regular file (not anonymous, not [vdso], [heap], ...). */
 bool proc_map__is_file(const struct proc_map *map);
 
+struct stat;
+/* Are two fstat()s of the same file, unchanged (device, inode, size, modification time)? False
+ * when either has no inode. */
+bool stat__same_file(const struct stat *a, const struct stat *b);
+
 /* Path through which this process can open the file behind map. Returns 0 or -ENAMETOOLONG. */
 int proc_map__open_path(const struct proc_maps *maps, const struct proc_map *map, char *buf,
 			size_t size);

@@ -319,12 +319,9 @@ static struct sym_module *module_from_fd(struct symbolizer *s, int fd, const cha
 	int err = 0;
 
 	/* The file of a module known (each process of a program maps the same): no ELF read */
-	if (!fstat(fd, &st) && st.st_ino)
+	if (!fstat(fd, &st))
 		for (m = s->modules; m; m = m->next)
-			if (m->st.st_ino == st.st_ino && m->st.st_dev == st.st_dev &&
-			    m->st.st_size == st.st_size &&
-			    m->st.st_mtim.tv_sec == st.st_mtim.tv_sec &&
-			    m->st.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
+			if (stat__same_file(&m->st, &st))
 				goto cleanup;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
